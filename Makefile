@@ -1,0 +1,42 @@
+# mlops-estate — everyday commands. Every target installs what it needs first (idempotent).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+ESTATE := $(VENV)/bin/estate
+STAMP  := $(VENV)/.installed
+STACK  ?= dev
+
+.PHONY: setup preview preview-all test smoke bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## Offline preview of one stack (default: dev), no credentials needed.
+preview: setup
+	$(ESTATE) preview $(STACK)
+
+## Offline preview of every stack.
+preview-all: setup
+	$(ESTATE) preview --all
+
+## The test suite (what CI runs).
+test: setup
+	$(PY) -m pytest
+
+## Serves a sample model with the real Azure ML inference server and smoke-tests it.
+smoke: setup
+	$(PY) -m model_assets.smoke_local
+
+## Benchmarks the offline preview (writes out/bench.json and docs/benchmarks.md).
+bench: setup
+	$(ESTATE) bench
+
+lint: setup
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .venv-serve out .pytest_cache

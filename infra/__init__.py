@@ -1,0 +1,1 @@
+"""mlops-estate infrastructure: the Pulumi entry point, settings, naming, the offline engine and the CLI."""

@@ -1,0 +1,1 @@
+"""Reusable ComponentResources (type tokens `mlops:<module>:<Name>`). Components never read config."""

@@ -1,0 +1,1 @@
+"""Models, their Azure ML specs, the model_assets component and promotion."""

@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack: importable rules, also run offline by `estate preview`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Annotated
 
@@ -13,8 +14,8 @@ from infra.errors import ConfigError
 
 def run_timeline(stack: str, *, as_json: bool, against: str | None, parallel: int | None) -> None:
     """Build the plan(s) with the offline engine, estimate and print."""
-    from infra import engine
-    from infra.engine import diff
+    engine = importlib.import_module("infra.engine")
+    diff = importlib.import_module("infra.engine.diff")
     from infra.timeline import estimate_create, estimate_update
     from infra.timeline.render import render
 

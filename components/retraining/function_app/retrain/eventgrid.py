@@ -1,0 +1,104 @@
+"""New-data trigger: Event Grid ``Microsoft.Storage.BlobCreated`` -> per-model trigger events.
+
+The blob's container and name come from the event subject
+(``/blobServices/default/containers/<container>/blobs/<name>``) and are matched against every
+model's ``newData`` container and prefix; one blob may feed several models. Other event types,
+Data Lake ``CreateFile`` events (sent before any data is written; ``FlushWithClose`` follows)
+and malformed subjects are ignored with a logged reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .events import Action, Decision, TriggerEvent
+from .settings import ModelConfig
+from .timeutil import parse_utc
+
+BLOB_CREATED = "Microsoft.Storage.BlobCreated"
+KIND = "newData"
+_SUBJECT = re.compile(r"^/blobServices/default/containers/(?P<container>[^/]+)/blobs/(?P<name>.+)$")
+
+
+@dataclass(frozen=True)
+class GridEvent:
+    """The fields of an Event Grid event this app reads, whatever schema delivered it."""
+
+    id: str
+    event_type: str
+    subject: str
+    event_time: datetime | None
+    data: Mapping[str, Any]
+
+
+def from_function_event(event: Any) -> GridEvent:
+    """Read an ``azure.functions.EventGridEvent`` (Event Grid schema) or ``CloudEvent``."""
+    if hasattr(event, "event_type"):
+        event_type, when = event.event_type, event.event_time
+    else:
+        event_type, when = event.type, event.time
+    data = event.get_json() if hasattr(event, "get_json") else event.data
+    if isinstance(when, datetime) and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return GridEvent(
+        id=str(event.id or ""),
+        event_type=str(event_type or ""),
+        subject=str(event.subject or ""),
+        event_time=when.astimezone(UTC) if isinstance(when, datetime) else None,
+        data=data if isinstance(data, Mapping) else {},
+    )
+
+
+def from_json(body: Mapping[str, Any]) -> GridEvent:
+    """Read one event as Event Grid sends it on the wire (Event Grid or CloudEvents schema)."""
+    cloud = "specversion" in body
+    when = body.get("time" if cloud else "eventTime")
+    data = body.get("data")
+    return GridEvent(
+        id=str(body.get("id") or ""),
+        event_type=str(body.get("type" if cloud else "eventType") or ""),
+        subject=str(body.get("subject") or ""),
+        event_time=parse_utc(when, "eventTime") if when else None,
+        data=data if isinstance(data, Mapping) else {},
+    )
+
+
+def route(event: GridEvent, models: Mapping[str, ModelConfig], now: datetime) -> list[TriggerEvent] | Decision:
+    """The models' trigger events for ``event``, or the decision to log when there are none."""
+    source_id = f"eventgrid:{event.id}"
+
+    def no_retrain(action: Action, reason: str) -> Decision:
+        return Decision(model=None, kind=KIND, action=action, reason=reason, source_id=source_id)
+
+    if event.event_type != BLOB_CREATED:
+        return no_retrain(Action.IGNORED, f"event type {event.event_type!r} is not {BLOB_CREATED}")
+    match = _SUBJECT.match(event.subject)
+    if not match:
+        return no_retrain(Action.IGNORED, f"subject {event.subject!r} does not name a blob")
+    if event.data.get("api") == "CreateFile":
+        return no_retrain(
+            Action.IGNORED, "Data Lake CreateFile comes before the data is written; FlushWithClose follows"
+        )
+    container, name = match["container"], match["name"]
+    matching = sorted(
+        model.name for model in models.values() if model.new_data and model.new_data.matches(container, name)
+    )
+    if not matching:
+        watched = ", ".join(
+            sorted(f"{m.new_data.container}/{m.new_data.prefix}*" for m in models.values() if m.new_data)
+        )
+        return no_retrain(
+            Action.UNKNOWN_MODEL,
+            f"no model in RETRAIN_MODELS watches blob {container}/{name} (watched: {watched or 'none'})",
+        )
+    at = event.event_time or now
+    return [
+        TriggerEvent(
+            model=model, kind=KIND, source_id=source_id, at=at, detail=f"new blob {container}/{name}"
+        )
+        for model in matching
+    ]

@@ -1,0 +1,29 @@
+"""Every decision as one structured JSON line (model, trigger, action, reason, run id)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from .events import Action, Decision
+
+LOGGER_NAME = "retrain.decisions"
+
+
+class DecisionLog:
+    """Writes each :class:`Decision` as one JSON line on the ``retrain.decisions`` logger."""
+
+    def __init__(self, environment: str, logger: logging.Logger | None = None):
+        self._environment = environment
+        self._logger = logger or logging.getLogger(LOGGER_NAME)
+
+    def line(self, decision: Decision) -> str:
+        """The JSON line for ``decision`` (sorted keys, no spaces, one line)."""
+        body = {"event": "retrain.decision", "environment": self._environment, **decision.as_dict()}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+    def record(self, decision: Decision) -> Decision:
+        """Log ``decision`` (failures at WARNING, the rest at INFO) and return it."""
+        level = logging.WARNING if decision.action is Action.FAILED else logging.INFO
+        self._logger.log(level, self.line(decision))
+        return decision

@@ -1,0 +1,64 @@
+"""What every component shares: argument validation, lifecycle options, diagnostics defaults.
+
+Components take a ``TypedDict`` of args (documented, Required/Optional with ``@default``),
+validate them at construction with messages naming the input, and never read config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+import pulumi
+from typing_extensions import NotRequired
+
+from infra.errors import ConfigError
+
+
+class LifecycleArgs(TypedDict):
+    """How a component's stateful children behave on delete."""
+
+    protect: NotRequired[bool]
+    """Optional. ``protect`` stateful children (refuse delete/replace). @default False"""
+    retain_on_delete: NotRequired[bool]
+    """Optional. Leave data-bearing children in Azure when they leave the stack. @default False"""
+
+
+def arg_error(component: str, arg: str, message: str) -> ConfigError:
+    """An invalid component argument: ``<Component> args.<arg>: <message>``."""
+    return ConfigError(message, key=f"{component} args.{arg}")
+
+
+def require(component: str, args: Mapping[str, Any], *names: str) -> None:
+    """Raise when any required arg is missing or empty."""
+    for name in names:
+        value = args.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise arg_error(component, name, "is required")
+
+
+def check_unknown_args(component: str, args: Mapping[str, Any], allowed: type) -> None:
+    """Reject args the component does not define (typos would otherwise be silently ignored)."""
+    known = set(getattr(allowed, "__annotations__", {}))
+    for base in getattr(allowed, "__orig_bases__", ()):
+        known |= set(getattr(base, "__annotations__", {}))
+    for name in args:
+        if name not in known:
+            raise arg_error(component, name, f"is not an argument of {component} (arguments: {', '.join(sorted(known))})")
+
+
+def stateful_options(parent: pulumi.Resource, lifecycle: LifecycleArgs | None, *, data_bearing: bool,
+                     **extra: Any) -> pulumi.ResourceOptions:
+    """Options for a stateful child: parent, protect, and retain-on-delete for data-bearing ones."""
+    lifecycle = lifecycle or {}
+    return pulumi.ResourceOptions(
+        parent=parent,
+        protect=bool(lifecycle.get("protect", False)),
+        retain_on_delete=bool(lifecycle.get("retain_on_delete", False)) and data_bearing,
+        **extra,
+    )
+
+
+def child_name(component_name: str, suffix: str) -> str:
+    """The logical name of a child: ``<component>-<suffix>`` (stable: renames need aliases)."""
+    return f"{component_name}-{suffix}"

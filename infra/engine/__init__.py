@@ -1,0 +1,144 @@
+"""The offline preview engine: runs the Pulumi program in-process and returns its plan.
+
+``preview(stack)`` reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``, validates the settings
+(config errors raise :class:`~infra.errors.ConfigError` before anything runs), previews the
+``shared`` stack first when the stack references it (a ``StackReference`` is answered with
+the shared stack's real offline outputs), runs the program under the recording monitor, and
+returns the plan dict (see docs/architecture.md). No credentials, no Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from infra.engine.monitor import EngineError
+from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
+from infra.engine.project import Project, load_project, load_stack_config
+from infra.engine.runner import run_program
+from infra.errors import ConfigError
+from infra.settings import EnvironmentStackSettings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "dumps", "preview", "preview_ref", "stacks"]
+
+_CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+
+def stacks(project_dir: Path | None = None) -> list[str]:
+    """The project's stacks (``shared`` first)."""
+    return load_project(project_dir or PROJECT_ROOT).stacks()
+
+
+def _fingerprint(project: Project, stack: str) -> str:
+    digest = hashlib.sha256()
+    for path in (project.directory / "Pulumi.yaml", project.stack_file(stack)):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def _referenced_stack(project: Project, reference: str, *, file: str) -> str:
+    org, proj, stack = reference.split("/")
+    if proj != project.name:
+        raise ConfigError(f"'{reference}' names project '{proj}', but this project is '{project.name}'",
+                          file=file, key="mlops-estate:sharedStack")
+    if not project.stack_file(stack).exists():
+        raise ConfigError(f"'{reference}' names stack '{stack}', which has no Pulumi.{stack}.yaml",
+                          file=file, key="mlops-estate:sharedStack")
+    return stack
+
+
+def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str, Any] | None = None,
+            policy: bool = True) -> dict[str, Any]:
+    """Preview ``stack`` offline and return its plan.
+
+    ``overrides`` replaces config keys (``"mlops-estate:models"`` → a Python value) before
+    validation, e.g. for benchmarks and tests. With ``policy`` the CrossGuard rules run on the
+    plan and their violations are added under ``"policy"``.
+    """
+    project = load_project(project_dir or PROJECT_ROOT)
+    key = (str(project.directory), stack, json.dumps(overrides or {}, sort_keys=True, default=str), _fingerprint(project, stack))
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _run(project, stack, overrides)
+        _CACHE[key] = cached
+    plan = json.loads(json.dumps(cached))  # callers get their own copy
+    if policy:
+        from policy.runner import evaluate
+
+        violations = evaluate(plan["resources"], environment=cached["_environment"], enforcement=cached["_enforcement"])
+        plan["policy"] = {"enforcement": cached["_enforcement"], "violations": [v.to_json() for v in violations]}
+    plan.pop("_environment", None)
+    plan.pop("_enforcement", None)
+    plan.pop("_secretOutputs", None)
+    return plan
+
+
+def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    config = load_stack_config(project, stack, overrides)
+    loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    settings = loaded.settings
+    references: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    if isinstance(settings, EnvironmentStackSettings):
+        shared = _referenced_stack(project, settings.shared_stack, file=config.file.name)
+        shared_plan = preview(shared, project_dir=project.directory, policy=False)
+        secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
+        references[settings.shared_stack] = (shared_plan["outputs"], secrets)
+    disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
+    state = run_program(project, config, stack_references=references,
+                        disabled_default_providers=disabled, location=settings.location)
+    plan = build_plan(state, project=project.name, stack=stack)
+    _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
+    plan["_environment"] = settings.environment
+    plan["_enforcement"] = settings.enforcement
+    return plan
+
+
+_CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
+
+
+def preview_ref(stack: str, ref: str, *, project_dir: Path | None = None) -> dict[str, Any]:
+    """The plan of ``stack`` as of git commit ``ref``, produced by that commit's own program.
+
+    The commit is exported with ``git archive`` into a temporary directory and previewed in a
+    subprocess whose import path starts there, so old code produces the old plan.
+    """
+    root = (project_dir or PROJECT_ROOT).resolve()
+    with tempfile.TemporaryDirectory(prefix="estate-ref-") as tmp:
+        archive = Path(tmp) / "ref.tar"
+        result = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", "-o", str(archive), ref],
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise ConfigError(f"cannot read git ref '{ref}': {result.stderr.strip() or 'git archive failed'}",
+                              key="--against")
+        tree = Path(tmp) / "tree"
+        with tarfile.open(archive) as tar:
+            tar.extractall(tree, filter="data")
+        if not (tree / "infra" / "engine").is_dir():
+            raise ConfigError(f"commit '{ref}' has no offline engine (infra/engine); compare against a newer commit",
+                              key="--against")
+        out = Path(tmp) / "plan.json"
+        env_path = str(tree)
+        proc = subprocess.run(
+            [sys.executable, "-m", "infra.cli", "preview", stack, "--json", str(out), "--quiet"],
+            cwd=tree, capture_output=True, text=True, check=False,
+            env={**_clean_env(), "PYTHONPATH": env_path},
+        )
+        if not out.exists():
+            message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+            raise ConfigError(f"preview of '{stack}' at '{ref}' failed: {message[-1] if message else proc.returncode}",
+                              key="--against")
+        return json.loads(out.read_text())
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -1,0 +1,19 @@
+"""How the offline engine answers like Azure: ids, names and computed outputs per resource type.
+
+Every custom resource type the program creates needs an entry (``answer(...)``) in one of
+the provider modules of this package; a type without one is an engine error, so nothing in a
+plan is silently unknown. Entries are pure functions of the resource's inputs and URN, so
+answers are deterministic.
+"""
+
+from __future__ import annotations
+
+from infra.engine.answers.common import ANSWERS, INVOKES, Answer, ResourceContext, answer, invoke, lookup
+
+# Importing the provider modules registers their entries.
+from infra.engine.answers import azure_native as _azure_native  # noqa: E402,F401
+from infra.engine.answers import azuredevops as _azuredevops  # noqa: E402,F401
+from infra.engine.answers import databricks as _databricks  # noqa: E402,F401
+from infra.engine.answers import invokes as _invokes  # noqa: E402,F401
+
+__all__ = ["ANSWERS", "INVOKES", "Answer", "ResourceContext", "answer", "invoke", "lookup"]

@@ -1,0 +1,79 @@
+"""Delivery: the Azure DevOps project (shared), environments and approvals, self-hosted agents."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from infra.settings.base import StrictModel
+
+
+class BranchPolicySettings(StrictModel):
+    """Policies on the default branch."""
+
+    min_reviewers: int = Field(default=2, ge=1, le=10)
+    """Optional. Approvals a pull request needs. @default 2"""
+    require_comment_resolution: bool = True
+    """Optional. All comments resolved before merge. @default true"""
+    require_linked_work_items: bool = False
+    """Optional. A work item linked to every pull request. @default false"""
+
+
+class DevOpsProjectSettings(StrictModel):
+    """The Azure DevOps organisation and project (shared stack)."""
+
+    organization_url: str = Field(pattern=r"^https://dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?/?$")
+    """Required. e.g. https://dev.azure.com/contoso"""
+    project: str = Field(min_length=1, max_length=64, pattern=r"^[^\\/:*?\"<>|;#$*{},+=\[\]]+$")
+    """Required. The project name."""
+    existing_project: bool = False
+    """Optional. Reference an existing project instead of creating one. @default false"""
+    repository: str = Field(default="mlops-estate", min_length=1, max_length=64)
+    """Optional. The Git repository name. @default mlops-estate"""
+    default_branch: str = Field(default="main", pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    """Optional. @default main"""
+    branch_policy: BranchPolicySettings = BranchPolicySettings()
+    """Optional. @default 2 reviewers, comment resolution"""
+
+
+class ApprovalSettings(StrictModel):
+    """The approval check on an environment (qa, prod)."""
+
+    approver_group: str = Field(min_length=3, max_length=256)
+    """Required. The Azure DevOps group that approves, e.g. [mlops]\\Release Approvers."""
+    timeout_minutes: int = Field(default=1440, ge=5, le=43200)
+    """Optional. How long an approval waits. @default 1440 (one day)"""
+    min_approvers: int = Field(default=1, ge=1, le=10)
+    """Optional. @default 1"""
+
+
+class DevOpsEnvironmentSettings(StrictModel):
+    """What an environment stack declares in Azure DevOps."""
+
+    approvals: ApprovalSettings | None = None
+    """Conditional. Required in qa and prod; dev deploys without approval. @default none"""
+
+
+class AgentSettings(StrictModel):
+    """Self-hosted Azure DevOps agents: a VM scale set in the agents subnet, as an elastic pool."""
+
+    enabled: bool = True
+    """Optional. @default true"""
+    vm_size: str = Field(default="Standard_D4ds_v5", pattern=r"^Standard_[A-Za-z0-9_]+$")
+    """Optional. @default Standard_D4ds_v5"""
+    min_idle: int = Field(default=0, ge=0, le=100)
+    """Optional. Agents kept idle and ready. @default 0 (scale to zero)"""
+    max_capacity: int = Field(default=4, ge=1, le=100)
+    """Optional. Upper bound of the elastic pool. @default 4"""
+    ssh_public_key: str = Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")
+    """Required. Public key of the break-glass admin (password login is disabled)."""
+    time_to_live_minutes: int = Field(default=30, ge=0, le=1440)
+    """Optional. How long an idle agent lives before it is deleted. @default 30"""
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> AgentSettings:
+        if self.min_idle > self.max_capacity:
+            raise PydanticCustomError(
+                "bounds", "minIdle {min} is greater than maxCapacity {max}", {"min": self.min_idle, "max": self.max_capacity}
+            )
+        return self

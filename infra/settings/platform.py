@@ -1,0 +1,112 @@
+"""The ML platform: workspace estate, shared model registry and AKS."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from infra.settings.base import Guid, StrictModel
+from infra.settings.core import Region
+
+VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]+$"
+
+
+class ComputeClusterSettings(StrictModel):
+    """The workspace's training cluster. It scales to zero when idle."""
+
+    vm_size: str = Field(default="Standard_DS3_v2", pattern=VM_SIZE_PATTERN)
+    """Optional. VM size of the nodes. @default Standard_DS3_v2"""
+    min_nodes: int = Field(default=0, ge=0, le=100)
+    """Optional. Nodes kept running; 0 scales to zero. @default 0"""
+    max_nodes: int = Field(default=4, ge=1, le=100)
+    """Optional. Upper bound of the autoscaler. @default 4"""
+    idle_minutes_before_scale_down: int = Field(default=30, ge=2, le=10080)
+    """Optional. Idle time before a node is released. @default 30"""
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> ComputeClusterSettings:
+        if self.min_nodes > self.max_nodes:
+            raise PydanticCustomError(
+                "bounds", "minNodes {min} is greater than maxNodes {max}", {"min": self.min_nodes, "max": self.max_nodes}
+            )
+        return self
+
+
+class WorkspaceSettings(StrictModel):
+    """The Azure ML workspace and its Key Vault, storage, ACR and Application Insights."""
+
+    public_network_access: bool = False
+    """Optional. Reach the workspace (and its Key Vault, storage, ACR) from the internet.
+    @default false (must be false in qa and prod)."""
+    isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = "AllowOnlyApprovedOutbound"
+    """Optional. Managed network outbound mode. @default AllowOnlyApprovedOutbound
+    (qa and prod require it)."""
+    hbi: bool = False
+    """Optional. High business impact workspace (less diagnostic data to Microsoft). @default false"""
+    container_registry_sku: Literal["Basic", "Standard", "Premium"] = "Premium"
+    """Optional. ACR SKU; private endpoints need Premium. @default Premium"""
+    storage_sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS"] = "Standard_ZRS"
+    """Optional. Replication of the workspace storage. @default Standard_ZRS"""
+    training_cluster: ComputeClusterSettings = ComputeClusterSettings()
+    """Optional. The scale-to-zero training cluster. @default Standard_DS3_v2, 0-4 nodes"""
+    data_scientists_group_object_id: Guid | None = None
+    """Optional. Entra group granted AzureML Data Scientist on the workspace. @default none"""
+
+
+class RegistrySettings(StrictModel):
+    """The central Azure ML registry every environment deploys from (shared stack)."""
+
+    regions: list[Region] = Field(default_factory=list, max_length=5)
+    """Optional. Replication regions besides the stack's location. @default []"""
+    public_network_access: bool = False
+    """Optional. Reach the registry from the internet. @default false"""
+
+
+class NodePoolSettings(StrictModel):
+    """An autoscaling AKS node pool."""
+
+    vm_size: str = Field(pattern=VM_SIZE_PATTERN)
+    """Required. VM size of the nodes."""
+    min_count: int = Field(ge=0, le=1000)
+    """Required. Autoscaler lower bound (system pools need at least 1)."""
+    max_count: int = Field(ge=1, le=1000)
+    """Required. Autoscaler upper bound."""
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> NodePoolSettings:
+        if self.min_count > self.max_count:
+            raise PydanticCustomError(
+                "bounds", "minCount {min} is greater than maxCount {max}", {"min": self.min_count, "max": self.max_count}
+            )
+        return self
+
+
+class AksSettings(StrictModel):
+    """The AKS cluster that serves real-time models (attached to the workspace)."""
+
+    enabled: bool = True
+    """Optional. Provision the cluster. @default true"""
+    private_cluster: bool = True
+    """Optional. API server on a private endpoint only. @default true (must be true in qa and prod)."""
+    sku_tier: Literal["Free", "Standard"] = "Standard"
+    """Optional. Control-plane tier; Standard carries the uptime SLA. @default Standard"""
+    system_pool: NodePoolSettings = NodePoolSettings.model_validate(
+        {"vmSize": "Standard_D4ds_v5", "minCount": 1, "maxCount": 3}
+    )
+    """Optional. System node pool. @default Standard_D4ds_v5, 1-3 nodes"""
+    inference_pool: NodePoolSettings = NodePoolSettings.model_validate(
+        {"vmSize": "Standard_D4ds_v5", "minCount": 1, "maxCount": 5}
+    )
+    """Optional. User node pool for inference. @default Standard_D4ds_v5, 1-5 nodes"""
+    gpu_pool: NodePoolSettings | None = None
+    """Optional. A GPU user pool (e.g. Standard_NC4as_T4_v3). @default none"""
+    admin_group_object_ids: list[Guid] = Field(default_factory=list)
+    """Optional. Entra groups with cluster-admin through Azure RBAC. @default []"""
+
+    @model_validator(mode="after")
+    def _check_pools(self) -> AksSettings:
+        if self.system_pool.min_count < 1:
+            raise PydanticCustomError("bounds", "systemPool.minCount must be at least 1 (AKS needs a system node)", {})
+        return self

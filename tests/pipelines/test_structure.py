@@ -1,0 +1,395 @@
+"""Structure of each pipeline after template expansion: triggers, stages, jobs, environments,
+pools, service connections and the commands each step runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.pipelines.pipeline_schema import PIPELINES, load_yaml
+from tests.pipelines.pipeline_walk import job_id, jobs, service_connections, step_text, steps, tasks
+from tests.pipelines.template_expand import expand_pipeline
+
+STACKS = ("shared", "dev", "qa", "prod")
+MAIN_ONLY = "eq(variables['Build.SourceBranch'], 'refs/heads/main')"
+POOL_OF_STACK = {
+    "shared": "mlops-agents-prod",
+    "dev": "mlops-agents-dev",
+    "qa": "mlops-agents-qa",
+    "prod": "mlops-agents-prod",
+}
+
+
+def expanded(name: str, **params: str) -> dict[str, Any]:
+    """Return pipeline ``name`` with templates and parameters expanded."""
+    return expand_pipeline(PIPELINES / name, params)[0]
+
+
+def job_named(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return the job with id ``name``."""
+    (found,) = [job for job in jobs(document) if job_id(job) == name]
+    return found
+
+
+def scripts(job: dict[str, Any]) -> list[str]:
+    """Return the shell text of every step of ``job`` that runs one, in order."""
+    return [text for text in (step_text(step) for step in steps(job)) if text]
+
+
+def load_script(name: str) -> ModuleType:
+    """Import a pipelines/scripts/*.py file by path."""
+    spec = importlib.util.spec_from_file_location(name, PIPELINES / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- ci -------------------------------------------------------------------------------------
+
+
+def test_ci_runs_on_every_push_and_pull_request() -> None:
+    ci = expanded("ci.yml")
+    assert ci["trigger"] == {"batch": "false", "branches": {"include": ["*"]}}
+    assert ci["pr"] == {"autoCancel": "true", "drafts": "true", "branches": {"include": ["*"]}}
+    assert [job_id(job) for job in jobs(ci)] == ["lint", "test", "preview"]
+    assert ci["pool"] == {"vmImage": "$(HOSTED_IMAGE)"}
+
+
+def test_ci_needs_no_azure_credentials() -> None:
+    ci = expanded("ci.yml")
+    assert all(service_connections(job) == set() for job in jobs(ci))
+    assert "group" not in str(ci["variables"])
+
+
+def test_ci_lints_and_checks_formatting() -> None:
+    lint = job_named(expanded("ci.yml"), "lint")
+    assert scripts(lint)[-2:] == ["make lint", ".venv/bin/python -m ruff format --check --diff ."]
+
+
+def test_ci_publishes_the_results_the_tests_write() -> None:
+    test = job_named(expanded("ci.yml"), "test")
+    unit, data = scripts(test)[-2:]
+    assert unit.startswith(
+        '.venv/bin/python -m pytest tests components -m "not slow" --junitxml=out/junit-unit.xml'
+    )
+    assert data.startswith(
+        '.venv/bin/python -m pytest model_assets -m "not slow" --junitxml=out/junit-data.xml'
+    )
+    for command in (unit, data):
+        assert "--cov-report=xml:out/coverage.xml" in command
+        assert all(f"--cov={package}" in command for package in ("infra", "stacks", "components", "policy"))
+    assert "--cov-append" in data and "--cov-append" not in unit
+    (results,) = tasks(test, "PublishTestResults@2")
+    assert results["condition"] == "succeededOrFailed()"
+    assert results["inputs"]["testResultsFormat"] == "JUnit"
+    assert results["inputs"]["testResultsFiles"] == "out/junit-*.xml"
+    assert results["inputs"]["failTaskOnFailedTests"] == "true"
+    (coverage,) = tasks(test, "PublishCodeCoverageResults@2")
+    assert coverage["inputs"]["summaryFileLocation"] == "out/coverage.xml"
+    assert coverage["condition"] == "succeededOrFailed()"
+
+
+def test_ci_previews_every_stack_and_publishes_the_plans() -> None:
+    preview = job_named(expanded("ci.yml"), "preview")
+    gate, plans = scripts(preview)[-2:]
+    assert gate == ".venv/bin/estate preview --all"
+    assert "for stack in shared dev qa prod; do" in plans
+    assert '.venv/bin/estate preview "$stack" --json "out/plan-$stack.json" || status=$?' in plans
+    assert plans.rstrip().endswith('exit "$status"')
+    (artifact,) = tasks(preview, "PublishPipelineArtifact@1")
+    assert artifact["inputs"]["targetPath"] == "out"
+    assert artifact["condition"] == "succeededOrFailed()"
+
+
+# --- infra-preview ----------------------------------------------------------------------------
+
+
+def test_infra_preview_runs_on_pull_requests_only() -> None:
+    preview = expanded("infra-preview.yml")
+    assert preview["trigger"] == "none"
+    assert preview["pr"]["branches"] == {"include": ["main"]}
+    assert [f"Pulumi.{stack}.yaml" for stack in STACKS] == [
+        path for path in preview["pr"]["paths"]["include"] if re.fullmatch(r"Pulumi\.\w+\.yaml", path)
+    ]
+    assert [job_id(job) for job in jobs(preview)] == ["changes"] + [f"preview_{s}" for s in STACKS]
+
+
+def test_infra_preview_jobs_run_when_their_stack_is_touched() -> None:
+    preview = expanded("infra-preview.yml")
+    changes = job_named(preview, "changes")
+    (detect,) = [step for step in steps(changes) if step.get("name") == "detect"]
+    assert "python3 pipelines/scripts/changed_stacks.py --base" in detect["script"]
+    outputs = load_script("changed_stacks").azure_devops_outputs(["dev"])
+    for stack, line in zip(STACKS, outputs, strict=True):
+        variable = re.search(r"variable=(\w+);isOutput=true", line).group(1)
+        job = job_named(preview, f"preview_{stack}")
+        assert job["dependsOn"] == "changes"
+        assert job["condition"] == (
+            f"and(succeeded(), eq(dependencies.changes.outputs['detect.{variable}'], 'true'))"
+        )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_infra_preview_posts_the_diff_per_stack(stack: str) -> None:
+    job = job_named(expanded("infra-preview.yml"), f"preview_{stack}")
+    assert job["pool"] == POOL_OF_STACK[stack]
+    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    (pulumi,) = tasks(job, "Pulumi@1")
+    assert pulumi["inputs"] == {
+        "azureSubscription": f"mlops-estate-{stack}",
+        "command": "preview",
+        "args": "--diff --suppress-outputs",
+        "loginArgs": "$(PULUMI_BACKEND_URL)",
+        "stack": stack,
+        "cwd": "$(Build.SourcesDirectory)",
+        "versionSpec": "$(PULUMI_VERSION)",
+        "createStack": "false",
+        "createPrComment": "true",
+        "useThreadedPrComments": "true",
+    }
+    assert pulumi["env"]["AZURE_FEDERATED_TOKEN_FILE"] == "$(AZURE_FEDERATED_TOKEN_FILE)"
+    (credential,) = tasks(job, "AzureCLI@2")
+    assert credential["env"] == {"AZURE_ENV_KEEP_TOKEN": "1"}
+    assert steps(job).index(credential) < steps(job).index(pulumi)
+    assert f"estate preview {stack} --json out/plan-{stack}.json" in "\n".join(scripts(job))
+    (artifact,) = tasks(job, "PublishPipelineArtifact@1")
+    assert artifact["inputs"]["targetPath"] == f"$(Build.SourcesDirectory)/out/plan-{stack}.json"
+
+
+# --- infra-deploy -----------------------------------------------------------------------------
+
+
+def test_infra_deploy_runs_on_the_default_branch_only() -> None:
+    deploy = expanded("infra-deploy.yml")
+    assert deploy["trigger"]["branches"] == {"include": ["main"]}
+    assert deploy["pr"] == "none"
+    assert {"group": "mlops-estate-state"} in deploy["variables"]
+
+
+def test_infra_deploy_stages_in_order() -> None:
+    deploy = expanded("infra-deploy.yml")
+    assert [stage["stage"] for stage in deploy["stages"]] == ["shared", "dev", "qa", "prod"]
+    assert [stage.get("dependsOn") for stage in deploy["stages"]] == [None, "shared", "dev", "qa"]
+    conditions = {stage["stage"]: stage["condition"] for stage in deploy["stages"]}
+    assert conditions == {
+        "shared": f"and(succeeded(), {MAIN_ONLY})",
+        "dev": "and(not(failed()), not(canceled()))",
+        "qa": "succeeded()",
+        "prod": f"and(succeeded(), {MAIN_ONLY})",
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_infra_deploy_job_per_stack(stack: str) -> None:
+    deploy = expanded("infra-deploy.yml")
+    (stage,) = [s for s in deploy["stages"] if s["stage"] == stack]
+    (job,) = stage["jobs"]
+    assert job["deployment"] == f"pulumi_up_{stack}"
+    assert job["environment"] == f"mlops-{stack}"
+    assert job["pool"] == POOL_OF_STACK[stack]
+    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    texts = scripts(job)
+    preview_at = next(i for i, t in enumerate(texts) if f"estate preview {stack} --json" in t)
+    up_at = next(i for i, t in enumerate(texts) if f"pulumi up --yes --diff --stack {stack}" in t)
+    assert preview_at < up_at
+    assert "source pipelines/scripts/pulumi-login.sh" in texts[up_at]
+    (up_step,) = [step for step in steps(job) if step_text(step) == texts[up_at]]
+    assert up_step["env"]["STACK"] == stack
+    assert up_step["env"]["PULUMI_SECRETS_PROVIDER"] == "$(PULUMI_SECRETS_PROVIDER)"
+
+
+# --- train ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
+def test_train_submits_and_waits_on_the_stack_pool(stack: str) -> None:
+    train = expanded("train.yml", model="diabetes", stack=stack)
+    assert train["trigger"] == "none" and train["pr"] == "none"
+    (job,) = jobs(train)
+    assert job["pool"] == f"mlops-agents-{stack}"
+    assert job["timeoutInMinutes"] == "720"
+    assert job["variables"] == {"MODEL": "diabetes"}
+    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    submit = scripts(job)[-1]
+    command = submit[submit.index("python -m model_assets.submit_training") :]
+    assert re.sub(r"\s*\\\n\s*", " ", command).strip() == (
+        'python -m model_assets.submit_training --model "$MODEL" --stack "$STACK" '
+        '--subscription "$subscription" --resource-group "$resource_group" --workspace "$workspace" --wait'
+    )
+
+
+def test_train_parameters() -> None:
+    parameters = {p["name"]: p for p in load_yaml(PIPELINES / "train.yml")["parameters"]}
+    assert list(parameters) == ["model", "stack", "timeoutMinutes"]
+    assert "default" not in parameters["model"]
+    assert parameters["stack"]["values"] == ["dev", "qa", "prod"]
+
+
+# --- release --------------------------------------------------------------------------------
+
+
+def test_release_is_started_by_the_relay_or_by_hand() -> None:
+    release = load_yaml(PIPELINES / "release.yml")
+    assert release["trigger"] == "none" and release["pr"] == "none"
+    assert [p["name"] for p in release["parameters"]] == ["model", "version", "slot"]
+    assert [p.get("default") for p in release["parameters"]] == [None, None, ""]
+
+
+def test_release_stages_and_prod_gate() -> None:
+    release = expanded("release.yml", model="diabetes", version="7")
+    assert [stage["stage"] for stage in release["stages"]] == ["qa", "prod"]
+    qa, prod = release["stages"]
+    assert [job_id(job) for job in qa["jobs"]] == ["release_qa", "plan_prod"]
+    assert [job_id(job) for job in prod["jobs"]] == ["release_prod"]
+    assert prod["dependsOn"] == "qa"
+    assert prod["condition"] == f"and(succeeded(), {MAIN_ONLY})"
+    assert job_named(release, "release_qa")["environment"] == "mlops-qa"
+    assert job_named(release, "release_prod")["environment"] == "mlops-prod"
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> None:
+    job = job_named(expanded("release.yml", model="diabetes", version="7", slot="green"), f"release_{stack}")
+    assert job["pool"] == POOL_OF_STACK[stack]
+    assert job["variables"]["MODEL"] == "diabetes"
+    assert job["variables"]["MODEL_VERSION"] == "7"
+    assert job["variables"]["SLOT"] == "green"
+    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    all_steps = steps(job)
+    assert all_steps[0] == {
+        "checkout": "self",
+        "fetchDepth": "0",
+        "clean": "true",
+        "persistCredentials": "true",
+    }
+    texts = [step_text(step) for step in all_steps]
+
+    def at(fragment: str) -> int:
+        (index,) = [i for i, text in enumerate(texts) if fragment in text]
+        return index
+
+    sync = at("stack-commit.sh sync")
+    record = at("endpoints.$MODEL.version")
+    promote = at(f'estate promote {stack} "$MODEL" "$MODEL_VERSION"')
+    ups = [i for i, text in enumerate(texts) if f"pulumi up --yes --diff --stack {stack}" in text]
+    smoke = at("python -m model_assets.smoke_test")
+    rollback = at(f'estate promote {stack} "$MODEL" "$PREVIOUS_VERSION"')
+    assert len(ups) == 2 and ups[1] == rollback
+    assert sync < record < promote < ups[0] < smoke < rollback == len(all_steps) - 1
+    assert f"stack-commit.sh commit {stack}" in texts[promote]
+    assert texts[promote].rstrip().endswith('echo "##vso[task.setvariable variable=PROMOTED]true"')
+    assert (
+        'python -m model_assets.smoke_test --scoring-uri "$scoring_uri" --model "$MODEL" '
+        "--auth-header-env SMOKE_AUTH_HEADER"
+    ) in texts[smoke]
+    assert 'stack_output.py "endpoints.$MODEL.scoring_uri"' in texts[smoke]
+    assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
+    assert f"stack-commit.sh commit {stack}" in texts[rollback]
+    assert f"pulumi up --yes --diff --stack {stack}" in texts[rollback]
+    assert texts[rollback].rstrip().endswith("exit 1")
+    assert all(
+        "condition" not in all_steps[i] or all_steps[i]["condition"] == "succeeded()"
+        for i in range(record, rollback)
+    )
+
+
+def test_release_publishes_the_offline_prod_plan_before_the_approval() -> None:
+    plan = job_named(expanded("release.yml", model="diabetes", version="7"), "plan_prod")
+    assert plan["dependsOn"] == "release_qa"
+    assert service_connections(plan) == set()
+    assert "estate preview prod --against HEAD --json out/plan-prod-promotion.json" in scripts(plan)[-1]
+
+
+# --- batch ----------------------------------------------------------------------------------
+
+
+def test_batch_is_scheduled_per_batch_model() -> None:
+    batch = expanded("batch.yml")
+    assert batch["trigger"] == "none" and batch["pr"] == "none"
+    assert batch["schedules"] == [
+        {
+            "cron": "0 2 * * *",
+            "displayName": "Nightly batch scoring (02:00 UTC)",
+            "branches": {"include": ["main"]},
+            "always": "true",
+            "batch": "true",
+        }
+    ]
+    assert [job_id(job) for job in jobs(batch)] == ["score_churn_byom"]
+    (job,) = jobs(batch)
+    assert job["pool"] == "mlops-agents-prod"
+    assert job["variables"] == {"MODEL": "churn_byom"}
+    assert service_connections(job) == {"mlops-estate-prod"}
+    assert (
+        'python -m model_assets.invoke_batch \\\n  --model "$MODEL" \\\n  --stack "$STACK"'
+        in scripts(job)[-1]
+    )
+
+
+# --- across files -----------------------------------------------------------------------------
+
+ALL = [
+    ("ci.yml", {}),
+    ("infra-preview.yml", {}),
+    ("infra-deploy.yml", {}),
+    ("train.yml", {"model": "diabetes"}),
+    ("release.yml", {"model": "diabetes", "version": "7"}),
+    ("batch.yml", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), ALL, ids=[a[0] for a in ALL])
+def test_pulumi_up_runs_only_in_deployment_jobs(name: str, params: dict[str, str]) -> None:
+    for job in jobs(expanded(name, **params)):
+        runs_up = any("pulumi up" in text for text in scripts(job))
+        assert not runs_up or "environment" in job, (
+            f"{name}: job {job_id(job)} runs pulumi up outside an environment"
+        )
+
+
+@pytest.mark.parametrize(("name", "params"), ALL, ids=[a[0] for a in ALL])
+def test_service_connection_matches_the_pool_and_environment(name: str, params: dict[str, str]) -> None:
+    for job in jobs(expanded(name, **params)):
+        for connection in service_connections(job):
+            stack = connection.removeprefix("mlops-estate-")
+            assert stack in STACKS, f"{name}: unknown service connection {connection}"
+            assert job["pool"] == POOL_OF_STACK[stack]
+            if "deployment" in job:
+                assert job["environment"] == f"mlops-{stack}"
+
+
+def test_every_deployment_job_targets_its_environment() -> None:
+    found = {}
+    for name, params in ALL:
+        for job in jobs(expanded(name, **params)):
+            if "deployment" in job:
+                found[f"{name}:{job['deployment']}"] = job["environment"]
+    assert found == {
+        "infra-deploy.yml:pulumi_up_shared": "mlops-shared",
+        "infra-deploy.yml:pulumi_up_dev": "mlops-dev",
+        "infra-deploy.yml:pulumi_up_qa": "mlops-qa",
+        "infra-deploy.yml:pulumi_up_prod": "mlops-prod",
+        "release.yml:release_qa": "mlops-qa",
+        "release.yml:release_prod": "mlops-prod",
+    }
+
+
+def test_relative_paths_in_scripts_exist() -> None:
+    referenced = set()
+    for name, params in ALL:
+        for job in jobs(expanded(name, **params)):
+            for text in scripts(job):
+                referenced |= set(re.findall(r"pipelines/scripts/[\w.-]+", text))
+    assert referenced == {
+        "pipelines/scripts/azure-env.sh",
+        "pipelines/scripts/pulumi-login.sh",
+        "pipelines/scripts/stack-commit.sh",
+        "pipelines/scripts/changed_stacks.py",
+        "pipelines/scripts/stack_output.py",
+    }
+    assert all((PIPELINES.parent / path).is_file() for path in referenced)

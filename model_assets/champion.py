@@ -2,9 +2,9 @@
 
 The champion is the version pinned in the target stack's config: among
 ``config: mlops-estate:models: <name>: deployments:`` it is the slot with the most live
-traffic (mirrored traffic does not count). A tie goes to the higher version, the one the
-rollout is heading to. A model with no deployment, or whose slots all take 0 % of the
-traffic, has no champion (``None``): nothing of it answers real requests yet.
+traffic (mirrored traffic does not count); on a tie, the first slot in file order, as
+``infra.settings.models.ModelSettings.champion_slot`` decides. A model without deployments
+has no champion (``None``).
 
 Only the minimal shape needed here is read (with ruamel.yaml); the full validation of the
 models section belongs to ``infra.settings``.
@@ -23,7 +23,8 @@ from ruamel.yaml.error import YAMLError
 from infra.errors import ConfigError
 
 CONFIG_KEY = "mlops-estate:models"
-MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}$")
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -67,7 +68,8 @@ def read_models(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
 def model_entry(stack: str, model: str, project_dir: Path | None = None) -> ModelEntry:
     """The stack's entry for ``model``; ConfigError when the model or its settings are wrong."""
     if not MODEL_NAME.fullmatch(model or ""):
-        raise ConfigError(f"model name {model!r} is not valid; use [a-z][a-z0-9_]*", key="--model")
+        raise ConfigError(f"model name {model!r} is not valid; use 2-31 characters: a lower-case letter, then [a-z0-9_]",
+                          key="--model")
     path = stack_file(stack, project_dir)
     models = read_models(stack, project_dir)
     key = f"config.{CONFIG_KEY}.{model}"
@@ -87,10 +89,10 @@ def model_entry(stack: str, model: str, project_dir: Path | None = None) -> Mode
         slot_key = f"{key}.deployments.{slot}"
         if not isinstance(spec, dict) or "version" not in spec:
             raise ConfigError("must be a mapping with a version", file=str(path), key=slot_key)
-        version = str(spec["version"])
-        if not version.isdigit():
+        version = str(spec["version"]).strip()
+        if not VERSION.fullmatch(version):
             raise ConfigError(f"version {spec['version']!r} is not an explicit registry version "
-                              "(digits only)", file=str(path), key=f"{slot_key}.version")
+                              "(digits such as \"4\" or \"1.2.0\")", file=str(path), key=f"{slot_key}.version")
         traffic = spec.get("traffic", 0)
         if isinstance(traffic, bool) or not isinstance(traffic, int) or not 0 <= traffic <= 100:
             raise ConfigError(f"traffic {traffic!r} must be an integer from 0 to 100", file=str(path),
@@ -103,8 +105,7 @@ def model_entry(stack: str, model: str, project_dir: Path | None = None) -> Mode
 def champion_version(stack: str, model: str, project_dir: Path | None = None) -> str | None:
     """The champion's registry version in ``stack`` for ``model``, or None when none serves."""
     entry = model_entry(stack, model, project_dir)
-    live = [(traffic, int(version), version) for version, traffic in entry.deployments.values()
-            if traffic > 0]
-    if not live:
+    if not entry.deployments:
         return None
-    return max(live)[2]
+    slot = max(entry.deployments, key=lambda name: entry.deployments[name][1])
+    return entry.deployments[slot][0]

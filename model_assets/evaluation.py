@@ -41,6 +41,8 @@ except ModuleNotFoundError:  # pragma: no cover - only inside an Azure ML job sn
 
 
 REPORT_SCHEMA = "mlops-estate/evaluation@1"
+#: Relative tolerance under which two metric values count as equal.
+EPSILON = 1e-9
 
 #: Known metrics and whether a higher value is better.
 METRICS: dict[str, bool] = {
@@ -160,6 +162,12 @@ def decide(candidate: dict[str, float], champion: dict[str, float] | None, confi
 
     champ = champion[metric]
     gain = cand - champ if config.higher_is_better else champ - cand
+    # Floating-point noise (0.55 - 0.5 = 0.05000000000000004) must not turn "equal" into "better".
+    scale = max(1.0, abs(cand), abs(champ))
+    if math.isclose(gain, 0.0, abs_tol=EPSILON * scale):
+        gain = 0.0
+    elif math.isclose(gain, config.margin, abs_tol=EPSILON * scale):
+        gain = config.margin
     label = f"champion v{champion_version}" if champion_version else "champion"
     if gain > config.margin:
         reason = (f"candidate {metric}={cand:.6g} beats {label} {metric}={champ:.6g} "
@@ -171,6 +179,8 @@ def decide(candidate: dict[str, float], champion: dict[str, float] | None, confi
         why = "candidate is worse"
     else:
         why = f"gain {gain:.6g} does not exceed margin {config.margin:g}"
+        if gain == config.margin:
+            why = f"gain {gain:.6g} equals the margin {config.margin:g} and does not exceed it"
     reason = (f"candidate {metric}={cand:.6g} vs {label} {metric}={champ:.6g}: {why} "
               f"({direction} is better)")
     return Decision(register=False, reason=reason, **common)

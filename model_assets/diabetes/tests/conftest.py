@@ -1,0 +1,42 @@
+"""Fixtures of the diabetes tests: load the step scripts by path, build the model once."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+MODEL_DIR = Path(__file__).resolve().parents[1]
+SRC = MODEL_DIR / "src"
+
+
+def load_src(name: str) -> ModuleType:
+    """Import ``src/<name>.py`` under a unique module name (the step scripts are not a package)."""
+    module_name = f"_{MODEL_DIR.name}_src_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, SRC / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def src() -> Callable[[str], ModuleType]:
+    """The loader, as a fixture."""
+    return load_src
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prepared data (``<root>/data``) and a trained candidate (``<root>/model``), built once."""
+    root = tmp_path_factory.mktemp("diabetes")
+    load_src("prep").prepare(root / "data", SRC / "reference_stats.json")
+    load_src("train").train(root / "data", root / "model", alpha=1.0)
+    return root

@@ -44,6 +44,10 @@ class StackContext:
         """Lifecycle args every stateful component of this stack gets."""
         return {"protect": self.settings.protect, "retain_on_delete": self.settings.retain_on_delete}
 
+    def shared_output(self, key: str) -> pulumi.Output[Any]:
+        """An output of the shared stack (environment stacks only), e.g. ``registryName``."""
+        return self.parts["shared"].require_output(key)
+
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         """Options binding a top-level resource or component to the stack's explicit provider."""
         return pulumi.ResourceOptions(providers={"azure-native": self.azure}, **kwargs)

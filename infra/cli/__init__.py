@@ -22,6 +22,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """mlops-estate: offline previews, promotion, scaffolding, timelines, costs and benchmarks."""
+
+
 # Command modules, in the order `estate --help` lists them.
 COMMAND_MODULES = (
     "infra.cli.preview",

@@ -15,19 +15,20 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
-from infra.engine.runner import run_program
+from infra.engine.runner import run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "dumps", "preview", "preview_ref", "stacks"]
+__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "dumps", "preview", "preview_function", "preview_ref", "stacks"]
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 
@@ -102,6 +103,12 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
 
 
 _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
+
+
+def preview_function(fn: Callable[[], Any], *, stack: str = "unit", location: str = "westeurope") -> dict[str, Any]:
+    """The plan of an arbitrary function run as a program (component tests): same monitor and answers."""
+    state = run_function(fn, stack=stack, location=location)
+    return build_plan(state, project="mlops-estate", stack=stack)
 
 
 def preview_ref(stack: str, ref: str, *, project_dir: Path | None = None) -> dict[str, Any]:

@@ -37,8 +37,9 @@ class Project:
 
     def stacks(self) -> list[str]:
         """Every stack that has a stack file, in a stable order (shared first)."""
-        names = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml"))
-        return sorted(names, key=lambda n: (n != "shared", n))
+        names = [p.name[len("Pulumi."):-len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml")]
+        order = {"shared": 0, "dev": 1, "qa": 2, "prod": 3}
+        return sorted(names, key=lambda n: (order.get(n, 4), n))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import logging
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,33 +58,49 @@ def run_program(project: Project, config: StackConfig, *,
                 disabled_default_providers: list[str] | None = None,
                 location: str = "westeurope") -> MonitorState:
     """Run the project's program for ``config.stack`` and return what it registered."""
+    program = str(_program_path(project))
+    return _run(lambda: runpy.run_path(program, run_name="__main__"), project_name=project.name,
+                directory=project.directory, config=config, argv0=program, stack_references=stack_references,
+                disabled_default_providers=disabled_default_providers, location=location)
+
+
+def run_function(fn: Callable[[], Any], *, project_name: str = "mlops-estate", stack: str = "unit",
+                 directory: Path | None = None, location: str = "westeurope") -> MonitorState:
+    """Run ``fn`` as if it were a program (for component tests): same monitor, same answers."""
+    config = StackConfig(stack=stack, file=Path(f"Pulumi.{stack}.yaml"), values={}, secret_keys=[])
+    return _run(fn, project_name=project_name, directory=directory or Path.cwd(), config=config,
+                argv0="unit", stack_references=None, disabled_default_providers=None, location=location)
+
+
+def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: StackConfig, argv0: str,
+         stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None,
+         disabled_default_providers: list[str] | None, location: str) -> MonitorState:
     monitor = RecordingMonitor(stack_references=stack_references,
                                disabled_default_providers=disabled_default_providers, location=location)
-    program = str(_program_path(project))
     saved_cwd, saved_argv, saved_path = os.getcwd(), list(sys.argv), list(sys.path)
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor())
 
     def body() -> None:
         asyncio.set_event_loop(loop)
-        runtime_settings.reset_options(project=project.name, stack=config.stack,
-                                       root_directory=str(project.directory), preview=True,
+        runtime_settings.reset_options(project=project_name, stack=config.stack,
+                                       root_directory=str(directory), preview=True,
                                        organization="organization")
         runtime_settings.configure(MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
             engine=MockEngine(LOG),
-            project=project.name,
+            project=project_name,
             stack=config.stack,
             dry_run=True,
             organization="organization",
-            root_directory=str(project.directory),
+            root_directory=str(directory),
             callbacks=None,
         ))
         set_all_config(dict(config.values), list(config.secret_keys))
-        os.chdir(project.directory)
-        sys.argv = [program]
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+        os.chdir(directory)
+        sys.argv = [argv0]
+        loop.run_until_complete(run_in_stack(fn))
 
     try:
         contextvars.copy_context().run(body)

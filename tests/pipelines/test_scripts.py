@@ -1,0 +1,446 @@
+"""The helper scripts the pipelines run: stack detection, stack outputs, Azure sign-in
+environment, Pulumi login and committing promotions back to git."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from infra.errors import ConfigError
+from tests.pipelines.pipeline_schema import PIPELINES
+
+SCRIPTS = PIPELINES / "scripts"
+SHELL_SCRIPTS = sorted(SCRIPTS.glob("*.sh"))
+
+
+def load_script(name: str) -> ModuleType:
+    """Import a pipelines/scripts/*.py file by path."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+changed_stacks = load_script("changed_stacks")
+stack_output = load_script("stack_output")
+
+
+def fake_command(directory: Path, name: str, body: str) -> None:
+    """Write an executable stand-in for an external CLI (az, pulumi, curl) into ``directory``."""
+    path = directory / name
+    path.write_text(f"#!/usr/bin/env bash\n{body}\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def run_bash(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` with bash in ``cwd`` with exactly ``env`` (plus a minimal PATH)."""
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+# --- changed_stacks.py ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paths", "stacks"),
+    [
+        (["Pulumi.dev.yaml"], ("dev",)),
+        (["Pulumi.prod.yaml", "Pulumi.qa.yaml", "docs/delivery.md"], ("qa", "prod")),
+        (["docs/architecture.md", "tests/pipelines/test_schema.py", "pipelines/ci.yml", "Makefile"], ()),
+        (["Pulumi.dev.yaml", "stacks/environment.py"], ("shared", "dev", "qa", "prod")),
+        (["Pulumi.yaml"], ("shared", "dev", "qa", "prod")),
+        (["requirements.lock"], ("shared", "dev", "qa", "prod")),
+        (["model_assets/diabetes/azureml/endpoint.yml"], ("shared", "dev", "qa", "prod")),
+        (["docs/Pulumi.dev.yaml"], ()),
+        (["", "  "], ()),
+    ],
+)
+def test_stacks_for_paths(paths: list[str], stacks: tuple[str, ...]) -> None:
+    assert changed_stacks.stacks_for_paths(paths) == stacks
+
+
+def test_unknown_stack_file_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        changed_stacks.stacks_for_paths(["Pulumi.staging.yaml"])
+    assert str(caught.value) == (
+        "Pulumi.staging.yaml: stack file for unknown stack 'staging'; allowed stacks: shared, dev, qa, prod"
+    )
+
+
+def test_azure_devops_outputs() -> None:
+    assert changed_stacks.azure_devops_outputs(["qa", "shared"]) == [
+        "##vso[task.setvariable variable=PREVIEW_SHARED;isOutput=true]true",
+        "##vso[task.setvariable variable=PREVIEW_DEV;isOutput=true]false",
+        "##vso[task.setvariable variable=PREVIEW_QA;isOutput=true]true",
+        "##vso[task.setvariable variable=PREVIEW_PROD;isOutput=true]false",
+    ]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a fixed identity and return stdout."""
+    result = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_changed_stacks_main_diffs_against_the_merge_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {a: 1}\n")
+    git(tmp_path, "commit", "-q", "-am", "change dev")
+    assert changed_stacks.main(["--base", "main", "--repo", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "stacks to preview: dev",
+        "##vso[task.setvariable variable=PREVIEW_SHARED;isOutput=true]false",
+        "##vso[task.setvariable variable=PREVIEW_DEV;isOutput=true]true",
+        "##vso[task.setvariable variable=PREVIEW_QA;isOutput=true]false",
+        "##vso[task.setvariable variable=PREVIEW_PROD;isOutput=true]false",
+    ]
+
+
+def test_changed_stacks_main_reports_a_bad_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    git(tmp_path, "init", "-q")
+    assert changed_stacks.main(["--base", "origin/nope", "--repo", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: --base: git diff against 'origin/nope' failed: ")
+
+
+# --- stack_output.py ----------------------------------------------------------------------------
+
+OUTPUTS = {"endpoints": {"diabetes": {"scoring_uri": "https://x/score", "version": 3}}, "empty": ""}
+
+
+def test_lookup_returns_text() -> None:
+    assert stack_output.lookup(OUTPUTS, "endpoints.diabetes.scoring_uri") == "https://x/score"
+    assert stack_output.lookup(OUTPUTS, "endpoints.diabetes.version") == "3"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "endpoints.fraud_rules.scoring_uri",
+            "endpoints.fraud_rules.scoring_uri: no output 'fraud_rules' under endpoints; available: diabetes",
+        ),
+        (
+            "aml_workspace.name",
+            "aml_workspace.name: no output 'aml_workspace' under (root); available: empty, endpoints",
+        ),
+        ("endpoints.diabetes", "endpoints.diabetes: is a mapping or a list, not a single value"),
+        ("empty", "empty: is empty"),
+        (
+            "endpoints.diabetes.version.major",
+            "endpoints.diabetes.version.major: no output 'major' under endpoints.diabetes.version; available: (not a mapping)",
+        ),
+    ],
+)
+def test_lookup_errors_name_the_path(path: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        stack_output.lookup(OUTPUTS, path)
+    assert str(caught.value) == message
+
+
+def test_stack_output_main(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        stack_output.main(
+            ["endpoints.diabetes.version"], io.StringIO('{"endpoints": {"diabetes": {"version": "4"}}}')
+        )
+        == 0
+    )
+    assert capsys.readouterr().out == "4\n"
+    assert stack_output.main(["a"], io.StringIO("not json")) == 2
+    assert capsys.readouterr().err.startswith("error: stdin: stack outputs on stdin are not JSON: ")
+    assert stack_output.main(["a"], io.StringIO("[1]")) == 2
+    assert capsys.readouterr().err == "error: stdin: stack outputs on stdin are not a JSON object\n"
+
+
+# --- azure-env.sh -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    """A directory of fake CLIs placed first on PATH."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    return directory
+
+
+def base_env(bin_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """A minimal environment: fake CLIs first on PATH, a private HOME and agent temp directory."""
+    agent_tmp = tmp_path / "agent-tmp"
+    agent_tmp.mkdir(exist_ok=True)
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "AGENT_TEMPDIRECTORY": str(agent_tmp),
+    }
+
+
+SPN = {"servicePrincipalId": "client-1", "tenantId": "tenant-1", "idToken": "federated.jwt.value"}
+
+
+def test_azure_env_exports_arm_and_workload_identity(bin_dir: Path, tmp_path: Path) -> None:
+    fake_command(bin_dir, "az", 'echo "sub-1"')
+    env = {**base_env(bin_dir, tmp_path), **SPN}
+    script = (
+        f"set -euo pipefail; source {SCRIPTS / 'azure-env.sh'}; "
+        "for v in ARM_CLIENT_ID ARM_TENANT_ID ARM_SUBSCRIPTION_ID ARM_OIDC_TOKEN ARM_USE_OIDC "
+        'AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID; do echo "$v=${!v}"; done; '
+        'cat "$AZURE_FEDERATED_TOKEN_FILE"; echo; stat -c %a "$AZURE_FEDERATED_TOKEN_FILE"'
+    )
+    result = run_bash(script, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "ARM_CLIENT_ID=client-1",
+        "ARM_TENANT_ID=tenant-1",
+        "ARM_SUBSCRIPTION_ID=sub-1",
+        "ARM_OIDC_TOKEN=federated.jwt.value",
+        "ARM_USE_OIDC=true",
+        "AZURE_CLIENT_ID=client-1",
+        "AZURE_TENANT_ID=tenant-1",
+        "AZURE_SUBSCRIPTION_ID=sub-1",
+        "federated.jwt.value",
+        "600",
+    ]
+    assert not (tmp_path / "agent-tmp" / "azure-federated-token").exists()
+
+
+def test_azure_env_keeps_the_token_for_later_steps(bin_dir: Path, tmp_path: Path) -> None:
+    fake_command(bin_dir, "az", 'echo "sub-1"')
+    env = {**base_env(bin_dir, tmp_path), **SPN, "AZURE_ENV_KEEP_TOKEN": "1"}
+    result = run_bash(f"set -euo pipefail; source {SCRIPTS / 'azure-env.sh'}", env, tmp_path)
+    token_file = tmp_path / "agent-tmp" / "azure-federated-token"
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "##vso[task.setvariable variable=AZURE_CLIENT_ID]client-1",
+        "##vso[task.setvariable variable=AZURE_TENANT_ID]tenant-1",
+        "##vso[task.setvariable variable=AZURE_SUBSCRIPTION_ID]sub-1",
+        f"##vso[task.setvariable variable=AZURE_FEDERATED_TOKEN_FILE]{token_file}",
+    ]
+    assert token_file.read_text() == "federated.jwt.value"
+
+
+def test_azure_env_needs_a_federated_service_connection(bin_dir: Path, tmp_path: Path) -> None:
+    fake_command(bin_dir, "az", 'echo "sub-1"')
+    env = {**base_env(bin_dir, tmp_path), "servicePrincipalId": "client-1", "tenantId": "tenant-1"}
+    result = run_bash(f"set -euo pipefail; source {SCRIPTS / 'azure-env.sh'}", env, tmp_path)
+    assert result.returncode != 0
+    assert "idToken is not set; the service connection must use workload identity federation" in result.stderr
+
+
+# --- pulumi-login.sh ----------------------------------------------------------------------------
+
+BACKEND = {
+    "PULUMI_VERSION": "3.272.0",
+    "PULUMI_BACKEND_URL": "azblob://state?storage_account=stmlopsstate01",
+    "PULUMI_SECRETS_PROVIDER": "azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
+}
+
+
+def pulumi_login(
+    bin_dir: Path, tmp_path: Path, installed: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Source pulumi-login.sh with fake pulumi and curl that log their arguments."""
+    log = tmp_path / "calls.log"
+    fake_command(
+        bin_dir,
+        "pulumi",
+        f'if [ "$1" = version ]; then echo "{installed}"; else echo "pulumi $*" >> {log}; fi',
+    )
+    fake_command(bin_dir, "curl", f'echo "curl $*" >> {log}; echo \'echo "install $*" >> {log}\'')
+    env = {**base_env(bin_dir, tmp_path), **BACKEND, **extra}
+    return run_bash(f"set -euo pipefail; source {SCRIPTS / 'pulumi-login.sh'}", env, tmp_path)
+
+
+def calls(tmp_path: Path) -> list[str]:
+    """Return the logged fake-CLI calls."""
+    log = tmp_path / "calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_pulumi_login_selects_the_stack_with_the_key_vault_provider(bin_dir: Path, tmp_path: Path) -> None:
+    result = pulumi_login(bin_dir, tmp_path, "v3.272.0", STACK="qa")
+    assert result.returncode == 0, result.stderr
+    assert calls(tmp_path) == [
+        "pulumi login azblob://state?storage_account=stmlopsstate01",
+        "pulumi stack select qa --create --secrets-provider "
+        "azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
+    ]
+
+
+def test_pulumi_login_installs_the_pinned_cli_when_missing(bin_dir: Path, tmp_path: Path) -> None:
+    result = pulumi_login(bin_dir, tmp_path, "v3.100.0")
+    assert result.returncode == 0, result.stderr
+    assert calls(tmp_path) == [
+        "curl -fsSL https://get.pulumi.com",
+        "install --version 3.272.0",
+        "pulumi login azblob://state?storage_account=stmlopsstate01",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"PULUMI_BACKEND_URL": "file://~/state"},
+            "PULUMI_BACKEND_URL is 'file://~/state'; expected azblob://<container>?storage_account=<account>",
+        ),
+        (
+            {"PULUMI_SECRETS_PROVIDER": "passphrase"},
+            "PULUMI_SECRETS_PROVIDER is 'passphrase'; expected azurekeyvault://<vault>.vault.azure.net/keys/<key>",
+        ),
+        ({"STACK": "staging"}, "STACK is 'staging'; allowed: shared, dev, qa, prod"),
+    ],
+)
+def test_pulumi_login_rejects_bad_settings(
+    bin_dir: Path, tmp_path: Path, extra: dict[str, str], message: str
+) -> None:
+    result = pulumi_login(bin_dir, tmp_path, "v3.272.0", **extra)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"pulumi-login.sh: {message}"
+    assert calls(tmp_path) == []
+
+
+# --- stack-commit.sh ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> Path:
+    """A bare 'origin' with one commit on main holding Pulumi.qa.yaml."""
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q")
+    (seed / "Pulumi.qa.yaml").write_text("config:\n  version: '3'\n")
+    git(seed, "add", ".")
+    git(seed, "commit", "-q", "-m", "seed")
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(bare))
+    return bare
+
+
+def clone(origin: Path, where: Path) -> Path:
+    """Clone ``origin`` detached at its main commit, as a pipeline checkout is."""
+    git(where.parent, "clone", "-q", str(origin), str(where))
+    git(where, "checkout", "-q", "--detach")
+    return where
+
+
+def commit_script(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run stack-commit.sh in ``repo``."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(repo.parent), "BUILD_BUILDID": "4711"}
+    return subprocess.run(
+        [str(SCRIPTS / "stack-commit.sh"), *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_stack_commit_pushes_the_promotion_with_skip_ci(origin: Path, tmp_path: Path) -> None:
+    repo = clone(origin, tmp_path / "work")
+    assert commit_script(repo, "sync", "refs/heads/main").returncode == 0
+    (repo / "Pulumi.qa.yaml").write_text("config:\n  version: '4'\n")
+    result = commit_script(repo, "commit", "qa", "release: promote diabetes 4 in qa")
+    assert result.returncode == 0, result.stderr
+    assert git(origin, "log", "-1", "--format=%s%n%b%an", "main").splitlines() == [
+        "release: promote diabetes 4 in qa [skip ci]",
+        "Release-Run: 4711",
+        "mlops-estate release",
+    ]
+    assert git(origin, "show", "main:Pulumi.qa.yaml") == "config:\n  version: '4'\n"
+
+
+def test_stack_commit_without_change_commits_nothing(origin: Path, tmp_path: Path) -> None:
+    repo = clone(origin, tmp_path / "work")
+    commit_script(repo, "sync", "main")
+    before = git(origin, "rev-parse", "main")
+    result = commit_script(repo, "commit", "qa", "release: nothing")
+    assert result.returncode == 0
+    assert result.stdout == "Pulumi.qa.yaml unchanged; nothing to commit\n"
+    assert git(origin, "rev-parse", "main") == before
+
+
+def test_stack_commit_rebases_after_losing_a_race(origin: Path, tmp_path: Path) -> None:
+    repo = clone(origin, tmp_path / "work")
+    commit_script(repo, "sync", "main")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(origin), str(other))
+    (other / "README.md").write_text("someone else\n")
+    git(other, "add", "README.md")
+    git(other, "commit", "-q", "-m", "meanwhile")
+    git(other, "push", "-q", "origin", "main")
+    (repo / "Pulumi.qa.yaml").write_text("config:\n  version: '5'\n")
+    result = commit_script(repo, "commit", "qa", "release: promote diabetes 5 in qa")
+    assert result.returncode == 0, result.stderr
+    assert "push attempt 1 lost a race; rebasing on origin/main" in result.stderr
+    assert git(origin, "log", "--format=%s", "main").splitlines() == [
+        "release: promote diabetes 5 in qa [skip ci]",
+        "meanwhile",
+        "seed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ("commit", "staging", "m"),
+            2,
+            "stack-commit.sh: STACK is 'staging'; allowed: shared, dev, qa, prod",
+        ),
+        (("commit", "qa", "m"), 2, "stack-commit.sh: run 'stack-commit.sh sync BRANCH' first"),
+        (("push",), 2, "usage: stack-commit.sh sync BRANCH | commit STACK MESSAGE"),
+    ],
+)
+def test_stack_commit_usage_errors(
+    origin: Path, tmp_path: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    repo = clone(origin, tmp_path / "work")
+    result = commit_script(repo, *args)
+    assert (result.returncode, result.stderr.strip()) == (code, message)
+
+
+# --- static checks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SHELL_SCRIPTS, ids=lambda p: p.name)
+def test_shell_scripts_parse(path: Path) -> None:
+    assert subprocess.run(["bash", "-n", str(path)], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_shellcheck_is_clean() -> None:
+    result = subprocess.run(
+        ["shellcheck", "-x", *map(str, SHELL_SCRIPTS)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout

@@ -139,11 +139,12 @@ class FakeBlobClient:
         """Azure answers 404 (``ResourceNotFoundError``) for a missing blob."""
         with self._container.lock:
             blob = self._container.blobs.get(self.name)
-        if blob is None:
-            raise ResourceNotFoundError("The specified blob does not exist. ErrorCode:BlobNotFound")
+        # A hook runs after this read and before the reader can write: another instance's turn.
         hook = self._container.after_download.pop(0) if self._container.after_download else None
         if hook is not None:
             hook()
+        if blob is None:
+            raise ResourceNotFoundError("The specified blob does not exist. ErrorCode:BlobNotFound")
         return _Downloader(*blob)
 
     def upload_blob(

@@ -69,6 +69,9 @@ def decide(
             f"cooldown of {_minutes(config.cooldown)} min ends at {_show(last + config.cooldown)}",
             replace(current, seen=seen, schedule_watermark=watermark),
         )
+    rewind_to = current.schedule_watermark
+    if event.kind == "schedule" and rewind_to is None:
+        rewind_to = event.at - timedelta(seconds=1)  # so a retry's window still holds this occurrence
     claim = Claim(
         source_id=event.source_id,
         kind=event.kind,
@@ -76,7 +79,7 @@ def decide(
         previous_submitted_at=current.last_submitted_at,
         previous_run_id=current.last_run_id,
         previous_kind=current.last_kind,
-        previous_watermark=current.schedule_watermark,
+        previous_watermark=rewind_to,
     )
     claimed = replace(
         current,
@@ -100,8 +103,8 @@ def record_run(state: ModelState, claim: Claim, run_id: str) -> ModelState:
 def release_claim(state: ModelState, claim: Claim, failure: Failure, *, retry_schedule: bool) -> ModelState:
     """The state after the claimed submit failed: the cooldown and the event id are given back.
 
-    ``retry_schedule`` also rewinds the schedule watermark so the next timer tick tries the same
-    occurrence again (for transient failures).
+    ``retry_schedule`` also rewinds the schedule watermark of a schedule claim so the next timer
+    tick tries the same occurrence again (for transient failures).
     """
     if state.pending is None or state.pending.source_id != claim.source_id:
         return replace(state, last_failure=failure)
@@ -113,7 +116,9 @@ def release_claim(state: ModelState, claim: Claim, failure: Failure, *, retry_sc
         last_kind=claim.previous_kind,
         pending=None,
         seen=seen,
-        schedule_watermark=claim.previous_watermark if retry_schedule else state.schedule_watermark,
+        schedule_watermark=(
+            claim.previous_watermark if retry_schedule and claim.kind == "schedule" else state.schedule_watermark
+        ),
         last_failure=failure,
     )
 

@@ -7,7 +7,9 @@ a policy failure still leaves the plan to read.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -29,8 +31,17 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
 
     try:
         plan = preview(stack, policy=policy)
+    except ConfigError:
+        raise
     except EngineError as exc:
         print(f"error: {stack}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a program bug: say where, full trace on request
+        if os.environ.get("ESTATE_DEBUG"):
+            traceback.print_exc()
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"error: {stack}: the program failed: {type(exc).__name__}: {exc}\n"
+              f"  at {frame.filename}:{frame.lineno} (set ESTATE_DEBUG=1 for the full traceback)", file=sys.stderr)
         return 1
     change_list = None
     if against:

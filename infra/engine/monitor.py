@@ -182,8 +182,6 @@ class RecordingMonitor(MockMonitor):
                 self.state.providers[urn] = ProviderInfo(urn=urn, type=request.type, inputs=inputs)
         response_state = dict(inputs)
         response_state.update(outputs)
-        if request.type == STACK_REFERENCE_TYPE:
-            response_state = outputs
         obj = _sync_await(rpc.serialize_properties(response_state, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj)
 
@@ -193,13 +191,6 @@ class RecordingMonitor(MockMonitor):
             return None, {}
         if type_.startswith("pulumi:providers:"):
             return guid("provider", urn), {}
-        if type_ == STACK_REFERENCE_TYPE:
-            name = str(inputs.get("name"))
-            if name not in self._stack_references:
-                known = ", ".join(sorted(self._stack_references)) or "none"
-                raise EngineError(f"StackReference '{name}' is not a stack the offline engine previewed (known: {known})")
-            outputs, secret_names = self._stack_references[name]
-            return name, {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
         answer = lookup(type_)
         sub, tenant, location = self._provider_context(request.provider)
         ctx_inputs = dict(inputs)
@@ -241,7 +232,29 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
 
     def ReadResource(self, request):  # noqa: N802
-        raise EngineError(
-            f"{request.type} '{request.name}' is read with .get(); the offline engine previews what the "
-            "program creates — reference existing objects through settings or a StackReference"
+        """Reads: only ``StackReference`` (answered from the referenced stack's offline preview)."""
+        if request.type != STACK_REFERENCE_TYPE:
+            raise EngineError(
+                f"{request.type} '{request.name}' is read with .get(); the offline engine previews what the "
+                "program creates — reference existing objects through settings or a StackReference"
+            )
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = rpc.deserialize_properties(request.properties, keep_unknowns=True)
+        name = str(inputs.get("name") or request.id)
+        if name not in self._stack_references:
+            known = ", ".join(sorted(self._stack_references)) or "none"
+            raise EngineError(f"StackReference '{name}' is not a stack the offline engine previewed (known: {known})")
+        outputs, secret_names = self._stack_references[name]
+        state = {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
+        registration = Registration(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None, custom=True,
+            provider=request.provider or None, id=name, inputs={"name": name}, outputs={},
+            dependencies=list(request.dependencies), property_dependencies={}, protect=False,
+            retain_on_delete=False, ignore_changes=[], replace_on_changes=[], delete_before_replace=False,
+            aliases=[], custom_timeouts=None, additional_secret_outputs=list(request.additionalSecretOutputs),
+            deleted_with=None, import_id=None, read=True,
         )
+        with self._lock:
+            self.state.registrations.append(registration)
+        props = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props)

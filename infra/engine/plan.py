@@ -65,6 +65,7 @@ def _resource_entry(reg: Registration, unknowns: list[str]) -> dict[str, Any]:
         "aliases": list(reg.aliases),
         "customTimeouts": reg.custom_timeouts,
         "deletedWith": reg.deleted_with,
+        "read": reg.read,
     }
     unknowns.extend(f"{reg.type} '{reg.name}': inputs.{p}" for p in found)
     return entry
@@ -80,6 +81,7 @@ def build_plan(state: MonitorState, *, project: str, stack: str) -> dict[str, An
             "custom": False, "provider": None, "id": None, "inputs": {}, "outputs": {}, "dependencies": [],
             "protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": [],
             "deleteBeforeReplace": False, "aliases": [], "customTimeouts": None, "deletedWith": None,
+            "read": False,
         })
     for reg in state.registrations:
         resources.append(_resource_entry(reg, unknowns))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+_SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " ", "read": ">"}
 
 
 def _children(plan: dict[str, Any]) -> dict[str | None, list[dict[str, Any]]]:
@@ -21,6 +21,8 @@ def render_tree(plan: dict[str, Any], changes: list[dict[str, Any]] | None = Non
     rows: list[tuple[str, str, str, str]] = []
 
     def action_of(resource: dict[str, Any]) -> str:
+        if resource.get("read"):
+            return "read"
         if actions is None:
             return "create"
         change = actions.get(resource["urn"])
@@ -56,7 +58,7 @@ def render_summary(plan: dict[str, Any], changes: list[dict[str, Any]] | None = 
     """``Resources:`` counts, as pulumi prints them."""
     lines = ["Resources:"]
     if changes is None:
-        lines.append(f"    + {len(plan['resources'])} to create")
+        lines.append(f"    + {sum(1 for r in plan['resources'] if not r.get('read'))} to create")
     else:
         counts: dict[str, int] = {}
         for change in changes:

@@ -102,9 +102,18 @@ def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: S
         sys.argv = [argv0]
         loop.run_until_complete(run_in_stack(fn))
 
+    asyncio_logger = logging.getLogger("asyncio")
+    saved_level = asyncio_logger.level
+    asyncio_logger.setLevel(logging.CRITICAL)  # as the language host does: a failed run leaves pending tasks
     try:
         contextvars.copy_context().run(body)
     finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        asyncio_logger.setLevel(saved_level)
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         sys.path[:] = saved_path

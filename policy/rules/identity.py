@@ -14,8 +14,8 @@ from policy.rules.common import (
     expect_text,
     expect_true,
     get_path,
+    render,
     resource_rule,
-    same_text,
 )
 
 PRIVILEGED_ROLES: dict[str, str] = {
@@ -25,8 +25,9 @@ PRIVILEGED_ROLES: dict[str, str] = {
 }
 """Built-in role definition GUIDs that a workload identity must never hold."""
 
-HUMAN_PRINCIPAL_TYPES: frozenset[str] = frozenset({"user", "group"})
-"""Principal types that are people; any other (or none) is treated as a workload identity."""
+PEOPLE_PRINCIPAL_TYPES: frozenset[str] = frozenset({"group"})
+"""Principal types that may hold a privileged role: Entra groups of people. ``User`` is not
+exempt because the SDK fills ``principalType: User`` when none is given, so it proves nothing."""
 
 MANAGED_IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned", "SystemAssigned, UserAssigned")
 
@@ -90,13 +91,13 @@ def _role_assignment(args: ResourceValidationArgs, _env: str) -> Iterator[Findin
     if role is None:
         return
     principal_type = get_path(args.props, "principalType")
-    if isinstance(principal_type, str) and principal_type.lower() in HUMAN_PRINCIPAL_TYPES:
+    if isinstance(principal_type, str) and principal_type.lower() in PEOPLE_PRINCIPAL_TYPES:
         return
-    who = "a workload identity" if same_text(principal_type, "ServicePrincipal") else "an unspecified principal type"
     yield Finding(
         "roleDefinitionId",
         role_id,
-        f"a least-privilege role, not {role} ({guid}), for {who}",
+        f"a least-privilege role, not {role} ({guid}), for principalType {render(principal_type)} "
+        "(only Entra groups of people may hold it)",
     )
 
 

@@ -1,7 +1,8 @@
 """The create/update/delete durations table, loaded from ``durations.yaml`` beside this file.
 
 Every row carries its source and date from the durations reference (§1.2). Lookup rules:
-a component (``custom`` false) and a provider (``pulumi:providers:*``) take no time; a custom
+a component (``custom`` false), a provider (``pulumi:providers:*``) and a stack reference
+(``pulumi:pulumi:StackReference``) take no time; a custom
 type is looked up exactly (API-version suffixes such as ``network/v20230401`` are dropped
 first), then by family prefix (``azuredevops:``, ``databricks:``); anything else is an error
 that names the type, so the table stays complete.
@@ -94,8 +95,11 @@ def normalize_type(type_token: str) -> str:
 
 
 def is_provider(type_token: str) -> bool:
-    """Whether a type is a provider resource (``pulumi:providers:*``)."""
-    return type_token.startswith("pulumi:providers:")
+    """Whether a type is one of Pulumi's own (``pulumi:providers:*``, ``pulumi:pulumi:StackReference``).
+
+    These take no deploy time (a provider is configured, a stack reference is read) and bill nothing.
+    """
+    return type_token.startswith("pulumi:")
 
 
 def _range(value: Any, key: str) -> Range:

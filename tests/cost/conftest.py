@@ -6,6 +6,8 @@ so pricing them proves the input paths the cost rules read.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from typing import Any
 
 import pulumi
@@ -90,6 +92,18 @@ def _declare() -> pulumi.Output:
 def sdk_resources() -> dict[str, dict[str, Any]]:
     """Plan resources built from what the real SDK classes send, by logical name."""
     recorder = Recorder()
-    pulumi.runtime.set_mocks(recorder, project="cost", stack="test", preview=False)
-    pulumi.runtime.test(_declare)()
+
+    def run() -> None:
+        pulumi.runtime.set_mocks(recorder, project="cost", stack="test", preview=False)
+        pulumi.runtime.test(_declare)()
+
+    # A fresh event loop and a copied context, so neither this run nor the offline engine's
+    # runs (which close their loops) disturb each other.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        contextvars.copy_context().run(run)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     return {r["name"]: r for r in recorder.resources}

@@ -169,3 +169,11 @@ def test_update_change_for_unknown_urn_is_an_error(resource, plan):
 def test_parallel_must_be_positive(resource, plan):
     with pytest.raises(ConfigError, match="--parallel: must be a whole number of at least 1, got 0"):
         estimate_create(plan(), parallel=0)
+
+
+def test_stack_references_take_no_time(resource, plan, table):
+    t = table({"t:x": (5, 10, 20)})
+    ref = resource("shared", "pulumi:pulumi:StackReference")
+    a = resource("a", "t:x", deps=("shared",))
+    r = estimate_create(plan(ref, a), parallel=1, table=t)
+    assert (r["resources"], r["graph_seconds"]["typical"]) == (1, 10)

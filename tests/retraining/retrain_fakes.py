@@ -19,6 +19,7 @@ from retrain.logs import LOGGER_NAME
 from retrain.runtime import Runtime, build_runtime
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
+APP_ROOT = Path(__file__).resolve().parents[2] / "components" / "retraining" / "function_app"
 
 MODELS = {
     "churn": {
@@ -30,11 +31,19 @@ MODELS = {
         "cooldownMinutes": 1440,
     },
     "fraud": {
-        "triggers": {"schedule": None, "newData": {"container": "landing-shared", "prefix": "fraud/"}, "drift": False},
+        "triggers": {
+            "schedule": None,
+            "newData": {"container": "landing-shared", "prefix": "fraud/"},
+            "drift": False,
+        },
         "cooldownMinutes": 60,
     },
     "returns": {
-        "triggers": {"schedule": None, "newData": {"container": "landing-shared", "prefix": ""}, "drift": False},
+        "triggers": {
+            "schedule": None,
+            "newData": {"container": "landing-shared", "prefix": ""},
+            "drift": False,
+        },
         "cooldownMinutes": 60,
     },
     "demand": {
@@ -101,7 +110,9 @@ class FakeQueue:
             return QueuedRun(run_id=outcome, web_url=None)
         run_id = str(self._next)
         self._next += 1
-        return QueuedRun(run_id=run_id, web_url=f"https://dev.azure.com/contoso-ml/_build/results?buildId={run_id}")
+        return QueuedRun(
+            run_id=run_id, web_url=f"https://dev.azure.com/contoso-ml/_build/results?buildId={run_id}"
+        )
 
 
 def transient(message: str = "Azure DevOps answered 503: busy (after 4 attempts)") -> SubmitFailed:
@@ -161,7 +172,9 @@ class FakeBlobClient:
             current = self._container.blobs.get(self.name)
             if match_condition == MatchConditions.IfMissing or (not overwrite and match_condition is None):
                 if current is not None:
-                    raise ResourceExistsError("The specified blob already exists. ErrorCode:BlobAlreadyExists")
+                    raise ResourceExistsError(
+                        "The specified blob already exists. ErrorCode:BlobAlreadyExists"
+                    )
             elif match_condition == MatchConditions.IfNotModified:
                 if current is None or current[1] != etag:
                     raise ResourceModifiedError(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from retrain.ado import AdoPipelineQueue, HttpResponse
+from retrain.ado import AdoPipelineQueue, HttpResponse, UrllibTransport
 from retrain.errors import SubmitFailed
 from retrain_fakes import FakeCredential, FakeTransport
 
@@ -14,7 +16,9 @@ RUN = json.dumps(
         "id": 4711,
         "name": "20261122.3",
         "state": "inProgress",
-        "_links": {"web": {"href": "https://dev.azure.com/contoso-ml/mlops%20estate/_build/results?buildId=4711"}},
+        "_links": {
+            "web": {"href": "https://dev.azure.com/contoso-ml/mlops%20estate/_build/results?buildId=4711"}
+        },
         "pipeline": {"id": 17, "name": "train"},
     }
 ).encode()
@@ -44,7 +48,10 @@ def client(answers, **kwargs):
 def test_request_shape_and_token() -> None:
     queue, transport, credential, sleeps = client([ok()])
     run = queue.queue("churn", "drift: metric alert 'alr' fired")
-    assert (run.run_id, run.web_url) == ("4711", "https://dev.azure.com/contoso-ml/mlops%20estate/_build/results?buildId=4711")
+    assert (run.run_id, run.web_url) == (
+        "4711",
+        "https://dev.azure.com/contoso-ml/mlops%20estate/_build/results?buildId=4711",
+    )
     [(url, headers, body, timeout)] = transport.requests
     assert url == "https://dev.azure.com/contoso-ml/mlops%20estate/_apis/pipelines/17/runs?api-version=7.1"
     assert headers == {
@@ -92,7 +99,10 @@ def test_exhausted_retries_are_a_retryable_failure() -> None:
     with pytest.raises(SubmitFailed) as caught:
         queue.queue("churn", "r")
     assert caught.value.retryable is True
-    assert str(caught.value) == "Azure DevOps answered 500: TF400898: An Internal Error Occurred. (after 4 attempts)"
+    assert (
+        str(caught.value)
+        == "Azure DevOps answered 500: TF400898: An Internal Error Occurred. (after 4 attempts)"
+    )
     assert sleeps == [2.0, 4.0, 8.0] and len(transport.requests) == 4
 
 
@@ -146,3 +156,56 @@ def test_no_token_is_retryable_and_sends_nothing() -> None:
     assert caught.value.retryable is True
     assert "could not get an Azure DevOps token for the app's managed identity" in str(caught.value)
     assert transport.requests == []
+
+
+def test_urllib_transport_against_a_loopback_server() -> None:
+    received: list[tuple[str, str, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Authorization"], body))
+            if len(received) == 1:
+                self.send_response(429)
+                self.send_header("Retry-After", "3")
+                self.end_headers()
+                self.wfile.write(b'{"message": "slow down"}')
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(RUN)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        sleeps: list[float] = []
+        queue = AdoPipelineQueue(
+            organization_url=f"http://127.0.0.1:{server.server_port}/contoso-ml",
+            project="mlops estate",
+            pipeline_id=17,
+            stack="prod",
+            credential=FakeCredential(),
+            transport=UrllibTransport(),
+            sleep=sleeps.append,
+            timeout=5.0,
+        )
+        assert queue.queue("churn", "schedule: due").run_id == "4711"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert sleeps == [3.0]
+    assert [path for path, _, _ in received] == [
+        "/contoso-ml/mlops%20estate/_apis/pipelines/17/runs?api-version=7.1"
+    ] * 2
+    assert received[0][1] == "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake.token"
+    assert json.loads(received[1][2])["templateParameters"] == {
+        "model": "churn",
+        "stack": "prod",
+        "reason": "schedule: due",
+    }

@@ -14,7 +14,9 @@ MODELS = parse_models(MODELS_JSON)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
-def event(model: str = "churn", kind: str = "drift", source_id: str = "alert:a1", at: datetime = NOW) -> TriggerEvent:
+def event(
+    model: str = "churn", kind: str = "drift", source_id: str = "alert:a1", at: datetime = NOW
+) -> TriggerEvent:
     return TriggerEvent(model=model, kind=kind, source_id=source_id, at=at, detail="test")
 
 
@@ -73,7 +75,9 @@ def test_duplicate_memory_expires_after_a_week() -> None:
 def test_schedule_events_move_the_watermark_even_in_cooldown() -> None:
     occurrence = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
     state = ModelState(model="churn", last_submitted_at=NOW - timedelta(hours=1), last_kind="drift")
-    v = decide(MODELS, state, event(kind="schedule", source_id="schedule:2026-11-22T02:00:00Z", at=occurrence), NOW)
+    v = decide(
+        MODELS, state, event(kind="schedule", source_id="schedule:2026-11-22T02:00:00Z", at=occurrence), NOW
+    )
     assert v.action is Action.COOLDOWN
     assert v.state.schedule_watermark == occurrence
 
@@ -90,7 +94,11 @@ def test_release_claim_gives_back_cooldown_and_event_id() -> None:
     v = decide(MODELS, before, event(kind="schedule", source_id="schedule:x", at=occurrence), NOW)
     failure = Failure(at=NOW, source_id="schedule:x", kind="schedule", message="boom")
     final = release_claim(v.state, v.claim, failure, retry_schedule=False)
-    assert (final.last_submitted_at, final.last_run_id, final.last_kind) == (before.last_submitted_at, "99", "schedule")
+    assert (final.last_submitted_at, final.last_run_id, final.last_kind) == (
+        before.last_submitted_at,
+        "99",
+        "schedule",
+    )
     assert final.pending is None and final.seen == {} and final.last_failure == failure
     assert final.schedule_watermark == occurrence  # a final failure is not retried every tick
     retried = release_claim(v.state, v.claim, failure, retry_schedule=True)

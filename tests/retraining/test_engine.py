@@ -12,11 +12,15 @@ T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 def drift(source_id: str = "alert:a1") -> TriggerEvent:
-    return TriggerEvent(model="churn", kind="drift", source_id=source_id, at=T0, detail="metric alert 'x' fired")
+    return TriggerEvent(
+        model="churn", kind="drift", source_id=source_id, at=T0, detail="metric alert 'x' fired"
+    )
 
 
 def new_data(source_id: str = "eventgrid:e1") -> TriggerEvent:
-    return TriggerEvent(model="churn", kind="newData", source_id=source_id, at=T0, detail="new blob landing-churn/daily/a")
+    return TriggerEvent(
+        model="churn", kind="newData", source_id=source_id, at=T0, detail="new blob landing-churn/daily/a"
+    )
 
 
 def test_submit_logs_one_structured_line(runtime, queue, caplog) -> None:

@@ -68,7 +68,11 @@ def test_missing_setting_is_named(environ: dict[str, str], name: str) -> None:
         ("ENVIRONMENT", "staging", "ENVIRONMENT: 'staging' is not an environment; allowed: dev, qa, prod"),
         ("ADO_TRAIN_PIPELINE_ID", "train", "ADO_TRAIN_PIPELINE_ID: 'train' is not a pipeline id"),
         ("ADO_TRAIN_PIPELINE_ID", "0", "ADO_TRAIN_PIPELINE_ID: '0' is not a pipeline id"),
-        ("RETRAIN_STATE_CONTAINER", "Retrain_State", "RETRAIN_STATE_CONTAINER: 'Retrain_State' is not a blob container name"),
+        (
+            "RETRAIN_STATE_CONTAINER",
+            "Retrain_State",
+            "RETRAIN_STATE_CONTAINER: 'Retrain_State' is not a blob container name",
+        ),
         (
             "RETRAIN_STATE_ACCOUNT_URL",
             "http://stmlopsdevretrain.blob.core.windows.net/",
@@ -91,8 +95,16 @@ def test_missing_setting_is_named(environ: dict[str, str], name: str) -> None:
         ),
         ("ADO_PROJECT", "ml/ops", "ADO_PROJECT: 'ml/ops' is not an Azure DevOps project name"),
         ("ADO_PROJECT", "_mlops", "ADO_PROJECT: '_mlops' is not an Azure DevOps project name"),
-        ("RETRAIN_MODELS", "{churn: 1}", "RETRAIN_MODELS: is not valid JSON (Expecting property name enclosed"),
-        ("RETRAIN_MODELS", "{}", "RETRAIN_MODELS: must be a non-empty JSON object of model name -> settings, got {}"),
+        (
+            "RETRAIN_MODELS",
+            "{churn: 1}",
+            "RETRAIN_MODELS: is not valid JSON (Expecting property name enclosed",
+        ),
+        (
+            "RETRAIN_MODELS",
+            "{}",
+            "RETRAIN_MODELS: must be a non-empty JSON object of model name -> settings, got {}",
+        ),
         ("RETRAIN_MODELS", "[1]", "RETRAIN_MODELS: must be a non-empty JSON object"),
         (
             "AzureWebJobsStorage",
@@ -113,25 +125,77 @@ def test_bad_setting_is_named(environ: dict[str, str], name: str, value: str, me
     ("models", "key", "message"),
     [
         ({"churn model": {"triggers": {}}}, "RETRAIN_MODELS", "model name 'churn model' is not allowed"),
-        ({"churn": []}, "RETRAIN_MODELS.churn", "must be an object with 'triggers' and 'cooldownMinutes', got []"),
+        (
+            {"churn": []},
+            "RETRAIN_MODELS.churn",
+            "must be an object with 'triggers' and 'cooldownMinutes', got []",
+        ),
         ({"churn": {"cooldownMinutes": 5}}, "RETRAIN_MODELS.churn", "has no 'triggers' object"),
-        ({"churn": {"triggers": {}, "cooldown": 5}}, "RETRAIN_MODELS.churn", "unknown key(s) cooldown; allowed: triggers, cooldownMinutes"),
-        ({"churn": {"triggers": {"drfit": True}}}, "RETRAIN_MODELS.churn.triggers", "unknown key(s) drfit; allowed: schedule, newData, drift"),
-        ({"churn": {"triggers": {"drift": "yes"}}}, "RETRAIN_MODELS.churn.triggers.drift", '"yes" is not allowed; allowed: true or false'),
-        ({"churn": {"triggers": {}, "cooldownMinutes": 0}}, "RETRAIN_MODELS.churn.cooldownMinutes", "0 is not allowed; allowed: an integer number of minutes, 1-525600"),
-        ({"churn": {"triggers": {}, "cooldownMinutes": True}}, "RETRAIN_MODELS.churn.cooldownMinutes", "true is not allowed"),
-        ({"churn": {"triggers": {}, "cooldownMinutes": 90.5}}, "RETRAIN_MODELS.churn.cooldownMinutes", "90.5 is not allowed"),
+        (
+            {"churn": {"triggers": {}, "cooldown": 5}},
+            "RETRAIN_MODELS.churn",
+            "unknown key(s) cooldown; allowed: triggers, cooldownMinutes",
+        ),
+        (
+            {"churn": {"triggers": {"drfit": True}}},
+            "RETRAIN_MODELS.churn.triggers",
+            "unknown key(s) drfit; allowed: schedule, newData, drift",
+        ),
+        (
+            {"churn": {"triggers": {"drift": "yes"}}},
+            "RETRAIN_MODELS.churn.triggers.drift",
+            '"yes" is not allowed; allowed: true or false',
+        ),
+        (
+            {"churn": {"triggers": {}, "cooldownMinutes": 0}},
+            "RETRAIN_MODELS.churn.cooldownMinutes",
+            "0 is not allowed; allowed: an integer number of minutes, 1-525600",
+        ),
+        (
+            {"churn": {"triggers": {}, "cooldownMinutes": True}},
+            "RETRAIN_MODELS.churn.cooldownMinutes",
+            "true is not allowed",
+        ),
+        (
+            {"churn": {"triggers": {}, "cooldownMinutes": 90.5}},
+            "RETRAIN_MODELS.churn.cooldownMinutes",
+            "90.5 is not allowed",
+        ),
         (
             {"churn": {"triggers": {"schedule": "0 2 * * *"}}},
             "RETRAIN_MODELS.churn.triggers.schedule",
             "'0 2 * * *' is not a valid NCRONTAB expression: '0 2 * * *' has 5 fields; NCRONTAB needs 6",
         ),
-        ({"churn": {"triggers": {"schedule": 2}}}, "RETRAIN_MODELS.churn.triggers.schedule", "2 is not allowed; allowed: an NCRONTAB string or null"),
-        ({"churn": {"triggers": {"newData": "landing"}}}, "RETRAIN_MODELS.churn.triggers.newData", '"landing" is not allowed; allowed: null or'),
-        ({"churn": {"triggers": {"newData": {"prefix": "a/"}}}}, "RETRAIN_MODELS.churn.triggers.newData.container", "null is not a container name"),
-        ({"churn": {"triggers": {"newData": {"container": "Landing"}}}}, "RETRAIN_MODELS.churn.triggers.newData.container", "'Landing' is not a blob container name"),
-        ({"churn": {"triggers": {"newData": {"container": "landing", "prefix": "/a"}}}}, "RETRAIN_MODELS.churn.triggers.newData.prefix", '"/a" is not allowed'),
-        ({"churn": {"triggers": {"newData": {"container": "landing", "path": "a"}}}}, "RETRAIN_MODELS.churn.triggers.newData", "unknown key(s) path; allowed: container, prefix"),
+        (
+            {"churn": {"triggers": {"schedule": 2}}},
+            "RETRAIN_MODELS.churn.triggers.schedule",
+            "2 is not allowed; allowed: an NCRONTAB string or null",
+        ),
+        (
+            {"churn": {"triggers": {"newData": "landing"}}},
+            "RETRAIN_MODELS.churn.triggers.newData",
+            '"landing" is not allowed; allowed: null or',
+        ),
+        (
+            {"churn": {"triggers": {"newData": {"prefix": "a/"}}}},
+            "RETRAIN_MODELS.churn.triggers.newData.container",
+            "null is not a container name",
+        ),
+        (
+            {"churn": {"triggers": {"newData": {"container": "Landing"}}}},
+            "RETRAIN_MODELS.churn.triggers.newData.container",
+            "'Landing' is not a blob container name",
+        ),
+        (
+            {"churn": {"triggers": {"newData": {"container": "landing", "prefix": "/a"}}}},
+            "RETRAIN_MODELS.churn.triggers.newData.prefix",
+            '"/a" is not allowed',
+        ),
+        (
+            {"churn": {"triggers": {"newData": {"container": "landing", "path": "a"}}}},
+            "RETRAIN_MODELS.churn.triggers.newData",
+            "unknown key(s) path; allowed: container, prefix",
+        ),
     ],
 )
 def test_bad_model_settings_name_the_key_path(

@@ -66,12 +66,16 @@ def _event(source_id: str, kind: str = "drift") -> TriggerEvent:
 def test_instance_that_loses_the_etag_race_does_not_submit(environ, clock, existing: bool) -> None:
     container = FakeContainerClient()
     if existing:
-        old = ModelState(model="churn", last_submitted_at=T0 - timedelta(days=2), last_run_id="99", last_kind="schedule")
+        old = ModelState(
+            model="churn", last_submitted_at=T0 - timedelta(days=2), last_run_id="99", last_kind="schedule"
+        )
         BlobStateStore(container).save("churn", old, None)
     a, b, queue = _instances(environ, clock, container)
     b_decisions = []
     # A reads the state; before A can write, B handles another signal for the same model.
-    container.after_download.append(lambda: b_decisions.append(b.engine.handle(_event("eventgrid:e1", "newData"))))
+    container.after_download.append(
+        lambda: b_decisions.append(b.engine.handle(_event("eventgrid:e1", "newData")))
+    )
     a_decision = a.engine.handle(_event("alert:a1"))
     assert b_decisions[0].action is Action.SUBMITTED
     assert a_decision.action is Action.COOLDOWN  # A's conditional write failed, it re-read and re-decided
@@ -84,7 +88,9 @@ def test_same_event_delivered_to_two_instances_submits_once(environ, clock) -> N
     container = FakeContainerClient()
     a, b, queue = _instances(environ, clock, container)
     b_decisions = []
-    container.after_download.append(lambda: b_decisions.append(b.engine.handle(_event("eventgrid:e1", "newData"))))
+    container.after_download.append(
+        lambda: b_decisions.append(b.engine.handle(_event("eventgrid:e1", "newData")))
+    )
     a_decision = a.engine.handle(_event("eventgrid:e1", "newData"))
     assert (b_decisions[0].action, a_decision.action) == (Action.SUBMITTED, Action.DUPLICATE)
     assert len(queue.calls) == 1
@@ -114,7 +120,9 @@ def test_threads_racing_on_the_blob_store_submit_once(environ, clock) -> None:
     barrier = threading.Barrier(2)
     queue = FakeQueue()
     runtimes = [
-        make_runtime(environ, store=_BarrierStore(BlobStateStore(container), barrier), queue=queue, clock=clock)
+        make_runtime(
+            environ, store=_BarrierStore(BlobStateStore(container), barrier), queue=queue, clock=clock
+        )
         for _ in range(2)
     ]
     results: dict[int, Action] = {}

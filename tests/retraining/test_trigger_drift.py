@@ -23,13 +23,17 @@ def test_metric_alert_model_from_dimension_submits(runtime, queue) -> None:
         "alert:/subscriptions/5f2c8e7a-3b1d-4c6e-9a0f-1d2e3f4a5b6c/providers/Microsoft.AlertsManagement/alerts/"
         "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
     )
-    assert queue.calls == [("churn", "drift: metric alert 'alr-mlops-dev-churn-drift' fired at 2026-11-22T09:55:12Z")]
+    assert queue.calls == [
+        ("churn", "drift: metric alert 'alr-mlops-dev-churn-drift' fired at 2026-11-22T09:55:12Z")
+    ]
 
 
 def test_log_alert_model_from_custom_properties_submits(runtime, queue) -> None:
     status, body = post(runtime, payload("alert_log_fired.json"))
     assert (status, body["decision"]["model"], body["decision"]["action"]) == (200, "demand", "submitted")
-    assert queue.calls == [("demand", "drift: log alert 'alr-mlops-dev-demand-monitor-signal' fired at 2026-11-22T09:57:03Z")]
+    assert queue.calls == [
+        ("demand", "drift: log alert 'alr-mlops-dev-demand-monitor-signal' fired at 2026-11-22T09:57:03Z")
+    ]
 
 
 def test_custom_property_wins_over_dimension(runtime, queue) -> None:
@@ -46,7 +50,10 @@ def test_resolved_alert_is_logged_and_ignored(runtime, queue, caplog) -> None:
     status, body = post(runtime, alert)
     assert status == 200
     assert body["decision"]["action"] == "ignored"
-    assert body["decision"]["reason"] == "alert 'alr-mlops-dev-churn-drift' is Resolved; only Fired alerts retrain"
+    assert (
+        body["decision"]["reason"]
+        == "alert 'alr-mlops-dev-churn-drift' is Resolved; only Fired alerts retrain"
+    )
     assert queue.calls == []
     assert [line["action"] for line in decision_lines(caplog)] == ["ignored"]
 
@@ -71,7 +78,10 @@ def test_alert_for_an_unknown_model(runtime, queue) -> None:
     alert["data"]["customProperties"]["model"] = "pricing"
     status, body = post(runtime, alert)
     assert (status, body["decision"]["action"]) == (200, "unknown_model")
-    assert body["decision"]["reason"] == "model 'pricing' is not in RETRAIN_MODELS (configured: churn, demand, fraud, returns)"
+    assert (
+        body["decision"]["reason"]
+        == "model 'pricing' is not in RETRAIN_MODELS (configured: churn, demand, fraud, returns)"
+    )
 
 
 def test_transient_submit_failure_answers_503_so_the_action_group_retries(runtime, queue) -> None:
@@ -89,7 +99,9 @@ def _without_model(alert: dict) -> dict:
 
 def _two_models(alert: dict) -> dict:
     criteria = alert["data"]["alertContext"]["condition"]["allOf"]
-    criteria.append({"metricName": "prediction_drift_score", "dimensions": [{"name": "model", "value": "demand"}]})
+    criteria.append(
+        {"metricName": "prediction_drift_score", "dimensions": [{"name": "model", "value": "demand"}]}
+    )
     return alert
 
 
@@ -120,7 +132,10 @@ def _set(path: tuple[str, ...], value):
             _set(("data", "essentials", "monitorCondition"), "Active"),
             "data.essentials.monitorCondition is 'Active'; expected one of Fired, Resolved",
         ),
-        (_set(("data", "essentials", "alertId"), ""), "data.essentials.alertId must be a non-empty string, got ''"),
+        (
+            _set(("data", "essentials", "alertId"), ""),
+            "data.essentials.alertId must be a non-empty string, got ''",
+        ),
         (
             _set(("data", "essentials", "firedDateTime"), "yesterday"),
             "data.essentials.firedDateTime 'yesterday' is not an ISO-8601 time",
@@ -130,7 +145,10 @@ def _set(path: tuple[str, ...], value):
             "the alert names no model: give the alert rule a custom property 'model' or split it by a 'model' dimension",
         ),
         (_two_models, "the alert's 'model' dimensions disagree (churn, demand); split the alert per model"),
-        (_set(("data", "customProperties"), {"model": 3}), "data.customProperties.model must be a model name, got 3"),
+        (
+            _set(("data", "customProperties"), {"model": 3}),
+            "data.customProperties.model must be a model name, got 3",
+        ),
     ],
 )
 def test_malformed_payload_is_a_400_with_a_clear_json_error(runtime, queue, edit, error: str) -> None:

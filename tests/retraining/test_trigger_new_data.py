@@ -33,7 +33,10 @@ def test_redelivered_event_grid_event_submits_once(runtime, queue) -> None:
 
 def test_one_blob_can_feed_several_models(runtime, queue) -> None:
     decisions = runtime.on_grid_event(eventgrid.from_json(payload("blob_created_adls_flush.json")))
-    assert [(d.model, d.action) for d in decisions] == [("fraud", Action.SUBMITTED), ("returns", Action.SUBMITTED)]
+    assert [(d.model, d.action) for d in decisions] == [
+        ("fraud", Action.SUBMITTED),
+        ("returns", Action.SUBMITTED),
+    ]
     assert [c[0] for c in queue.calls] == ["fraud", "returns"]
 
 
@@ -93,7 +96,11 @@ def test_subject_that_is_not_a_blob_is_ignored(runtime) -> None:
 
 def test_cloud_events_schema_is_understood(runtime, queue) -> None:
     [d] = runtime.on_grid_event(eventgrid.from_json(payload("blob_created_cloudevent.json")))
-    assert (d.model, d.action, d.source_id) == ("churn", Action.SUBMITTED, "eventgrid:6e7f8a9b-701e-0043-2f4b-5c8e6d000002")
+    assert (d.model, d.action, d.source_id) == (
+        "churn",
+        Action.SUBMITTED,
+        "eventgrid:6e7f8a9b-701e-0043-2f4b-5c8e6d000002",
+    )
 
 
 def test_transient_submit_failure_asks_event_grid_to_redeliver(runtime, queue) -> None:

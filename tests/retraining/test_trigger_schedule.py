@@ -21,11 +21,15 @@ def at(day: int, hour: int, minute: int, second: int = 0, micro: int = 0) -> dat
 
 
 def test_due_occurrence_windows() -> None:
-    assert schedule.due_occurrence(DAILY_2AM, None, at(22, 2, 0, 0, 300_000), TICK) == schedule.Due(at(22, 2, 0), False)
+    assert schedule.due_occurrence(DAILY_2AM, None, at(22, 2, 0, 0, 300_000), TICK) == schedule.Due(
+        at(22, 2, 0), False
+    )
     assert schedule.due_occurrence(DAILY_2AM, None, at(22, 1, 59, 59), TICK) is None
     assert schedule.due_occurrence(DAILY_2AM, at(22, 2, 0), at(22, 2, 5), TICK) is None
     # Down for two days: the latest occurrence is due and the missed one is folded into it.
-    assert schedule.due_occurrence(DAILY_2AM, at(20, 2, 0), at(22, 2, 1), TICK) == schedule.Due(at(22, 2, 0), True)
+    assert schedule.due_occurrence(DAILY_2AM, at(20, 2, 0), at(22, 2, 1), TICK) == schedule.Due(
+        at(22, 2, 0), True
+    )
 
 
 def test_to_event() -> None:
@@ -114,7 +118,9 @@ def test_one_broken_model_does_not_stop_the_others(environ, clock) -> None:
     queue = FakeQueue()
     runtime = make_runtime(environ, store=BlobStateStore(container), queue=queue, clock=clock)
     clock.set(at(23, 6, 30, 1))
-    with pytest.raises(RuntimeError, match=r"schedule evaluation failed for churn: state blob 'models/churn.json'"):
+    with pytest.raises(
+        RuntimeError, match=r"schedule evaluation failed for churn: state blob 'models/churn.json'"
+    ):
         runtime.on_timer()
     assert queue.calls[0][0] == "demand"
 

@@ -36,7 +36,9 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 
 @app.function_name(c.FUNCTION_SCHEDULE)
-@app.timer_trigger(arg_name="timer", schedule=c.SCHEDULE_TICK_NCRONTAB, run_on_startup=False, use_monitor=True)
+@app.timer_trigger(
+    arg_name="timer", schedule=c.SCHEDULE_TICK_NCRONTAB, run_on_startup=False, use_monitor=True
+)
 def retrain_schedule(timer: func.TimerRequest) -> None:
     """Submit retrains for models whose schedule came due since it was last evaluated."""
     RUNTIME.on_timer(past_due=timer.past_due)

@@ -54,7 +54,9 @@ def parse_alert(body: bytes | str) -> Alert:
     essentials = _object(data.get("essentials"), "data.essentials")
     condition = essentials.get("monitorCondition")
     if condition not in CONDITIONS:
-        raise PayloadError(f"data.essentials.monitorCondition is {condition!r}; expected one of {', '.join(CONDITIONS)}")
+        raise PayloadError(
+            f"data.essentials.monitorCondition is {condition!r}; expected one of {', '.join(CONDITIONS)}"
+        )
     alert_id = _text(essentials, "alertId")
     rule = _text(essentials, "alertRule")
     return Alert(
@@ -109,7 +111,9 @@ def _model(data: Mapping[str, Any]) -> str:
                 found.add(str(dimension.get("value") or ""))
     found.discard("")
     if len(found) > 1:
-        raise PayloadError(f"the alert's 'model' dimensions disagree ({', '.join(sorted(found))}); split the alert per model")
+        raise PayloadError(
+            f"the alert's 'model' dimensions disagree ({', '.join(sorted(found))}); split the alert per model"
+        )
     if not found:
         raise PayloadError(
             "the alert names no model: give the alert rule a custom property 'model' or split it by a "

@@ -47,9 +47,13 @@ def decide(
     config = models.get(event.model)
     if config is None:
         known = ", ".join(sorted(models)) or "none"
-        return Verdict(Action.UNKNOWN_MODEL, f"model {event.model!r} is not in RETRAIN_MODELS (configured: {known})")
+        return Verdict(
+            Action.UNKNOWN_MODEL, f"model {event.model!r} is not in RETRAIN_MODELS (configured: {known})"
+        )
     if not config.trigger_enabled(event.kind):
-        return Verdict(Action.DISABLED, f"trigger {event.kind!r} is off for model {event.model!r} in RETRAIN_MODELS")
+        return Verdict(
+            Action.DISABLED, f"trigger {event.kind!r} is off for model {event.model!r} in RETRAIN_MODELS"
+        )
     current = prune(state or ModelState(model=event.model), now)
     if event.source_id in current.seen:
         return Verdict(
@@ -117,7 +121,9 @@ def release_claim(state: ModelState, claim: Claim, failure: Failure, *, retry_sc
         pending=None,
         seen=seen,
         schedule_watermark=(
-            claim.previous_watermark if retry_schedule and claim.kind == "schedule" else state.schedule_watermark
+            claim.previous_watermark
+            if retry_schedule and claim.kind == "schedule"
+            else state.schedule_watermark
         ),
         last_failure=failure,
     )

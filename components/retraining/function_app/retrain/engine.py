@@ -76,7 +76,9 @@ class RetrainEngine:
             run = self._queue.queue(event.model, reason)
         except SubmitFailed as exc:
             retryable = exc.retryable
-            failure = Failure(at=self._clock.now(), source_id=event.source_id, kind=event.kind, message=str(exc))
+            failure = Failure(
+                at=self._clock.now(), source_id=event.source_id, kind=event.kind, message=str(exc)
+            )
             self._update(event.model, lambda s: release_claim(s, claim, failure, retry_schedule=retryable))
             return self._decided(
                 event,
@@ -85,13 +87,18 @@ class RetrainEngine:
                 retryable=retryable,
             )
         except Exception as exc:
-            failure = Failure(at=self._clock.now(), source_id=event.source_id, kind=event.kind, message=repr(exc))
+            failure = Failure(
+                at=self._clock.now(), source_id=event.source_id, kind=event.kind, message=repr(exc)
+            )
             self._update(event.model, lambda s: release_claim(s, claim, failure, retry_schedule=True))
             raise
         self._update(event.model, lambda s: record_run(s, claim, run.run_id))
         where = f" {run.web_url}" if run.web_url else ""
         return self._decided(
-            event, Action.SUBMITTED, f"queued train pipeline run {run.run_id}{where} ({reason})", run_id=run.run_id
+            event,
+            Action.SUBMITTED,
+            f"queued train pipeline run {run.run_id}{where} ({reason})",
+            run_id=run.run_id,
         )
 
     def _update(self, model: str, change: Callable[[ModelState], ModelState]) -> None:
@@ -111,7 +118,13 @@ class RetrainEngine:
         _log.warning("state of model %r kept changing; the record of the last submit was not updated", model)
 
     def _decided(
-        self, event: TriggerEvent, action: Action, reason: str, *, run_id: str | None = None, retryable: bool = False
+        self,
+        event: TriggerEvent,
+        action: Action,
+        reason: str,
+        *,
+        run_id: str | None = None,
+        retryable: bool = False,
     ) -> Decision:
         return self._log.record(
             Decision(

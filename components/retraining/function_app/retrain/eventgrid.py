@@ -67,7 +67,9 @@ def from_json(body: Mapping[str, Any]) -> GridEvent:
     )
 
 
-def route(event: GridEvent, models: Mapping[str, ModelConfig], now: datetime) -> list[TriggerEvent] | Decision:
+def route(
+    event: GridEvent, models: Mapping[str, ModelConfig], now: datetime
+) -> list[TriggerEvent] | Decision:
     """The models' trigger events for ``event``, or the decision to log when there are none."""
     source_id = f"eventgrid:{event.id}"
 

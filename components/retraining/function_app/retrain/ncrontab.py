@@ -156,10 +156,18 @@ class CronSchedule:
                 t = _start_of_day(t) + timedelta(days=1)
             elif t.hour not in self.hours:
                 later = [h for h in self.hours if h > t.hour]
-                t = t.replace(hour=min(later), minute=0, second=0) if later else _start_of_day(t) + timedelta(days=1)
+                t = (
+                    t.replace(hour=min(later), minute=0, second=0)
+                    if later
+                    else _start_of_day(t) + timedelta(days=1)
+                )
             elif t.minute not in self.minutes:
                 later = [m for m in self.minutes if m > t.minute]
-                t = t.replace(minute=min(later), second=0) if later else _start_of_hour(t) + timedelta(hours=1)
+                t = (
+                    t.replace(minute=min(later), second=0)
+                    if later
+                    else _start_of_hour(t) + timedelta(hours=1)
+                )
             elif t.second not in self.seconds:
                 later = [s for s in self.seconds if s > t.second]
                 t = t.replace(second=min(later)) if later else _start_of_minute(t) + timedelta(minutes=1)
@@ -178,7 +186,11 @@ class CronSchedule:
                 t = _start_of_day(t) - _SECOND
             elif t.hour not in self.hours:
                 earlier = [h for h in self.hours if h < t.hour]
-                t = t.replace(hour=max(earlier), minute=59, second=59) if earlier else _start_of_day(t) - _SECOND
+                t = (
+                    t.replace(hour=max(earlier), minute=59, second=59)
+                    if earlier
+                    else _start_of_day(t) - _SECOND
+                )
             elif t.minute not in self.minutes:
                 earlier = [m for m in self.minutes if m < t.minute]
                 t = t.replace(minute=max(earlier), second=59) if earlier else _start_of_hour(t) - _SECOND

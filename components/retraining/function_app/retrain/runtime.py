@@ -60,7 +60,9 @@ class Runtime:
                 continue
             try:
                 state, _ = self.engine.store.load(name)
-                due = schedule.due_occurrence(config.schedule, state.schedule_watermark if state else None, now, self.tick)
+                due = schedule.due_occurrence(
+                    config.schedule, state.schedule_watermark if state else None, now, self.tick
+                )
                 if due is not None:
                     decisions.append(self.engine.handle(schedule.to_event(name, config.schedule, due)))
             except Exception as exc:  # one model's trouble must not stop the others
@@ -78,7 +80,9 @@ class Runtime:
         decisions = [self.engine.handle(trigger) for trigger in routed]
         retry = [d.model for d in decisions if d.retryable]
         if retry:
-            raise RetryLater(f"submit for {', '.join(str(m) for m in retry)} failed transiently; asking Event Grid to redeliver")
+            raise RetryLater(
+                f"submit for {', '.join(str(m) for m in retry)} failed transiently; asking Event Grid to redeliver"
+            )
         return decisions
 
     def on_alert(self, body: bytes) -> HttpAnswer:
@@ -120,6 +124,10 @@ def build_runtime(
         )
     clock = clock or SystemClock()
     engine = RetrainEngine(
-        models=settings.models, store=store, queue=queue, clock=clock, log=DecisionLog(settings.environment, logger)
+        models=settings.models,
+        store=store,
+        queue=queue,
+        clock=clock,
+        log=DecisionLog(settings.environment, logger),
     )
     return Runtime(settings, engine, clock)

@@ -24,7 +24,7 @@ DEFAULT_COOLDOWN_MINUTES = 1440
 MAX_COOLDOWN_MINUTES = 525_600  # one year
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 _CONTAINER_NAME = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_ADO_PROJECT_FORBIDDEN = set('\\/:*?"\'<>;#${},+=[]|')
+_ADO_PROJECT_FORBIDDEN = set("\\/:*?\"'<>;#${},+=[]|")
 _KEY_MARKERS = ("accountkey=", "sharedaccesssignature=")
 
 
@@ -130,7 +130,9 @@ def parse_models(value: str | Mapping[str, Any]) -> dict[str, ModelConfig]:
 def _model(name: str, body: Any) -> ModelConfig:
     key = f"{c.SETTING_MODELS}.{name}"
     if not isinstance(body, Mapping):
-        raise SettingsError(f"must be an object with 'triggers' and 'cooldownMinutes', got {_show(body)}", key=key)
+        raise SettingsError(
+            f"must be an object with 'triggers' and 'cooldownMinutes', got {_show(body)}", key=key
+        )
     _no_unknown_keys(body, ("triggers", "cooldownMinutes"), key)
     if "triggers" not in body:
         raise SettingsError("has no 'triggers' object", key=key)
@@ -139,14 +141,20 @@ def _model(name: str, body: Any) -> ModelConfig:
         raise SettingsError(f"must be an object, got {_show(triggers)}", key=f"{key}.triggers")
     _no_unknown_keys(triggers, TRIGGER_KINDS, f"{key}.triggers")
     cooldown = body.get("cooldownMinutes", DEFAULT_COOLDOWN_MINUTES)
-    if isinstance(cooldown, bool) or not isinstance(cooldown, int) or not 1 <= cooldown <= MAX_COOLDOWN_MINUTES:
+    if (
+        isinstance(cooldown, bool)
+        or not isinstance(cooldown, int)
+        or not 1 <= cooldown <= MAX_COOLDOWN_MINUTES
+    ):
         raise SettingsError(
             f"{_show(cooldown)} is not allowed; allowed: an integer number of minutes, 1-{MAX_COOLDOWN_MINUTES}",
             key=f"{key}.cooldownMinutes",
         )
     drift = triggers.get("drift", False)
     if not isinstance(drift, bool):
-        raise SettingsError(f"{_show(drift)} is not allowed; allowed: true or false", key=f"{key}.triggers.drift")
+        raise SettingsError(
+            f"{_show(drift)} is not allowed; allowed: true or false", key=f"{key}.triggers.drift"
+        )
     return ModelConfig(
         name=name,
         schedule=_schedule(triggers.get("schedule"), f"{key}.triggers.schedule"),
@@ -172,7 +180,7 @@ def _new_data(value: Any, key: str) -> NewDataTrigger | None:
         return None
     if not isinstance(value, Mapping):
         raise SettingsError(
-            f"{_show(value)} is not allowed; allowed: null or {{\"container\": ..., \"prefix\": ...}}", key=key
+            f'{_show(value)} is not allowed; allowed: null or {{"container": ..., "prefix": ...}}', key=key
         )
     _no_unknown_keys(value, ("container", "prefix"), key)
     container = value.get("container")
@@ -254,9 +262,7 @@ def _reject_storage_keys(environ: Mapping[str, str]) -> None:
 def _no_unknown_keys(body: Mapping[str, Any], allowed: tuple[str, ...], key: str) -> None:
     unknown = sorted(str(k) for k in body if k not in allowed)
     if unknown:
-        raise SettingsError(
-            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}", key=key
-        )
+        raise SettingsError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}", key=key)
 
 
 def _show(value: Any) -> str:

@@ -93,7 +93,8 @@ def _serializing(graph: Graph, durations: Mapping[str, Range], parallel: int, wa
 def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range], parallel: int,
             startup: Range, mode: str, relevant: set[str] | None = None) -> dict[str, Any]:
     runs = _run(graph, durations, parallel)
-    data_only = simulate(_tasks(graph, durations, "typical", DATA_KINDS), parallel).wall
+    data_run = simulate(_tasks(graph, durations, "typical", DATA_KINDS), parallel)
+    data_only = data_run.wall
     planned = runs["typical"].wall
     chain = _chain(graph, runs["typical"])
     ratio = (planned / data_only) if data_only > 0 else 1.0
@@ -115,6 +116,7 @@ def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range
         "data_only": {
             "planned_seconds": planned,
             "data_only_seconds": data_only,
+            "data_only_chain": [slot.key for slot, _ in data_run.critical_chain()],
             "excess": round(ratio - 1.0, 4),
             "target": TARGET,
             "within_target": ratio - 1.0 <= TARGET + 1e-9,

@@ -48,6 +48,7 @@ def test_no_data_edge_is_reported_with_its_saving(resource, plan, table):
     assert [e["via"] for e in r["critical_chain"]] == ["start", "no-data"]
     data = r["data_only"]
     assert (data["planned_seconds"], data["data_only_seconds"]) == (70, 60)
+    assert data["data_only_chain"] == ["urn:slow"]
     assert data["excess"] == pytest.approx(0.1667, abs=1e-4)
     assert data["within_target"] is False
 

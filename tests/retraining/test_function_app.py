@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from types import ModuleType
+from typing import Any
 
 import azure.functions as func
 import pytest
@@ -41,7 +42,7 @@ def app_module(monkeypatch, environ, store, queue, clock) -> ModuleType:
     return module
 
 
-def functions(module: ModuleType) -> dict[str, func.FunctionApp]:
+def functions(module: ModuleType) -> dict[str, Any]:
     return {f.get_function_name(): f for f in module.app.get_functions()}
 
 
@@ -150,8 +151,8 @@ def test_event_grid_trigger_fails_the_invocation_for_a_transient_submit_failure(
         )
 
 
-def test_timer_trigger(app_module, queue, clock) -> None:
-    clock.set(datetime(2026, 11, 22, 2, 0, 0, 180_000, tzinfo=UTC))
+def test_timer_trigger_uses_the_hosts_last_run_for_a_late_first_tick(app_module, queue, clock) -> None:
+    clock.set(datetime(2026, 11, 22, 2, 6, 0, 180_000, tzinfo=UTC))  # late: 02:00 is more than a tick ago
     timer = TimerRequestConverter.decode(
         meta.Datum(
             json.dumps(
@@ -162,13 +163,13 @@ def test_timer_trigger(app_module, queue, clock) -> None:
                         "Next": "2026-11-22T02:00:00+00:00",
                         "LastUpdated": "2026-11-22T01:55:00.0123456+00:00",
                     },
-                    "IsPastDue": False,
+                    "IsPastDue": True,
                 }
             ),
             "json",
         ),
         trigger_metadata={},
     )
-    assert timer.past_due is False
+    assert timer.past_due is True
     functions(app_module)["retrain_schedule"].get_user_function()(timer)
     assert queue.calls == [("churn", "schedule: schedule '0 0 2 * * *' due at 2026-11-22T02:00:00Z")]

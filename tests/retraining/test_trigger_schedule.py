@@ -9,6 +9,7 @@ from retrain import schedule
 from retrain.events import Action, TriggerEvent
 from retrain.ncrontab import CronSchedule
 from retrain.record import ModelState
+from retrain.runtime import last_run_from_status
 from retrain.state import BlobStateStore
 from retrain_fakes import FakeContainerClient, FakeQueue, final, make_runtime, transient
 
@@ -30,6 +31,27 @@ def test_due_occurrence_windows() -> None:
     assert schedule.due_occurrence(DAILY_2AM, at(20, 2, 0), at(22, 2, 1), TICK) == schedule.Due(
         at(22, 2, 0), True
     )
+
+
+def test_first_window_reaches_back_to_the_timers_last_run_within_a_day() -> None:
+    now = at(22, 2, 12)  # the timer was late; one tick back (02:07) would miss 02:00
+    assert schedule.due_occurrence(DAILY_2AM, None, now, TICK) is None
+    assert schedule.due_occurrence(DAILY_2AM, None, now, TICK, last_run=at(22, 1, 55)) == schedule.Due(
+        at(22, 2, 0), False
+    )
+    # A last run older than a day (or the host's 0001-01-01 placeholder) is not trusted.
+    assert schedule.due_occurrence(DAILY_2AM, None, now, TICK, last_run=at(20, 1, 55)) is None
+    # A watermark always wins over the timer's last run.
+    assert schedule.due_occurrence(DAILY_2AM, at(22, 2, 0), now, TICK, last_run=at(22, 1, 55)) is None
+
+
+def test_last_run_from_the_hosts_schedule_status() -> None:
+    assert last_run_from_status({"Last": "2026-11-22T01:55:00.0123456+00:00"}) == datetime(
+        2026, 11, 22, 1, 55, 0, 12345, tzinfo=UTC
+    )
+    assert last_run_from_status({"Last": "0001-01-01T00:00:00"}) == datetime(1, 1, 1, tzinfo=UTC)
+    assert last_run_from_status({}) is None
+    assert last_run_from_status({"Last": "soon"}) is None
 
 
 def test_to_event() -> None:

@@ -22,7 +22,7 @@ import azure.functions as func
 from retrain import contract as c
 from retrain import eventgrid
 from retrain.errors import SettingsError
-from retrain.runtime import Runtime, build_runtime
+from retrain.runtime import Runtime, build_runtime, last_run_from_status
 
 logging.getLogger("retrain").setLevel(logging.INFO)
 
@@ -41,7 +41,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 )
 def retrain_schedule(timer: func.TimerRequest) -> None:
     """Submit retrains for models whose schedule came due since it was last evaluated."""
-    RUNTIME.on_timer(past_due=timer.past_due)
+    RUNTIME.on_timer(past_due=timer.past_due, last_run=last_run_from_status(timer.schedule_status))
 
 
 @app.function_name(c.FUNCTION_NEW_DATA)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import alerts, eventgrid, schedule
@@ -23,6 +23,7 @@ from .events import Decision
 from .logs import DecisionLog
 from .settings import Settings, load_settings
 from .state import BlobStateStore, StateStore
+from .timeutil import parse_utc
 
 _log = logging.getLogger(__name__)
 
@@ -48,8 +49,11 @@ class Runtime:
         self.clock = clock
         self.tick = timedelta(minutes=c.SCHEDULE_TICK_MINUTES)
 
-    def on_timer(self, *, past_due: bool = False) -> list[Decision]:
-        """Evaluate every model's schedule; submit those due. Fails only after trying them all."""
+    def on_timer(self, *, past_due: bool = False, last_run: datetime | None = None) -> list[Decision]:
+        """Evaluate every model's schedule; submit those due. Fails only after trying them all.
+
+        ``last_run`` is the timer's previous run from the host's schedule status, if known.
+        """
         if past_due:
             _log.info("schedule timer is running late; occurrences since each model's watermark still count")
         now = self.clock.now()
@@ -61,7 +65,7 @@ class Runtime:
             try:
                 state, _ = self.engine.store.load(name)
                 due = schedule.due_occurrence(
-                    config.schedule, state.schedule_watermark if state else None, now, self.tick
+                    config.schedule, state.schedule_watermark if state else None, now, self.tick, last_run
                 )
                 if due is not None:
                     decisions.append(self.engine.handle(schedule.to_event(name, config.schedule, due)))
@@ -95,6 +99,14 @@ class Runtime:
         routed = alerts.to_event(alert)
         decision = self.engine.log(routed) if isinstance(routed, Decision) else self.engine.handle(routed)
         return HttpAnswer(503 if decision.retryable else 200, {"decision": decision.as_dict()})
+
+
+def last_run_from_status(status: Mapping[str, Any]) -> datetime | None:
+    """The ``Last`` time of a timer's schedule status, or ``None`` if absent or unreadable."""
+    try:
+        return parse_utc(status.get("Last"), "ScheduleStatus.Last")
+    except PayloadError:
+        return None
 
 
 def build_runtime(

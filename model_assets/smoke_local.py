@@ -8,7 +8,8 @@
 2. For each online model (default: every folder with ``smoke/smoke.json`` and
    ``build_artifact.py``, i.e. diabetes and fraud_rules) builds the model folder locally with
    ``build_artifact.py``.
-3. Starts ``azmlinfsrv --entry_script src/score.py --model_dir <built> --port <free port>``
+3. Starts ``azmlinfsrv --entry_script score.py --model_dir <built> --port <free port>`` with
+   ``AML_APP_ROOT=<model>/src`` (as a deployment's ``code_configuration`` does),
    bound to 127.0.0.1 only (the server hard-codes 0.0.0.0; a two-line launcher sets its host
    constant before handing over to the server's own ``run()``), waits (bounded) for its
    liveness route, runs :mod:`model_assets.smoke_test` against ``/score`` and always stops
@@ -148,10 +149,12 @@ def serving(python: Path, entry_script: Path, model_dir: Path, log_path: Path) -
     env.pop("AZUREML_MODEL_DIR", None)
     # gunicorn 27 would otherwise open a control socket under $HOME; the server needs none here.
     env["GUNICORN_CMD_ARGS"] = "--no-control-socket"
-    command = [str(python), "-c", LAUNCHER, "--entry_script", str(entry_script), "--model_dir", str(model_dir),
+    # As in a deployment: the code folder is the app root (on sys.path), the script relative to it.
+    env["AML_APP_ROOT"] = str(entry_script.parent)
+    command = [str(python), "-c", LAUNCHER, "--entry_script", entry_script.name, "--model_dir", str(model_dir),
                "--port", str(port)]
     with log_path.open("wb") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, cwd=log_path.parent,
+        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, cwd=entry_script.parent,
                                    env=env, start_new_session=True)
         try:
             wait_ready(process, port)
@@ -163,7 +166,11 @@ def serving(python: Path, entry_script: Path, model_dir: Path, log_path: Path) -
 def smoke_model(python: Path, model: str, workdir: Path, models_dir: Path = MODELS_DIR) -> bool:
     """Build, serve and smoke-test one model; True when every check passed."""
     started = time.monotonic()
-    model_dir = build_model(model, workdir / "build", models_dir)
+    try:
+        model_dir = build_model(model, workdir / "build", models_dir)
+    except subprocess.CalledProcessError as exc:
+        log(f"FAIL {model}: build_artifact.py exited with {exc.returncode}:\n{(exc.stderr or '').strip()[-3000:]}")
+        return False
     spec = smoke_test.load_spec(model, models_dir)
     log_path = workdir / "server.log"
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from retrain_fakes import capture_decisions, decision_lines, payload, transient
+from azure.core.exceptions import ServiceRequestError
+from retrain_fakes import FakeQueue, capture_decisions, decision_lines, make_runtime, payload, transient
 
 
 def post(runtime, body) -> tuple[int, dict]:
@@ -155,4 +156,22 @@ def test_malformed_payload_is_a_400_with_a_clear_json_error(runtime, queue, edit
     body = edit(payload("alert_metric_fired.json"))
     status, answer = post(runtime, body)
     assert (status, answer) == (400, {"error": error})
+    assert queue.calls == []
+
+
+def test_state_storage_outage_answers_503(environ, clock) -> None:
+    from retrain.state import InMemoryStateStore
+
+    class Unreachable(InMemoryStateStore):
+        def load(self, model):
+            raise ServiceRequestError("Failed to establish a new connection: [Errno 111] Connection refused")
+
+    queue = FakeQueue()
+    runtime = make_runtime(environ, store=Unreachable(), queue=queue, clock=clock)
+    status, body = post(runtime, payload("alert_metric_fired.json"))
+    assert status == 503
+    assert body == {
+        "error": "could not decide on the alert now (ServiceRequestError: Failed to establish a new connection: "
+        "[Errno 111] Connection refused)"
+    }
     assert queue.calls == []

@@ -90,14 +90,26 @@ class Runtime:
         return decisions
 
     def on_alert(self, body: bytes) -> HttpAnswer:
-        """Handle one action-group webhook call (common alert schema)."""
+        """Handle one action-group webhook call (common alert schema).
+
+        400 for a payload that is not a usable common-schema alert; 503 when the decision or the
+        submit failed transiently (action groups retry 503); 200 with the decision otherwise.
+        """
         try:
             alert = alerts.parse_alert(body)
         except PayloadError as exc:
             _log.warning("rejected alert payload: %s", exc)
             return HttpAnswer(400, {"error": str(exc)})
         routed = alerts.to_event(alert)
-        decision = self.engine.log(routed) if isinstance(routed, Decision) else self.engine.handle(routed)
+        if isinstance(routed, Decision):
+            return HttpAnswer(200, {"decision": self.engine.log(routed).as_dict()})
+        try:
+            decision = self.engine.handle(routed)
+        except Exception as exc:  # e.g. state storage unreachable: 503 makes the action group retry
+            _log.exception("could not decide on alert %s for model %r", alert.alert_id, alert.model)
+            return HttpAnswer(
+                503, {"error": f"could not decide on the alert now ({exc.__class__.__name__}: {exc})"}
+            )
         return HttpAnswer(503 if decision.retryable else 200, {"decision": decision.as_dict()})
 
 

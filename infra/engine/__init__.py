@@ -28,14 +28,32 @@ from infra.settings import EnvironmentStackSettings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "dumps", "preview", "preview_function", "preview_ref", "stacks"]
+__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "clear_cache", "dumps", "preview", "preview_function",
+           "preview_ref", "project_directory", "stacks"]
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+_CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
+
+
+def project_directory(start: Path | None = None) -> Path:
+    """The project the CLI works on: the nearest directory up from ``start`` (default: the
+    working directory) holding a ``Pulumi.yaml``, as the Pulumi CLI finds it; else this checkout."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    return PROJECT_ROOT
+
+
+def clear_cache() -> None:
+    """Forget cached plans (tests that compare two fresh runs call this)."""
+    _CACHE.clear()
+    _CACHE_SECRETS.clear()
 
 
 def stacks(project_dir: Path | None = None) -> list[str]:
     """The project's stacks (``shared`` first)."""
-    return load_project(project_dir or PROJECT_ROOT).stacks()
+    return load_project(project_dir or project_directory()).stacks()
 
 
 def _fingerprint(project: Project, stack: str) -> str:
@@ -64,7 +82,7 @@ def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str,
     validation, e.g. for benchmarks and tests. With ``policy`` the CrossGuard rules run on the
     plan and their violations are added under ``"policy"``.
     """
-    project = load_project(project_dir or PROJECT_ROOT)
+    project = load_project(project_dir or project_directory())
     key = (str(project.directory), stack, json.dumps(overrides or {}, sort_keys=True, default=str), _fingerprint(project, stack))
     cached = _CACHE.get(key)
     if cached is None:
@@ -102,8 +120,6 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
     return plan
 
 
-_CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
-
 
 def preview_function(fn: Callable[[], Any], *, stack: str = "unit", location: str = "westeurope") -> dict[str, Any]:
     """The plan of an arbitrary function run as a program (component tests): same monitor and answers."""
@@ -117,7 +133,7 @@ def preview_ref(stack: str, ref: str, *, project_dir: Path | None = None) -> dic
     The commit is exported with ``git archive`` into a temporary directory and previewed in a
     subprocess whose import path starts there, so old code produces the old plan.
     """
-    root = (project_dir or PROJECT_ROOT).resolve()
+    root = (project_dir or project_directory()).resolve()
     with tempfile.TemporaryDirectory(prefix="estate-ref-") as tmp:
         archive = Path(tmp) / "ref.tar"
         result = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", "-o", str(archive), ref],

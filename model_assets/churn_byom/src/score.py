@@ -1,0 +1,87 @@
+"""Batch scoring script of churn_byom (Azure ML batch ``init()`` / ``run(mini_batch)``).
+
+Each mini-batch is a list of CSV files with the header ``customer_id`` plus the model's
+features (see README.md). ``run`` returns one output line per customer,
+``<file>,<customer_id>,<churn_probability>,<churn 0|1>``, which the deployment's
+``output_action: append_row`` gathers into ``predictions.csv``. A malformed file raises a
+ValueError naming the file, the line and the problem, so the job's error report says what to
+fix (``error_threshold`` decides whether the job goes on).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+MODEL_FILE = "model.json"
+FORMAT = "mlops-estate/logistic-regression@1"
+
+logger = logging.getLogger(__name__)
+model: dict[str, Any] = {}
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    """Read and check the BYOM artifact."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{path}: format {data.get('format')!r} is not {FORMAT!r}")
+    size = len(data["features"])
+    for key in ("mean", "scale", "coef"):
+        if len(data[key]) != size:
+            raise ValueError(f"{path}: {key} has {len(data[key])} values for {size} features")
+    if any(s <= 0 for s in data["scale"]):
+        raise ValueError(f"{path}: scale values must be > 0")
+    return data
+
+
+def init() -> None:
+    """Load the artifact from ``AZUREML_MODEL_DIR``."""
+    root = Path(os.environ.get("AZUREML_MODEL_DIR", "."))
+    matches = sorted(root.rglob(MODEL_FILE))
+    if not matches:
+        raise FileNotFoundError(f"no {MODEL_FILE} under AZUREML_MODEL_DIR={root}")
+    model.clear()
+    model.update(load_model(matches[0]))
+    logger.info("loaded %s", matches[0])
+
+
+def probability(values: list[float]) -> float:
+    """Churn probability of one customer."""
+    z = model["intercept"] + sum(c * (v - m) / s for c, v, m, s in
+                                 zip(model["coef"], values, model["mean"], model["scale"], strict=True))
+    return 1 / (1 + math.exp(-z))
+
+
+def score_file(path: Path) -> list[str]:
+    """Output lines for every customer in one CSV file."""
+    features = model["features"]
+    lines = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ["customer_id", *features] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path.name}: missing column(s) {missing}; expected customer_id + {features}")
+        for number, row in enumerate(reader, start=2):
+            try:
+                values = [float(row[f]) for f in features]
+            except (TypeError, ValueError):
+                raise ValueError(f"{path.name}:{number}: every feature must be a number, got "
+                                 f"{ {f: row[f] for f in features} }") from None
+            if not all(math.isfinite(v) for v in values):
+                raise ValueError(f"{path.name}:{number}: features must be finite numbers")
+            p = probability(values)
+            lines.append(f"{path.name},{row['customer_id']},{p:.6f},{int(p >= model['threshold'])}")
+    return lines
+
+
+def run(mini_batch: list[str]) -> list[str]:
+    """Score every file of the mini-batch."""
+    lines: list[str] = []
+    for item in mini_batch:
+        lines.extend(score_file(Path(item)))
+    return lines

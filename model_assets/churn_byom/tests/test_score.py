@@ -1,0 +1,54 @@
+"""Batch scoring: init() from AZUREML_MODEL_DIR, run(mini_batch) over CSV files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+MODEL_DIR = Path(__file__).resolve().parents[1]
+SAMPLE = MODEL_DIR / "sample" / "customers.csv"
+
+
+@pytest.fixture()
+def score(src, tmp_path: Path, monkeypatch):
+    module = src("score")
+    shutil.copytree(MODEL_DIR / "artifact", tmp_path / "models" / "churn_byom" / "1" / "artifact")
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path / "models" / "churn_byom" / "1"))
+    module.init()
+    return module
+
+
+def test_scores_every_customer_of_every_file(score, tmp_path: Path) -> None:
+    second = tmp_path / "more.csv"
+    second.write_text("customer_id,tenure_months,monthly_charges,support_calls_90d,contract_monthly,late_payments_12m\n"
+                      "C-9,70,20,0,0,0\n")
+    lines = score.run([str(SAMPLE), str(second)])
+    assert len(lines) == 9
+    ids = [line.split(",")[1] for line in lines]
+    assert ids == [f"C-100{i}" for i in range(1, 9)] + ["C-9"]
+    by_id = {line.split(",")[1]: line.split(",") for line in lines}
+    assert by_id["C-1001"][0] == "customers.csv"
+    assert float(by_id["C-1001"][2]) > 0.9 and by_id["C-1001"][3] == "1"  # new, pricey, unhappy, monthly
+    assert float(by_id["C-9"][2]) < 0.1 and by_id["C-9"][3] == "0"  # loyal, cheap, quiet
+
+
+def test_wrong_columns_name_the_file(score, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,tenure\nC-1,3\n")
+    with pytest.raises(ValueError, match=r"bad.csv: missing column\(s\) \['tenure_months'"):
+        score.run([str(bad)])
+
+
+def test_non_numeric_value_names_the_line(score, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SAMPLE.read_text().replace("C-1003,14,", "C-1003,fourteen,"))
+    with pytest.raises(ValueError, match="bad.csv:4: every feature must be a number"):
+        score.run([str(bad)])
+
+
+def test_init_without_artifact(src, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="no model.json under AZUREML_MODEL_DIR"):
+        src("score").init()

@@ -60,7 +60,12 @@ class Violation:
 
     def to_json(self) -> dict[str, str | None]:
         """The violation as it appears in the plan's ``policy.violations``."""
-        return {"policy": self.policy, "message": self.message, "urn": self.urn, "enforcement": self.enforcement}
+        return {
+            "policy": self.policy,
+            "message": self.message,
+            "urn": self.urn,
+            "enforcement": self.enforcement,
+        }
 
 
 class PlanResourceOptions(PolicyResourceOptions):
@@ -162,7 +167,9 @@ def _options(entry: Mapping[str, Any]) -> PlanResourceOptions:
         delete_before_replace=entry.get("deleteBeforeReplace"),
         aliases=[a for a in entry.get("aliases") or [] if isinstance(a, str)],
         custom_timeouts=PolicyCustomTimeouts(
-            _seconds(timeouts.get("create")), _seconds(timeouts.get("update")), _seconds(timeouts.get("delete"))
+            _seconds(timeouts.get("create")),
+            _seconds(timeouts.get("update")),
+            _seconds(timeouts.get("delete")),
         ),
         additional_secret_outputs=[],
         parent=entry.get("parent"),
@@ -179,7 +186,9 @@ def _seconds(value: Any) -> float:
     return 0.0
 
 
-def _provider(reference: str | None, by_urn: Mapping[str, Mapping[str, Any]]) -> PolicyProviderResource | None:
+def _provider(
+    reference: str | None, by_urn: Mapping[str, Mapping[str, Any]]
+) -> PolicyProviderResource | None:
     """The provider a resource names (``<urn>`` or ``<urn>::<id>``), as the SDK describes it."""
     if not reference:
         return None

@@ -151,8 +151,7 @@ class Finding:
 def message(resource_type: str, name: str, finding: Finding) -> str:
     """The one violation message format: resource, input path, bad value, expected value."""
     return (
-        f"{resource_type} '{name}': `{finding.path}` is {render(finding.actual)}; "
-        f"expected {finding.expected}"
+        f"{resource_type} '{name}': `{finding.path}` is {render(finding.actual)}; expected {finding.expected}"
     )
 
 

@@ -51,7 +51,9 @@ def _no_secrets(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
         return
     for path, key, value in iter_keys(args.props):
         if key in SECRET_INPUT_KEYS and value is not None:
-            yield Finding(path, "[secret]", "absent (use workload identity federation, no stored credentials)")
+            yield Finding(
+                path, "[secret]", "absent (use workload identity federation, no stored credentials)"
+            )
 
 
 POLICIES = [

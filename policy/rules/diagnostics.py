@@ -69,22 +69,35 @@ def _diagnostics_everywhere(args: StackValidationArgs, _env: str) -> Iterator[tu
         good = True
         if not _sends_to_log_analytics(setting):
             good = False
-            yield setting, Finding(
-                "workspaceId", get_path(setting.props, "workspaceId"), "the id of a Log Analytics workspace"
+            yield (
+                setting,
+                Finding(
+                    "workspaceId",
+                    get_path(setting.props, "workspaceId"),
+                    "the id of a Log Analytics workspace",
+                ),
             )
         if not _has_enabled_category(setting):
             good = False
-            yield setting, Finding(
-                "logs", get_path(setting.props, "logs"), "at least one enabled logs (allLogs) or metrics entry"
+            yield (
+                setting,
+                Finding(
+                    "logs",
+                    get_path(setting.props, "logs"),
+                    "at least one enabled logs (allLogs) or metrics entry",
+                ),
             )
         if good:
             covered.update(t.urn for t in targets)
     for resource in args.resources:
         if resource.resource_type in DIAGNOSTICS_CAPABLE_TYPES and resource.urn not in covered:
-            yield resource, Finding(
-                f"{types.DIAGNOSTIC_SETTING}.resourceUri",
-                MISSING,
-                "a diagnostic setting whose resourceUri is this resource's id, sending to Log Analytics",
+            yield (
+                resource,
+                Finding(
+                    f"{types.DIAGNOSTIC_SETTING}.resourceUri",
+                    MISSING,
+                    "a diagnostic setting whose resourceUri is this resource's id, sending to Log Analytics",
+                ),
             )
 
 
@@ -92,7 +105,9 @@ def _appinsights_workspace(args: ResourceValidationArgs, _env: str) -> Iterator[
     path = "workspaceResourceId"
     value = get_path(args.props, path)
     if not isinstance(value, str) or not value:
-        yield Finding(path, value, "the id of a Log Analytics workspace (workspace-based Application Insights)")
+        yield Finding(
+            path, value, "the id of a Log Analytics workspace (workspace-based Application Insights)"
+        )
 
 
 def _aks_monitoring(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:

@@ -29,7 +29,12 @@ PEOPLE_PRINCIPAL_TYPES: frozenset[str] = frozenset({"group"})
 """Principal types that may hold a privileged role: Entra groups of people. ``User`` is not
 exempt because the SDK fills ``principalType: User`` when none is given, so it proves nothing."""
 
-MANAGED_IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned", "SystemAssigned, UserAssigned")
+MANAGED_IDENTITY_TYPES = (
+    "SystemAssigned",
+    "UserAssigned",
+    "SystemAssigned,UserAssigned",
+    "SystemAssigned, UserAssigned",
+)
 
 
 def _identity(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
@@ -76,7 +81,9 @@ def _log_analytics_local_auth(args: ResourceValidationArgs, _env: str) -> Iterat
 
 
 def _vmss_password_auth(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
-    yield from expect_true(args.props, "virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication")
+    yield from expect_true(
+        args.props, "virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication"
+    )
     password_path = "virtualMachineProfile.osProfile.adminPassword"
     if get_path(args.props, password_path) is not MISSING:
         yield Finding(password_path, "[secret]", "absent (SSH keys only)")

@@ -63,7 +63,9 @@ def _explicit_provider(args: ResourceValidationArgs, _env: str) -> Iterator[Find
 
 def _aks_upgrade(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
     yield from expect_text(args.props, "autoUpgradeProfile.upgradeChannel", "stable", "patch")
-    yield from expect_text(args.props, "autoUpgradeProfile.nodeOSUpgradeChannel", "NodeImage", "SecurityPatch")
+    yield from expect_text(
+        args.props, "autoUpgradeProfile.nodeOSUpgradeChannel", "NodeImage", "SecurityPatch"
+    )
 
 
 POLICIES = [

@@ -94,5 +94,3 @@ POLICIES = [
     ),
 ]
 """The model and image pinning rules, in report order."""
-
-

@@ -42,7 +42,9 @@ NAME_RULES: dict[str, NameRule] = {
         "registryName", r"^[a-zA-Z0-9]{5,50}$", "5-50 letters and digits", global_scope=True
     ),
     types.AML_WORKSPACE: _rule(
-        "workspaceName", r"^[a-zA-Z0-9][a-zA-Z0-9-]{2,32}$", "3-33 letters, digits and '-', starting alphanumeric"
+        "workspaceName",
+        r"^[a-zA-Z0-9][a-zA-Z0-9-]{2,32}$",
+        "3-33 letters, digits and '-', starting alphanumeric",
     ),
     types.AML_REGISTRY: _rule(
         "registryName",
@@ -100,7 +102,9 @@ NAME_RULES: dict[str, NameRule] = {
         "subnetName", r"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$", "1-80 " + _VNET_CHARS
     ),
     "azure-native:network:NetworkSecurityGroup": _rule(
-        "networkSecurityGroupName", r"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$", "1-80 " + _VNET_CHARS
+        "networkSecurityGroupName",
+        r"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$",
+        "1-80 " + _VNET_CHARS,
     ),
     types.USER_ASSIGNED_IDENTITY: _rule(
         "resourceName",
@@ -135,8 +139,13 @@ def _unique_global_names(args: StackValidationArgs, _env: str) -> Iterator[tuple
             continue
         key = (resource.resource_type, value.lower())
         if key in seen:
-            yield resource, Finding(
-                rule.input, value, f"a globally unique name (already used by '{seen[key]}'; Azure names ignore case)"
+            yield (
+                resource,
+                Finding(
+                    rule.input,
+                    value,
+                    f"a globally unique name (already used by '{seen[key]}'; Azure names ignore case)",
+                ),
             )
         else:
             seen[key] = resource.name

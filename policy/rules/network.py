@@ -88,7 +88,7 @@ def _function_cors(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]
     path = "siteConfig.cors.allowedOrigins"
     origins = get_path(args.props, path)
     if is_list(origins) and any(origin == "*" for origin in origins):
-        yield Finding(path, origins, "explicit origins without \"*\"")
+        yield Finding(path, origins, 'explicit origins without "*"')
 
 
 def _function_remote_debugging(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
@@ -207,7 +207,7 @@ POLICIES = [
     ),
     resource_rule(
         "function-app-no-wildcard-cors",
-        "Function Apps never allow CORS from any origin (\"*\").",
+        'Function Apps never allow CORS from any origin ("*").',
         [types.WEB_APP],
         _function_cors,
     ),

@@ -34,7 +34,13 @@ OWNER_ROLE = (
 
 def tags(env: str) -> dict[str, str]:
     """The estate's required tags for a stack."""
-    return {"environment": env, "workload": "mlops", "owner": "ml-platform", "costCenter": "cc-4711", "managedBy": "pulumi"}
+    return {
+        "environment": env,
+        "workload": "mlops",
+        "owner": "ml-platform",
+        "costCenter": "cc-4711",
+        "managedBy": "pulumi",
+    }
 
 
 def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -151,7 +157,9 @@ def _aks(env: str) -> dict[str, Any]:
         "oidc_issuer_profile": {"enabled": True},
         "security_profile": {"workload_identity": {"enabled": True}},
         "auto_upgrade_profile": {"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
-        "addon_profiles": {"omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": LA_ID}}},
+        "addon_profiles": {
+            "omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": LA_ID}}
+        },
         "tags": tags(env),
     }
 
@@ -215,7 +223,10 @@ def _vmss(env: str) -> dict[str, Any]:
                     "disable_password_authentication": True,
                     "ssh": {
                         "public_keys": [
-                            {"path": "/home/azureuser/.ssh/authorized_keys", "key_data": "ssh-ed25519 AAAAC3Nza"}
+                            {
+                                "path": "/home/azureuser/.ssh/authorized_keys",
+                                "key_data": "ssh-ed25519 AAAAC3Nza",
+                            }
                         ]
                     },
                 },
@@ -342,7 +353,9 @@ def _make_batch(name: str, args: dict[str, Any], opts: pulumi.ResourceOptions) -
     return ml.BatchDeployment(name, properties=props, opts=opts, **args)
 
 
-Kind = tuple[Callable[[str], dict[str, Any]], Callable[[str, dict[str, Any], pulumi.ResourceOptions], Any], str, bool]
+Kind = tuple[
+    Callable[[str], dict[str, Any]], Callable[[str, dict[str, Any], pulumi.ResourceOptions], Any], str, bool
+]
 """(baseline kwargs, constructor, provider family, stateful)."""
 
 KINDS: dict[str, Kind] = {
@@ -377,7 +390,12 @@ KINDS: dict[str, Kind] = {
     "function_app": (_function_app, lambda n, a, o: azure.web.WebApp(n, opts=o, **a), "azure", False),
     "vmss": (_vmss, lambda n, a, o: azure.compute.VirtualMachineScaleSet(n, opts=o, **a), "azure", False),
     "databricks": (_databricks, lambda n, a, o: azure.databricks.Workspace(n, opts=o, **a), "azure", False),
-    "data_factory": (_data_factory, lambda n, a, o: azure.datafactory.Factory(n, opts=o, **a), "azure", False),
+    "data_factory": (
+        _data_factory,
+        lambda n, a, o: azure.datafactory.Factory(n, opts=o, **a),
+        "azure",
+        False,
+    ),
     "role_assignment": (
         _role_assignment,
         lambda n, a, o: azure.authorization.RoleAssignment(n, opts=o, **a),

@@ -23,7 +23,9 @@ def plan_of(program: Program, env: str) -> list[dict[str, Any]]:
 
 def run_rule(rule: str, program: Program, env: str) -> list[Violation]:
     """The violations of one rule on the program's resources, in the runner's order."""
-    return evaluate(plan_of(program, env), environment=env, enforcement="mandatory", policies=[POLICIES_BY_NAME[rule]])
+    return evaluate(
+        plan_of(program, env), environment=env, enforcement="mandatory", policies=[POLICIES_BY_NAME[rule]]
+    )
 
 
 def one(kind: str, overrides: Mapping[str, Any] | None = None, **build_options: Any) -> Program:

@@ -82,7 +82,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def capture(program: Callable[[], Any], *, stack: str = "dev", project: str = "mlops-estate") -> list[dict[str, Any]]:
+def capture(
+    program: Callable[[], Any], *, stack: str = "dev", project: str = "mlops-estate"
+) -> list[dict[str, Any]]:
     """Run ``program`` (which constructs SDK resources) under mocks and return its plan entries."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)

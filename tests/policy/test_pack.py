@@ -37,7 +37,11 @@ SHIPPED_RULES = 54
 def test_rule_count_is_exact() -> None:
     assert len(ALL_POLICIES) == SHIPPED_RULES
     stack_rules = [p.name for p in ALL_POLICIES if isinstance(p, StackValidationPolicy)]
-    assert stack_rules == ["acr-premium-for-private-endpoints", "diagnostics-everywhere", "unique-global-names"]
+    assert stack_rules == [
+        "acr-premium-for-private-endpoints",
+        "diagnostics-everywhere",
+        "unique-global-names",
+    ]
     assert sum(isinstance(p, ResourceValidationPolicy) for p in ALL_POLICIES) == SHIPPED_RULES - 3
 
 
@@ -61,7 +65,9 @@ def test_pulumi_policy_yaml_and_requirements() -> None:
     assert document["version"] == "0.1.0"
     assert document["description"]
     requirements = [
-        line for line in (PACK / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")
+        line
+        for line in (PACK / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
     ]
     assert requirements == ["pulumi==3.272.0", "pulumi-policy==1.21.0"]
 
@@ -82,7 +88,12 @@ def test_stack_config_files_are_current(environment: str) -> None:
 
 
 def test_stack_enforcement() -> None:
-    assert [pack_config.stack_enforcement(e) for e in ENVIRONMENTS] == ["advisory", "mandatory", "mandatory", "mandatory"]
+    assert [pack_config.stack_enforcement(e) for e in ENVIRONMENTS] == [
+        "advisory",
+        "mandatory",
+        "mandatory",
+        "mandatory",
+    ]
 
 
 def test_taggable_types_are_current() -> None:
@@ -103,7 +114,11 @@ def _azure_class(token: str) -> Any:
 
 
 def test_every_azure_token_the_rules_name_exists_in_the_sdk() -> None:
-    tokens = {v for k, v in vars(types).items() if k.isupper() and isinstance(v, str) and v.startswith("azure-native:")}
+    tokens = {
+        v
+        for k, v in vars(types).items()
+        if k.isupper() and isinstance(v, str) and v.startswith("azure-native:")
+    }
     tokens |= set(naming.NAME_RULES) | diagnostics.DIAGNOSTICS_CAPABLE_TYPES | lifecycle.STATEFUL_TYPES
     for token in sorted(tokens):
         assert _azure_class(token).__name__ == token.rsplit(":", 1)[1], token
@@ -149,7 +164,11 @@ def test_importing_the_rules_in_a_fresh_interpreter_returns() -> None:
     """A PolicyPack built on import would print a port and block: this would time out instead."""
     result = subprocess.run(
         [sys.executable, "-c", "import policy.rules, policy.runner, policy.__main__; print('imported')"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout == "imported\n"
 
@@ -189,24 +208,44 @@ def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
             stub.Configure(request, timeout=30)
 
             storage = next(
-                e for e in plan_of(one("storage", {"allow_shared_key_access": True, "tags": {"environment": "dev"}}), "prod")
+                e
+                for e in plan_of(
+                    one("storage", {"allow_shared_key_access": True, "tags": {"environment": "dev"}}), "prod"
+                )
                 if e["type"] == "azure-native:storage:StorageAccount"
             )
             response = stub.Analyze(
                 analyzer_pb2.AnalyzeRequest(
-                    type=storage["type"], urn=storage["urn"], name=storage["name"], properties=_struct(storage["inputs"]),
+                    type=storage["type"],
+                    urn=storage["urn"],
+                    name=storage["name"],
+                    properties=_struct(storage["inputs"]),
                     options=analyzer_pb2.AnalyzerResourceOptions(protect=True),
                 ),
                 timeout=30,
             )
-            found = sorted((d.policyName, d.message.split("\n", 1)[1], d.enforcementLevel) for d in response.diagnostics)
+            found = sorted(
+                (d.policyName, d.message.split("\n", 1)[1], d.enforcementLevel) for d in response.diagnostics
+            )
             mandatory = analyzer_pb2.MANDATORY
             st = "azure-native:storage:StorageAccount 'storage'"
             assert found == [
-                ("explicit-provider", f"{st}: `opts.provider` is absent; expected an explicit provider resource "
-                 "(ResourceOptions(provider=...)), not a default provider", mandatory),
-                ("required-tags", f'{st}: `tags.environment` is "dev"; expected "prod" (the stack environment)', mandatory),
-                ("storage-shared-key-disabled", f"{st}: `allowSharedKeyAccess` is true; expected false", mandatory),
+                (
+                    "explicit-provider",
+                    f"{st}: `opts.provider` is absent; expected an explicit provider resource "
+                    "(ResourceOptions(provider=...)), not a default provider",
+                    mandatory,
+                ),
+                (
+                    "required-tags",
+                    f'{st}: `tags.environment` is "dev"; expected "prod" (the stack environment)',
+                    mandatory,
+                ),
+                (
+                    "storage-shared-key-disabled",
+                    f"{st}: `allowSharedKeyAccess` is true; expected false",
+                    mandatory,
+                ),
             ]
             assert {n.policy_name for n in response.not_applicable} == {"retain-stateful-resources"}
             assert json_format.MessageToDict(info)["name"] == "mlops-estate"

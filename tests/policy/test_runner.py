@@ -82,7 +82,9 @@ def test_dev_is_advisory_and_relaxes_stage_rules(small_plans: dict[str, list[dic
     ]
 
 
-def test_violations_are_sorted_by_urn_then_policy_then_message(small_plans: dict[str, list[dict[str, Any]]]) -> None:
+def test_violations_are_sorted_by_urn_then_policy_then_message(
+    small_plans: dict[str, list[dict[str, Any]]],
+) -> None:
     plan = copy.deepcopy(small_plans["prod"])
     for entry in plan:
         entry["inputs"].pop("tags", None)
@@ -103,10 +105,14 @@ def test_violation_is_frozen_and_serialises() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"environment": "staging", "enforcement": "mandatory"}, "environment: unknown environment 'staging'; "
-         "allowed: dev, qa, prod, shared"),
-        ({"environment": "prod", "enforcement": "blocking"}, "enforcement: unknown enforcement level 'blocking'; "
-         "allowed: mandatory, advisory"),
+        (
+            {"environment": "staging", "enforcement": "mandatory"},
+            "environment: unknown environment 'staging'; allowed: dev, qa, prod, shared",
+        ),
+        (
+            {"environment": "prod", "enforcement": "blocking"},
+            "enforcement: unknown enforcement level 'blocking'; allowed: mandatory, advisory",
+        ),
     ],
 )
 def test_bad_arguments_are_config_errors(kwargs: dict[str, str], expected: str) -> None:
@@ -122,7 +128,9 @@ def test_default_provider_reference_is_reported(small_plans: dict[str, list[dict
         "urn:pulumi:prod::mlops-estate::pulumi:providers:azure-native::default_3_29_0::"
         "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     )
-    violations = evaluate(plan, environment="prod", enforcement="mandatory", policies=[POLICIES_BY_NAME["explicit-provider"]])
+    violations = evaluate(
+        plan, environment="prod", enforcement="mandatory", policies=[POLICIES_BY_NAME["explicit-provider"]]
+    )
     assert [v.message for v in violations] == [
         "azure-native:storage:StorageAccount 'storage': `opts.provider` is \"default_3_29_0\"; expected an explicit "
         "provider resource (ResourceOptions(provider=...)), not a default provider"
@@ -134,10 +142,20 @@ def test_provider_reference_by_plain_urn_resolves(small_plans: dict[str, list[di
     for entry in plan:
         if entry["provider"]:
             entry["provider"] = entry["provider"].rsplit("::", 1)[0]
-    assert evaluate(plan, environment="prod", enforcement="mandatory", policies=[POLICIES_BY_NAME["explicit-provider"]]) == []
+    assert (
+        evaluate(
+            plan,
+            environment="prod",
+            enforcement="mandatory",
+            policies=[POLICIES_BY_NAME["explicit-provider"]],
+        )
+        == []
+    )
 
 
-def test_diagnostic_settings_match_resource_ids_case_insensitively(small_plans: dict[str, list[dict[str, Any]]]) -> None:
+def test_diagnostic_settings_match_resource_ids_case_insensitively(
+    small_plans: dict[str, list[dict[str, Any]]],
+) -> None:
     plan = copy.deepcopy(small_plans["prod"])
     setting = next(e for e in plan if e["name"] == "diag-storage")
     setting["inputs"]["resourceUri"] = setting["inputs"]["resourceUri"].upper()
@@ -187,7 +205,9 @@ def test_async_validations_are_awaited() -> None:
         ResourceValidationPolicy("async-resource", "Async resource check.", validate_resource),
         StackValidationPolicy("async-stack", "Async stack check.", validate_stack),
     ]
-    violations = evaluate([_entry("a"), _entry("b")], environment="qa", enforcement="mandatory", policies=policies)
+    violations = evaluate(
+        [_entry("a"), _entry("b")], environment="qa", enforcement="mandatory", policies=policies
+    )
     assert [(v.policy, v.message, v.urn.rsplit("::", 1)[-1] if v.urn else None) for v in violations] == [
         ("async-resource", "a has size 3", "a"),
         ("async-stack", "2 resources", "a"),
@@ -209,13 +229,20 @@ def test_disabled_policies_do_not_run_and_advisory_ones_stay_advisory() -> None:
 
 
 def test_the_stack_resource_is_not_validated() -> None:
-    stack = _entry("stack") | {"type": "pulumi:pulumi:Stack", "urn": "urn:pulumi:prod::mlops-estate::pulumi:pulumi:Stack::mlops-estate-prod"}
+    stack = _entry("stack") | {
+        "type": "pulumi:pulumi:Stack",
+        "urn": "urn:pulumi:prod::mlops-estate::pulumi:pulumi:Stack::mlops-estate-prod",
+    }
 
     def always(args: ResourceValidationArgs, report: Any) -> None:
         report(args.resource_type, None)
 
-    violations = evaluate([stack], environment="prod", enforcement="mandatory",
-                          policies=[ResourceValidationPolicy("any", "Any.", always)])
+    violations = evaluate(
+        [stack],
+        environment="prod",
+        enforcement="mandatory",
+        policies=[ResourceValidationPolicy("any", "Any.", always)],
+    )
     assert violations == []
 
 

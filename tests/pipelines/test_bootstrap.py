@@ -188,5 +188,7 @@ def test_script_parses() -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_shellcheck_is_clean() -> None:
-    result = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["shellcheck", str(SCRIPT), str(FAKE_AZ)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout

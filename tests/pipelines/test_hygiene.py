@@ -20,7 +20,7 @@ SCRIPT_FILES = sorted((PIPELINES / "scripts").glob("*")) + [
 SECRET_PATTERNS = {
     "key/secret/password/token assigned a literal": re.compile(
         r"(?i)\b[\w-]*(password|passwd|secret|token|apikey|api_key|accountkey|access_key|client_secret)"
-        r"[\w-]*\s*[:=]\s*['\"]?(?!\$\(|\$\{|\$[A-Za-z_])[A-Za-z0-9+/=_\-.~]{8,}"
+        r"[\w-]*\s*[:=]\s*['\"]?(?!\$\(|\$\{|\$[A-Za-z_]|[a-z][a-z0-9+.-]*://)[A-Za-z0-9+/=_\-.~]{8,}"
     ),
     "storage connection string": re.compile(
         r"(?i)AccountKey=|SharedAccessSignature=|\bsig=[A-Za-z0-9%]{10,}"
@@ -66,6 +66,7 @@ def test_secret_scan_catches_literals(leak: str) -> None:
         "SYSTEM_ACCESSTOKEN: $(System.AccessToken)",
         'export ARM_OIDC_TOKEN="$idToken"',
         "AZURE_FEDERATED_TOKEN_FILE: $(AZURE_FEDERATED_TOKEN_FILE)",
+        'secrets_provider="azurekeyvault://kv.vault.azure.net/keys/pulumi-secrets"',
         'SMOKE_AUTH_HEADER="Bearer $(az account get-access-token --resource https://ml.azure.com)"',
     ],
 )

@@ -26,6 +26,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "qa", "prod", "shared")
 """The estate's stacks; every policy is configured with one of them."""
@@ -89,28 +90,40 @@ def get_path(props: Any, path: str) -> Any:
     return current
 
 
+def _children(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+    """``(child path, key, child)`` of a mapping or list; values unknown during preview are skipped."""
+    if is_mapping(value):
+        entries: Iterable[tuple[str, Any]] = ((str(k), k) for k in sorted(value))
+    elif is_list(value):
+        entries = ((f"[{i}]", i) for i in range(len(value)))
+    else:
+        return
+    for label, key in entries:
+        try:
+            child = value[key]
+        except UnknownValueError:
+            continue
+        if label.startswith("["):
+            yield f"{path}{label}", label, child
+        else:
+            yield (f"{path}.{label}" if path else label), label, child
+
+
 def iter_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string inside an input tree, with its dotted path (list items as ``[i]``)."""
+    """Every known string inside an input tree, with its dotted path (list items as ``[i]``)."""
     if isinstance(value, str):
         yield path, value
-    elif is_mapping(value):
-        for key in sorted(value):
-            yield from iter_strings(value[key], f"{path}.{key}" if path else str(key))
-    elif is_list(value):
-        for index, item in enumerate(value):
-            yield from iter_strings(item, f"{path}[{index}]")
+        return
+    for child_path, _, child in _children(value, path):
+        yield from iter_strings(child, child_path)
 
 
 def iter_keys(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
-    """Every ``(path, key, value)`` of every mapping inside an input tree."""
-    if is_mapping(value):
-        for key in sorted(value):
-            child = f"{path}.{key}" if path else str(key)
-            yield child, str(key), value[key]
-            yield from iter_keys(value[key], child)
-    elif is_list(value):
-        for index, item in enumerate(value):
-            yield from iter_keys(item, f"{path}[{index}]")
+    """Every ``(path, key, value)`` of every mapping inside an input tree (known values only)."""
+    for child_path, label, child in _children(value, path):
+        if is_mapping(value):
+            yield child_path, label, child
+        yield from iter_keys(child, child_path)
 
 
 def render(value: Any) -> str:

@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
 from infra.errors import ConfigError
 from policy.rules import ALL_POLICIES
@@ -259,3 +259,26 @@ def test_retain_rule_is_not_applicable_without_the_option() -> None:
 def test_every_policy_runs_offline_on_an_empty_plan() -> None:
     assert evaluate([], environment="shared", enforcement="mandatory") == []
     assert len(ALL_POLICIES) == len(POLICIES_BY_NAME)
+
+
+def test_tree_walking_rules_skip_unknown_values_and_still_report() -> None:
+    """In a real preview other resources' ids are unknown; the image rule must still see the known image."""
+    entry = _entry("env") | {
+        "type": "azure-native:machinelearningservices:EnvironmentVersion",
+        "inputs": {
+            "name": UNKNOWN_STRING_VALUE,
+            "properties": {
+                "autoRebuild": UNKNOWN_STRING_VALUE,
+                "description": [UNKNOWN_STRING_VALUE, "x"],
+                "image": "mcr.microsoft.com/azureml/sklearn:latest",
+            },
+        },
+    }
+    rule = [POLICIES_BY_NAME["container-image-not-latest"]]
+    assert [
+        v.message for v in evaluate([entry], environment="prod", enforcement="mandatory", policies=rule)
+    ] == [
+        "azure-native:machinelearningservices:EnvironmentVersion 'env': `properties.image` is "
+        '"mcr.microsoft.com/azureml/sklearn:latest"; expected an image with an explicit tag other than latest '
+        "(or a digest)"
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from infra.engine.monitor import STACK_TYPE, EngineError, MonitorState, Registration
@@ -22,7 +23,7 @@ _SIG_KEY = rpc._special_sig_key  # noqa: SLF001
 
 
 def _clean(value: Any, path: str, unknowns: list[str]) -> Any:
-    if value == rpc.UNKNOWN:
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
         unknowns.append(path or "(value)")
         return "<unknown>"
     if isinstance(value, dict):

@@ -76,7 +76,7 @@ def _images(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:
 POLICIES = [
     resource_rule(
         "ml-deployment-no-latest-reference",
-        "Azure ML deployments never reference a model, environment or code asset by latest or label.",
+        "Azure ML deployments never reference a model, environment or code asset as latest.",
         sorted(ML_DEPLOYMENT_TYPES),
         _no_latest,
     ),

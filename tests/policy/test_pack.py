@@ -252,3 +252,13 @@ def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
     finally:
         server.kill()
         server.wait(timeout=30)
+
+
+def test_readme_lists_every_rule_as_shipped() -> None:
+    rows = [line for line in (PACK / "README.md").read_text().splitlines() if line.startswith("| `")]
+    expected = [
+        f"| `{p.name}` | {'stack' if isinstance(p, StackValidationPolicy) else 'resource'} | "
+        f"{'advisory' if p.enforcement_level == EnforcementLevel.ADVISORY else 'per stack'} | {p.description} |"
+        for p in ALL_POLICIES
+    ]
+    assert rows == expected

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 from typing import Any
 
 import pulumi
@@ -97,13 +98,23 @@ def sdk_resources() -> dict[str, dict[str, Any]]:
         pulumi.runtime.set_mocks(recorder, project="cost", stack="test", preview=False)
         pulumi.runtime.test(_declare)()
 
-    # A fresh event loop and a copied context, so neither this run nor the offline engine's
-    # runs (which close their loops) disturb each other.
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        contextvars.copy_context().run(run)
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    # In its own thread, with its own event loop and context, so the main thread's event-loop
+    # state (which other suites and the offline engine rely on) is left untouched.
+    errors: list[BaseException] = []
+
+    def in_thread() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            contextvars.copy_context().run(run)
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
     return {r["name"]: r for r in recorder.resources}

@@ -213,7 +213,7 @@ def test_train_submits_and_waits_on_the_stack_pool(stack: str) -> None:
     (job,) = jobs(train)
     assert job["pool"] == f"mlops-agents-{stack}"
     assert job["timeoutInMinutes"] == "720"
-    assert job["variables"] == {"MODEL": "diabetes"}
+    assert job["variables"] == {"MODEL": "diabetes", "TRAIN_REASON": "manual"}
     assert service_connections(job) == {f"mlops-estate-{stack}"}
     submit = scripts(job)[-1]
     command = submit[submit.index("python -m model_assets.submit_training") :]
@@ -223,9 +223,22 @@ def test_train_submits_and_waits_on_the_stack_pool(stack: str) -> None:
     )
 
 
+def test_setup_venv_builds_the_venv_with_the_pinned_python() -> None:
+    (setup,) = [
+        step for step in load_yaml(PIPELINES / "templates" / "setup-venv.yml")["steps"] if "script" in step
+    ]
+    assert setup["script"].splitlines()[2:6] == [
+        'py="$(command -v "python$(PYTHON_VERSION)" || command -v python3)"',
+        '"$py" --version',
+        'if [ ! -x .venv/bin/python ]; then "$py" -m venv .venv; fi',
+        "make setup",
+    ]
+
+
 def test_train_parameters() -> None:
     parameters = {p["name"]: p for p in load_yaml(PIPELINES / "train.yml")["parameters"]}
-    assert list(parameters) == ["model", "stack", "timeoutMinutes"]
+    # The retraining relay (components/retraining) queues runs with model, stack and reason.
+    assert list(parameters) == ["model", "stack", "timeoutMinutes", "reason"]
     assert "default" not in parameters["model"]
     assert parameters["stack"]["values"] == ["dev", "qa", "prod"]
 

@@ -32,6 +32,9 @@ def _root() -> None:
 # Command modules, in the order `estate --help` lists them.
 COMMAND_MODULES = (
     "infra.cli.preview",
+    "infra.cli.timeline",
+    "infra.cli.cost",
+    "infra.cli.bench",
 )
 
 for _module in COMMAND_MODULES:

@@ -76,13 +76,15 @@ def register(app: typer.Typer) -> None:
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
     ) -> None:
         """Preview a stack offline: no credentials, no Pulumi CLI, nothing unknown."""
-        from infra.engine import stacks
+        from infra.engine import stacks, validate
 
         if all_stacks == (stack is not None):
             raise ConfigError("give a STACK or --all (not both)", key="estate preview")
         targets = stacks() if all_stacks else [stack]
         if not all_stacks and stack not in stacks():
             raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(stacks())})", key="STACK")
+        for target in targets:  # every stack file is valid before any program runs
+            validate(target)
         worst = 0
         for target in targets:
             path = json_path

@@ -29,7 +29,7 @@ from infra.settings import EnvironmentStackSettings, load_settings
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "clear_cache", "dumps", "preview", "preview_function",
-           "preview_ref", "project_directory", "stacks"]
+           "preview_ref", "project_directory", "stacks", "validate"]
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
@@ -98,6 +98,13 @@ def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str,
     plan.pop("_enforcement", None)
     plan.pop("_secretOutputs", None)
     return plan
+
+
+def validate(stack: str, *, project_dir: Path | None = None, overrides: dict[str, Any] | None = None) -> None:
+    """Check a stack's file and settings without running the program (raises ConfigError)."""
+    project = load_project(project_dir or project_directory())
+    config = load_stack_config(project, stack, overrides)
+    load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
 
 
 def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:

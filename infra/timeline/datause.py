@@ -10,7 +10,8 @@ Tokens of ``d``:
 2. the Azure name, ``d.outputs["name"]`` when it is a string;
 3. every *produced* string in ``d.outputs`` (any depth): a value that is not also a string
    anywhere in ``d.inputs`` (so echoed configuration — location, tags, SKUs — does not count),
-   is not ``"[secret]"``, is at least 8 characters long and contains a digit or one of
+   is not a placeholder (``"[secret]"``, ``"<unknown>"``, ``"<resource reference>"``), is at
+   least 8 characters long and contains a digit or one of
    ``. / : -`` (so generic words such as ``Enabled`` or ``SystemAssigned`` do not count).
 
 A token *occurs* in a string when it appears there case-insensitively (ARM is
@@ -21,7 +22,9 @@ case-insensitive) with neither neighbour being a letter, digit, ``_`` or ``-``: 
 Limits: a value the dependent could have known without waiting (a literal name equal to the
 dependency's name) still counts as use, so the detector finds only edges where nothing of the
 dependency appears at all; very short names (``default``) may match by coincidence and hide
-an edge; secrets (``"[secret]"``) cannot be traced.
+an edge; secrets and the engine's placeholders (``"[secret]"``, ``"<unknown>"``,
+``"<resource reference>"``) cannot be traced, so an edge whose only use is such a value is
+reported as not carrying data.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from collections.abc import Iterator
 from typing import Any
 
 SECRET = "[secret]"
+# Placeholders the engine writes for values it cannot show; never evidence of use.
+PLACEHOLDERS = frozenset({SECRET, "<unknown>", "<resource reference>"})
 MIN_PRODUCED_LENGTH = 8
 _DISTINCTIVE = re.compile(r"[0-9./:-]")
 
@@ -51,16 +56,16 @@ def tokens(resource: dict[str, Any]) -> set[str]:
     """The identifying and produced values of a resource (see the module docstring)."""
     found: set[str] = set()
     rid = resource.get("id")
-    if isinstance(rid, str) and rid and rid != SECRET:
+    if isinstance(rid, str) and rid and rid not in PLACEHOLDERS:
         found.add(rid)
     outputs = resource.get("outputs") or {}
     name = outputs.get("name") if isinstance(outputs, dict) else None
-    if isinstance(name, str) and name and name != SECRET:
+    if isinstance(name, str) and name and name not in PLACEHOLDERS:
         found.add(name)
     echoed = set(strings(resource.get("inputs") or {}))
     for value in strings(outputs):
         if (
-            value != SECRET
+            value not in PLACEHOLDERS
             and value not in echoed
             and len(value) >= MIN_PRODUCED_LENGTH
             and _DISTINCTIVE.search(value)

@@ -82,6 +82,7 @@ def _serializing(graph: Graph, durations: Mapping[str, Range], parallel: int, wa
         source, target = graph.nodes[edge.source], graph.nodes[edge.target]
         out.append({
             "from": edge.source, "to": edge.target,
+            "from_name": source.get("name"), "to_name": target.get("name"),
             "from_type": source.get("type"), "to_type": target.get("type"),
             "on_critical_chain": (edge.source, edge.target) in on_chain,
             "saves_seconds": round(wall - without, 3),
@@ -110,7 +111,9 @@ def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range
         "critical_chain": chain,
         "serializing_edges": _serializing(graph, durations, parallel, planned, chain, relevant),
         "azure_serial_edges": [
-            {"from": e.source, "to": e.target, "reason": "subnets of one VNet are written one at a time"}
+            {"from": e.source, "to": e.target, "from_name": graph.nodes[e.source].get("name"),
+             "to_name": graph.nodes[e.target].get("name"),
+             "reason": "subnets of one VNet are written one at a time"}
             for e in graph.edges if e.kind == "azure-serial"
         ],
         "data_only": {

@@ -55,17 +55,17 @@ def render(report: Mapping[str, Any], console: Console) -> None:
 
     edges = report["serializing_edges"]
     if edges:
-        table = Table(title="dependency edges that serialize work without using any value")
+        table = Table(title="serializing edges (no value used)")
         for column in ("from", "to", "on critical chain", "removing it saves"):
             table.add_column(column)
         for edge in edges:
-            table.add_row(_short(edge["from"]), _short(edge["to"]), "yes" if edge["on_critical_chain"] else "no",
+            table.add_row(edge["from_name"] or _short(edge["from"]), edge["to_name"] or _short(edge["to"]), "yes" if edge["on_critical_chain"] else "no",
                           fmt_seconds(edge["saves_seconds"]))
         console.print(table)
     else:
         console.print("no dependency edge serializes work without using a value")
     for edge in report["azure_serial_edges"]:
-        console.print(f"azure-side serial: {_short(edge['from'])} → {_short(edge['to'])} ({edge['reason']})")
+        console.print(f"azure-side serial: {edge['from_name']} → {edge['to_name']} ({edge['reason']})")
 
     data = report["data_only"]
     verdict = "within" if data["within_target"] else "NOT within"

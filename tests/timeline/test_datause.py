@@ -36,7 +36,8 @@ def test_name_and_produced_values_count():
 
 def test_generic_and_secret_outputs_are_not_tokens():
     thing = res({"sku": "Standard"}, {"sku": "Standard", "publicNetworkAccess": "Enabled",
-                                      "primaryKey": "[secret]", "state": "Succeeded"}, None)
+                                      "primaryKey": "[secret]", "state": "Succeeded",
+                                      "endpoint": "<unknown>", "ref": "<resource reference>"}, "<unknown>")
     assert tokens(thing) == set()
     assert not uses(res({"publicNetworkAccess": "Enabled", "key": "[secret]"}), thing)
 

@@ -42,7 +42,8 @@ def test_no_data_edge_is_reported_with_its_saving(resource, plan, table):
     r = estimate_create(plan(slow, quick, dep), parallel=4, table=t)
     assert r["graph_seconds"]["typical"] == 70
     assert r["serializing_edges"] == [{
-        "from": "urn:slow", "to": "urn:dep", "from_type": "t:slow", "to_type": "t:x",
+        "from": "urn:slow", "to": "urn:dep", "from_name": "slow", "to_name": "dep",
+        "from_type": "t:slow", "to_type": "t:x",
         "on_critical_chain": True, "saves_seconds": 10.0,  # 70 s → max(60, 10 + 10)
     }]
     assert [e["via"] for e in r["critical_chain"]] == ["start", "no-data"]

@@ -1,7 +1,9 @@
 """The Pulumi program: read the stack's settings once, then compose the stack.
 
 Runs unchanged under ``pulumi preview``/``pulumi up`` and under the offline engine.
-A configuration error stops the run with one clear message and no traceback.
+A configuration error stops the run with one clear message and no traceback: it is raised
+as a ``pulumi.RunError`` (the language host prints those without a traceback) that is also a
+``ConfigError`` (the offline engine exits with status 2 on those).
 """
 
 import pulumi
@@ -10,9 +12,13 @@ from infra.errors import ConfigError
 from infra.settings import settings_from_runtime
 from stacks import compose
 
+
+class StackConfigError(ConfigError, pulumi.RunError):
+    """A configuration error surfaced by the program."""
+
+
 try:
     loaded = settings_from_runtime()
+    compose(loaded)
 except ConfigError as exc:
-    raise pulumi.RunError(str(exc)) from None
-
-compose(loaded)
+    raise StackConfigError(str(exc)) from None

@@ -180,10 +180,15 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
-    """Start the pack as the Pulumi CLI would (inside policy/) and talk to it over gRPC."""
+    """Start the pack as the Pulumi CLI's python analyzer would and talk to it over gRPC."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     server = subprocess.Popen(
-        [sys.executable, "__main__.py"], cwd=PACK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        # What the python policy analyzer plugin runs: pulumi.policy run_path()s the pack directory.
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK)],
+        cwd=PACK,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         ready, _, _ = select.select([server.stdout], [], [], 60)
@@ -248,6 +253,54 @@ def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
                 ),
             ]
             assert {n.policy_name for n in response.not_applicable} == {"retain-stateful-resources"}
+
+            # Stack rules get property dependencies from the engine instead of the runner's id matching.
+            la_urn = "urn:pulumi:prod::mlops-estate::azure-native:operationalinsights:Workspace::log"
+            st_urn = "urn:pulumi:prod::mlops-estate::azure-native:storage:StorageAccount::storage"
+            diag = analyzer_pb2.AnalyzerResource(
+                type="azure-native:monitor:DiagnosticSetting",
+                urn="urn:pulumi:prod::mlops-estate::azure-native:monitor:DiagnosticSetting::diag-log",
+                name="diag-log",
+                properties=_struct(
+                    {
+                        "resourceUri": "<la id>",
+                        "workspaceId": "<la id>",
+                        "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+                    }
+                ),
+            )
+            diag.propertyDependencies["resourceUri"].urns.append(la_urn)
+            diag.propertyDependencies["workspaceId"].urns.append(la_urn)
+            stack_response = stub.AnalyzeStack(
+                analyzer_pb2.AnalyzeStackRequest(
+                    resources=[
+                        analyzer_pb2.AnalyzerResource(
+                            type="azure-native:operationalinsights:Workspace",
+                            urn=la_urn,
+                            name="log",
+                            properties=_struct({"workspaceName": "log-estate-prod"}),
+                        ),
+                        analyzer_pb2.AnalyzerResource(
+                            type="azure-native:storage:StorageAccount",
+                            urn=st_urn,
+                            name="storage",
+                            properties=_struct(storage["inputs"]),
+                        ),
+                        diag,
+                    ]
+                ),
+                timeout=30,
+            )
+            assert [
+                (d.policyName, d.urn, d.message.split("\n", 1)[1]) for d in stack_response.diagnostics
+            ] == [
+                (
+                    "diagnostics-everywhere",
+                    st_urn,
+                    f"{st}: `azure-native:monitor:DiagnosticSetting.resourceUri` is absent; expected a diagnostic "
+                    "setting whose resourceUri is this resource's id, sending to Log Analytics",
+                )
+            ]
             assert json_format.MessageToDict(info)["name"] == "mlops-estate"
     finally:
         server.kill()

@@ -314,7 +314,7 @@ def vm_scale_set(r: Mapping[str, Any], ctx: Context) -> list[Item]:
 
 
 def system_topic(r: Mapping[str, Any], ctx: Context) -> list[Item]:
-    """Event Grid operations under load."""
+    """Event Grid operations under load (system and custom topics share the operations meter)."""
     return [ctx.item("operations", "event_grid.operations", Decimal(0),
                      ctx.assume("event_grid", "operations_per_month_load"))]
 
@@ -338,4 +338,5 @@ RULES: dict[str, Rule] = {
     "azure-native:web:AppServicePlan": app_service_plan,
     "azure-native:compute:VirtualMachineScaleSet": vm_scale_set,
     "azure-native:eventgrid:SystemTopic": system_topic,
+    "azure-native:eventgrid:Topic": system_topic,
 }

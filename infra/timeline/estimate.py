@@ -12,7 +12,7 @@ from typing import Any
 
 from infra.errors import ConfigError
 from infra.timeline.durations import ZERO, DurationTable, Range, is_provider, load_table
-from infra.timeline.graph import Edge, Graph, build_graph
+from infra.timeline.graph import Edge, Graph, build_graph, serial_group
 from infra.timeline.schedule import Schedule, Task, simulate
 
 SCHEMA = "mlops-estate/timeline@1"
@@ -21,6 +21,10 @@ DATA_KINDS = ("data", "parent", "azure-serial")
 ALL_KINDS = ("data", "no-data", "parent", "azure-serial")
 TARGET = 0.05
 ACTIONS = ("create", "update", "replace", "delete")
+SERIAL_REASONS = {
+    "vnet": "subnets of one VNet are written one at a time",
+    "site": "writes to one App Service site conflict",
+}
 
 
 def default_parallel() -> int:
@@ -113,7 +117,7 @@ def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range
         "azure_serial_edges": [
             {"from": e.source, "to": e.target, "from_name": graph.nodes[e.source].get("name"),
              "to_name": graph.nodes[e.target].get("name"),
-             "reason": "subnets of one VNet are written one at a time"}
+             "reason": SERIAL_REASONS[serial_group(graph.nodes[e.target])[0]]}
             for e in graph.edges if e.kind == "azure-serial"
         ],
         "data_only": {

@@ -8,7 +8,7 @@ time, so they are not nodes). Edges:
   inputs use a value of the dependency (:mod:`infra.timeline.datause`), else ``no-data``;
 - ``parent``: a custom parent (its URN resolves only once it is created);
 - ``azure-serial``: Azure-side serialization the IaC graph does not show (durations reference
-  §1.3): subnets of one VNet, chained in plan order.
+  §1.3): subnets of one VNet, and writes to one App Service site, chained in plan order.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from infra.timeline.datause import uses
 from infra.timeline.durations import is_provider, normalize_type
 
 SUBNET = "azure-native:network:Subnet"
+SITE_PREFIX = "azure-native:web:WebApp"
 KINDS = ("data", "no-data", "parent", "azure-serial")
 
 
@@ -119,24 +120,37 @@ def build_graph(plan: dict[str, Any]) -> Graph:
                 kind = "data" if uses(resource, by_urn[source]) else "no-data"
                 graph.edges.append(Edge(source, urn, kind))
 
-    graph.edges.extend(_subnet_edges(graph))
+    graph.edges.extend(_serial_edges(graph))
     return graph
 
 
-def _subnet_edges(graph: Graph) -> list[Edge]:
-    """Chain the subnets of each VNet in plan order (Azure runs them one at a time)."""
-    last: dict[tuple[str, str], str] = {}
+def serial_group(resource: dict[str, Any]) -> tuple[str, str, str] | None:
+    """The Azure-side serialization group of a resource, or None (durations reference §1.3).
+
+    Subnets of one VNet are written one at a time; writes to one App Service site (the site
+    and its ``web:WebApp*`` settings resources) conflict ("another operation is in progress").
+    """
+    token = normalize_type(str(resource.get("type")))
+    inputs = resource.get("inputs") or {}
+    group = str(inputs.get("resourceGroupName", "")).lower()
+    if token == SUBNET and inputs.get("virtualNetworkName"):
+        return ("vnet", group, str(inputs["virtualNetworkName"]).lower())
+    if token.startswith(SITE_PREFIX) and inputs.get("name"):
+        return ("site", group, str(inputs["name"]).lower())
+    return None
+
+
+def _serial_edges(graph: Graph) -> list[Edge]:
+    """Chain each serialization group in plan order."""
+    last: dict[tuple[str, str, str], str] = {}
     existing = {(edge.source, edge.target) for edge in graph.edges}
     edges: list[Edge] = []
     for urn, resource in graph.nodes.items():
-        if normalize_type(str(resource.get("type"))) != SUBNET:
+        key = serial_group(resource)
+        if key is None:
             continue
-        inputs = resource.get("inputs") or {}
-        vnet = (str(inputs.get("resourceGroupName", "")).lower(), str(inputs.get("virtualNetworkName", "")).lower())
-        if not vnet[1]:
-            continue
-        previous = last.get(vnet)
+        previous = last.get(key)
         if previous is not None and (previous, urn) not in existing:
             edges.append(Edge(previous, urn, "azure-serial"))
-        last[vnet] = urn
+        last[key] = urn
     return edges

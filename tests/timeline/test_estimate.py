@@ -179,3 +179,17 @@ def test_stack_references_take_no_time(resource, plan, table):
     a = resource("a", "t:x", deps=("shared",))
     r = estimate_create(plan(ref, a), parallel=1, table=t)
     assert (r["resources"], r["graph_seconds"]["typical"]) == (1, 10)
+
+
+def test_writes_to_one_app_service_site_are_serial(resource, plan):
+    site_inputs = {"resourceGroupName": "rg-test", "name": "func-a"}
+    site = resource("site", "azure-native:web:WebApp", inputs=site_inputs, outputs={"name": "func-a"})
+    ftp = resource("ftp", "azure-native:web:WebAppFtpAllowed", deps=("site",), inputs=dict(site_inputs))
+    scm = resource("scm", "azure-native:web:WebAppScmAllowed", deps=("site",), inputs=dict(site_inputs))
+    other = resource("other", "azure-native:web:WebAppScmAllowed", deps=("site",),
+                     inputs={"resourceGroupName": "rg-test", "name": "func-b"})
+    r = estimate_create(plan(site, ftp, scm, other), parallel=8, include_startup=False)
+    # site → ftp is already a (data) dependency; ftp → scm is Azure-side only.
+    assert [(e["from_name"], e["to_name"], e["reason"]) for e in r["azure_serial_edges"]] == [
+        ("ftp", "scm", "writes to one App Service site conflict")]
+    assert r["graph_seconds"]["typical"] == 90 + 5 + 5

@@ -194,7 +194,7 @@ def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
         ready, _, _ = select.select([server.stdout], [], [], 60)
         assert ready, "the pack did not print its port"
         port = int(server.stdout.readline().decode().strip())
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.enable_http_proxy", 0)]) as channel:
             stub = analyzer_pb2_grpc.AnalyzerStub(channel)
             info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
             assert info.name == "mlops-estate"

@@ -11,6 +11,7 @@ The input paths used here are the ones the real azure-native SDK sends (proven i
   {minNodeCount, maxNodeCount}}``;
 - Registry (ACR), StorageAccount, Workspace (Log Analytics), Databricks Workspace,
   AppServicePlan, VirtualMachineScaleSet: ``sku.name`` (and ``sku.capacity``);
+- Log Analytics Workspace: ``sku.name``, ``workspaceCapping.dailyQuotaGb``;
 - App Insights Component: ``workspaceResourceId``; ADO ElasticPool: ``azureResourceId``,
   ``desiredIdle``, ``maxCapacity``.
 
@@ -205,7 +206,14 @@ def log_analytics(r: Mapping[str, Any], ctx: Context) -> list[Item]:
         raise Unpriced(f"Log Analytics SKU {sku!r}: only PerGB2018 (pay-as-you-go) is priced")
     days = ctx.hours / 24
     idle, load = ctx.assume("log_analytics", "gb_per_day_idle"), ctx.assume("log_analytics", "gb_per_day_load")
-    return [ctx.item("ingestion", "log_analytics.ingestion", idle * days, load * days)]
+    cap = get(r.get("inputs"), "workspaceCapping.dailyQuotaGb")
+    what = "ingestion"
+    if isinstance(cap, int | float) and not isinstance(cap, bool) and cap >= 0:
+        # a daily cap stops ingestion (-1 means no cap)
+        limit = number(r.get("inputs"), "workspaceCapping.dailyQuotaGb")
+        idle, load = min(idle, limit), min(load, limit)
+        what = f"ingestion (daily cap {limit} GB)"
+    return [ctx.item(what, "log_analytics.ingestion", idle * days, load * days)]
 
 
 def app_insights(r: Mapping[str, Any], ctx: Context) -> list[Item]:

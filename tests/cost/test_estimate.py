@@ -160,3 +160,13 @@ def test_price_table_rows_have_sources_and_dates():
         assert price.source and price.effective[:4].isdigit() and price.confidence in {"H", "M", "L"}, key
     assert prices.free_reason("azuredevops:index/project:Project").startswith("Azure DevOps objects")
     assert prices.free_reason("azure-native:cdn:Profile") is None
+
+
+def test_log_analytics_daily_cap_limits_ingestion():
+    capped = res("law", "azure-native:operationalinsights:Workspace",
+                 {"sku": {"name": "PerGB2018"}, "workspaceCapping": {"dailyQuotaGb": 0.5}})
+    uncapped = res("open", "azure-native:operationalinsights:Workspace",
+                   {"sku": {"name": "PerGB2018"}, "workspaceCapping": {"dailyQuotaGb": -1}})
+    got = lines(estimate_cost(plan(capped, uncapped)))
+    # load 1.0 GB/day capped at 0.5: 0.5 × 730/24 × $2.99 = $45.47
+    assert got == {"law": ("priced", 9.09, 45.47), "open": ("priced", 9.09, 90.95)}

@@ -41,6 +41,19 @@ class MonitoringSettings(StrictModel):
     """Optional. @default see AlertThresholds"""
     drift_threshold: float = Field(default=0.1, gt=0, le=1)
     """Optional. Normalized Wasserstein / Jensen-Shannon distance that counts as drift. @default 0.1"""
+    prediction_drift_threshold: float = Field(default=0.1, gt=0, le=1)
+    """Optional. Jensen-Shannon distance of the prediction distribution that counts as drift. @default 0.1"""
+    data_quality_threshold: float = Field(default=0.05, gt=0, le=1)
+    """Optional. Share of null / out-of-range / wrong-type values that fails data quality. @default 0.05"""
+    model_monitoring: bool = False
+    """Optional. Azure ML model monitors (data drift, prediction drift, data quality) on every
+    online model's production data; maturity level 5 only. @default false"""
+    monitor_hour_utc: int = Field(default=3, ge=0, le=23)
+    """Optional. Hour (UTC) at which the daily model monitors run. @default 3"""
+    lookback_days: int = Field(default=7, ge=1, le=90)
+    """Optional. Production data window each monitor run compares with the training data. @default 7"""
+    failed_runs_threshold: int = Field(default=1, ge=1, le=100)
+    """Optional. Failed Azure ML runs (training pipelines, monitors) in a window that fire an alert. @default 1"""
 
     @field_validator("alert_emails")
     @classmethod
@@ -60,6 +73,13 @@ class RetrainingTriggers(StrictModel):
     """Optional. Retrain when a blob lands in the model's landing container. @default false"""
     drift: bool = False
     """Optional. Retrain when the model monitor's drift alert fires. @default false"""
+    landing_prefix: str = Field(default="", max_length=200, pattern=r"^([A-Za-z0-9_.=-][A-Za-z0-9_./=-]*)?$")
+    """Optional. With ``newData``: only blobs whose name starts with this prefix retrain ('' for all). @default ''"""
+
+    @property
+    def any(self) -> bool:
+        """Whether any trigger is on."""
+        return self.schedule is not None or self.new_data or self.drift
 
     @field_validator("schedule")
     @classmethod
@@ -72,11 +92,26 @@ class RetrainingTriggers(StrictModel):
         return value
 
 
+class TrainPipelineSettings(StrictModel):
+    """The Azure DevOps train pipeline the retraining Function App queues."""
+
+    organization_url: str = Field(pattern=r"^https://(dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}|[A-Za-z0-9][A-Za-z0-9-]{0,48}\.visualstudio\.com)/?$")
+    """Required. e.g. https://dev.azure.com/contoso."""
+    project: str = Field(min_length=1, max_length=64)
+    """Required. The Azure DevOps project holding the train pipeline."""
+    definition_id: int = Field(ge=1)
+    """Required. The train pipeline's definition id (it declares the parameters model, stack, reason)."""
+
+
 class RetrainingSettings(StrictModel):
     """The retraining loop (Function App)."""
 
     enabled: bool = False
     """Optional. @default false"""
+    train_pipeline: TrainPipelineSettings | None = None
+    """Conditional. Required when enabled: the pipeline every trigger queues. @default none"""
+    max_instances: int = Field(default=3, ge=1, le=20)
+    """Optional. Elastic Premium burst limit of the Function App. @default 3"""
     cooldown_minutes: int = Field(default=1440, ge=10, le=43200)
     """Optional. At most one retrain per model in this window, whatever fires. @default 1440"""
     models: dict[str, RetrainingTriggers] = Field(default_factory=dict)
@@ -90,6 +125,19 @@ class DatabricksSettings(StrictModel):
     """Optional. @default false"""
     public_network_access: bool = False
     """Optional. @default false"""
+    spark_version: str = Field(default="15.4.x-scala2.12", pattern=r"^[0-9]+\.[0-9]+\.x-[a-z0-9.-]+$")
+    """Optional. Databricks Runtime (LTS) of job clusters. @default 15.4.x-scala2.12"""
+    node_types: list[str] = Field(default_factory=lambda: ["Standard_D4ds_v5"], min_length=1, max_length=10)
+    """Optional. VM sizes the cluster policy allows (the first is the default). @default [Standard_D4ds_v5]"""
+    max_workers: int = Field(default=4, ge=1, le=100)
+    """Optional. Autoscale ceiling the cluster policy allows. @default 4"""
+    repository_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    """Conditional. Git URL of this repository (batch jobs run their scoring entry from it);
+    required when a batch model exists. @default none"""
+    repository_branch: str = Field(default="main", min_length=1, max_length=100)
+    """Optional. Branch batch jobs run from. @default main"""
+    registry_catalog: str = Field(default="mlops_models", pattern=r"^[a-z][a-z0-9_]{1,62}$")
+    """Optional. Shared stack: the Unity Catalog catalog that holds the shared models. @default mlops_models"""
 
 
 class DataFactorySettings(StrictModel):
@@ -97,3 +145,11 @@ class DataFactorySettings(StrictModel):
 
     enabled: bool = False
     """Optional. @default false"""
+    frequency: Literal["Hour", "Day", "Week"] = "Day"
+    """Optional. How often each batch-inference job runs. @default Day"""
+    interval: int = Field(default=1, ge=1, le=24)
+    """Optional. Every ``interval`` frequency units. @default 1"""
+    hour_utc: int = Field(default=2, ge=0, le=23)
+    """Optional. Hour (UTC) of the run for Day and Week. @default 2"""
+    start_time: str = Field(default="2026-01-01T00:00:00Z", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    """Optional. When the schedule starts (UTC, ISO 8601). @default 2026-01-01T00:00:00Z"""

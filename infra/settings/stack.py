@@ -5,6 +5,7 @@ Cross-field rules (what a production stack may not do) live here, next to the fi
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -152,6 +153,14 @@ class EnvironmentStackSettings(CommonSettings):
                 raise _blame("aks.privateCluster", "{env} requires a private AKS cluster; privateCluster must be true", env=env)
             if self.devops.approvals is None:
                 raise _blame("devops.approvals", "{env} deploys only after approval; set devops.approvals.approverGroup", env=env)
+        if env == "prod" and self.devops.exclusive_lock is False:
+            raise _blame("devops.exclusiveLock", "prod deployments are serialised; remove exclusiveLock: false")
+        if self.devops.release_trigger and self.maturity_level < 3:
+            raise _blame(
+                "devops.releaseTrigger",
+                "automated release starts at maturity level 3 (maturityLevel is {level}); remove releaseTrigger or raise maturityLevel",
+                level=self.maturity_level,
+            )
         if self.network.private_endpoints and self.agents is None:
             raise _blame(
                 "agents",
@@ -162,6 +171,12 @@ class EnvironmentStackSettings(CommonSettings):
                          sku=self.workspace.container_registry_sku)
         if self.aks.enabled and self.network.subnets.aks is None:
             raise _blame("network.subnets.aks", "AKS is enabled but network.subnets.aks is not set")
+        if self.aks.enabled:
+            space = ipaddress.ip_network(self.network.address_space)
+            for key, value in (("podCidr", self.aks.pod_cidr), ("serviceCidr", self.aks.service_cidr)):
+                if ipaddress.ip_network(value).overlaps(space):
+                    raise _blame(f"aks.{key}", "aks.{key} {value} overlaps network.addressSpace {space}; pick a range outside the VNet",
+                                 key=key, value=value, space=str(space))
         for name, model in self.models.items():
             if model.target == "kubernetes" and not self.aks.enabled:
                 raise _blame(f"models.{name}.target", "target is kubernetes but aks.enabled is false")
@@ -171,7 +186,58 @@ class EnvironmentStackSettings(CommonSettings):
             if name not in self.models:
                 raise _blame(f"retraining.models.{name}", "no model '{name}' in models (models: {models})",
                              name=name, models=", ".join(self.models) or "none")
+        self._check_operations()
         return self
+
+    def _check_operations(self) -> None:
+        """Retraining, monitoring, Databricks/Data Factory and the maturity level they prove."""
+        level = self.maturity_level
+        retraining, monitoring = self.retraining, self.monitoring
+        if retraining.enabled and retraining.train_pipeline is None:
+            raise _blame("retraining.trainPipeline", "retraining is enabled but trainPipeline (organizationUrl, "
+                         "project, definitionId) is not set; the Function App queues that pipeline")
+        if retraining.enabled and not any(t.any for t in retraining.models.values()):
+            raise _blame("retraining.models", "retraining is enabled but no model turns on a trigger "
+                         "(schedule, newData or drift)")
+        for name, triggers in retraining.models.items():
+            if triggers.drift and self.models[name].serving != "online":
+                raise _blame(f"retraining.models.{name}.drift", "drift retraining needs a model monitor, and "
+                             "monitors watch online endpoints; '{name}' is a batch model", name=name)
+            if triggers.drift and not monitoring.model_monitoring:
+                raise _blame(f"retraining.models.{name}.drift", "drift retraining needs monitoring.modelMonitoring: "
+                             "true (the monitor's drift alert is the trigger)")
+            if triggers.landing_prefix and not triggers.new_data:
+                raise _blame(f"retraining.models.{name}.landingPrefix", "landingPrefix only applies with newData: true")
+        if monitoring.model_monitoring and not monitoring.enabled:
+            raise _blame("monitoring.modelMonitoring", "model monitoring needs monitoring.enabled: true")
+        if self.data_factory.enabled and not self.databricks.enabled:
+            raise _blame("dataFactory.enabled", "Data Factory schedules the Databricks batch-inference jobs; "
+                         "enable databricks too")
+        batch = [name for name, model in self.models.items() if model.serving == "batch"]
+        if self.databricks.enabled and batch and self.databricks.repository_url is None:
+            raise _blame("databricks.repositoryUrl", "batch models ({models}) get a Databricks batch-inference job "
+                         "that runs from this repository; set databricks.repositoryUrl", models=", ".join(batch))
+        # Maturity: what the claimed level includes, and what it requires (seeds' table).
+        new_data = [n for n, t in retraining.models.items() if t.new_data]
+        drift = [n for n, t in retraining.models.items() if t.drift]
+        level_names = {2: "automated training", 3: "automated deployment", 4: "retraining on new data",
+                       5: "automated operations"}
+        if retraining.enabled and level < 4:
+            raise _blame("retraining.enabled", "the retraining loop belongs to maturity level 4 ({name4}); "
+                         "maturityLevel is {level}: raise maturityLevel or disable retraining",
+                         name4=level_names[4], level=level)
+        if drift and level < 5:
+            raise _blame(f"retraining.models.{drift[0]}.drift", "drift retraining belongs to maturity level 5 "
+                         "(automated operations); maturityLevel is {level}", level=level)
+        if monitoring.model_monitoring and level < 5:
+            raise _blame("monitoring.modelMonitoring", "model monitors belong to maturity level 5 (automated "
+                         "operations); maturityLevel is {level}", level=level)
+        if level >= 4 and not (retraining.enabled and new_data):
+            raise _blame("maturityLevel", "maturity level {level} includes retraining when new data arrives: set "
+                         "retraining.enabled: true and newData: true for at least one model", level=level)
+        if level >= 5 and not (monitoring.model_monitoring and drift):
+            raise _blame("maturityLevel", "maturity level 5 includes monitoring-driven retraining: set "
+                         "monitoring.modelMonitoring: true and drift: true for at least one online model")
 
 
 StackSettings = SharedStackSettings | EnvironmentStackSettings

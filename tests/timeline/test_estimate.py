@@ -193,3 +193,9 @@ def test_writes_to_one_app_service_site_are_serial(resource, plan):
     assert [(e["from_name"], e["to_name"], e["reason"]) for e in r["azure_serial_edges"]] == [
         ("ftp", "scm", "writes to one App Service site conflict")]
     assert r["graph_seconds"]["typical"] == 90 + 5 + 5
+
+
+def test_dangling_dependency_is_an_error(resource, plan, table):
+    t = table({"t:x": (1, 1, 1)})
+    with pytest.raises(ConfigError, match=r"plan.resources\[0\].dependencies: resource urn:a depends on 'urn:gone'"):
+        estimate_create(plan(resource("a", "t:x", deps=("gone",))), parallel=1, table=t)

@@ -1,12 +1,13 @@
 """Does a dependent use anything its dependency produced? (the serialization detector)
 
 A dependency edge ``d → r`` (``d`` listed in ``r.dependencies``) *carries data* when some string
-in ``r.inputs`` contains one of ``d``'s tokens. Because the offline engine resolves every
+in ``r.inputs`` — or integer, read as its decimal text, since Azure DevOps passes ids such as
+``pipelineId: 67224`` as numbers — contains one of ``d``'s tokens. Because the offline engine resolves every
 Output, the values a dependent received through an Output appear literally in its inputs.
 
 Tokens of ``d``:
 
-1. ``d.id`` (non-empty);
+1. ``d.id`` (non-empty; Azure DevOps ids are decimal strings such as ``"67224"``);
 2. the Azure name, ``d.outputs["name"]`` when it is a string;
 3. every *produced* string in ``d.outputs`` (any depth): a value that is not also a string
    anywhere in ``d.inputs`` (so echoed configuration — location, tags, SKUs — does not count),
@@ -22,7 +23,7 @@ case-insensitive) with neither neighbour being a letter, digit, ``_`` or ``-``: 
 Limits: a value the dependent could have known without waiting (a literal name equal to the
 dependency's name) still counts as use, so the detector finds only edges where nothing of the
 dependency appears at all; very short names (``default``) may match by coincidence and hide
-an edge; secrets and the engine's placeholders (``"[secret]"``, ``"<unknown>"``,
+an edge, and so may a small integer id equal to an unrelated number; secrets and the engine's placeholders (``"[secret]"``, ``"<unknown>"``,
 ``"<resource reference>"``) cannot be traced, so an edge whose only use is such a value is
 reported as not carrying data.
 """
@@ -82,12 +83,26 @@ def occurs(token: str, text: str) -> bool:
     return re.search(pattern, text, flags=re.IGNORECASE) is not None
 
 
+def leaves(value: Any) -> Iterator[str]:
+    """Every string leaf, and every integer leaf as its decimal text (Azure DevOps ids are integers)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from leaves(item)
+
+
 def uses(dependent: dict[str, Any], dependency: dict[str, Any]) -> bool:
     """Whether ``dependent``'s inputs reference any token of ``dependency``."""
     wanted = tokens(dependency)
     if not wanted:
         return False
-    texts = list(strings(dependent.get("inputs") or {}))
+    texts = list(leaves(dependent.get("inputs") or {}))
     lowered = [text.lower() for text in texts]
     for token in wanted:
         needle = token.lower()

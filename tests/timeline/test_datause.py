@@ -49,3 +49,11 @@ def test_boundaries():
     assert not occurs("acrprod", "acrprod2.azurecr.io")
     assert not occurs("rg-a", "rg-a-b")
     assert occurs("rg-a", "RG-A")
+
+
+def test_integer_ids_of_azure_devops_objects_count():
+    pipeline = res({"name": "ci"}, {}, "67224")
+    assert uses(res({"pipelineId": 67224, "type": "endpoint"}), pipeline)
+    assert uses(res({"settings": {"buildDefinitionId": 67224}}), pipeline)
+    assert not uses(res({"pipelineId": 672245, "enabled": True}), pipeline)
+    assert not uses(res({"flag": True}), res({}, {}, "1"))  # booleans are not numbers here

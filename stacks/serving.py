@@ -2,8 +2,107 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from model_assets.component import ModelAssets, ModelAssetsArgs
 from stacks.context import StackContext
 
 
+def _id_segment(arm_id: str, name: str) -> str:
+    """The value after ``name`` (case-insensitive) in an ARM id."""
+    parts = arm_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index(name.lower()) + 1]
+
+
+def _snake(values: Any) -> dict[str, int]:
+    """A settings sub-model as the component's snake_case dict, without unset fields."""
+    return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
+
+
 def compose_models(ctx: StackContext) -> None:
-    """One model_assets component per model in settings (issue 4)."""
+    """One ``ModelAssets`` per model in ``mlops-estate:models`` (issue 4).
+
+    Publishes ``ctx.parts["models"]`` (model → component) and the stack output ``endpoints``:
+    ``{<model>: {name, scoring_uri, version, slots}}``, where ``version`` is the version of the
+    champion slot (most traffic), the one ``estate promote`` changes by default — the release
+    pipeline reads it as the rollback target.
+    """
+    settings = ctx.settings
+    models: dict[str, ModelAssets] = {}
+    ctx.parts["models"] = models
+    if not settings.models:  # type: ignore[union-attr]
+        return
+    workspace = ctx.parts["workspace"]
+    aks = ctx.parts.get("aks")
+    observability = ctx.parts["observability"]
+    registry_name = ctx.shared_output("registryName")
+    registry_id = ctx.shared_output("registryId")
+    registry_rg = registry_id.apply(lambda rid: _id_segment(rid, "resourceGroups"))
+    # The registry lives in the shared stack's subscription: version lookups and BYOM registrations
+    # go through a provider for that subscription.
+    registry_provider = azure_native.Provider(
+        f"azure-registry-{settings.environment}",
+        subscription_id=registry_id.apply(lambda rid: _id_segment(rid, "subscriptions")),
+        tenant_id=settings.tenant_id,
+        location=ctx.location,
+    )
+    endpoints: dict[str, Any] = {}
+    for name, model in settings.models.items():  # type: ignore[union-attr]
+        args: ModelAssetsArgs = {
+            "model": name,
+            "serving": model.serving,
+            "target": model.target,
+            "endpoint_name": ctx.namer.endpoint(name, model.serving),
+            "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
+            "workspace_name": workspace.workspace_name,
+            "workspace_id": workspace.workspace_id,
+            "location": ctx.location,
+            "registry_name": registry_name,
+            "registry_resource_group_name": registry_rg,
+            "registry_provider": registry_provider,
+            "deployments": {
+                slot: {k: v for k, v in {
+                    "version": deployment.version, "traffic": deployment.traffic,
+                    "instance_type": deployment.instance_type, "instance_count": deployment.instance_count,
+                }.items() if v is not None}
+                for slot, deployment in model.deployments.items()
+            },
+            "auth_mode": model.effective_auth_mode if model.serving == "online" else "aad_token",
+            "log_analytics_id": observability.log_analytics_id,
+            "config_file": ctx.loaded.file,
+            "tags": ctx.tags,
+            "lifecycle": {"protect": ctx.settings.protect},
+        }
+        if model.serving == "online":
+            args["mirror_traffic"] = dict(model.mirror_traffic)
+            if model.app_insights is not None:
+                args["app_insights"] = model.app_insights
+            for key in ("request_settings", "liveness_probe", "readiness_probe"):
+                value = getattr(model, key)
+                if value is not None:
+                    args[key] = _snake(value)  # type: ignore[literal-required]
+        else:
+            args["batch_compute_id"] = workspace.training_compute_id
+        if model.target == "kubernetes":
+            args["kubernetes_compute_id"] = aks.kubernetes_compute_id
+        if model.autoscale is not None:
+            args["autoscale"] = _snake(model.autoscale)  # type: ignore[typeddict-item]
+        if model.user_assigned_identity_id:
+            args["user_assigned_identity_id"] = model.user_assigned_identity_id
+        if model.byom is not None:
+            args["byom"] = {"artifact_uri": model.byom.artifact_uri, "version": model.byom.version,
+                            "model_type": model.byom.model_type, "description": model.byom.description}
+        component = ModelAssets(f"model-{name}", args, opts=ctx.opts())
+        models[name] = component
+        champion = model.champion_slot
+        endpoints[name] = {
+            "name": component.endpoint_name,
+            "scoring_uri": component.scoring_uri,
+            "version": model.deployments[champion].version,
+            "slots": {slot: d.version for slot, d in model.deployments.items()},
+        }
+    ctx.outputs["endpoints"] = pulumi.Output.from_input(endpoints)

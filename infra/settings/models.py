@@ -50,8 +50,10 @@ class DeploymentSlot(StrictModel):
     """Required. The registry model version this slot serves."""
     traffic: int = Field(default=0, ge=0, le=100)
     """Optional. Share of live traffic in percent. @default 0"""
-    instance_type: str | None = Field(default=None, pattern=r"^Standard_[A-Za-z0-9_]+$")
-    """Optional. VM size; overrides the spec's ``instance_type``. @default from deployment.yml"""
+    instance_type: str | None = Field(default=None, pattern=r"^(Standard_[A-Za-z0-9_]+|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")
+    """Optional. Managed and batch: a VM size (``Standard_*``), overriding the spec's ``instance_type``;
+    kubernetes: an instance type of the cluster's Azure ML extension. @default from deployment.yml
+    (managed), ``defaultinstancetype`` (kubernetes)"""
     instance_count: int | None = Field(default=None, ge=1, le=50)
     """Optional. Instances; overrides the spec's ``instance_count``. @default from deployment.yml"""
 
@@ -74,6 +76,32 @@ class AutoscaleSettings(StrictModel):
                 {"min": self.min_instances, "max": self.max_instances},
             )
         return self
+
+
+class RequestSettings(StrictModel):
+    """Scoring request limits of online deployments (override the spec's ``request_settings``)."""
+
+    request_timeout_ms: int | None = Field(default=None, ge=1, le=180000)
+    """Optional. @default from deployment.yml (Azure: 5000)"""
+    max_concurrent_requests_per_instance: int | None = Field(default=None, ge=1, le=1000)
+    """Optional. @default from deployment.yml (Azure: 1)"""
+    max_queue_wait_ms: int | None = Field(default=None, ge=0, le=600000)
+    """Optional. @default from deployment.yml (Azure: 500)"""
+
+
+class ProbeSettings(StrictModel):
+    """A liveness or readiness probe of online deployments (overrides the spec's probe)."""
+
+    initial_delay: int | None = Field(default=None, ge=1, le=3600)
+    """Optional. Seconds. @default from deployment.yml (Azure: 10)"""
+    period: int | None = Field(default=None, ge=1, le=600)
+    """Optional. Seconds. @default from deployment.yml (Azure: 10)"""
+    timeout: int | None = Field(default=None, ge=1, le=600)
+    """Optional. Seconds. @default from deployment.yml (Azure: 2)"""
+    success_threshold: int | None = Field(default=None, ge=1, le=10)
+    """Optional. @default from deployment.yml (Azure: 1)"""
+    failure_threshold: int | None = Field(default=None, ge=1, le=100)
+    """Optional. @default from deployment.yml (Azure: 30)"""
 
 
 class ByomSource(StrictModel):
@@ -109,6 +137,20 @@ class ModelSettings(StrictModel):
     """Optional. Managed online only: CPU autoscale of every slot. @default none (fixed instance count)"""
     byom: ByomSource | None = None
     """Optional. Register an externally trained artifact as a registry version. @default none"""
+    app_insights: bool | None = None
+    """Optional. Online only: request logging to the workspace's Application Insights. @default from
+    deployment.yml (``app_insights_enabled``)"""
+    request_settings: RequestSettings | None = None
+    """Optional. Online only: request limits of every slot. @default from deployment.yml"""
+    liveness_probe: ProbeSettings | None = None
+    """Optional. Online only: liveness probe of every slot. @default from deployment.yml"""
+    readiness_probe: ProbeSettings | None = None
+    """Optional. Online only: readiness probe of every slot. @default from deployment.yml"""
+    user_assigned_identity_id: str | None = Field(
+        default=None,
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+$")
+    """Optional. Endpoint identity: this user-assigned identity instead of a system-assigned one.
+    @default system-assigned"""
 
     @model_validator(mode="after")
     def _check_model(self) -> ModelSettings:
@@ -158,6 +200,28 @@ class ModelSettings(StrictModel):
                     "mirrorTraffic.{slot} is {percent} but slot {slot} takes {live}% live traffic; mirror only a slot with traffic 0",
                     {"slot": slot, "percent": percent, "live": self.deployments[slot].traffic},
                 )
+        for slot_name, slot in self.deployments.items():
+            size = slot.instance_type
+            if size is None:
+                continue
+            if self.target == "kubernetes" and size.startswith("Standard_"):
+                raise PydanticCustomError(
+                    "instance_type",
+                    "deployments.{slot}.instanceType '{size}' is a VM size; kubernetes deployments name an instance "
+                    "type of the cluster's Azure ML extension (e.g. defaultinstancetype)",
+                    {"slot": slot_name, "size": size})
+            if self.target == "managed" and not size.startswith("Standard_"):
+                raise PydanticCustomError(
+                    "instance_type",
+                    "deployments.{slot}.instanceType '{size}' is not a VM size; use Standard_* (e.g. Standard_DS3_v2)",
+                    {"slot": slot_name, "size": size})
+        if self.serving == "batch":
+            online_only = [key for key, value in (("appInsights", self.app_insights), ("requestSettings", self.request_settings),
+                                                  ("livenessProbe", self.liveness_probe),
+                                                  ("readinessProbe", self.readiness_probe)) if value is not None]
+            if online_only:
+                raise PydanticCustomError("online_only", "{keys} apply to online models only",
+                                          {"keys": ", ".join(online_only)})
         if self.target == "kubernetes" and self.auth_mode == "aad_token":
             raise PydanticCustomError("auth_mode", "authMode aad_token is not available on kubernetes endpoints; use aml_token or key", {})
         if self.target == "kubernetes" and self.autoscale is not None:

@@ -15,5 +15,6 @@ from infra.engine.answers import azure_native as _azure_native  # noqa: E402,F40
 from infra.engine.answers import azuredevops as _azuredevops  # noqa: E402,F401
 from infra.engine.answers import databricks as _databricks  # noqa: E402,F401
 from infra.engine.answers import invokes as _invokes  # noqa: E402,F401
+from infra.engine.answers import serving as _serving  # noqa: E402,F401
 
 __all__ = ["ANSWERS", "INVOKES", "Answer", "ResourceContext", "answer", "invoke", "lookup"]

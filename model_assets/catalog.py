@@ -1,0 +1,65 @@
+"""The registry catalog: which model versions exist in the shared registry, for offline previews.
+
+``model_assets/registry-catalog.yaml`` lists ``models: {<name>: [<version>, ...]}``. The
+offline engine answers ``azure-native:machinelearningservices:getRegistryModelVersion`` from
+it (see :mod:`infra.engine.answers.serving`), the way the registry answers a real preview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.errors import ConfigError
+
+CATALOG_FILE = Path(__file__).resolve().parent / "registry-catalog.yaml"
+"""The catalog the project keeps."""
+
+
+class VersionNotFoundError(LookupError):
+    """A pinned model version is not in the registry (the registry's 404, offline)."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Model name → registered versions (in file order)."""
+
+    models: dict[str, tuple[str, ...]]
+    file: str
+
+    def versions(self, model: str) -> tuple[str, ...]:
+        """The registered versions of ``model`` (empty when the model is unknown)."""
+        return self.models.get(model, ())
+
+    def require(self, model: str, version: str, *, registry: str) -> None:
+        """Raise :class:`VersionNotFoundError` unless ``model`` ``version`` is registered."""
+        known = self.versions(model)
+        if str(version) in known:
+            return
+        listed = ", ".join(known) if known else f"none; model '{model}' is not in {self.file}"
+        raise VersionNotFoundError(
+            f"version '{version}' of model '{model}' is not in registry {registry} (known: {listed})")
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate the catalog file. Raises :class:`ConfigError` naming the file and key."""
+    from ruamel.yaml import YAML, YAMLError
+
+    path = path or CATALOG_FILE
+    shown = path.name if path == CATALOG_FILE else str(path)
+    shown = f"model_assets/{shown}" if path == CATALOG_FILE else shown
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("the registry catalog file is missing", file=shown) from None
+    except YAMLError as exc:
+        raise ConfigError(f"not valid YAML ({exc.__class__.__name__})", file=shown) from None
+    if not isinstance(data, dict) or set(data) != {"models"} or not isinstance(data["models"], dict):
+        raise ConfigError("expected one key 'models' mapping model names to lists of versions", file=shown)
+    models: dict[str, tuple[str, ...]] = {}
+    for name, versions in data["models"].items():
+        if not isinstance(versions, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                     for v in versions):
+            raise ConfigError(f"expected a list of versions (got {versions!r})", file=shown, key=f"models.{name}")
+        models[str(name)] = tuple(str(v) for v in versions)
+    return Catalog(models=models, file=shown)

@@ -1,0 +1,493 @@
+"""One served model: its endpoint, one deployment per slot pinned to a registry version, traffic.
+
+``ModelAssets`` (``mlops:model_assets:ModelAssets``) turns a model's Azure ML CLI v2 spec
+(``model_assets/<model>/azureml/*.yml``, loaded and converted with azure-ai-ml, see
+:mod:`model_assets.specs`) plus per-environment args (versions, traffic, sizes) into:
+
+- online: a ``OnlineEndpoint`` (managed, or Kubernetes on the AKS compute) and one
+  ``OnlineDeployment`` per slot; batch: a ``BatchEndpoint`` and one ``BatchDeployment`` per slot
+  on the scale-to-zero cluster;
+- every deployment's model is ``azureml://registries/<registry>/models/<name>/versions/<n>``;
+  each pinned version is looked up first (``getRegistryModelVersion``), so a version the
+  registry does not have fails the preview naming the stack file key (offline: the registry
+  catalog answers);
+- the serving environment (an ``EnvironmentVersion`` from the spec's image + conda file) and
+  the scoring code (a ``ServingCode`` asset uploaded by azure-ai-ml), both content-versioned;
+- Azure Monitor autoscale per managed slot (CPU), when asked;
+- diagnostics of the endpoint to Log Analytics;
+- BYOM: an external artifact registered as a ``RegistryModelVersion`` in the shared registry,
+  then deployed like any other version.
+
+Traffic ordering (why ``EndpointTraffic`` exists): Azure refuses traffic for a deployment that
+does not exist yet, and a deployment needs its endpoint. Putting ``traffic`` on the endpoint
+would need the deployments first (a cycle). So the endpoint is created without traffic and
+with ``ignore_changes`` on ``properties.traffic``/``properties.mirrorTraffic`` (batch:
+``properties.defaults``); the deployments depend on the endpoint; ``EndpointTraffic`` — a
+small dynamic resource calling azure-ai-ml ``online_endpoints.begin_create_or_update`` with
+only the split changed — depends on every deployment and sets traffic and mirror traffic.
+Its diff reports only traffic changes, so a version bump touches one deployment and a traffic
+shift touches only the traffic resource; the endpoint never fights it. On delete it zeroes
+the split first, because Azure refuses to delete a deployment that takes traffic (see
+:mod:`model_assets.traffic`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import monitor
+
+from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.diagnostics import send_to_log_analytics
+from infra.errors import ConfigError
+from model_assets import specs
+from model_assets.code_asset import ServingCode
+from model_assets.traffic import EndpointTraffic
+
+COMPONENT = "ModelAssets"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+_MODEL = "@@model@@"
+_CODE = "@@code@@"
+_ENV = "@@environment@@"
+
+
+class SlotArgs(TypedDict):
+    """One deployment slot."""
+
+    version: str
+    """Required. Explicit registry version (digits), never latest or a label."""
+    traffic: NotRequired[int]
+    """Optional. Live traffic percent. @default 0"""
+    instance_type: NotRequired[str]
+    """Optional. VM size (managed/batch) or cluster instance type (kubernetes). @default from the spec"""
+    instance_count: NotRequired[int]
+    """Optional. @default from the spec"""
+
+
+class AutoscaleArgs(TypedDict):
+    """CPU autoscale of managed online slots."""
+
+    min_instances: int
+    """Required."""
+    max_instances: int
+    """Required."""
+    target_cpu_percent: int
+    """Required. Scale out above, in below (minus 20 points)."""
+
+
+class ByomArgs(TypedDict):
+    """An externally trained artifact registered as a registry model version."""
+
+    artifact_uri: str
+    """Required. ``azureml://`` datastore path or blob URL of the artifact."""
+    version: str
+    """Required. The registry version to create."""
+    model_type: NotRequired[str]
+    """Optional. custom_model, mlflow_model or triton_model. @default custom_model"""
+    description: NotRequired[str]
+    """Optional. @default ''"""
+
+
+class ModelAssetsArgs(TypedDict):
+    """Arguments of :class:`ModelAssets`."""
+
+    model: str
+    """Required. Model name (registry model name and folder under model_assets/)."""
+    serving: Literal["online", "batch"]
+    """Required. Online or batch endpoint."""
+    endpoint_name: str
+    """Required. Azure name of the endpoint (infra.naming ``Namer.endpoint``)."""
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the workspace."""
+    workspace_name: pulumi.Input[str]
+    """Required. The Azure ML workspace the endpoint lives in."""
+    workspace_id: pulumi.Input[str]
+    """Required. ARM id of that workspace (code assets are uploaded there)."""
+    location: str
+    """Required. Azure region."""
+    registry_name: pulumi.Input[str]
+    """Required. The shared Azure ML registry the versions come from."""
+    registry_resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the registry (for the version lookup)."""
+    deployments: dict[str, SlotArgs]
+    """Required. Slots by name."""
+    target: NotRequired[Literal["managed", "kubernetes"]]
+    """Optional. Online only. @default managed"""
+    kubernetes_compute_id: NotRequired[pulumi.Input[str]]
+    """Conditional. Required with target kubernetes: the workspace's Kubernetes compute id."""
+    batch_compute_id: NotRequired[pulumi.Input[str]]
+    """Conditional. Required for batch: the scale-to-zero cluster's compute id."""
+    mirror_traffic: NotRequired[dict[str, int]]
+    """Optional. Online only: shadow traffic per slot. @default {}"""
+    auth_mode: NotRequired[Literal["key", "aml_token", "aad_token"]]
+    """Optional. @default aad_token (managed), aml_token (kubernetes); batch is always aad_token"""
+    user_assigned_identity_id: NotRequired[str]
+    """Optional. Endpoint identity. @default system-assigned"""
+    app_insights: NotRequired[bool]
+    """Optional. Online only. @default from the spec"""
+    request_settings: NotRequired[dict[str, int]]
+    """Optional. Online only: request_timeout_ms, max_concurrent_requests_per_instance, max_queue_wait_ms.
+    @default from the spec"""
+    liveness_probe: NotRequired[dict[str, int]]
+    """Optional. Online only (snake_case probe fields). @default from the spec"""
+    readiness_probe: NotRequired[dict[str, int]]
+    """Optional. Online only (snake_case probe fields). @default from the spec"""
+    autoscale: NotRequired[AutoscaleArgs]
+    """Optional. Managed online only. @default none (fixed instance count)"""
+    byom: NotRequired[ByomArgs]
+    """Optional. Register an external artifact as a registry version. @default none"""
+    registry_provider: NotRequired[pulumi.ProviderResource]
+    """Conditional. With byom: the azure-native provider of the registry's subscription. @default the inherited one"""
+    log_analytics_id: NotRequired[pulumi.Input[str]]
+    """Optional. Endpoint diagnostics go here. @default no diagnostic setting"""
+    spec_root: NotRequired[str]
+    """Optional. Folder holding ``<model>/azureml/``. @default model_assets/"""
+    config_file: NotRequired[str]
+    """Optional. Stack file named in version errors. @default 'stack file'"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. @default {}"""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Optional. protect of the endpoint. @default not protected"""
+
+
+def model_reference(registry: str, model: str, version: str) -> str:
+    """``azureml://registries/<registry>/models/<model>/versions/<version>``."""
+    return f"azureml://registries/{registry}/models/{model}/versions/{version}"
+
+
+def _revision(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+class ModelAssets(pulumi.ComponentResource):
+    """A model's endpoint, pinned deployments and traffic (``mlops:model_assets:ModelAssets``)."""
+
+    endpoint_id: pulumi.Output[str]
+    """ARM id of the endpoint."""
+    endpoint_name: pulumi.Output[str]
+    """Azure name of the endpoint."""
+    scoring_uri: pulumi.Output[str]
+    """Scoring URI (online: ``/score``; batch: ``/jobs``)."""
+    endpoint_principal_id: pulumi.Output[str]
+    """Principal id of the endpoint's system-assigned identity ('' with a user-assigned one)."""
+    deployment_ids: dict[str, pulumi.Output[str]]
+    """ARM id per slot."""
+    versions: dict[str, str]
+    """Pinned registry version per slot."""
+
+    def __init__(self, name: str, args: ModelAssetsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:model_assets:ModelAssets", name, {}, opts)
+        check_unknown_args(COMPONENT, args, ModelAssetsArgs)
+        require(COMPONENT, args, "model", "serving", "endpoint_name", "resource_group_name", "workspace_name",
+                "workspace_id", "location", "registry_name", "registry_resource_group_name", "deployments")
+        model, serving = args["model"], args["serving"]
+        target = args.get("target", "managed")
+        slots = dict(args["deployments"])
+        self._validate(args, serving, target, slots)
+        config_file = args.get("config_file", "stack file")
+        spec = specs.load_serving_spec(model, serving, root=Path(args["spec_root"]) if "spec_root" in args else None)
+        tags = dict(args.get("tags", {}))
+        location = args["location"]
+        rg, ws = args["resource_group_name"], args["workspace_name"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Versions: registered here (BYOM) or looked up in the registry before anything uses them.
+        byom = args.get("byom")
+        byom_version: ml.RegistryModelVersion | None = None
+        if byom is not None:
+            byom_version = self._register_byom(name, model, byom, args)
+        references: dict[str, pulumi.Output[str]] = {}
+        for slot, slot_args in slots.items():
+            version = str(slot_args["version"])
+            if byom_version is not None and version == str(byom["version"]):
+                references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
+                    lambda v, version=version: model_reference(v[0], model, version))
+            else:
+                references[slot] = self._pinned(model, slot, version, args, config_file)
+
+        # Serving environment and code, content-versioned.
+        environment_id: pulumi.Output[str] | None = None
+        if spec.environment is not None:
+            environment = ml.EnvironmentVersion(
+                f"{name}-environment",
+                name=spec.environment.name,
+                version=spec.environment.version,
+                resource_group_name=rg,
+                workspace_name=ws,
+                properties={
+                    "image": spec.environment.image,
+                    "condaFile": spec.environment.conda_file,
+                    "osType": "Linux",
+                    "description": f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
+                    "tags": tags,
+                },
+                opts=child,
+            )
+            environment_id = environment.id
+        code_id: pulumi.Output[str] | None = None
+        if spec.code is not None:
+            code = ServingCode(
+                f"{name}-code", workspace_id=args["workspace_id"], asset_name=f"{model.replace('_', '-')}-scoring",
+                version=spec.code.version, path=_relative(spec.code.directory), opts=child,
+            )
+            code_id = code.id
+
+        # Endpoint.
+        identity: dict[str, Any] = {"type": "SystemAssigned"}
+        if args.get("user_assigned_identity_id"):
+            identity = {"type": "UserAssigned", "userAssignedIdentities": [args["user_assigned_identity_id"]]}
+        endpoint_tags = {**dict(spec.endpoint.tags or {}), **tags}
+        lifecycle = args.get("lifecycle")
+        if serving == "online":
+            auth_mode = args.get("auth_mode") or ("aml_token" if target == "kubernetes" else "aad_token")
+            compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
+            endpoint_props = specs.online_endpoint_properties(
+                spec, auth_mode=auth_mode, compute="@@compute@@" if compute_id is not None else None, location=location)
+            revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
+            props_input: Any = endpoint_props
+            if compute_id is not None:
+                props_input = pulumi.Output.from_input(compute_id).apply(
+                    lambda cid: specs.substitute(endpoint_props, {"@@compute@@": cid}))
+            endpoint: pulumi.CustomResource = ml.OnlineEndpoint(
+                f"{name}-endpoint",
+                endpoint_name=args["endpoint_name"],
+                resource_group_name=rg,
+                workspace_name=ws,
+                location=location,
+                kind="Kubernetes" if target == "kubernetes" else "Managed",
+                identity=identity,
+                properties=props_input,
+                tags=endpoint_tags,
+                opts=stateful_options(self, lifecycle, data_bearing=False,
+                                      ignore_changes=["properties.traffic", "properties.mirrorTraffic"]),
+            )
+            scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+        else:
+            endpoint_props = specs.batch_endpoint_properties(spec, location=location)
+            revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
+            endpoint = ml.BatchEndpoint(
+                f"{name}-endpoint",
+                endpoint_name=args["endpoint_name"],
+                resource_group_name=rg,
+                workspace_name=ws,
+                location=location,
+                identity=identity,
+                properties=endpoint_props,
+                tags=endpoint_tags,
+                opts=stateful_options(self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]),
+            )
+            scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+        if args.get("log_analytics_id") is not None and serving == "online":
+            send_to_log_analytics(f"{name}-endpoint", resource_id=endpoint.id, workspace_id=args["log_analytics_id"],
+                                  parent=self)
+
+        # Deployments, one per slot.
+        deployments: dict[str, pulumi.CustomResource] = {}
+        autoscale = args.get("autoscale")
+        for slot, slot_args in slots.items():
+            overrides = specs.DeploymentOverrides(
+                model=_MODEL, code_id=_CODE if code_id is not None else None,
+                environment_id=_ENV if environment_id is not None else None,
+                instance_type=slot_args.get("instance_type"), instance_count=slot_args.get("instance_count"),
+                app_insights=args.get("app_insights"), request_settings=args.get("request_settings"),
+                liveness_probe=args.get("liveness_probe"), readiness_probe=args.get("readiness_probe"),
+                kubernetes=target == "kubernetes", compute="@@batch-compute@@",
+            )
+            ids: list[pulumi.Input[str]] = [references[slot], code_id or "", environment_id or "",
+                                            args.get("batch_compute_id") or ""]
+
+            def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
+                return specs.substitute(arm, {_MODEL: values[0], _CODE: values[1], _ENV: values[2],
+                                              "@@batch-compute@@": values[3]})
+
+            deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint])
+            if serving == "online":
+                arm = specs.online_deployment_arm(spec, slot, overrides, location=location)
+                if autoscale is not None:
+                    deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint],
+                                                             ignore_changes=["sku.capacity"])
+                deployment: pulumi.CustomResource = ml.OnlineDeployment(
+                    f"{name}-{slot}",
+                    deployment_name=slot,
+                    endpoint_name=args["endpoint_name"],
+                    resource_group_name=rg,
+                    workspace_name=ws,
+                    location=location,
+                    kind="Kubernetes" if target == "kubernetes" else "Managed",
+                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
+                    sku=arm["sku"],
+                    tags=tags,
+                    opts=deployment_opts,
+                )
+            else:
+                arm = specs.batch_deployment_arm(spec, slot, overrides, location=location)
+                deployment = ml.BatchDeployment(
+                    f"{name}-{slot}",
+                    deployment_name=slot,
+                    endpoint_name=args["endpoint_name"],
+                    resource_group_name=rg,
+                    workspace_name=ws,
+                    location=location,
+                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
+                    tags=tags,
+                    opts=deployment_opts,
+                )
+            deployments[slot] = deployment
+            if autoscale is not None:
+                self._autoscale(name, slot, deployment, autoscale, arm, args["endpoint_name"], rg, location, tags)
+
+        EndpointTraffic(
+            f"{name}-traffic",
+            endpoint_id=endpoint.id,
+            traffic={slot: int(s.get("traffic", 0)) for slot, s in slots.items()},
+            mirror_traffic={slot: int(p) for slot, p in (args.get("mirror_traffic") or {}).items()},
+            endpoint_revision=revision,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(deployments.values())),
+        )
+
+        self.endpoint_id = endpoint.id
+        self.endpoint_name = pulumi.Output.from_input(args["endpoint_name"])
+        self.scoring_uri = scoring_uri
+        self.endpoint_principal_id = endpoint.identity.apply(  # type: ignore[attr-defined]
+            lambda i: (i.principal_id if i is not None else None) or "")
+        self.deployment_ids = {slot: d.id for slot, d in deployments.items()}
+        self.versions = {slot: str(s["version"]) for slot, s in slots.items()}
+        self.register_outputs({
+            "endpoint_id": self.endpoint_id,
+            "endpoint_name": self.endpoint_name,
+            "scoring_uri": self.scoring_uri,
+            "endpoint_principal_id": self.endpoint_principal_id,
+            "deployment_ids": self.deployment_ids,
+            "versions": self.versions,
+        })
+
+    # -- validation --------------------------------------------------------------------------
+    @staticmethod
+    def _validate(args: ModelAssetsArgs, serving: str, target: str, slots: dict[str, SlotArgs]) -> None:
+        if serving not in ("online", "batch"):
+            raise arg_error(COMPONENT, "serving", f"'{serving}' is not online or batch")
+        if target not in ("managed", "kubernetes"):
+            raise arg_error(COMPONENT, "target", f"'{target}' is not managed or kubernetes")
+        if not slots:
+            raise arg_error(COMPONENT, "deployments", "needs at least one slot")
+        for slot, slot_args in slots.items():
+            version = str(slot_args.get("version", "")).strip()
+            if not version or not version.replace(".", "").isdigit():
+                raise arg_error(COMPONENT, f"deployments.{slot}.version",
+                                f"'{version}' is not an explicit registry version (digits, e.g. '4')")
+        traffic = {slot: int(s.get("traffic", 0)) for slot, s in slots.items()}
+        if sum(traffic.values()) != 100:
+            raise arg_error(COMPONENT, "deployments", f"traffic adds up to {sum(traffic.values())}, not 100 ({traffic})")
+        for slot, percent in (args.get("mirror_traffic") or {}).items():
+            if slot not in slots:
+                raise arg_error(COMPONENT, f"mirror_traffic.{slot}", f"no such slot (slots: {', '.join(slots)})")
+            if percent and traffic[slot]:
+                raise arg_error(COMPONENT, f"mirror_traffic.{slot}", "mirror only a slot without live traffic")
+        if serving == "online" and target == "kubernetes" and args.get("kubernetes_compute_id") is None:
+            raise arg_error(COMPONENT, "kubernetes_compute_id", "is required with target kubernetes")
+        if serving == "batch":
+            if args.get("batch_compute_id") is None:
+                raise arg_error(COMPONENT, "batch_compute_id", "is required for batch models")
+            if target != "managed":
+                raise arg_error(COMPONENT, "target", "batch models run on the workspace cluster (managed)")
+            if sorted(traffic.values()).count(100) != 1:
+                raise arg_error(COMPONENT, "deployments", "a batch model has exactly one slot with traffic 100")
+            for key in ("mirror_traffic", "autoscale", "app_insights", "request_settings", "liveness_probe",
+                        "readiness_probe"):
+                if args.get(key):
+                    raise arg_error(COMPONENT, key, "applies to online models only")
+        if args.get("autoscale") is not None and target != "managed":
+            raise arg_error(COMPONENT, "autoscale", "applies to managed online deployments only")
+
+    # -- children ----------------------------------------------------------------------------
+    def _pinned(self, model: str, slot: str, version: str, args: ModelAssetsArgs,
+                config_file: str) -> pulumi.Output[str]:
+        """The model reference of a slot, after the registry confirmed the version exists."""
+        key = f"mlops-estate:models.{model}.deployments.{slot}.version"
+        registry_provider = args.get("registry_provider")
+
+        def lookup(values: list[str]) -> str:
+            registry, registry_rg = values
+            try:
+                ml.get_registry_model_version(
+                    model_name=model, version=version, registry_name=registry, resource_group_name=registry_rg,
+                    opts=pulumi.InvokeOptions(parent=self, provider=registry_provider),
+                )
+            except Exception as exc:  # noqa: BLE001 - the registry's 404, offline or real
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                if "is not in registry" not in detail:
+                    detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"
+                raise ConfigError(detail, file=config_file, key=key) from None
+            return model_reference(registry, model, version)
+
+        return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)
+
+    def _register_byom(self, name: str, model: str, byom: ByomArgs, args: ModelAssetsArgs) -> ml.RegistryModelVersion:
+        opts = pulumi.ResourceOptions(parent=self)
+        if args.get("registry_provider") is not None:
+            opts = pulumi.ResourceOptions(parent=self, provider=args["registry_provider"])
+        return ml.RegistryModelVersion(
+            f"{name}-byom-{byom['version']}",
+            registry_name=args["registry_name"],
+            resource_group_name=args["registry_resource_group_name"],
+            model_name=model,
+            version=str(byom["version"]),
+            properties={
+                "modelType": byom.get("model_type", "custom_model"),
+                "modelUri": byom["artifact_uri"],
+                "description": byom.get("description") or f"{model} {byom['version']}: externally trained (BYOM)",
+                "tags": {"source": "byom"},
+                "isArchived": False,
+            },
+            opts=opts,
+        )
+
+    def _autoscale(self, name: str, slot: str, deployment: pulumi.CustomResource, autoscale: AutoscaleArgs,
+                   arm: dict[str, Any], endpoint_name: str, rg: pulumi.Input[str], location: str,
+                   tags: dict[str, str]) -> None:
+        low, high, cpu = autoscale["min_instances"], autoscale["max_instances"], autoscale["target_cpu_percent"]
+        if low > high:
+            raise arg_error(COMPONENT, "autoscale", f"min_instances {low} is greater than max_instances {high}")
+        default = min(max(int((arm.get("sku") or {}).get("capacity") or low), low), high)
+
+        def rule(direction: str, operator: str, threshold: int) -> dict[str, Any]:
+            return {
+                "metricTrigger": {
+                    "metricName": "CpuUtilizationPercentage",
+                    "metricNamespace": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+                    "metricResourceUri": deployment.id,
+                    "timeGrain": "PT1M", "statistic": "Average", "timeWindow": "PT5M",
+                    "timeAggregation": "Average", "operator": operator, "threshold": threshold,
+                },
+                "scaleAction": {"direction": direction, "type": "ChangeCount", "value": "1", "cooldown": "PT5M"},
+            }
+
+        monitor.AutoscaleSetting(
+            f"{name}-{slot}-autoscale",
+            autoscale_setting_name=f"{endpoint_name}-{slot}-autoscale",
+            resource_group_name=rg,
+            location=location,
+            enabled=True,
+            target_resource_uri=deployment.id,
+            profiles=[{
+                "name": "cpu",
+                "capacity": {"minimum": str(low), "maximum": str(high), "default": str(default)},
+                "rules": [rule("Increase", "GreaterThan", cpu), rule("Decrease", "LessThan", max(cpu - 20, 5))],
+            }],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+

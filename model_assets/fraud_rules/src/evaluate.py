@@ -30,22 +30,15 @@ def read_sample(path: Path, schema: dict) -> list[tuple[dict, bool]]:
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for line, raw in enumerate(csv.DictReader(handle), start=2):
-            row: dict = {}
-            for field, spec in schema.items():
-                text = raw[field]
-                if spec["type"] == "boolean":
-                    row[field] = text == "true"
-                elif spec["type"] == "integer":
-                    row[field] = int(text)
-                elif spec["type"] == "number":
-                    row[field] = float(text)
-                else:
-                    row[field] = text
+            label = raw.pop("is_fraud", None)
+            if label not in ("true", "false"):
+                raise ValueError(f"{path}:{line}: is_fraud must be true or false, got {label!r}")
+            row = rules_engine.from_text(raw, schema)
             try:
                 rules_engine.check_transaction(row, schema)
             except rules_engine.InvalidTransaction as exc:
                 raise ValueError(f"{path}:{line}: {exc}") from None
-            rows.append((row, raw["is_fraud"] == "true"))
+            rows.append((row, label == "true"))
     return rows
 
 

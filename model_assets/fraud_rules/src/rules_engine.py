@@ -109,6 +109,26 @@ def load_rules(path: Path) -> RuleSet:
                    schema=schema, rules=rules)
 
 
+def from_text(raw: dict[str, str], schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Type the text values of a CSV row by the schema; values that do not parse stay text,
+    so :func:`check_transaction` names them."""
+    row: dict[str, Any] = {}
+    for field, text in raw.items():
+        kind = schema.get(field, {}).get("type")
+        try:
+            if kind == "boolean":
+                row[field] = {"true": True, "false": False}.get(text.strip().lower(), text)
+            elif kind == "integer":
+                row[field] = int(text)
+            elif kind == "number":
+                row[field] = float(text)
+            else:
+                row[field] = text
+        except (AttributeError, ValueError):
+            row[field] = text
+    return row
+
+
 def check_transaction(row: Any, schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Validate one transaction against the schema; returns it, or raises InvalidTransaction."""
     if not isinstance(row, dict):
@@ -147,5 +167,5 @@ def fired(rule: Rule, row: dict[str, Any]) -> bool:
 def score(rules: RuleSet, row: dict[str, Any]) -> dict[str, Any]:
     """``{"fraud": bool, "score": float, "rules": [ids fired]}`` for a valid transaction."""
     hits = [rule for rule in rules.rules if fired(rule, row)]
-    total = round(min(1.0, sum(rule.weight for rule in hits)), 4)
+    total = round(min(1.0, float(sum(rule.weight for rule in hits))), 4)
     return {"fraud": total >= rules.threshold, "score": total, "rules": [rule.id for rule in hits]}

@@ -17,6 +17,31 @@ class BranchPolicySettings(StrictModel):
     """Optional. All comments resolved before merge. @default true"""
     require_linked_work_items: bool = False
     """Optional. A work item linked to every pull request. @default false"""
+    build_validation_expiry_minutes: int = Field(default=720, ge=0, le=10080)
+    """Optional. How long a passing CI / infrastructure-preview build stays valid after the target
+    branch moves (0: until the next push to the pull request). @default 720 (12 hours)"""
+
+
+class ApprovalSettings(StrictModel):
+    """The approval check on an environment (qa, prod)."""
+
+    approver_group: str = Field(min_length=3, max_length=256, pattern=r"^\[[^\]\\]+\]\\[^\\]+$")
+    """Required. The Azure DevOps group that approves, as ``[<project>]\\<group>``, e.g.
+    [mlops]\\Release Approvers (the project part names the scope; the group must exist)."""
+
+    @property
+    def group_scope(self) -> str:
+        """The ``[scope]`` part of :attr:`approver_group` without brackets."""
+        return self.approver_group[1:self.approver_group.index("]")]
+
+    @property
+    def group_name(self) -> str:
+        """The group's display name (after the backslash)."""
+        return self.approver_group.split("\\", 1)[1]
+    timeout_minutes: int = Field(default=1440, ge=5, le=43200)
+    """Optional. How long an approval waits. @default 1440 (one day)"""
+    min_approvers: int = Field(default=1, ge=1, le=10)
+    """Optional. @default 1"""
 
 
 class DevOpsProjectSettings(StrictModel):
@@ -34,17 +59,11 @@ class DevOpsProjectSettings(StrictModel):
     """Optional. @default main"""
     branch_policy: BranchPolicySettings = BranchPolicySettings()
     """Optional. @default 2 reviewers, comment resolution"""
-
-
-class ApprovalSettings(StrictModel):
-    """The approval check on an environment (qa, prod)."""
-
-    approver_group: str = Field(min_length=3, max_length=256)
-    """Required. The Azure DevOps group that approves, e.g. [mlops]\\Release Approvers."""
-    timeout_minutes: int = Field(default=1440, ge=5, le=43200)
-    """Optional. How long an approval waits. @default 1440 (one day)"""
-    min_approvers: int = Field(default=1, ge=1, le=10)
-    """Optional. @default 1"""
+    pipelines_folder: str = Field(default="\\mlops-estate", pattern=r"^\\[A-Za-z0-9 ._\\-]{0,200}$")
+    """Optional. Folder of the build definitions in Azure Pipelines. @default \\mlops-estate"""
+    approvals: ApprovalSettings | None = None
+    """Optional. Approval on the ``mlops-shared`` environment (deployments of the shared stack).
+    @default none (branch control only)"""
 
 
 class DevOpsEnvironmentSettings(StrictModel):
@@ -52,6 +71,12 @@ class DevOpsEnvironmentSettings(StrictModel):
 
     approvals: ApprovalSettings | None = None
     """Conditional. Required in qa and prod; dev deploys without approval. @default none"""
+    exclusive_lock: bool | None = None
+    """Optional. Only one run at a time may use the environment (later runs queue).
+    @default true in prod, false elsewhere"""
+    release_trigger: bool | None = None
+    """Optional. Start the release pipeline when a model version is registered in this stack's
+    workspace (Event Grid → Logic App → Azure Pipelines). @default true from maturity level 3"""
 
 
 class AgentSettings(StrictModel):
@@ -69,6 +94,13 @@ class AgentSettings(StrictModel):
     """Required. Public key of the break-glass admin (password login is disabled)."""
     time_to_live_minutes: int = Field(default=30, ge=0, le=1440)
     """Optional. How long an idle agent lives before it is deleted. @default 30"""
+    recycle_after_each_use: bool = False
+    """Optional. Delete an agent's VM after every job (clean but slower). @default false"""
+    os_disk_size_gb: int = Field(default=128, ge=64, le=2048)
+    """Optional. OS disk of every agent (the work folder lives there). @default 128"""
+    image_version: str = Field(default="latest", pattern=r"^(latest|[0-9]+\.[0-9]+\.[0-9]+)$")
+    """Optional. Ubuntu 22.04 Gen2 marketplace image version; pin one (e.g. 22.04.202410020)
+    to make agents reproducible. @default latest"""
 
     @model_validator(mode="after")
     def _check_bounds(self) -> AgentSettings:

@@ -48,6 +48,13 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         return future
 
 
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's current event loop, if one is set (without creating one)."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    loop = getattr(local, "_loop", None)
+    return loop if loop is not None and not loop.is_closed() else None
+
+
 def _program_path(project: Project) -> Path:
     main = project.main
     return main if main.is_file() else main
@@ -78,6 +85,7 @@ def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: S
     monitor = RecordingMonitor(stack_references=stack_references,
                                disabled_default_providers=disabled_default_providers, location=location)
     saved_cwd, saved_argv, saved_path = os.getcwd(), list(sys.argv), list(sys.path)
+    saved_loop = _current_loop()
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor())
 
@@ -117,6 +125,6 @@ def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: S
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         sys.path[:] = saved_path
-        asyncio.set_event_loop(None)
+        asyncio.set_event_loop(saved_loop)  # the caller's loop (pytest fixtures, other SDK users) stays current
         loop.close()
     return monitor.state

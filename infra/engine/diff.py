@@ -21,8 +21,16 @@ CREATE_ONLY: dict[str, set[str]] = {
     "azure-native:storage:StorageAccount": {"encryption.requireInfrastructureEncryption"},
     "azure-native:machinelearningservices:Workspace": {"hbiWorkspace", "managedNetwork.isolationMode"},
     "azure-native:containerservice:ManagedCluster": {"dnsPrefix", "apiServerAccessProfile.enablePrivateCluster"},
-    "azure-native:machinelearningservices:OnlineEndpoint": {"onlineEndpointProperties.authMode", "kind"},
-    "azure-native:machinelearningservices:OnlineDeployment": {"kind"},
+    "azure-native:machinelearningservices:OnlineEndpoint": {"properties.authMode", "properties.compute", "kind"},
+    # A deployment's size and compute type are fixed: a new size is a new deployment (AML-Kubernetes #247).
+    "azure-native:machinelearningservices:OnlineDeployment": {"kind", "properties.instanceType",
+                                                              "properties.endpointComputeType"},
+    "azure-native:machinelearningservices:BatchEndpoint": {"properties.authMode"},
+    # Asset versions are immutable: new content is a new version (hence a new resource).
+    "azure-native:machinelearningservices:EnvironmentVersion": {"properties"},
+    "azure-native:machinelearningservices:RegistryModelVersion": {"properties"},
+    # Dynamic resources (model_assets): what identifies the object they manage.
+    "pulumi-python:dynamic:Resource": {"estateKind", "endpointId", "workspaceId", "name", "version", "path"},
 }
 
 

@@ -1,0 +1,47 @@
+"""``estate promote``: pin a model version in a stack file and show what that changes.
+
+    estate promote STACK MODEL VERSION [--slot SLOT] [--traffic N] [--force]
+
+Edits ``Pulumi.<STACK>.yaml`` in place (comments, key order and formatting preserved), then
+prints the file diff and the offline diff (create/update/replace/delete per resource with the
+changed inputs). Refuses, writing nothing, on an unknown model or slot, a traffic share out of
+range, a version the registry catalog does not have, or a prod promotion of a version qa does
+not run (``--force`` overrides that last rule). Exit status 2 on any of these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def run_promote(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
+                force: bool = False, project_dir: Path | None = None) -> str:
+    """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
+    from model_assets.promotion import prepare, render
+
+    promotion = prepare(stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir)
+    if promotion.changed:
+        promotion.write()
+    return render(promotion)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``promote`` to the CLI."""
+
+    @app.command("promote")
+    def promote_command(
+        stack: Annotated[str, typer.Argument(help="Stack whose file to edit: dev, qa or prod.")],
+        model: Annotated[str, typer.Argument(help="Model key under mlops-estate:models.")],
+        version: Annotated[str, typer.Argument(help="Explicit registry version, e.g. 4.")],
+        slot: Annotated[str | None, typer.Option(
+            "--slot", help="Deployment slot to change (default: the slot with the most traffic).")] = None,
+        traffic: Annotated[int | None, typer.Option(
+            "--traffic", help="Live traffic percent for the slot; the other slot takes the rest.")] = None,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Promote to prod a version qa does not run.")] = False,
+    ) -> None:
+        """Pin MODEL to VERSION in Pulumi.<STACK>.yaml and print the offline diff of the change."""
+        print(run_promote(stack, model, version, slot=slot, traffic=traffic, force=force))

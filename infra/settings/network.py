@@ -37,6 +37,9 @@ class NetworkSettings(StrictModel):
     private_endpoints: bool = True
     """Optional. Put the workspace and its dependencies behind private endpoints.
     @default true (must be true in qa and prod)."""
+    nat_gateway: bool = True
+    """Optional. Give the agents and functions subnets outbound internet through a NAT gateway (new
+    subnets have no default outbound access; agents must reach Azure DevOps). @default true"""
 
     @model_validator(mode="after")
     def _check_plan(self) -> NetworkSettings:

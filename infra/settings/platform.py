@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from infra.settings.base import Guid, StrictModel
+from infra.settings.base import Cidr, Guid, StrictModel
 from infra.settings.core import Region
 
 VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]+$"
+_FQDN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class ComputeClusterSettings(StrictModel):
@@ -53,6 +56,24 @@ class WorkspaceSettings(StrictModel):
     """Optional. The scale-to-zero training cluster. @default Standard_DS3_v2, 0-4 nodes"""
     data_scientists_group_object_id: Guid | None = None
     """Optional. Entra group granted AzureML Data Scientist on the workspace. @default none"""
+    outbound_fqdns: list[str] = Field(default_factory=list, max_length=50)
+    """Optional. Extra FQDNs the managed network may reach (e.g. pypi.org); any entry adds the
+    managed network's Basic Azure Firewall. Only with AllowOnlyApprovedOutbound. @default []"""
+    registry_writer: bool | None = None
+    """Optional. This environment trains and registers models in the shared registry: its workspace
+    and training cluster get AzureML Registry User (read + write) on the registry instead of the
+    read-only registry reader role. @default true in dev, false in qa and prod"""
+
+
+    @model_validator(mode="after")
+    def _check_fqdns(self) -> WorkspaceSettings:
+        for fqdn in self.outbound_fqdns:
+            if not _FQDN.match(fqdn):
+                raise PydanticCustomError("fqdn", "outboundFqdns entry '{fqdn}' is not a host name like pypi.org or *.pythonhosted.org",
+                                          {"fqdn": fqdn})
+        if self.outbound_fqdns and self.isolation_mode != "AllowOnlyApprovedOutbound":
+            raise PydanticCustomError("fqdn", "outboundFqdns only apply with isolationMode AllowOnlyApprovedOutbound", {})
+        return self
 
 
 class RegistrySettings(StrictModel):
@@ -104,9 +125,35 @@ class AksSettings(StrictModel):
     """Optional. A GPU user pool (e.g. Standard_NC4as_T4_v3). @default none"""
     admin_group_object_ids: list[Guid] = Field(default_factory=list)
     """Optional. Entra groups with cluster-admin through Azure RBAC. @default []"""
+    pod_cidr: Cidr = "10.244.0.0/16"
+    """Optional. Pod address range of the Azure CNI overlay (must not overlap network.addressSpace).
+    @default 10.244.0.0/16"""
+    service_cidr: Cidr = "10.0.0.0/16"
+    """Optional. Kubernetes service range; the cluster DNS service takes its tenth address (must not
+    overlap network.addressSpace or podCidr). @default 10.0.0.0/16"""
+    inference_hostname: str | None = Field(default=None, min_length=4, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    """Optional. TLS host name (CNAME) of the Azure ML inference router on the internal load balancer.
+    @default scoring.<environment>.<workload>.internal"""
+    inference_tls_secret: str = Field(default="azureml-inference-tls", pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+    """Optional. Kubernetes TLS secret (namespace azureml) holding the inference router's certificate;
+    created by the cluster operators before the Azure ML extension is installed. @default azureml-inference-tls"""
 
     @model_validator(mode="after")
     def _check_pools(self) -> AksSettings:
         if self.system_pool.min_count < 1:
             raise PydanticCustomError("bounds", "systemPool.minCount must be at least 1 (AKS needs a system node)", {})
+        pods, services = ipaddress.ip_network(self.pod_cidr), ipaddress.ip_network(self.service_cidr)
+        if pods.overlaps(services):
+            raise PydanticCustomError(
+                "address_plan", "podCidr {pods} overlaps serviceCidr {services}; give each its own range",
+                {"pods": str(pods), "services": str(services)},
+            )
+        if services.num_addresses < 16:
+            raise PydanticCustomError("address_plan", "serviceCidr {services} is too small (use /28 or larger)",
+                                      {"services": str(services)})
         return self
+
+    @property
+    def dns_service_ip(self) -> str:
+        """The cluster DNS service address: the tenth address of ``serviceCidr``."""
+        return str(ipaddress.ip_network(self.service_cidr)[10])

@@ -38,6 +38,11 @@ _ARM: dict[str, tuple[str, str, str]] = {
     "azure-native:network:PrivateDnsZoneGroup": (
         "rg", "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
         "privateDnsZoneGroupName"),
+    "azure-native:network:NatGateway": ("rg", "Microsoft.Network/natGateways/{natGatewayName}", "natGatewayName"),
+    "azure-native:network:PublicIPAddress": (
+        "rg", "Microsoft.Network/publicIPAddresses/{publicIpAddressName}", "publicIpAddressName"),
+    "azure-native:authorization:RoleDefinition": (
+        "ext:scope", "Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "roleDefinitionId"),
     "azure-native:privatedns:PrivateZone": ("rg", "Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"),
     "azure-native:privatedns:VirtualNetworkLink": (
         "rg", "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
@@ -88,6 +93,14 @@ _ARM: dict[str, tuple[str, str, str]] = {
     "azure-native:managedidentity:FederatedIdentityCredential": (
         "rg", "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials"
         "/{federatedIdentityCredentialResourceName}", "federatedIdentityCredentialResourceName"),
+    "azure-native:compute:VirtualMachineScaleSet": (
+        "rg", "Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}", "vmScaleSetName"),
+    "azure-native:keyvault:Secret": ("rg", "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}", "secretName"),
+    "azure-native:logic:Workflow": ("rg", "Microsoft.Logic/workflows/{workflowName}", "workflowName"),
+    "azure-native:eventgrid:SystemTopic": ("rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}", "systemTopicName"),
+    "azure-native:eventgrid:SystemTopicEventSubscription": (
+        "rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
+        "eventSubscriptionName"),
 }
 
 
@@ -267,6 +280,17 @@ def _uai(ctx: ResourceContext) -> dict[str, Any]:
 @extra("azure-native:kubernetesconfiguration:Extension")
 def _extension(ctx: ResourceContext) -> dict[str, Any]:
     return {"aksAssignedIdentity": {"principalId": ctx.guid("extension-principal"), "tenantId": ctx.tenant_id}}
+
+
+@extra("azure-native:logic:Workflow")
+def _workflow(ctx: ResourceContext) -> dict[str, Any]:
+    return {"accessEndpoint": (
+        f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/{ctx.guid('workflow').replace('-', '')}")}
+
+
+@extra("azure-native:compute:VirtualMachineScaleSet")
+def _vmss(ctx: ResourceContext) -> dict[str, Any]:
+    return {"uniqueId": ctx.guid("unique")}
 
 
 def register(token: str, scope: str, path: str, name_input: str) -> None:

@@ -1,0 +1,339 @@
+"""AKS for real-time serving, attached to the Azure ML workspace as a Kubernetes compute target.
+
+Secure defaults (secure-defaults.md §1.6), emitted explicitly: private API server (unless
+``private_cluster`` is False), Entra ID integration with Azure RBAC and local accounts
+disabled, OIDC issuer + workload identity, Azure CNI overlay with Cilium network policy,
+autoscaling system and inference pools (optional GPU pool), monitoring add-on to Log
+Analytics with Entra auth, Azure Policy and Key Vault CSI (secret rotation) add-ons, the
+stable upgrade channel with node-image patching, and a user-assigned control-plane identity
+that holds Network Contributor on the AKS subnet only.
+
+The Azure ML extension (``Microsoft.AzureML.Kubernetes``) runs the inference router behind
+an internal load balancer with TLS (``allowInsecureConnections: False``); its certificate is
+the Kubernetes secret ``inference_tls_secret`` in the ``azureml`` namespace.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import (
+    authorization,
+    containerservice,
+    kubernetesconfiguration,
+    machinelearningservices,
+    managedidentity,
+)
+
+from components import roles
+from components.common import arg_error, check_unknown_args, require
+from components.diagnostics import send_to_log_analytics
+from components.ml_workspace import assignment_name
+
+COMPONENT = "AksCluster"
+SKU_TIERS = ("Free", "Standard")
+MAX_PODS = 110
+
+
+class NodePoolArgs(TypedDict):
+    """An autoscaling node pool."""
+
+    vm_size: str
+    """Required. VM size of the nodes."""
+    min_count: int
+    """Required. Autoscaler lower bound."""
+    max_count: int
+    """Required. Autoscaler upper bound."""
+
+
+class AksClusterArgs(TypedDict):
+    """Arguments of :class:`AksCluster`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the cluster."""
+    location: str
+    """Required. Azure region."""
+    subscription_id: str
+    """Required. Subscription of the cluster (role definition ids are built in it)."""
+    tenant_id: str
+    """Required. Entra tenant for the cluster's Entra ID integration."""
+    cluster_name: str
+    """Required. Azure name of the cluster (also its DNS prefix)."""
+    identity_name: str
+    """Required. Azure name of the control plane's user-assigned identity."""
+    subnet_id: pulumi.Input[str]
+    """Required. The AKS node subnet."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Log Analytics workspace for the monitoring add-on and diagnostics."""
+    workspace_name: pulumi.Input[str]
+    """Required. The Azure ML workspace the cluster is attached to."""
+    inference_hostname: str
+    """Required. TLS host name (CNAME) of the inference router."""
+    system_pool: NodePoolArgs
+    """Required. The system node pool (min_count >= 1)."""
+    inference_pool: NodePoolArgs
+    """Required. The user node pool that runs model deployments."""
+    gpu_pool: NotRequired[NodePoolArgs]
+    """Optional. A GPU user pool (tainted ``sku=gpu:NoSchedule``). @default none"""
+    private_cluster: NotRequired[bool]
+    """Optional. API server on a private endpoint only. @default True"""
+    sku_tier: NotRequired[str]
+    """Optional. Control-plane tier (Free, Standard). @default Standard"""
+    admin_group_object_ids: NotRequired[list[str]]
+    """Optional. Entra groups with AKS RBAC Cluster Admin. @default []"""
+    pod_cidr: NotRequired[str]
+    """Optional. Overlay pod range. @default 10.244.0.0/16"""
+    service_cidr: NotRequired[str]
+    """Optional. Kubernetes service range. @default 10.0.0.0/16"""
+    dns_service_ip: NotRequired[str]
+    """Optional. Cluster DNS service address inside ``service_cidr``. @default 10.0.0.10"""
+    container_registry_id: NotRequired[pulumi.Input[str]]
+    """Optional. The workspace's ACR: the kubelet identity gets AcrPull on it. @default none"""
+    inference_tls_secret: NotRequired[str]
+    """Optional. Kubernetes TLS secret (namespace azureml) of the inference router. @default azureml-inference-tls"""
+    compute_name: NotRequired[str]
+    """Optional. Name of the Kubernetes compute target in the workspace. @default aks-inference"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. Tags of every taggable resource. @default {}"""
+
+
+def _check_pool(arg: str, pool: NodePoolArgs, *, system: bool) -> None:
+    unknown = set(pool) - {"vm_size", "min_count", "max_count"}
+    if unknown:
+        raise arg_error(COMPONENT, f"{arg}.{sorted(unknown)[0]}", "is not a node pool argument (vm_size, min_count, max_count)")
+    for key in ("vm_size", "min_count", "max_count"):
+        if pool.get(key) is None:  # type: ignore[misc]
+            raise arg_error(COMPONENT, f"{arg}.{key}", "is required")
+    low, high = pool["min_count"], pool["max_count"]
+    if low < (1 if system else 0) or high < 1 or low > high:
+        floor = 1 if system else 0
+        raise arg_error(COMPONENT, f"{arg}.min_count",
+                        f"{low}..{high} is not a valid range ({floor} <= min_count <= max_count, max_count >= 1)")
+
+
+def _pool_profile(name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "mode": mode,
+        "vm_size": pool["vm_size"],
+        "count": pool["min_count"],
+        "min_count": pool["min_count"],
+        "max_count": pool["max_count"],
+        "enable_auto_scaling": True,
+        "vnet_subnet_id": subnet_id,
+        "os_type": "Linux",
+        "os_sku": "AzureLinux",
+        "type": "VirtualMachineScaleSets",
+        "max_pods": MAX_PODS,
+        "upgrade_settings": {"max_surge": "33%"},
+    }
+
+
+class AksCluster(pulumi.ComponentResource):
+    """AKS cluster + Azure ML extension + workspace attach (``mlops:aks:AksCluster``)."""
+
+    cluster_id: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    kubernetes_compute_name: pulumi.Output[str]
+    """Name of the Kubernetes compute target in the workspace (deployments target it)."""
+    kubernetes_compute_id: pulumi.Output[str]
+    kubelet_principal_id: pulumi.Output[str]
+    """Object id of the kubelet identity (pulls images)."""
+    oidc_issuer_url: pulumi.Output[str]
+    """The cluster's OIDC issuer (for workload identity federation)."""
+
+    def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:aks:AksCluster", name, {}, opts)
+        check_unknown_args(COMPONENT, args, AksClusterArgs)
+        require(COMPONENT, args, "resource_group_name", "location", "subscription_id", "tenant_id", "cluster_name",
+                "identity_name", "subnet_id", "log_analytics_id", "workspace_name", "inference_hostname",
+                "system_pool", "inference_pool")
+        _check_pool("system_pool", args["system_pool"], system=True)
+        _check_pool("inference_pool", args["inference_pool"], system=False)
+        if args.get("gpu_pool") is not None:
+            _check_pool("gpu_pool", args["gpu_pool"], system=False)
+        tier = args.get("sku_tier", "Standard")
+        if tier not in SKU_TIERS:
+            raise arg_error(COMPONENT, "sku_tier", f"'{tier}' is not one of {', '.join(SKU_TIERS)}")
+        rg, location, la = args["resource_group_name"], args["location"], args["log_analytics_id"]
+        tags = dict(args.get("tags", {}))
+        private = bool(args.get("private_cluster", True))
+        sub = args["subscription_id"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=args["identity_name"],
+            resource_group_name=rg,
+            location=location,
+            tags=tags,
+            opts=child,
+        )
+        subnet_role = authorization.RoleAssignment(
+            f"{name}-subnet-network",
+            role_assignment_name=assignment_name(args["cluster_name"], "subnet", roles.NETWORK_CONTRIBUTOR.guid),
+            scope=args["subnet_id"],
+            role_definition_id=roles.NETWORK_CONTRIBUTOR.definition_id(sub),
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            description=f"{roles.NETWORK_CONTRIBUTOR.name}: {roles.NETWORK_CONTRIBUTOR.why}",
+            opts=child,
+        )
+
+        api_access: dict[str, object] = {"enable_private_cluster": private, "disable_run_command": False}
+        if private:
+            api_access.update({"private_dns_zone": "system", "enable_private_cluster_public_fqdn": False})
+        cluster = containerservice.ManagedCluster(
+            f"{name}-aks",
+            resource_name_=args["cluster_name"],
+            resource_group_name=rg,
+            location=location,
+            dns_prefix=args["cluster_name"],
+            sku={"name": "Base", "tier": tier},
+            identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
+            enable_rbac=True,
+            disable_local_accounts=True,
+            aad_profile={
+                "managed": True,
+                "enable_azure_rbac": True,
+                "tenant_id": args["tenant_id"],
+                "admin_group_object_ids": list(args.get("admin_group_object_ids", [])),
+            },
+            api_server_access_profile=api_access,
+            public_network_access="Disabled" if private else "Enabled",
+            network_profile={
+                "network_plugin": "azure",
+                "network_plugin_mode": "overlay",
+                "network_dataplane": "cilium",
+                "network_policy": "cilium",
+                "pod_cidr": args.get("pod_cidr", "10.244.0.0/16"),
+                "service_cidr": args.get("service_cidr", "10.0.0.0/16"),
+                "dns_service_ip": args.get("dns_service_ip", "10.0.0.10"),
+                "load_balancer_sku": "standard",
+                "outbound_type": "loadBalancer",
+            },
+            oidc_issuer_profile={"enabled": True},
+            security_profile={
+                "workload_identity": {"enabled": True},
+                "image_cleaner": {"enabled": True, "interval_hours": 168},
+            },
+            addon_profiles={
+                "omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": la, "useAADAuth": "true"}},
+                "azurepolicy": {"enabled": True},
+                "azureKeyvaultSecretsProvider": {"enabled": True, "config": {"enableSecretRotation": "true"}},
+            },
+            auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
+            agent_pool_profiles=[{
+                **_pool_profile("system", args["system_pool"], args["subnet_id"], mode="System"),
+                "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
+            }],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet_role], ignore_changes=["agentPoolProfiles"]),
+        )
+        send_to_log_analytics(f"{name}-aks", resource_id=cluster.id, workspace_id=la, parent=self)
+
+        pools = [("inference", args["inference_pool"], {"workload": "inference"}, None)]
+        if args.get("gpu_pool") is not None:
+            pools.append(("gpu", args["gpu_pool"], {"workload": "inference", "accelerator": "nvidia"},
+                          ["sku=gpu:NoSchedule"]))
+        created: list[pulumi.Resource] = []
+        for pool_name, pool, labels, taints in pools:
+            profile = _pool_profile(pool_name, pool, args["subnet_id"], mode="User")
+            profile.pop("name")
+            created.append(containerservice.AgentPool(
+                f"{name}-{pool_name}",
+                agent_pool_name=pool_name,
+                resource_name_=cluster.name,
+                resource_group_name=rg,
+                node_labels=labels,
+                node_taints=taints,
+                tags=tags,
+                opts=child,
+                **profile,  # type: ignore[arg-type]
+            ))
+
+        kubelet = cluster.identity_profile.apply(
+            lambda p: (p or {})["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
+        )
+        if args.get("container_registry_id") is not None:
+            authorization.RoleAssignment(
+                f"{name}-kubelet-acr",
+                role_assignment_name=assignment_name(args["cluster_name"], "kubelet", roles.ACR_PULL.guid),
+                scope=args["container_registry_id"],
+                role_definition_id=roles.ACR_PULL.definition_id(sub),
+                principal_id=kubelet,
+                principal_type="ServicePrincipal",
+                description="AcrPull: AKS nodes pull model deployment images from the workspace registry.",
+                opts=child,
+            )
+        for group in args.get("admin_group_object_ids", []):
+            authorization.RoleAssignment(
+                f"{name}-admin-{group[:8]}",
+                role_assignment_name=assignment_name(args["cluster_name"], "admin", group),
+                scope=cluster.id,
+                role_definition_id=roles.AKS_RBAC_CLUSTER_ADMIN.definition_id(sub),
+                principal_id=group,
+                principal_type="Group",
+                description=f"{roles.AKS_RBAC_CLUSTER_ADMIN.name}: {roles.AKS_RBAC_CLUSTER_ADMIN.why}",
+                opts=child,
+            )
+
+        extension = kubernetesconfiguration.Extension(
+            f"{name}-azureml",
+            extension_name="azureml",
+            extension_type="Microsoft.AzureML.Kubernetes",
+            cluster_rp="Microsoft.ContainerService",
+            cluster_resource_name="managedClusters",
+            cluster_name=cluster.name,
+            resource_group_name=rg,
+            release_train="stable",
+            auto_upgrade_minor_version=True,
+            identity={"type": "SystemAssigned"},
+            configuration_settings={
+                "enableTraining": "False",
+                "enableInference": "True",
+                "inferenceRouterServiceType": "LoadBalancer",
+                "internalLoadBalancerProvider": "azure",
+                # Three router replicas need three nodes to spread over; smaller pools run one.
+                "inferenceRouterHA": "True" if args["inference_pool"]["min_count"] >= 3 else "False",
+                "allowInsecureConnections": "False",
+                "sslCname": args["inference_hostname"],
+                "sslSecret": args.get("inference_tls_secret", "azureml-inference-tls"),
+                "clusterPurpose": "FastProd",
+                "nodeSelector.workload": "inference",
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=created),
+        )
+        compute_name = args.get("compute_name", "aks-inference")
+        compute = machinelearningservices.Compute(
+            f"{name}-attach",
+            compute_name=compute_name,
+            workspace_name=args["workspace_name"],
+            resource_group_name=rg,
+            location=location,
+            identity={"type": "SystemAssigned"},
+            properties={
+                "compute_type": "Kubernetes",
+                "resource_id": cluster.id,
+                "description": "AKS inference cluster (Azure ML extension, internal TLS router).",
+                "properties": {"default_instance_type": "defaultinstancetype"},
+            },
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[extension]),
+        )
+
+        self.cluster_id = cluster.id
+        self.cluster_name = cluster.name
+        self.kubernetes_compute_name = compute.name
+        self.kubernetes_compute_id = compute.id
+        self.kubelet_principal_id = kubelet
+        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else None)
+        self.register_outputs({
+            "cluster_id": self.cluster_id,
+            "cluster_name": self.cluster_name,
+            "kubernetes_compute_name": self.kubernetes_compute_name,
+            "kubernetes_compute_id": self.kubernetes_compute_id,
+            "kubelet_principal_id": self.kubelet_principal_id,
+            "oidc_issuer_url": self.oidc_issuer_url,
+        })

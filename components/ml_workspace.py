@@ -1,0 +1,465 @@
+"""The Azure ML workspace estate: Key Vault, storage, ACR, the workspace, a training cluster.
+
+Secure defaults (see /work/shared/reference/secure-defaults.md), emitted explicitly:
+
+* Key Vault: RBAC authorization, purge protection, soft delete 90 days, network ACLs Deny,
+  public access off unless ``public_network_access``.
+* Storage: no shared keys, no public blobs, TLS 1.2, HTTPS only, infrastructure encryption,
+  network rules Deny, OAuth by default, no SFTP/local users/cross-tenant replication.
+* ACR: admin user and anonymous pull off; with Premium: export disabled (only allowed when
+  public access is off), 7-day retention of untagged manifests, zone redundancy, Deny rules.
+* Workspace: system-assigned identity, identity-based system datastores, managed network
+  (private-endpoint outbound rules to its storage, Key Vault, ACR and the model registry),
+  HBI flag, public access off unless ``public_network_access``.
+* Training cluster: scales to ``min_nodes`` (0), identity-based, no node public IP, SSH off.
+* Least-privilege role assignments (components/roles.py), never Contributor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import authorization, containerregistry, keyvault, machinelearningservices, storage
+
+from components import roles
+from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.diagnostics import send_to_log_analytics
+from components.private_endpoint import PrivateEndpoint
+
+COMPONENT = "MlWorkspace"
+ISOLATION_MODES = ("AllowOnlyApprovedOutbound", "AllowInternetOutbound")
+ACR_SKUS = ("Basic", "Standard", "Premium")
+STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS")
+STORAGE_SERVICES = ("blobServices", "fileServices", "queueServices", "tableServices")
+_ROLE_NAMESPACE = uuid.UUID("0b6f9a52-3c1e-4d7a-9f2b-5e8c1a4d7b36")
+
+
+def assignment_name(*parts: str) -> str:
+    """A deterministic role assignment name (a GUID) from stable strings."""
+    return str(uuid.uuid5(_ROLE_NAMESPACE, "/".join(parts)))
+
+
+class TrainingClusterArgs(TypedDict):
+    """The workspace's training cluster."""
+
+    name: str
+    """Required. Compute name (2-16 letters, digits, -)."""
+    vm_size: NotRequired[str]
+    """Optional. Node VM size. @default Standard_DS3_v2"""
+    min_nodes: NotRequired[int]
+    """Optional. Nodes kept running; 0 scales to zero. @default 0"""
+    max_nodes: NotRequired[int]
+    """Optional. Autoscaler upper bound. @default 4"""
+    idle_minutes_before_scale_down: NotRequired[int]
+    """Optional. Idle time before a node is released. @default 30"""
+
+
+class PrivateEndpointsArgs(TypedDict):
+    """Where the estate's private endpoints go."""
+
+    subnet_id: pulumi.Input[str]
+    """Required. The private-endpoints subnet."""
+    dns_zone_ids: dict[str, pulumi.Input[str]]
+    """Required. Private DNS zone ids by zone name (components.network.Network.private_dns_zone_ids)."""
+
+
+class RegistryAccessArgs(TypedDict):
+    """Access of this workspace to the shared Azure ML registry."""
+
+    registry_id: pulumi.Input[str]
+    """Required. ARM id of the registry (shared stack output ``registryId``)."""
+    role_definition_id: pulumi.Input[str]
+    """Required. Role granted on the registry to the workspace and cluster identities (AzureML
+    Registry User for the training environment, the registry reader role elsewhere)."""
+    writer: NotRequired[bool]
+    """Optional. Whether ``role_definition_id`` lets this environment write (documentation and
+    assignment naming only). @default False"""
+
+
+class MlWorkspaceArgs(TypedDict):
+    """Arguments of :class:`MlWorkspace`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of every resource."""
+    location: str
+    """Required. Azure region."""
+    subscription_id: str
+    """Required. Subscription of the resource group (role definition ids are built in it)."""
+    tenant_id: str
+    """Required. Entra tenant of the Key Vault."""
+    workspace_name: str
+    """Required. Azure name of the workspace."""
+    key_vault_name: str
+    """Required. Azure name of the Key Vault (global)."""
+    storage_account_name: str
+    """Required. Azure name of the storage account (global)."""
+    container_registry_name: str
+    """Required. Azure name of the container registry (global)."""
+    app_insights_id: pulumi.Input[str]
+    """Required. Application Insights the workspace logs to."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Log Analytics workspace that receives every diagnostic setting."""
+    training_cluster: TrainingClusterArgs
+    """Required. The scale-to-zero training cluster."""
+    public_network_access: NotRequired[bool]
+    """Optional. Reach the workspace, Key Vault, storage and ACR from the internet. @default False"""
+    isolation_mode: NotRequired[str]
+    """Optional. Managed network outbound mode. @default AllowOnlyApprovedOutbound"""
+    outbound_fqdns: NotRequired[list[str]]
+    """Optional. FQDNs the managed network may reach (needs its managed firewall; only with
+    AllowOnlyApprovedOutbound). @default []"""
+    hbi: NotRequired[bool]
+    """Optional. High business impact workspace. @default False"""
+    container_registry_sku: NotRequired[str]
+    """Optional. ACR SKU (Basic, Standard, Premium). @default Premium"""
+    storage_sku: NotRequired[str]
+    """Optional. Storage replication. @default Standard_ZRS"""
+    private_endpoints: NotRequired[PrivateEndpointsArgs]
+    """Optional. Private endpoints for the workspace, Key Vault, storage (blob, file) and ACR
+    (ACR must be Premium). @default none"""
+    registry_access: NotRequired[RegistryAccessArgs]
+    """Optional. Role assignments on, and a managed-network outbound rule to, the shared
+    registry. @default none"""
+    data_scientists_group_id: NotRequired[str]
+    """Optional. Entra group granted AzureML Data Scientist on the workspace. @default none"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. Tags of every taggable resource. @default {}"""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Optional. protect / retainOnDelete of the workspace, Key Vault, storage and ACR. @default none"""
+
+
+def _validate(args: MlWorkspaceArgs) -> None:
+    check_unknown_args(COMPONENT, args, MlWorkspaceArgs)
+    require(COMPONENT, args, "resource_group_name", "location", "subscription_id", "tenant_id", "workspace_name",
+            "key_vault_name", "storage_account_name", "container_registry_name", "app_insights_id",
+            "log_analytics_id", "training_cluster")
+    mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
+    if mode not in ISOLATION_MODES:
+        raise arg_error(COMPONENT, "isolation_mode", f"'{mode}' is not one of {', '.join(ISOLATION_MODES)}")
+    sku = args.get("container_registry_sku", "Premium")
+    if sku not in ACR_SKUS:
+        raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}' is not one of {', '.join(ACR_SKUS)}")
+    if args.get("private_endpoints") is not None and sku != "Premium":
+        raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}': private endpoints need Premium")
+    storage_sku = args.get("storage_sku", "Standard_ZRS")
+    if storage_sku not in STORAGE_SKUS:
+        raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
+    if args.get("outbound_fqdns") and mode != "AllowOnlyApprovedOutbound":
+        raise arg_error(COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound")
+    cluster = args["training_cluster"]
+    unknown = set(cluster) - set(TrainingClusterArgs.__annotations__)
+    if unknown:
+        raise arg_error(COMPONENT, f"training_cluster.{sorted(unknown)[0]}",
+                        f"is not an argument (arguments: {', '.join(sorted(TrainingClusterArgs.__annotations__))})")
+    if not cluster.get("name"):
+        raise arg_error(COMPONENT, "training_cluster.name", "is required")
+    low, high = cluster.get("min_nodes", 0), cluster.get("max_nodes", 4)
+    if low < 0 or high < 1 or low > high:
+        raise arg_error(COMPONENT, "training_cluster.min_nodes",
+                        f"{low}..{high} is not a valid range (0 <= min_nodes <= max_nodes, max_nodes >= 1)")
+    if args.get("private_endpoints") is not None:
+        pe = args["private_endpoints"]
+        for key in ("subnet_id", "dns_zone_ids"):
+            if not pe.get(key):  # type: ignore[misc]
+                raise arg_error(COMPONENT, f"private_endpoints.{key}", "is required")
+    if args.get("registry_access") is not None:
+        for key in ("registry_id", "role_definition_id"):
+            if not args["registry_access"].get(key):  # type: ignore[misc]
+                raise arg_error(COMPONENT, f"registry_access.{key}", "is required")
+
+
+class MlWorkspace(pulumi.ComponentResource):
+    """Azure ML workspace with Key Vault, storage, ACR and a training cluster (``mlops:ml_workspace:MlWorkspace``)."""
+
+    workspace_id: pulumi.Output[str]
+    workspace_name: pulumi.Output[str]
+    workspace_principal_id: pulumi.Output[str]
+    """Object id of the workspace's system-assigned identity."""
+    key_vault_id: pulumi.Output[str]
+    key_vault_name: pulumi.Output[str]
+    key_vault_uri: pulumi.Output[str]
+    storage_account_id: pulumi.Output[str]
+    storage_account_name: pulumi.Output[str]
+    container_registry_id: pulumi.Output[str]
+    training_compute_name: pulumi.Output[str]
+    training_compute_id: pulumi.Output[str]
+    training_compute_principal_id: pulumi.Output[str]
+    """Object id of the training cluster's system-assigned identity."""
+
+    def __init__(self, name: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:ml_workspace:MlWorkspace", name, {}, opts)
+        _validate(args)
+        rg, location, la = args["resource_group_name"], args["location"], args["log_analytics_id"]
+        tags = dict(args.get("tags", {}))
+        lifecycle = args.get("lifecycle")
+        public = bool(args.get("public_network_access", False))
+        access = "Enabled" if public else "Disabled"
+        acr_sku = args.get("container_registry_sku", "Premium")
+        premium = acr_sku == "Premium"
+        mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
+        cluster = args["training_cluster"]
+        sub = args["subscription_id"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        vault = keyvault.Vault(
+            f"{name}-kv",
+            vault_name=args["key_vault_name"],
+            resource_group_name=rg,
+            location=location,
+            properties={
+                "tenant_id": args["tenant_id"],
+                "sku": {"family": "A", "name": "standard"},
+                "enable_rbac_authorization": True,
+                "enable_purge_protection": True,
+                "enable_soft_delete": True,
+                "soft_delete_retention_in_days": 90,
+                "enabled_for_deployment": False,
+                "enabled_for_disk_encryption": False,
+                "enabled_for_template_deployment": False,
+                "public_network_access": access,
+                "network_acls": {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": [],
+                                 "virtual_network_rules": []},
+            },
+            tags=tags,
+            opts=stateful_options(self, lifecycle, data_bearing=True),
+        )
+        send_to_log_analytics(f"{name}-kv", resource_id=vault.id, workspace_id=la, parent=self)
+
+        account = storage.StorageAccount(
+            f"{name}-st",
+            account_name=args["storage_account_name"],
+            resource_group_name=rg,
+            location=location,
+            kind="StorageV2",
+            sku={"name": args.get("storage_sku", "Standard_ZRS")},
+            access_tier="Hot",
+            allow_blob_public_access=False,
+            allow_shared_key_access=False,
+            allow_cross_tenant_replication=False,
+            default_to_o_auth_authentication=True,
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            is_hns_enabled=False,
+            is_local_user_enabled=False,
+            is_sftp_enabled=False,
+            public_network_access=access,
+            network_rule_set={"default_action": "Deny", "bypass": "AzureServices", "ip_rules": [],
+                              "virtual_network_rules": []},
+            encryption={
+                "key_source": "Microsoft.Storage",
+                "require_infrastructure_encryption": True,
+                "services": {
+                    "blob": {"enabled": True, "key_type": "Account"},
+                    "file": {"enabled": True, "key_type": "Account"},
+                    "queue": {"enabled": True, "key_type": "Account"},
+                    "table": {"enabled": True, "key_type": "Account"},
+                },
+            },
+            tags=tags,
+            opts=stateful_options(self, lifecycle, data_bearing=True),
+        )
+        send_to_log_analytics(f"{name}-st", resource_id=account.id, workspace_id=la, parent=self, logs=False)
+        for service in STORAGE_SERVICES:
+            send_to_log_analytics(
+                f"{name}-st-{service.removesuffix('Services')}",
+                resource_id=account.id.apply(lambda i, s=service: f"{i}/{s}/default"),
+                workspace_id=la, parent=self,
+            )
+
+        registry = containerregistry.Registry(
+            f"{name}-cr",
+            registry_name=args["container_registry_name"],
+            resource_group_name=rg,
+            location=location,
+            sku={"name": acr_sku},
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            data_endpoint_enabled=False,
+            public_network_access=access,
+            network_rule_bypass_options="AzureServices",
+            network_rule_set={"default_action": "Deny"} if premium else None,
+            zone_redundancy="Enabled" if premium else "Disabled",
+            policies={
+                # Azure only accepts a disabled export policy on a registry without public access.
+                "export_policy": {"status": "enabled" if public else "disabled"},
+                "retention_policy": {"status": "enabled", "days": 7},
+                "quarantine_policy": {"status": "disabled"},
+                "trust_policy": {"status": "disabled", "type": "Notary"},
+            } if premium else None,
+            tags=tags,
+            opts=stateful_options(self, lifecycle, data_bearing=True),
+        )
+        send_to_log_analytics(f"{name}-cr", resource_id=registry.id, workspace_id=la, parent=self)
+
+        outbound: dict[str, dict[str, object]] = {
+            "storage-blob": _pe_rule(account.id, "blob"),
+            "storage-file": _pe_rule(account.id, "file"),
+            "key-vault": _pe_rule(vault.id, "vault"),
+            "container-registry": _pe_rule(registry.id, "registry"),
+        }
+        access_args = args.get("registry_access")
+        if access_args is not None:
+            outbound["model-registry"] = _pe_rule(access_args["registry_id"], "amlregistry")
+        for index, fqdn in enumerate(args.get("outbound_fqdns", [])):
+            outbound[f"fqdn-{index + 1}"] = {"type": "FQDN", "category": "UserDefined", "destination": fqdn}
+        managed_network: dict[str, object] = {"isolation_mode": mode, "outbound_rules": outbound}
+        if args.get("outbound_fqdns"):
+            managed_network["firewall_sku"] = "Basic"
+
+        workspace = machinelearningservices.Workspace(
+            f"{name}-mlw",
+            workspace_name=args["workspace_name"],
+            friendly_name=args["workspace_name"],
+            resource_group_name=rg,
+            location=location,
+            kind="Default",
+            sku={"name": "Basic", "tier": "Basic"},
+            identity={"type": "SystemAssigned"},
+            key_vault=vault.id,
+            storage_account=account.id,
+            container_registry=registry.id,
+            application_insights=args["app_insights_id"],
+            public_network_access=access,
+            allow_public_access_when_behind_vnet=False,
+            system_datastores_auth_mode="identity",
+            hbi_workspace=bool(args.get("hbi", False)),
+            v1_legacy_mode=False,
+            managed_network=managed_network,
+            provision_network_now=True,
+            image_build_compute=cluster["name"],
+            tags=tags,
+            opts=stateful_options(self, lifecycle, data_bearing=True),
+        )
+        send_to_log_analytics(f"{name}-mlw", resource_id=workspace.id, workspace_id=la, parent=self)
+        workspace_principal = workspace.identity.apply(lambda i: i.principal_id if i else None)
+
+        compute = machinelearningservices.Compute(
+            f"{name}-training",
+            compute_name=cluster["name"],
+            workspace_name=workspace.name,
+            resource_group_name=rg,
+            location=location,
+            identity={"type": "SystemAssigned"},
+            properties={
+                "compute_type": "AmlCompute",
+                "disable_local_auth": True,
+                "description": "Training cluster; scales to min_nodes when idle.",
+                "properties": {
+                    "vm_size": cluster.get("vm_size", "Standard_DS3_v2"),
+                    "vm_priority": "Dedicated",
+                    "os_type": "Linux",
+                    "enable_node_public_ip": False,
+                    "remote_login_port_public_access": "Disabled",
+                    "scale_settings": {
+                        "min_node_count": cluster.get("min_nodes", 0),
+                        "max_node_count": cluster.get("max_nodes", 4),
+                        "node_idle_time_before_scale_down": f"PT{cluster.get('idle_minutes_before_scale_down', 30)}M",
+                    },
+                },
+            },
+            tags=tags,
+            opts=child,
+        )
+        compute_principal = compute.identity.apply(lambda i: i.principal_id if i else None)
+
+        grants: list[tuple[str, roles.Role, pulumi.Input[str], pulumi.Input[str], str]] = [
+            ("ws-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account.id, workspace_principal, "ServicePrincipal"),
+            ("ws-file", roles.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, account.id, workspace_principal,
+             "ServicePrincipal"),
+            ("ws-kv", roles.KEY_VAULT_SECRETS_OFFICER, vault.id, workspace_principal, "ServicePrincipal"),
+            ("ws-acr", roles.ACR_PUSH, registry.id, workspace_principal, "ServicePrincipal"),
+            ("training-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account.id, compute_principal, "ServicePrincipal"),
+            ("training-kv", roles.KEY_VAULT_SECRETS_USER, vault.id, compute_principal, "ServicePrincipal"),
+            ("training-acr", roles.ACR_PULL, registry.id, compute_principal, "ServicePrincipal"),
+        ]
+        if args.get("data_scientists_group_id"):
+            grants.append(("data-scientists", roles.AZUREML_DATA_SCIENTIST, workspace.id,
+                           args["data_scientists_group_id"], "Group"))
+        for suffix, role, scope, principal, principal_type in grants:
+            authorization.RoleAssignment(
+                f"{name}-{suffix}",
+                role_assignment_name=assignment_name(args["workspace_name"], suffix, role.guid),
+                scope=scope,
+                role_definition_id=role.definition_id(sub),
+                principal_id=principal,
+                principal_type=principal_type,
+                description=f"{role.name}: {role.why}"[:1024],
+                opts=child,
+            )
+        if access_args is not None:
+            mode_label = "writer" if access_args.get("writer", False) else "reader"
+            for suffix, principal in (("workspace", workspace_principal), ("training", compute_principal)):
+                authorization.RoleAssignment(
+                    f"{name}-registry-{suffix}",
+                    role_assignment_name=assignment_name(args["workspace_name"], f"registry-{mode_label}", suffix),
+                    scope=access_args["registry_id"],
+                    role_definition_id=access_args["role_definition_id"],
+                    principal_id=principal,
+                    principal_type="ServicePrincipal",
+                    description=f"Shared model registry {mode_label} for the {suffix} identity of "
+                                f"{args['workspace_name']}.",
+                    opts=child,
+                )
+
+        private = args.get("private_endpoints")
+        if private is not None:
+            for suffix, target, group, pe_name in (
+                ("mlw", workspace.id, "amlworkspace", f"pe-{args['workspace_name']}"),
+                ("kv", vault.id, "vault", f"pe-{args['key_vault_name']}"),
+                ("st-blob", account.id, "blob", f"pe-{args['storage_account_name']}-blob"),
+                ("st-file", account.id, "file", f"pe-{args['storage_account_name']}-file"),
+                ("cr", registry.id, "registry", f"pe-{args['container_registry_name']}"),
+            ):
+                PrivateEndpoint(
+                    f"{name}-pe-{suffix}",
+                    {
+                        "resource_group_name": rg,
+                        "location": location,
+                        "endpoint_name": pe_name,
+                        "subnet_id": private["subnet_id"],
+                        "target_id": target,
+                        "group_id": group,
+                        "dns_zone_ids": private["dns_zone_ids"],
+                        "log_analytics_id": la,
+                        "tags": tags,
+                    },
+                    opts=child,
+                )
+
+        self.workspace_id = workspace.id
+        self.workspace_name = workspace.name
+        self.workspace_principal_id = workspace_principal
+        self.key_vault_id = vault.id
+        self.key_vault_name = vault.name
+        self.key_vault_uri = vault.properties.apply(lambda p: p.vault_uri)
+        self.storage_account_id = account.id
+        self.storage_account_name = account.name
+        self.container_registry_id = registry.id
+        self.training_compute_name = compute.name
+        self.training_compute_id = compute.id
+        self.training_compute_principal_id = compute_principal
+        self.register_outputs({
+            "workspace_id": self.workspace_id,
+            "workspace_name": self.workspace_name,
+            "workspace_principal_id": self.workspace_principal_id,
+            "key_vault_id": self.key_vault_id,
+            "key_vault_name": self.key_vault_name,
+            "key_vault_uri": self.key_vault_uri,
+            "storage_account_id": self.storage_account_id,
+            "storage_account_name": self.storage_account_name,
+            "container_registry_id": self.container_registry_id,
+            "training_compute_name": self.training_compute_name,
+            "training_compute_id": self.training_compute_id,
+            "training_compute_principal_id": self.training_compute_principal_id,
+        })
+
+
+def _pe_rule(target: pulumi.Input[str], subresource: str) -> dict[str, object]:
+    """A managed-network private-endpoint outbound rule to ``target``'s ``subresource``."""
+    return {
+        "type": "PrivateEndpoint",
+        "category": "UserDefined",
+        "destination": {"service_resource_id": target, "subresource_target": subresource, "spark_enabled": False},
+    }

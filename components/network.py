@@ -1,0 +1,290 @@
+"""The private network of an environment: VNet, subnets with NSGs, NAT, private DNS zones.
+
+Secure defaults: every subnet has a network security group (with an explicit deny of inbound
+internet traffic) and no default outbound access; subnets that must reach the internet
+(build agents, the Function App's VNet integration) go out through a NAT gateway. Private
+DNS zones for every private-link service the estate uses are linked to the VNet so private
+endpoints resolve inside it. Subnets are created one after another: Azure serialises writes
+to one VNet and parallel subnet PUTs fail with ``AnotherOperationInProgress``
+(pulumi/pulumi-azure-native#1024).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import network, privatedns
+
+from components.common import arg_error, check_unknown_args, require
+from components.diagnostics import send_to_log_analytics
+
+COMPONENT = "Network"
+
+SUBNET_ROLES: tuple[str, ...] = (
+    "privateEndpoints", "agents", "functions", "aks", "databricksPublic", "databricksPrivate",
+)
+"""The subnets an environment can have (the keys of ``subnet_ids``)."""
+
+REQUIRED_ROLES: tuple[str, ...] = ("privateEndpoints", "agents", "functions")
+"""Subnets every environment has (other parts of the estate use them)."""
+
+DELEGATIONS: dict[str, str] = {
+    "functions": "Microsoft.Web/serverFarms",
+    "databricksPublic": "Microsoft.Databricks/workspaces",
+    "databricksPrivate": "Microsoft.Databricks/workspaces",
+}
+"""Subnets delegated to a service (VNet integration / injection needs it)."""
+
+NAT_ROLES: tuple[str, ...] = ("agents", "functions")
+"""Subnets that go out to the internet through the NAT gateway (when one is requested)."""
+
+PRIVATE_DNS_ZONES: tuple[str, ...] = (
+    "privatelink.api.azureml.ms",
+    "privatelink.notebooks.azure.net",
+    "privatelink.blob.core.windows.net",
+    "privatelink.file.core.windows.net",
+    "privatelink.dfs.core.windows.net",
+    "privatelink.queue.core.windows.net",
+    "privatelink.table.core.windows.net",
+    "privatelink.vaultcore.azure.net",
+    "privatelink.azurecr.io",
+    "privatelink.azurewebsites.net",
+)
+"""Zones of the private-link services every environment uses: Azure ML workspace and registry
+(api, notebooks), storage (blob, file, dfs, queue, table), Key Vault, ACR, Function Apps."""
+
+OPTIONAL_PRIVATE_DNS_ZONES: tuple[str, ...] = (
+    "privatelink.azuredatabricks.net",
+    "privatelink.datafactory.azure.net",
+    "privatelink.adf.azure.com",
+)
+"""Zones added when the environment uses Databricks or Data Factory."""
+
+
+class SubnetArgs(TypedDict):
+    """One subnet of :class:`Network`."""
+
+    name: str
+    """Required. Azure name of the subnet."""
+    address_prefix: str
+    """Required. IPv4 CIDR inside the VNet's address space."""
+    nsg_name: str
+    """Required. Azure name of the subnet's network security group."""
+
+
+class NetworkArgs(TypedDict):
+    """Arguments of :class:`Network`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of every network resource."""
+    location: str
+    """Required. Azure region of the VNet."""
+    vnet_name: str
+    """Required. Azure name of the VNet."""
+    address_space: str
+    """Required. IPv4 CIDR of the VNet, e.g. 10.10.0.0/16."""
+    subnets: dict[str, SubnetArgs]
+    """Required. Subnets by role (``privateEndpoints``, ``agents``, ``functions`` required;
+    ``aks``, ``databricksPublic``, ``databricksPrivate`` optional)."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Log Analytics workspace that receives the diagnostics."""
+    private_dns_zones: NotRequired[list[str]]
+    """Optional. Private DNS zones to create and link. @default PRIVATE_DNS_ZONES"""
+    nat_gateway_name: NotRequired[str]
+    """Optional. Create a NAT gateway with this name (and a public IP ``<name>-pip``) for the
+    agents and functions subnets. @default no NAT gateway"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. Tags of every taggable resource. @default {}"""
+
+
+def _check_cidr(arg: str, value: object) -> ipaddress.IPv4Network:
+    try:
+        net = ipaddress.ip_network(str(value), strict=True)
+    except ValueError as exc:
+        raise arg_error(COMPONENT, arg, f"'{value}' is not an IPv4 CIDR like 10.10.0.0/24 ({exc})") from None
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise arg_error(COMPONENT, arg, f"'{value}' is not IPv4")
+    return net
+
+
+def _validate(args: NetworkArgs) -> dict[str, ipaddress.IPv4Network]:
+    check_unknown_args(COMPONENT, args, NetworkArgs)
+    require(COMPONENT, args, "resource_group_name", "location", "vnet_name", "address_space", "subnets",
+            "log_analytics_id")
+    space = _check_cidr("address_space", args["address_space"])
+    subnets = args["subnets"]
+    nets: dict[str, ipaddress.IPv4Network] = {}
+    for role, spec in subnets.items():
+        if role not in SUBNET_ROLES:
+            raise arg_error(COMPONENT, f"subnets.{role}", f"is not a subnet role (roles: {', '.join(SUBNET_ROLES)})")
+        for key in ("name", "address_prefix", "nsg_name"):
+            if not spec.get(key):  # type: ignore[misc]
+                raise arg_error(COMPONENT, f"subnets.{role}.{key}", "is required")
+        unknown = set(spec) - {"name", "address_prefix", "nsg_name"}
+        if unknown:
+            raise arg_error(COMPONENT, f"subnets.{role}.{sorted(unknown)[0]}",
+                            "is not a subnet argument (arguments: address_prefix, name, nsg_name)")
+        net = _check_cidr(f"subnets.{role}.address_prefix", spec["address_prefix"])
+        if not net.subnet_of(space):
+            raise arg_error(COMPONENT, f"subnets.{role}.address_prefix", f"{net} is outside address_space {space}")
+        for other, other_net in nets.items():
+            if net.overlaps(other_net):
+                raise arg_error(COMPONENT, f"subnets.{role}.address_prefix",
+                                f"{net} overlaps subnets.{other} {other_net}; give each subnet its own range")
+        nets[role] = net
+    for role in REQUIRED_ROLES:
+        if role not in subnets:
+            raise arg_error(COMPONENT, f"subnets.{role}", "is required (other parts of the estate use it)")
+    if ("databricksPublic" in subnets) != ("databricksPrivate" in subnets):
+        raise arg_error(COMPONENT, "subnets", "databricksPublic and databricksPrivate go together")
+    zones = args.get("private_dns_zones", list(PRIVATE_DNS_ZONES))
+    known = set(PRIVATE_DNS_ZONES) | set(OPTIONAL_PRIVATE_DNS_ZONES)
+    for zone in zones:
+        if zone not in known:
+            raise arg_error(COMPONENT, "private_dns_zones", f"'{zone}' is not a private-link zone the estate uses "
+                            f"(zones: {', '.join(sorted(known))})")
+    if len(set(zones)) != len(zones):
+        raise arg_error(COMPONENT, "private_dns_zones", "lists a zone twice")
+    return nets
+
+
+class Network(pulumi.ComponentResource):
+    """VNet, subnets, NSGs, NAT gateway and private DNS zones (``mlops:network:Network``)."""
+
+    vnet_id: pulumi.Output[str]
+    """ARM id of the VNet."""
+    vnet_name: pulumi.Output[str]
+    """Azure name of the VNet."""
+    subnet_ids: dict[str, pulumi.Output[str]]
+    """Subnet ARM ids keyed by role (``privateEndpoints``, ``agents``, ``functions``, ``aks``...)."""
+    private_dns_zone_ids: dict[str, pulumi.Output[str]]
+    """Private DNS zone ARM ids keyed by zone name (``privatelink.api.azureml.ms``...)."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:network:Network", name, {}, opts)
+        _validate(args)
+        rg = args["resource_group_name"]
+        location = args["location"]
+        tags = dict(args.get("tags", {}))
+        la = args["log_analytics_id"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=args["vnet_name"],
+            resource_group_name=rg,
+            location=location,
+            address_space={"address_prefixes": [args["address_space"]]},
+            enable_ddos_protection=False,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
+        )
+        send_to_log_analytics(f"{name}-vnet", resource_id=vnet.id, workspace_id=la, parent=self)
+
+        nat: network.NatGateway | None = None
+        if args.get("nat_gateway_name"):
+            ip = network.PublicIPAddress(
+                f"{name}-nat-ip",
+                public_ip_address_name=f"{args['nat_gateway_name']}-pip",
+                resource_group_name=rg,
+                location=location,
+                sku={"name": "Standard", "tier": "Regional"},
+                public_ip_allocation_method="Static",
+                public_ip_address_version="IPv4",
+                tags=tags,
+                opts=child,
+            )
+            send_to_log_analytics(f"{name}-nat-ip", resource_id=ip.id, workspace_id=la, parent=self)
+            nat = network.NatGateway(
+                f"{name}-nat",
+                nat_gateway_name=args["nat_gateway_name"],
+                resource_group_name=rg,
+                location=location,
+                sku={"name": "Standard"},
+                idle_timeout_in_minutes=4,
+                public_ip_addresses=[{"id": ip.id}],
+                tags=tags,
+                opts=child,
+            )
+
+        self.subnet_ids = {}
+        previous: network.Subnet | None = None
+        for role in SUBNET_ROLES:
+            spec = args["subnets"].get(role)
+            if spec is None:
+                continue
+            nsg = network.NetworkSecurityGroup(
+                f"{name}-{role}-nsg",
+                network_security_group_name=spec["nsg_name"],
+                resource_group_name=rg,
+                location=location,
+                security_rules=[{
+                    "name": "deny-internet-inbound",
+                    "description": "Nothing in this subnet is reachable from the internet.",
+                    "priority": 4096,
+                    "direction": "Inbound",
+                    "access": "Deny",
+                    "protocol": "*",
+                    "source_address_prefix": "Internet",
+                    "source_port_range": "*",
+                    "destination_address_prefix": "*",
+                    "destination_port_range": "*",
+                }],
+                tags=tags,
+                opts=child,
+            )
+            send_to_log_analytics(f"{name}-{role}-nsg", resource_id=nsg.id, workspace_id=la, parent=self,
+                                  metrics=False)
+            delegation = DELEGATIONS.get(role)
+            subnet = network.Subnet(
+                f"{name}-{role}",
+                subnet_name=spec["name"],
+                virtual_network_name=vnet.name,
+                resource_group_name=rg,
+                address_prefix=spec["address_prefix"],
+                network_security_group={"id": nsg.id},
+                nat_gateway={"id": nat.id} if nat is not None and role in NAT_ROLES else None,
+                default_outbound_access=False,
+                private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else "Disabled",
+                private_link_service_network_policies="Enabled",
+                delegations=[{"name": delegation.replace("/", "."), "service_name": delegation}] if delegation else None,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None),
+            )
+            self.subnet_ids[role] = subnet.id
+            previous = subnet
+
+        self.private_dns_zone_ids = {}
+        for zone_name in args.get("private_dns_zones", list(PRIVATE_DNS_ZONES)):
+            label = zone_name.removeprefix("privatelink.").replace(".", "-")
+            zone = privatedns.PrivateZone(
+                f"{name}-dns-{label}",
+                private_zone_name=zone_name,
+                resource_group_name=rg,
+                location="global",
+                tags=tags,
+                opts=child,
+            )
+            privatedns.VirtualNetworkLink(
+                f"{name}-dns-{label}-link",
+                virtual_network_link_name=args["vnet_name"],
+                private_zone_name=zone.name,
+                resource_group_name=rg,
+                location="global",
+                virtual_network={"id": vnet.id},
+                registration_enabled=False,
+                resolution_policy="Default",
+                tags=tags,
+                opts=child,
+            )
+            self.private_dns_zone_ids[zone_name] = zone.id
+
+        self.vnet_id = vnet.id
+        self.vnet_name = vnet.name
+        self.register_outputs({
+            "vnet_id": self.vnet_id,
+            "vnet_name": self.vnet_name,
+            "subnet_ids": self.subnet_ids,
+            "private_dns_zone_ids": self.private_dns_zone_ids,
+        })

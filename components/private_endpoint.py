@@ -1,0 +1,110 @@
+"""A private endpoint and its DNS zone group: the one way the estate reaches a PaaS resource privately.
+
+The zone group makes Azure write (and remove) the endpoint's A records in the linked private
+DNS zones, so clients in the VNet resolve the service's public name to the private address.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import network
+
+from components.common import arg_error, check_unknown_args, require
+from components.diagnostics import send_to_log_analytics
+
+COMPONENT = "PrivateEndpoint"
+
+GROUP_ZONES: dict[str, tuple[str, ...]] = {
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "amlregistry": ("privatelink.api.azureml.ms",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+    "dfs": ("privatelink.dfs.core.windows.net",),
+    "queue": ("privatelink.queue.core.windows.net",),
+    "table": ("privatelink.table.core.windows.net",),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "registry": ("privatelink.azurecr.io",),
+    "sites": ("privatelink.azurewebsites.net",),
+    "databricks_ui_api": ("privatelink.azuredatabricks.net",),
+    "browser_authentication": ("privatelink.azuredatabricks.net",),
+    "dataFactory": ("privatelink.datafactory.azure.net",),
+    "portal": ("privatelink.adf.azure.com",),
+}
+"""Private-link sub-resources (group ids) and the DNS zones their records live in."""
+
+
+class PrivateEndpointArgs(TypedDict):
+    """Arguments of :class:`PrivateEndpoint`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the endpoint."""
+    location: str
+    """Required. Region of the endpoint (the VNet's region)."""
+    endpoint_name: str
+    """Required. Azure name of the private endpoint (its NIC is ``<name>-nic``)."""
+    subnet_id: pulumi.Input[str]
+    """Required. Subnet the endpoint's NIC joins."""
+    target_id: pulumi.Input[str]
+    """Required. ARM id of the resource reached privately."""
+    group_id: str
+    """Required. Private-link sub-resource, one of GROUP_ZONES (``blob``, ``vault``, ``amlworkspace``...)."""
+    dns_zone_ids: dict[str, pulumi.Input[str]]
+    """Required. Private DNS zone ids by zone name; must hold every zone the group id needs."""
+    log_analytics_id: NotRequired[pulumi.Input[str]]
+    """Optional. Send the endpoint's metrics here. @default no diagnostic setting"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. Tags of the endpoint. @default {}"""
+
+
+class PrivateEndpoint(pulumi.ComponentResource):
+    """A private endpoint plus one DNS zone group (``mlops:private_endpoint:PrivateEndpoint``)."""
+
+    endpoint_id: pulumi.Output[str]
+    """ARM id of the private endpoint."""
+
+    def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:private_endpoint:PrivateEndpoint", name, {}, opts)
+        check_unknown_args(COMPONENT, args, PrivateEndpointArgs)
+        require(COMPONENT, args, "resource_group_name", "location", "endpoint_name", "subnet_id", "target_id",
+                "group_id", "dns_zone_ids")
+        group = args["group_id"]
+        if group not in GROUP_ZONES:
+            raise arg_error(COMPONENT, "group_id", f"'{group}' is not a known private-link sub-resource "
+                            f"(known: {', '.join(sorted(GROUP_ZONES))})")
+        zones = args["dns_zone_ids"]
+        missing = [zone for zone in GROUP_ZONES[group] if zone not in zones]
+        if missing:
+            raise arg_error(COMPONENT, "dns_zone_ids", f"has no id for {', '.join(missing)}, which group '{group}' needs")
+
+        endpoint = network.PrivateEndpoint(
+            f"{name}-pe",
+            private_endpoint_name=args["endpoint_name"],
+            custom_network_interface_name=f"{args['endpoint_name']}-nic",
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            subnet={"id": args["subnet_id"]},
+            private_link_service_connections=[{
+                "name": args["endpoint_name"],
+                "private_link_service_id": args["target_id"],
+                "group_ids": [group],
+            }],
+            tags=dict(args.get("tags", {})),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        network.PrivateDnsZoneGroup(
+            f"{name}-dns",
+            private_dns_zone_group_name="default",
+            private_endpoint_name=endpoint.name,
+            resource_group_name=args["resource_group_name"],
+            private_dns_zone_configs=[
+                {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]} for zone in GROUP_ZONES[group]
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if args.get("log_analytics_id") is not None:
+            send_to_log_analytics(f"{name}-pe", resource_id=endpoint.id, workspace_id=args["log_analytics_id"],
+                                  parent=self, logs=False)
+        self.endpoint_id = endpoint.id
+        self.register_outputs({"endpoint_id": self.endpoint_id})

@@ -96,3 +96,11 @@ def test_endpoint_that_cannot_be_derived_asks_for_the_flag(project: Path, capsys
                              client_factory=lambda *a: pytest.fail("must not connect"))
     assert code == 2
     assert "pass --endpoint" in capsys.readouterr().err
+
+
+def test_names_derive_from_the_repository_stacks() -> None:
+    from model_assets.submit_training import registry_name
+
+    project = Path(invoke_batch.__file__).resolve().parents[1]
+    assert invoke_batch.endpoint_name("prod", "diabetes", project).startswith("diabetes-prod-")
+    assert registry_name(project)

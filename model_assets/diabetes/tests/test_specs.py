@@ -67,3 +67,10 @@ def test_environments_pin_every_package() -> None:
         pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
         assert pip and all("==" in requirement for requirement in pip), name
         assert all("=" in d for d in env["dependencies"] if isinstance(d, str)), name
+
+
+def test_every_spec_pins_its_base_image() -> None:
+    for path in sorted(AZUREML.rglob("*.yml")):
+        text = path.read_text()
+        if "image:" in text:
+            assert "openmpi4.1.0-ubuntu22.04:20250601.v1" in text and ":latest" not in text, path

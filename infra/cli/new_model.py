@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("new-model")
     def new_model(
-        name: Annotated[str, typer.Argument(help="Model name: a lower-case letter, then [a-z0-9_] (2-31 chars).")],
+        name: Annotated[str, typer.Argument(help="Model name: 2-31 characters, a lower-case letter first, then lower-case letters, digits or _.")],
         kind: Annotated[str, typer.Option("--kind", help=" | ".join(KINDS))],
         serving: Annotated[str, typer.Option("--serving", help=" | ".join(SERVINGS))],
         project_dir: Annotated[Path, typer.Option("--project-dir", help="The project root (holds the stack files).")]

@@ -7,6 +7,7 @@ it (see :mod:`infra.engine.answers.serving`), the way the registry answers a rea
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,15 @@ from infra.errors import ConfigError
 
 CATALOG_FILE = Path(__file__).resolve().parent / "registry-catalog.yaml"
 """The catalog the project keeps."""
+
+CATALOG_ENV = "ESTATE_REGISTRY_CATALOG"
+"""Environment variable naming another catalog file (component tests with their own models)."""
+
+
+def catalog_path() -> Path:
+    """The catalog the offline engine reads: ``$ESTATE_REGISTRY_CATALOG`` or the project's file."""
+    override = os.environ.get(CATALOG_ENV)
+    return Path(override) if override else CATALOG_FILE
 
 
 class VersionNotFoundError(LookupError):
@@ -45,7 +55,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """Read and validate the catalog file. Raises :class:`ConfigError` naming the file and key."""
     from ruamel.yaml import YAML, YAMLError
 
-    path = path or CATALOG_FILE
+    path = path or catalog_path()
     shown = path.name if path == CATALOG_FILE else str(path)
     shown = f"model_assets/{shown}" if path == CATALOG_FILE else shown
     try:

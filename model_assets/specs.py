@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,8 @@ MODEL_ASSETS = Path(__file__).resolve().parent
 SPEC_FILES = {"online": ("endpoint.yml", "deployment.yml"), "batch": ("endpoint.yml", "batch-deployment.yml")}
 """The spec files each serving mode needs, relative to ``model_assets/<model>/azureml/``."""
 
-_CACHE: dict[tuple[str, str, str], ServingSpec] = {}
+_CACHE: dict[tuple[str, str, str], tuple[ServingSpec, Path | None, str]] = {}
+"""Spec-file content → (spec, conda file, conda digest); the code folder is re-hashed on every load."""
 
 # azure-ai-ml logs "This is an experimental class" for DataCollector and friends on every run;
 # the spec's fields are validated by its schemas, the notice is not for estate users.
@@ -127,6 +128,16 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+def _file_digest(path: Path | None) -> str:
+    return _digest(path.read_bytes()) if path is not None and path.is_file() else ""
+
+
+def _conda_path(deployment: Any) -> Path | None:
+    env = getattr(deployment, "environment", None)
+    path = getattr(env, "_conda_file_path", None)  # where azure-ai-ml read the conda file from
+    return Path(path) if path else None
+
+
 def _code_spec(deployment: Any, base: Path, file: Path) -> CodeSpec | None:
     config = getattr(deployment, "code_configuration", None)
     if config is None or config.code is None:
@@ -177,8 +188,9 @@ def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> 
             )
     key = (str(folder), serving, _digest(*(p.read_bytes() for p in files)))
     cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and _file_digest(cached[1]) == cached[2]:
+        spec = cached[0]
+        return replace(spec, code=_code_spec(spec.deployment, spec.deployment_file.parent, spec.deployment_file))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from azure.ai.ml import (
@@ -207,7 +219,8 @@ def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> 
         environment=_environment_spec(model, deployment, files[1]),
         code=_code_spec(deployment, files[1].parent, files[1]),
     )
-    _CACHE[key] = spec
+    conda_path = _conda_path(deployment)
+    _CACHE[key] = (spec, conda_path, _file_digest(conda_path))
     return spec
 
 

@@ -1,13 +1,274 @@
-"""Composition step: Azure DevOps objects and self-hosted agents."""
+"""Composition step: Azure DevOps objects and self-hosted agents.
+
+Split between the stacks:
+
+* shared — the project (or a reference to it), the Git repository, the policies on the default
+  branch, one build definition per ``pipelines/*.yml``, and the shared stack's own service
+  connection ``mlops-estate-shared`` and environment ``mlops-shared`` (infra-deploy and
+  infra-preview use them). It exports ``devopsOrganizationUrl``, ``devopsProjectId``,
+  ``devopsProjectName``, ``devopsRepositoryId``, ``devopsDefaultBranch`` and
+  ``devopsPipelineIds`` for the environment stacks.
+* dev / qa / prod — the service connection ``mlops-estate-<env>`` (workload identity
+  federation to a managed identity created here), the Key Vault variable group, the
+  environment ``mlops-<env>`` with its checks, the agent scale set and its elastic pool
+  ``mlops-agents-<env>`` (an elastic pool is bound to one scale set, which lives in the
+  environment's network), and from maturity level 3 the model-registered → release trigger.
+
+Every Azure DevOps resource uses the stack's explicit ``pulumi_azuredevops.Provider``. It
+gets only the organisation URL; credentials come from the environment at run time (the
+pipeline's ``$(System.AccessToken)`` as ``AZDO_PERSONAL_ACCESS_TOKEN``, or OIDC through
+``AZDO_USE_OIDC`` / ``ARM_OIDC_*``), never from config.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from infra.errors import ConfigError
+from infra.settings.delivery import ApprovalSettings
 from stacks.context import StackContext
 
+PIPELINES_DIR = Path(__file__).resolve().parents[1] / "pipelines"
 
-def compose_delivery(ctx: StackContext) -> None:
-    """Environment-side DevOps objects: service connection, environment + checks, agents (issue 5)."""
+ENV_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "infra-preview": ("endpoint",),
+    "infra-deploy": ("endpoint", "environment", "variablegroup"),
+    "release": ("endpoint", "environment", "variablegroup"),
+    "train": ("endpoint",),
+    "batch": ("endpoint",),
+}
+"""What each pipeline uses in an environment stack (from pipelines/*.yml): the service
+connection, the ADO environment (deployment jobs) and the Key Vault variable group (deploying
+pipelines only). ``ci`` runs on Microsoft-hosted agents without Azure access: nothing."""
+
+SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "infra-preview": ("endpoint",),
+    "infra-deploy": ("endpoint", "environment"),
+}
+"""What each pipeline uses of the shared stack's connection and environment."""
+
+QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch")
+"""Pipelines that run on the self-hosted pools (``pool: mlops-agents-<stack>``)."""
+
+RELEASE_STACKS: tuple[str, ...] = ("qa", "prod")
+"""Stacks the release pipeline deploys (release.yml has a qa and a prod stage)."""
+
+
+def pipeline_files(directory: Path = PIPELINES_DIR) -> dict[str, str]:
+    """Pipeline name → repository path for every top-level ``pipelines/*.yml``."""
+    files = {path.stem: f"pipelines/{path.name}" for path in sorted(directory.glob("*.yml"))}
+    if not files:
+        raise ConfigError(f"no pipeline YAML in {directory}; the build definitions are made from pipelines/*.yml",
+                          key="pipelines")
+    return files
+
+
+def _devops_provider(ctx: StackContext, organization_url: pulumi.Input[str]) -> pulumi.ProviderResource:
+    import pulumi_azuredevops as azuredevops
+
+    return azuredevops.Provider(f"azuredevops-{ctx.settings.environment}", org_service_url=organization_url)
+
+
+def _approval(ctx: StackContext, approvals: ApprovalSettings | None, project_id: pulumi.Input[str],
+              project_name: str | None, provider: pulumi.ProviderResource) -> dict[str, Any] | None:
+    """The approval check's args: the approver group's identity looked up by name."""
+    if approvals is None:
+        return None
+    import pulumi_azuredevops as azuredevops
+
+    project_scoped = project_name is None or approvals.group_scope == project_name
+
+    def origin_id(project: str) -> str:
+        # A plain lookup once the project id is known (it may come from the shared stack).
+        found = azuredevops.get_group(name=approvals.group_name, project_id=project if project_scoped else None,
+                                      opts=pulumi.InvokeOptions(provider=provider))
+        return found.origin_id
+
+    return {
+        "approver_ids": [pulumi.Output.from_input(project_id).apply(origin_id)],
+        "timeout_minutes": approvals.timeout_minutes,
+        "min_approvers": approvals.min_approvers,
+    }
+
+
+def _permissions(table: dict[str, tuple[str, ...]], pipeline_ids: dict[str, Any], names: list[str],
+                 *, drop: tuple[str, ...] = ()) -> dict[str, tuple[Any, list[str]]]:
+    out: dict[str, tuple[Any, list[str]]] = {}
+    for name in names:
+        kinds = [k for k in table.get(name, ()) if k not in drop]
+        if kinds:
+            out[name] = (pipeline_ids[name], kinds)
+    return out
 
 
 def compose_devops_project(ctx: StackContext) -> None:
-    """Shared-side DevOps objects: project, repository, branch policies, pipelines (issue 5)."""
+    """Shared-side DevOps objects: project, repository, branch policies, pipelines, shared connection."""
+    from components.devops_environment import DevOpsEnvironment
+    from components.devops_project import DevOpsProject
+
+    settings = ctx.settings
+    devops = settings.devops  # type: ignore[union-attr]
+    pipelines = pipeline_files()
+    provider = _devops_provider(ctx, devops.organization_url)
+    project = DevOpsProject(
+        "devops-project",
+        {
+            "project_name": devops.project,
+            "existing_project": devops.existing_project,
+            "devops_provider": provider,
+            "pipelines": pipelines,
+            "repository_name": devops.repository,
+            "default_branch": devops.default_branch,
+            "pipelines_folder": devops.pipelines_folder,
+            "branch_policy": {
+                "min_reviewers": devops.branch_policy.min_reviewers,
+                "require_comment_resolution": devops.branch_policy.require_comment_resolution,
+                "require_linked_work_items": devops.branch_policy.require_linked_work_items,
+                "build_validation_expiry_minutes": devops.branch_policy.build_validation_expiry_minutes,
+            },
+        },
+        opts=ctx.opts(),
+    )
+    shared = DevOpsEnvironment(
+        "devops-shared",
+        {
+            "environment": "shared",
+            "project_id": project.project_id,
+            "devops_provider": provider,
+            "subscription_id": settings.subscription_id,
+            "subscription_name": f"mlops-estate shared ({settings.subscription_id})",
+            "tenant_id": settings.tenant_id,
+            "resource_group_name": ctx.resource_group_name,
+            "location": ctx.location,
+            "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
+            "default_branch": devops.default_branch,
+            "approval": _approval(ctx, devops.approvals, project.project_id, devops.project, provider),
+            "exclusive_lock": True,
+            "pipeline_permissions": _permissions(SHARED_PIPELINE_RESOURCES, project.pipeline_ids,
+                                                 [p for p in SHARED_PIPELINE_RESOURCES if p in pipelines]),
+            "tags": ctx.tags,
+        },
+        opts=ctx.opts(),
+    )
+    ctx.parts["devops"] = project
+    ctx.parts["devops_environment"] = shared
+    ctx.outputs["devopsOrganizationUrl"] = devops.organization_url.rstrip("/")
+    ctx.outputs["devopsProjectId"] = project.project_id
+    ctx.outputs["devopsProjectName"] = devops.project
+    ctx.outputs["devopsRepositoryId"] = project.repository_id
+    ctx.outputs["devopsDefaultBranch"] = devops.default_branch
+    ctx.outputs["devopsPipelineIds"] = project.pipeline_ids
+    ctx.outputs["devopsServiceConnection"] = shared.service_endpoint_name
+    ctx.outputs["devopsDeployerClientId"] = shared.identity_client_id
+
+
+def compose_delivery(ctx: StackContext) -> None:
+    """Environment-side DevOps objects: service connection, environment + checks, agents, release trigger."""
+    from components.build_agents import BuildAgents
+    from components.devops_environment import DevOpsEnvironment
+    from components.release_trigger import ReleaseTrigger
+
+    settings = ctx.settings
+    env = settings.environment
+    network = ctx.parts["network"]
+    workspace = ctx.parts["workspace"]
+    observability = ctx.parts["observability"]
+    organization_url = ctx.shared_output("devopsOrganizationUrl")
+    project_id = ctx.shared_output("devopsProjectId")
+    project_name = ctx.shared_output("devopsProjectName")
+    branch = ctx.shared_output("devopsDefaultBranch")
+    pipeline_ids_output = ctx.shared_output("devopsPipelineIds")
+    names = [p for p in pipeline_files()]
+    pipeline_ids = {name: pipeline_ids_output.apply(lambda ids, n=name: str(ids[n])) for name in names}
+    provider = _devops_provider(ctx, organization_url)
+    devops = settings.devops  # type: ignore[union-attr]
+    in_release = env in RELEASE_STACKS
+    env_names = [n for n in names if n != "release" or in_release]
+
+    environment = DevOpsEnvironment(
+        "devops-environment",
+        {
+            "environment": env,
+            "project_id": project_id,
+            "devops_provider": provider,
+            "subscription_id": settings.subscription_id,
+            "subscription_name": f"mlops-estate {env} ({settings.subscription_id})",
+            "tenant_id": settings.tenant_id,
+            "resource_group_name": ctx.resource_group_name,
+            "location": ctx.location,
+            "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
+            "default_branch": branch,
+            "key_vault_id": workspace.key_vault_id,
+            "key_vault_name": workspace.key_vault_name,
+            "key_vault_secrets": {"appinsights-connection-string": observability.app_insights_connection_string},
+            "approval": _approval(ctx, devops.approvals, project_id, None, provider),
+            "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
+            "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),
+            "tags": ctx.tags,
+        },
+        opts=ctx.opts(),
+    )
+    ctx.parts["devops_environment"] = environment
+    ctx.outputs["devopsServiceConnection"] = environment.service_endpoint_name
+    ctx.outputs["devopsDeployerClientId"] = environment.identity_client_id
+
+    agents = settings.agents  # type: ignore[union-attr]
+    if agents is not None and agents.enabled:
+        pool = BuildAgents(
+            "build-agents",
+            {
+                "resource_group_name": ctx.resource_group_name,
+                "location": ctx.location,
+                "scale_set_name": ctx.namer.name("vmss", "agents"),
+                "identity_name": ctx.namer.name("user_assigned_identity", "agents"),
+                "subnet_id": network.subnet_ids["agents"],
+                "ssh_public_key": agents.ssh_public_key,
+                "pool_name": f"mlops-agents-{env}",
+                "project_id": project_id,
+                "service_endpoint_id": environment.service_endpoint_id,
+                "devops_provider": provider,
+                "vm_size": agents.vm_size,
+                "min_idle": agents.min_idle,
+                "max_capacity": agents.max_capacity,
+                "time_to_live_minutes": agents.time_to_live_minutes,
+                "recycle_after_each_use": agents.recycle_after_each_use,
+                "os_disk_size_gb": agents.os_disk_size_gb,
+                "image_version": agents.image_version,
+                "pipeline_ids": {n: pipeline_ids[n] for n in env_names if n in QUEUE_PIPELINES},
+                "tags": ctx.tags,
+            },
+            opts=ctx.opts(),
+        )
+        ctx.parts["agents"] = pool
+        ctx.outputs["agentPoolName"] = f"mlops-agents-{env}"
+
+    trigger = devops.release_trigger if devops.release_trigger is not None else settings.maturity_level >= 3  # type: ignore[union-attr]
+    if trigger:
+        if not in_release:
+            raise ConfigError(f"devops.releaseTrigger: the release pipeline deploys {' and '.join(RELEASE_STACKS)}, not {env}",
+                              file=ctx.loaded.file, key="mlops-estate:devops.releaseTrigger")
+        release = ReleaseTrigger(
+            "release-trigger",
+            {
+                "resource_group_name": ctx.resource_group_name,
+                "location": ctx.location,
+                "workspace_id": workspace.workspace_id,
+                "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
+                "workflow_name": f"logic-{settings.workload}-release-{env}-{ctx.namer.region_code}",
+                "organization_url": organization_url,
+                "project_name": project_name,
+                "project_id": project_id,
+                "release_pipeline_id": pipeline_ids["release"],
+                "devops_provider": provider,
+                "log_analytics_id": observability.log_analytics_id,
+                "environment": env,
+                "models": sorted(settings.models),  # type: ignore[union-attr]
+                "branch": branch,
+                "tags": ctx.tags,
+            },
+            opts=ctx.opts(),
+        )
+        ctx.parts["release_trigger"] = release

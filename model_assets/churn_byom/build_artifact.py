@@ -5,13 +5,14 @@
 Deterministic: synthetic customers from a fixed seed, a scikit-learn logistic regression on
 standardised features, exported as a small portable JSON (``model.json``, format
 ``mlops-estate/logistic-regression@1``; see README.md). The scoring script needs no
-scikit-learn to use it. ``artifact/model.json`` in this folder is this script's output; a
-test checks the two stay byte-identical. Prints the folder written.
+scikit-learn to use it. ``artifact/model.json`` and ``sample/holdout.csv`` in this folder are
+this script's output; a test checks they stay byte-identical. Prints the folder written.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import sys
@@ -64,6 +65,18 @@ def train(features: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
+def write_holdout(path: Path, seed: int = SEED + 1, count: int = 200) -> Path:
+    """A labelled holdout (fresh customers, same process) the validation step scores the artifact on."""
+    features, labels = make_customers(seed, count)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["customer_id", *FEATURES, "churned"])
+        for index, (row, label) in enumerate(zip(features.tolist(), labels.tolist(), strict=True), start=1):
+            writer.writerow([f"H-{index:04d}", int(row[0]), f"{row[1]:.2f}", *(int(v) for v in row[2:]), label])
+    return path
+
+
 def build(output: Path) -> Path:
     """Write ``output/model.json``; returns ``output``."""
     output.mkdir(parents=True, exist_ok=True)
@@ -76,7 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=HERE / "artifact")
-    print(build(parser.parse_args(argv).output))
+    parser.add_argument("--holdout", type=Path, default=None,
+                        help=f"also write the labelled holdout here (committed as {HERE.name}/sample/holdout.csv)")
+    args = parser.parse_args(argv)
+    if args.holdout:
+        write_holdout(args.holdout)
+    print(build(args.output))
     return 0
 
 

@@ -22,9 +22,11 @@ def builder():
     return module
 
 
-def test_committed_artifact_is_the_scripts_output(builder, tmp_path: Path) -> None:
+def test_committed_artifact_and_holdout_are_the_scripts_output(builder, tmp_path: Path) -> None:
     builder.build(tmp_path)
     assert (tmp_path / "model.json").read_bytes() == (MODEL_DIR / "artifact" / "model.json").read_bytes()
+    builder.write_holdout(tmp_path / "holdout.csv")
+    assert (tmp_path / "holdout.csv").read_bytes() == (MODEL_DIR / "sample" / "holdout.csv").read_bytes()
 
 
 def test_artifact_is_small_and_well_formed(src) -> None:

@@ -1,4 +1,4 @@
-"""The validation step and the batch specs."""
+"""The validation step (shared gate on the labelled holdout) and the batch specs."""
 
 from __future__ import annotations
 
@@ -7,30 +7,58 @@ from pathlib import Path
 
 import pytest
 
+from model_assets import evaluation as gate
+
 pytestmark = pytest.mark.filterwarnings("ignore")  # azure-ai-ml's own marshmallow deprecations
 
 MODEL_DIR = Path(__file__).resolve().parents[1]
 AZUREML = MODEL_DIR / "azureml"
+HOLDOUT = MODEL_DIR / "sample" / "holdout.csv"
 
 
-def test_validation_passes_on_the_shipped_artifact(src, tmp_path: Path) -> None:
-    validate = src("validate")
-    assert validate.main(["--artifact", str(MODEL_DIR / "artifact"), "--sample",
-                          str(MODEL_DIR / "sample" / "customers.csv"), "--report", str(tmp_path)]) == 0
-    report = json.loads((tmp_path / "validation_report.json").read_text())
-    assert report == {"schema": "mlops-estate/byom-validation@1", "passed": True, "problems": [], "rows": 8,
-                      "format": "mlops-estate/logistic-regression@1"}
+@pytest.fixture(scope="module")
+def validate(src):
+    return src("validate")
 
 
-def test_validation_fails_on_a_broken_artifact(src, tmp_path: Path) -> None:
+def test_shipped_artifact_passes_the_gate(validate, tmp_path: Path) -> None:
+    assert validate.main(["--artifact", str(MODEL_DIR / "artifact"), "--holdout", str(HOLDOUT),
+                          "--report", str(tmp_path)]) == 0
+    report = gate.read_report(tmp_path / "evaluation_report.json")
+    assert report["register"] is True
+    assert report["candidate"]["metrics"] == {"accuracy": 0.765, "f1": 0.629921, "precision": 0.677966,
+                                              "recall": 0.588235, "roc_auc": 0.806707}
+    assert report["context"] == {"format": "mlops-estate/logistic-regression@1", "holdout_rows": "200",
+                                 "source": "byom"}
+
+
+def test_auc_matches_scikit_learn(validate) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    probabilities = [0.1, 0.4, 0.35, 0.8, 0.8, 0.2]
+    labels = [0, 0, 1, 1, 0, 1]
+    assert validate.roc_auc(probabilities, labels) == pytest.approx(roc_auc_score(labels, probabilities))
+
+
+def test_missed_threshold_fails_the_step(validate, tmp_path: Path, capsys) -> None:
+    assert validate.main(["--artifact", str(MODEL_DIR / "artifact"), "--holdout", str(HOLDOUT), "--thresholds",
+                          '{"roc_auc": 0.9}', "--report", str(tmp_path)]) == 1
+    assert "candidate fails thresholds: roc_auc 0.806707 < floor 0.9" in capsys.readouterr().out
+    assert json.loads((tmp_path / "evaluation_report.json").read_text())["register"] is False
+
+
+def test_broken_inputs_are_named(validate, tmp_path: Path) -> None:
     (tmp_path / "art").mkdir()
     (tmp_path / "art" / "model.json").write_text('{"format": "other"}')
-    report = src("validate").validate(tmp_path / "art", MODEL_DIR / "sample" / "customers.csv", tmp_path / "r")
-    assert report["passed"] is False
-    assert report["problems"][0].startswith("cannot score the sample:")
+    with pytest.raises(ValueError, match="format 'other' is not"):
+        validate.validate(tmp_path / "art", HOLDOUT, gate.gate_config("roc_auc"), tmp_path / "r")
+    bad = tmp_path / "holdout.csv"
+    bad.write_text(HOLDOUT.read_text().replace("H-0002,62,47.40,2,0,1,0", "H-0002,62,47.40,2,0,1,maybe"))
+    with pytest.raises(ValueError, match="holdout.csv:3: churned must be 0 or 1, got 'maybe'"):
+        validate.validate(MODEL_DIR / "artifact", bad, gate.gate_config("roc_auc"), tmp_path / "r")
 
 
-def test_batch_endpoint_and_deployment_load() -> None:
+def test_batch_endpoint_deployment_and_pipeline_load() -> None:
     from azure.ai.ml import load_batch_deployment, load_batch_endpoint, load_job
 
     assert load_batch_endpoint(AZUREML / "endpoint.yml").auth_mode == "aad_token"
@@ -40,3 +68,5 @@ def test_batch_endpoint_and_deployment_load() -> None:
     assert (AZUREML / deployment.code_configuration.code / deployment.code_configuration.scoring_script).is_file()
     job = load_job(AZUREML / "pipeline.yml")
     assert list(job.jobs) == ["validate"] and job._validate().passed
+    assert job.jobs["validate"].component.additional_includes == ["../../../evaluation.py"]
+    assert (AZUREML / job.inputs.holdout._data["path"]).is_file()

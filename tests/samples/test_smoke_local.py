@@ -12,8 +12,10 @@ from ruamel.yaml import YAML
 from model_assets import smoke_local
 
 
-def test_online_models_are_the_two_samples() -> None:
-    assert smoke_local.online_models() == ["diabetes", "fraud_rules"]
+def test_online_models_include_both_online_samples_and_no_batch_model() -> None:
+    models = smoke_local.online_models()
+    assert {"diabetes", "fraud_rules"} <= set(models)
+    assert "churn_byom" not in models and models == sorted(models)
 
 
 def test_serve_requirements_are_complete_pins_matching_the_serving_environments() -> None:
@@ -69,7 +71,9 @@ def test_wait_ready_reports_a_server_that_died() -> None:
 
 def test_unknown_model_is_a_usage_error(capsys) -> None:
     assert smoke_local.main(["--model", "churn_byom"]) == 2
-    assert "['churn_byom'] cannot be served locally; choose from ['diabetes', 'fraud_rules']" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: --model: ['churn_byom'] cannot be served locally; choose from [")
+    assert "'diabetes'" in err
 
 
 def test_launcher_binds_the_server_to_loopback() -> None:

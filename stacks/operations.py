@@ -1,13 +1,254 @@
-"""Composition step: monitoring, retraining loop, Databricks, Data Factory, maturity level."""
+"""Composition step: monitoring, retraining loop, Databricks, Data Factory, maturity level.
+
+Order inside an environment: operational alerts (``Monitoring``) → the retraining loop (its
+drift action group is needed by the monitors' alerts) → one ``ModelMonitor`` per online
+model → Databricks (batch-inference jobs) → Data Factory (schedules those jobs). What a stack
+provisions follows its maturity level; ``infra/settings/stack.py`` refuses settings that
+enable more or less than the claimed level includes, and ``infra/maturity.py`` reads the
+resulting plan back to prove the level.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from infra.errors import ConfigError
+from infra.settings.stack import EnvironmentStackSettings, SharedStackSettings
 from stacks.context import StackContext
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
+BATCH_ENTRY = "model_assets/{model}/src/score.py"
+"""Where a batch model's scoring entry lives in this repository (the Databricks job runs it)."""
+REFERENCE_DATA = "azureml:{model}-training@latest"
+"""The reference data asset a model monitor compares production data with (the train pipeline
+registers its training data under this name)."""
 
 
 def compose_operations(ctx: StackContext) -> None:
     """Monitoring, alerts, retraining, Databricks, Data Factory for an environment (issue 6)."""
+    settings: EnvironmentStackSettings = ctx.settings  # type: ignore[assignment]
+    ctx.outputs["maturityLevel"] = settings.maturity_level
+    monitoring = _monitoring(ctx, settings) if settings.monitoring.enabled else None
+    retraining = _retraining(ctx, settings) if settings.retraining.enabled else None
+    if settings.monitoring.model_monitoring and monitoring is not None:
+        _model_monitors(ctx, settings, monitoring, retraining)
+    if settings.databricks.enabled:
+        workspace = _databricks(ctx, settings)
+        if settings.data_factory.enabled:
+            _data_factory(ctx, settings, workspace)
+
+
+def _online_models(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
+    parts = ctx.parts.get("models", {})
+    return {name: parts[name] for name, model in settings.models.items() if model.serving == "online" and name in parts}
+
+
+def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
+    from components.monitoring import Monitoring
+
+    thresholds = settings.monitoring.thresholds
+    args: dict[str, Any] = {
+        "resource_group_name": ctx.resource_group_name,
+        "location": ctx.location,
+        "name_prefix": f"{settings.workload}-{settings.environment}",
+        "action_group_name": ctx.namer.name("action_group", "ops"),
+        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "workspace_id": ctx.parts["workspace"].workspace_id,
+        "alert_emails": list(settings.monitoring.alert_emails),
+        "endpoints": {
+            name: {"endpoint_id": part.endpoint_id, "endpoint_name": part.endpoint_name,
+                   "deployment_ids": dict(part.deployment_ids)}
+            for name, part in _online_models(ctx, settings).items()
+        },
+        "thresholds": thresholds.model_dump(by_alias=False),
+        "failed_runs_threshold": settings.monitoring.failed_runs_threshold,
+        "tags": ctx.tags,
+    }
+    if "aks" in ctx.parts:
+        args["aks_cluster_id"] = ctx.parts["aks"].cluster_id
+    monitoring = Monitoring("monitoring", args, opts=ctx.opts())  # type: ignore[arg-type]
+    ctx.parts["monitoring"] = monitoring
+    ctx.outputs["alertActionGroupId"] = monitoring.action_group_id
+    return monitoring
+
+
+def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
+    from components.retraining import RetrainingLoop
+
+    network = ctx.parts["network"]
+    observability = ctx.parts["observability"]
+    pipeline = settings.retraining.train_pipeline
+    assert pipeline is not None  # settings guarantee it when retraining is enabled
+    private = settings.network.private_endpoints
+    args: dict[str, Any] = {
+        "resource_group_name": ctx.resource_group_name,
+        "location": ctx.location,
+        "environment": settings.environment,
+        "names": {
+            "plan": ctx.namer.name("app_service_plan", "retrain", key="mlops-estate:retraining"),
+            "app": ctx.namer.name("function_app", "retrain", key="mlops-estate:retraining"),
+            "host_storage": ctx.namer.name("storage_account", "fn", key="mlops-estate:retraining"),
+            "landing_storage": ctx.namer.name("storage_account", "land", key="mlops-estate:retraining"),
+            "identity": ctx.namer.name("user_assigned_identity", "retrain", key="mlops-estate:retraining"),
+            "system_topic": ctx.namer.name("eventgrid_topic", "landing", key="mlops-estate:retraining"),
+            "action_group": ctx.namer.name("action_group", "retrain", key="mlops-estate:retraining"),
+        },
+        "models": {
+            name: {"schedule": t.schedule, "new_data": t.new_data, "landing_prefix": t.landing_prefix,
+                   "drift": t.drift}
+            for name, t in settings.retraining.models.items() if t.any
+        },
+        "cooldown_minutes": settings.retraining.cooldown_minutes,
+        "train_pipeline": {"organization_url": pipeline.organization_url, "project": pipeline.project,
+                           "definition_id": pipeline.definition_id},
+        "functions_subnet_id": network.subnet_ids["functions"],
+        "log_analytics_id": observability.log_analytics_id,
+        "app_insights_id": observability.app_insights_id,
+        "app_insights_connection_string": observability.app_insights_connection_string,
+        "private_endpoints": private,
+        "scm_subnet_id": network.subnet_ids["agents"],
+        "storage_sku": "Standard_ZRS" if settings.environment == "prod" else "Standard_LRS",
+        "max_instances": settings.retraining.max_instances,
+        "tags": ctx.tags,
+        "lifecycle": ctx.lifecycle,
+    }
+    if private:
+        args["private_endpoint_subnet_id"] = network.subnet_ids["privateEndpoints"]
+        args["private_dns_zone_ids"] = network.private_dns_zone_ids
+    try:
+        loop = RetrainingLoop("retraining", args, opts=ctx.opts())  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise ConfigError(exc.detail, file=ctx.loaded.file, key=exc.key) from None
+    ctx.parts["retraining"] = loop
+    ctx.outputs["retrainingFunctionApp"] = loop.function_app_name
+    ctx.outputs["retrainingPrincipalId"] = loop.principal_id
+    ctx.outputs["landingContainers"] = loop.landing_containers
+    return loop
+
+
+def _model_monitors(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any, retraining: Any) -> None:
+    from components.model_monitor import ModelMonitor
+
+    config = settings.monitoring
+    for name, part in sorted(_online_models(ctx, settings).items()):
+        model = settings.models[name]
+        slot = model.champion_slot
+        triggers = settings.retraining.models.get(name)
+        groups = [monitoring.action_group_id]
+        if retraining is not None and triggers is not None and triggers.drift:
+            groups.append(retraining.drift_action_group_id)
+        ModelMonitor(f"monitor-{name}", {
+            "resource_group_name": ctx.resource_group_name,
+            "location": ctx.location,
+            "workspace_name": ctx.parts["workspace"].workspace_name,
+            "model": name,
+            "endpoint_name": part.endpoint_name,
+            "deployment_name": slot,
+            "deployment_id": part.deployment_ids[slot],
+            "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
+            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "action_group_ids": groups,
+            "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
+            "drift_threshold": config.drift_threshold,
+            "prediction_drift_threshold": config.prediction_drift_threshold,
+            "data_quality_threshold": config.data_quality_threshold,
+            "hour_utc": config.monitor_hour_utc,
+            "lookback_days": config.lookback_days,
+            "alert_emails": list(config.alert_emails),
+            "tags": ctx.tags,
+        }, opts=ctx.opts())
+
+
+def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
+    jobs: dict[str, Any] = {}
+    for name, model in settings.models.items():
+        if model.serving != "batch":
+            continue
+        entry = BATCH_ENTRY.format(model=name)
+        if not (REPOSITORY_ROOT / entry).is_file():
+            raise ConfigError(f"batch model '{name}' has no scoring entry {entry} in the repository; the Databricks "
+                              "batch-inference job runs it", file=ctx.loaded.file, key=f"mlops-estate:models.{name}")
+        jobs[name] = {"entry": entry, "parameters": ["--model", name, "--environment", settings.environment]}
+    return jobs
+
+
+def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
+    from components.databricks import DNS_ZONE, DatabricksWorkspace
+
+    network, workspace = ctx.parts["network"], ctx.parts["workspace"]
+    config = settings.databricks
+    args: dict[str, Any] = {
+        "resource_group_name": ctx.resource_group_name,
+        "resource_group_id": ctx.resource_group_id,
+        "location": ctx.location,
+        "workspace_name": ctx.namer.name("databricks_workspace", key="mlops-estate:databricks"),
+        "identity_name": ctx.namer.name("user_assigned_identity", "dbxjobs", key="mlops-estate:databricks"),
+        "vnet_id": network.vnet_id,
+        "public_subnet_id": network.subnet_ids["databricksPublic"],
+        "private_subnet_id": network.subnet_ids["databricksPrivate"],
+        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "key_vault_id": workspace.key_vault_id,
+        "key_vault_uri": workspace.key_vault_uri,
+        "environment": settings.environment,
+        "public_network_access": config.public_network_access,
+        "spark_version": config.spark_version,
+        "node_types": list(config.node_types),
+        "max_workers": config.max_workers,
+        "batch_jobs": _batch_jobs(ctx, settings),
+        "repository_url": config.repository_url,
+        "repository_branch": config.repository_branch,
+        "tags": ctx.tags,
+    }
+    if not config.public_network_access:
+        args["private_endpoint_subnet_id"] = network.subnet_ids["privateEndpoints"]
+        args["private_dns_zone_id"] = network.private_dns_zone_ids.get(DNS_ZONE)
+    databricks = DatabricksWorkspace("databricks", args, opts=ctx.opts())  # type: ignore[arg-type]
+    ctx.parts["databricks"] = databricks
+    ctx.outputs["databricksWorkspaceUrl"] = databricks.workspace_url
+    ctx.outputs["databricksJobIds"] = databricks.job_ids
+    return databricks
+
+
+def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databricks: Any) -> None:
+    from components.data_factory import BatchScheduler
+
+    config = settings.data_factory
+    factory = BatchScheduler("data-factory", {
+        "resource_group_name": ctx.resource_group_name,
+        "location": ctx.location,
+        "factory_name": ctx.namer.name("data_factory", key="mlops-estate:dataFactory"),
+        "runner_identity_id": databricks.runner_identity_id,
+        "databricks_workspace_id": databricks.workspace_id,
+        "databricks_workspace_url": databricks.workspace_url,
+        "job_ids": databricks.job_ids,
+        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "schedule": {"frequency": config.frequency, "interval": config.interval, "hour_utc": config.hour_utc,
+                     "start_time": config.start_time},
+        "public_network_access": not settings.network.private_endpoints,
+        "tags": ctx.tags,
+    }, opts=ctx.opts())
+    ctx.parts["data_factory"] = factory
+    ctx.outputs["dataFactoryId"] = factory.factory_id
 
 
 def compose_central_registry_workspace(ctx: StackContext) -> None:
     """The central registry Databricks workspace in the shared stack (issue 6)."""
+    settings: SharedStackSettings = ctx.settings  # type: ignore[assignment]
+    if not settings.databricks.enabled:
+        return
+    from components.databricks import CentralRegistryWorkspace
+
+    registry = CentralRegistryWorkspace("central-registry-databricks", {
+        "resource_group_name": ctx.resource_group_name,
+        "resource_group_id": ctx.resource_group_id,
+        "location": ctx.location,
+        "workspace_name": ctx.namer.name("databricks_workspace", "registry", key="mlops-estate:databricks"),
+        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "catalog": settings.databricks.registry_catalog,
+        "public_network_access": settings.databricks.public_network_access,
+        "tags": ctx.tags,
+    }, opts=ctx.opts())  # type: ignore[arg-type]
+    ctx.parts["central_registry_databricks"] = registry
+    ctx.outputs["databricksRegistryWorkspaceUrl"] = registry.workspace_url
+    ctx.outputs["databricksRegistryCatalog"] = registry.catalog_name

@@ -1,0 +1,395 @@
+"""Databricks workspaces (``mlops:databricks:DatabricksWorkspace`` and
+``mlops:databricks:CentralRegistryWorkspace``).
+
+**Provider wiring.** A workspace is an Azure resource (azure-native ``databricks.Workspace``);
+everything inside it (cluster policies, secret scopes, jobs, permissions, Unity Catalog
+objects) is created through the Databricks REST API of *that* workspace, by a
+``pulumi_databricks.Provider`` built from the workspace's outputs:
+``host=https://<workspaceUrl>`` and ``azure_workspace_resource_id=<workspace ARM id>``. The
+provider's inputs are outputs of the workspace, so Pulumi creates the workspace first, then
+configures the provider, then the workspace-level objects — one ``pulumi up``, no second
+stack and no hard-coded URL. Authentication is the deployer's Entra identity (the same
+``ARM_*`` / OIDC credentials the azure-native provider uses); the deployer becomes workspace
+admin by creating the workspace. Every workspace-level object names that provider explicitly
+(``pulumi:disable-default-providers`` includes ``databricks``). On a first ``pulumi preview``
+the workspace URL is unknown, so the objects show as to-be-created without reads; the offline
+engine answers ``workspaceUrl`` so the plan is complete.
+
+``pulumi_databricks`` is imported inside the constructors only: importing it costs ~2.7 s and
+~170 MB, paid only by stacks that enable Databricks.
+
+**Environment workspace** (``DatabricksWorkspace``): VNet-injected (no public IP / secure
+cluster connectivity), premium tier, infrastructure encryption, public access per settings
+(with a private endpoint for the UI/API when it is off); a cluster policy for batch jobs
+(single-user job clusters, allowed VM sizes, autoscale ceiling, fixed runtime); a Key
+Vault-backed secret scope; a job-runner identity (user-assigned, registered in the workspace
+as a service principal) that Data Factory uses to run the jobs; one batch-inference job per
+batch model that runs the model's scoring entry from this repository (Git source).
+
+**Central registry workspace** (``CentralRegistryWorkspace``, shared stack): the seeds'
+compute-less registry workspace. Nobody can create compute there, enforced rather than
+agreed: the ``users`` group loses the cluster-create, pool-create and SQL entitlements, and the
+workspace's "Personal Compute" policy family is overridden and usable only by the
+``registry-admins`` group (empty by default). Models are shared through Unity Catalog: a
+catalog (``registry_catalog``) with a ``models`` schema that every account user may read and
+execute, while only the catalog owner (the deployer / CI service principal) creates models.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import databricks as azure_databricks
+from pulumi_azure_native import managedidentity, network
+
+from components.common import arg_error, check_unknown_args, require
+from components.diagnostics import send_to_log_analytics
+
+COMPONENT = "DatabricksWorkspace"
+REGISTRY_COMPONENT = "CentralRegistryWorkspace"
+DNS_ZONE = "privatelink.azuredatabricks.net"
+
+
+def _managed_group_id(resource_group_id: pulumi.Input[str], workspace_name: str) -> pulumi.Output[str]:
+    """The managed resource group Databricks creates: ``<rg id minus name>/databricks-rg-<workspace>``."""
+    return pulumi.Output.from_input(resource_group_id).apply(
+        lambda rg: "/".join(rg.split("/")[:4]) + f"/databricks-rg-{workspace_name}")
+
+
+def _workspace(owner: pulumi.ComponentResource, name: str, *, workspace_name: str,
+               resource_group_name: pulumi.Input[str], resource_group_id: pulumi.Input[str], location: str,
+               public: bool, parameters: dict[str, Any], tags: dict[str, str]) -> azure_databricks.Workspace:
+    return azure_databricks.Workspace(
+        f"{name}-workspace",
+        workspace_name=workspace_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        managed_resource_group_id=_managed_group_id(resource_group_id, workspace_name),
+        sku={"name": "premium"},
+        public_network_access="Enabled" if public else "Disabled",
+        required_nsg_rules="AllRules" if public else "NoAzureDatabricksRules",
+        parameters={
+            "enable_no_public_ip": {"value": True},
+            "require_infrastructure_encryption": {"value": True},
+            **parameters,
+        },
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+
+
+def _provider(owner: pulumi.ComponentResource, name: str, workspace: azure_databricks.Workspace) -> Any:
+    import pulumi_databricks as dbx
+
+    return dbx.Provider(
+        f"{name}-provider",
+        host=workspace.workspace_url.apply(lambda url: f"https://{url}"),
+        azure_workspace_resource_id=workspace.id,
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+
+
+class BatchJobArgs(TypedDict):
+    """One batch model's inference job."""
+
+    entry: str
+    """Required. Path of the scoring entry in the repository, e.g. ``model_assets/churn_byom/src/score.py``."""
+    parameters: NotRequired[list[str]]
+    """Optional. Command-line parameters of the entry. @default []"""
+
+
+class DatabricksWorkspaceArgs(TypedDict):
+    """Arguments of :class:`DatabricksWorkspace`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required."""
+    resource_group_id: pulumi.Input[str]
+    """Required. ARM id of the resource group (the managed resource group goes beside it)."""
+    location: str
+    """Required."""
+    workspace_name: str
+    """Required. 3-30 letters, digits, _ and -."""
+    identity_name: str
+    """Required. Name of the job-runner user-assigned identity."""
+    vnet_id: pulumi.Input[str]
+    """Required. The environment VNet (injection)."""
+    public_subnet_id: pulumi.Input[str]
+    """Required. Host subnet (delegated to Microsoft.Databricks/workspaces)."""
+    private_subnet_id: pulumi.Input[str]
+    """Required. Container subnet (delegated to Microsoft.Databricks/workspaces)."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Diagnostics destination."""
+    key_vault_id: pulumi.Input[str]
+    """Required. Key Vault behind the secret scope."""
+    key_vault_uri: pulumi.Input[str]
+    """Required. Its URI."""
+    environment: str
+    """Required. Tag and job parameter."""
+    public_network_access: NotRequired[bool]
+    """Optional. @default False (a private endpoint serves the UI/API)"""
+    private_endpoint_subnet_id: NotRequired[pulumi.Input[str]]
+    """Conditional. Required when public access is off."""
+    private_dns_zone_id: NotRequired[pulumi.Input[str] | None]
+    """Optional. ``privatelink.azuredatabricks.net`` zone for the private endpoint. @default none"""
+    spark_version: NotRequired[str]
+    """Optional. @default 15.4.x-scala2.12"""
+    node_types: NotRequired[list[str]]
+    """Optional. VM sizes the policy allows (first is the default). @default [Standard_D4ds_v5]"""
+    max_workers: NotRequired[int]
+    """Optional. @default 4"""
+    batch_jobs: NotRequired[dict[str, BatchJobArgs]]
+    """Optional. One batch-inference job per batch model. @default {}"""
+    repository_url: NotRequired[str | None]
+    """Conditional. Git URL of this repository; required with batch_jobs."""
+    repository_branch: NotRequired[str]
+    """Optional. @default main"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. @default {}"""
+
+
+class DatabricksWorkspace(pulumi.ComponentResource):
+    """An environment's Databricks workspace and its batch-inference jobs."""
+
+    workspace_id: pulumi.Output[str]
+    """ARM id of the workspace."""
+    workspace_url: pulumi.Output[str]
+    """``adb-<id>.<n>.azuredatabricks.net``."""
+    runner_identity_id: pulumi.Output[str]
+    """ARM id of the job-runner identity (Data Factory uses it)."""
+    runner_client_id: pulumi.Output[str]
+    """Its client (application) id."""
+    job_ids: dict[str, pulumi.Output[str]]
+    """Databricks job id per batch model."""
+    cluster_policy_id: pulumi.Output[str]
+    """The batch jobs' cluster policy."""
+
+    def __init__(self, name: str, args: DatabricksWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:databricks:DatabricksWorkspace", name, {}, opts)
+        check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
+        require(COMPONENT, args, "resource_group_name", "resource_group_id", "location", "workspace_name",
+                "identity_name", "vnet_id", "public_subnet_id", "private_subnet_id", "log_analytics_id",
+                "key_vault_id", "key_vault_uri", "environment")
+        public = bool(args.get("public_network_access", False))
+        if not public and not args.get("private_endpoint_subnet_id"):
+            raise arg_error(COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off")
+        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
+        if not node_types:
+            raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
+        max_workers = args.get("max_workers", 4)
+        if not 1 <= max_workers <= 100:
+            raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
+        jobs = dict(args.get("batch_jobs", {}))
+        if jobs and not args.get("repository_url"):
+            raise arg_error(COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)")
+        tags = dict(args.get("tags", {}))
+        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+
+        def subnet_name(subnet_id: pulumi.Input[str]) -> pulumi.Output[str]:
+            return pulumi.Output.from_input(subnet_id).apply(lambda s: s.rstrip("/").rsplit("/", 1)[-1])
+
+        workspace = _workspace(
+            self, name, workspace_name=args["workspace_name"], resource_group_name=args["resource_group_name"],
+            resource_group_id=args["resource_group_id"], location=args["location"], public=public, tags=tags,
+            parameters={
+                "custom_virtual_network_id": {"value": args["vnet_id"]},
+                "custom_public_subnet_name": {"value": subnet_name(args["public_subnet_id"])},
+                "custom_private_subnet_name": {"value": subnet_name(args["private_subnet_id"])},
+            })
+        send_to_log_analytics(f"{name}-workspace", resource_id=workspace.id, workspace_id=args["log_analytics_id"],
+                              parent=self, metrics=False)
+        if not public:
+            endpoint = network.PrivateEndpoint(
+                f"{name}-ui-api-pe",
+                private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
+                resource_group_name=args["resource_group_name"],
+                location=args["location"],
+                subnet={"id": args["private_endpoint_subnet_id"]},
+                private_link_service_connections=[{"name": f"pe-{args['workspace_name']}-ui-api",
+                                                   "private_link_service_id": workspace.id,
+                                                   "group_ids": ["databricks_ui_api"]}],
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.get("private_dns_zone_id"):
+                network.PrivateDnsZoneGroup(
+                    f"{name}-ui-api-dns", private_dns_zone_group_name="default", private_endpoint_name=endpoint.name,
+                    resource_group_name=args["resource_group_name"],
+                    private_dns_zone_configs=[{"name": DNS_ZONE.replace(".", "-"),
+                                               "private_dns_zone_id": args["private_dns_zone_id"]}],
+                    opts=pulumi.ResourceOptions(parent=self))
+        runner = managedidentity.UserAssignedIdentity(
+            f"{name}-job-runner", resource_name_=args["identity_name"], resource_group_name=args["resource_group_name"],
+            location=args["location"], tags=tags, opts=pulumi.ResourceOptions(parent=self))
+
+        import pulumi_databricks as dbx
+
+        provider = _provider(self, name, workspace)
+        in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
+        definition = {
+            "cluster_type": {"type": "allowlist", "values": ["job"]},
+            "spark_version": {"type": "fixed", "value": spark_version},
+            "node_type_id": {"type": "allowlist", "values": node_types, "defaultValue": node_types[0]},
+            "driver_node_type_id": {"type": "allowlist", "values": node_types, "defaultValue": node_types[0]},
+            "autoscale.min_workers": {"type": "range", "minValue": 1, "maxValue": max_workers, "defaultValue": 1},
+            "autoscale.max_workers": {"type": "range", "minValue": 1, "maxValue": max_workers,
+                                      "defaultValue": max_workers},
+            "data_security_mode": {"type": "fixed", "value": "SINGLE_USER"},
+            "azure_attributes.availability": {"type": "fixed", "value": "ON_DEMAND_AZURE"},
+            "custom_tags.environment": {"type": "fixed", "value": args["environment"]},
+        }
+        policy = dbx.ClusterPolicy(
+            f"{name}-batch-policy", name="batch-inference-jobs",
+            description="Single-user job clusters of the allowed sizes for batch inference",
+            definition=json.dumps(definition, sort_keys=True), opts=in_workspace)
+        dbx.SecretScope(
+            f"{name}-keyvault-scope", name="keyvault", backend_type="AZURE_KEYVAULT",
+            keyvault_metadata={"resource_id": args["key_vault_id"], "dns_name": args["key_vault_uri"]},
+            opts=in_workspace)
+        principal = dbx.ServicePrincipal(
+            f"{name}-job-runner-principal", application_id=runner.client_id,
+            display_name=f"{args['identity_name']} (Data Factory job runner)",
+            allow_cluster_create=False, allow_instance_pool_create=False, databricks_sql_access=False,
+            workspace_access=True, opts=in_workspace)
+        dbx.Permissions(
+            f"{name}-batch-policy-permissions", cluster_policy_id=policy.id,
+            access_controls=[{"service_principal_name": principal.application_id, "permission_level": "CAN_USE"}],
+            opts=in_workspace)
+
+        self.job_ids = {}
+        for model in sorted(jobs):
+            job_args = jobs[model]
+            check_unknown_args(COMPONENT, job_args, BatchJobArgs)
+            if not job_args.get("entry"):
+                raise arg_error(COMPONENT, f"batch_jobs.{model}.entry", "is required")
+            job = dbx.Job(
+                f"{name}-{model}-batch-inference",
+                name=f"{model}-batch-inference",
+                description=f"Batch inference of {model} (scheduled by Data Factory)",
+                max_concurrent_runs=1,
+                timeout_seconds=4 * 3600,
+                git_source={"url": args["repository_url"], "provider": "azureDevOpsServices",
+                            "branch": args.get("repository_branch", "main")},
+                job_clusters=[{"job_cluster_key": "batch", "new_cluster": {
+                    "spark_version": spark_version, "node_type_id": node_types[0],
+                    "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                    "policy_id": policy.id, "apply_policy_default_values": True,
+                    "data_security_mode": "SINGLE_USER",
+                    "single_user_name": principal.application_id,
+                    "custom_tags": {"model": model},
+                }}],
+                tasks=[{"task_key": "score", "job_cluster_key": "batch", "spark_python_task": {
+                    "python_file": job_args["entry"], "source": "GIT",
+                    "parameters": list(job_args.get("parameters", [])),
+                }}],
+                run_as={"service_principal_name": principal.application_id},
+                tags={"model": model, "environment": args["environment"]},
+                opts=in_workspace,
+            )
+            dbx.Permissions(
+                f"{name}-{model}-job-permissions", job_id=job.id,
+                access_controls=[{"service_principal_name": principal.application_id,
+                                  "permission_level": "CAN_MANAGE_RUN"}],
+                opts=in_workspace)
+            self.job_ids[model] = job.id
+
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.runner_identity_id = runner.id
+        self.runner_client_id = runner.client_id
+        self.cluster_policy_id = policy.id
+        self.register_outputs({
+            "workspace_id": self.workspace_id, "workspace_url": self.workspace_url,
+            "runner_identity_id": self.runner_identity_id, "runner_client_id": self.runner_client_id,
+            "job_ids": self.job_ids, "cluster_policy_id": self.cluster_policy_id,
+        })
+
+
+class CentralRegistryWorkspaceArgs(TypedDict):
+    """Arguments of :class:`CentralRegistryWorkspace`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required."""
+    resource_group_id: pulumi.Input[str]
+    """Required."""
+    location: str
+    """Required."""
+    workspace_name: str
+    """Required."""
+    log_analytics_id: pulumi.Input[str]
+    """Required."""
+    catalog: str
+    """Required. The Unity Catalog catalog that holds the shared models."""
+    public_network_access: NotRequired[bool]
+    """Optional. A workspace without VNet injection cannot take private endpoints, so this
+    must be True unless the shared stack gains a network. @default True"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. @default {}"""
+
+
+class CentralRegistryWorkspace(pulumi.ComponentResource):
+    """The compute-less registry workspace; models shared through Unity Catalog."""
+
+    workspace_id: pulumi.Output[str]
+    """ARM id of the workspace."""
+    workspace_url: pulumi.Output[str]
+    """Its URL."""
+    catalog_name: str
+    """The shared models' catalog."""
+
+    def __init__(self, name: str, args: CentralRegistryWorkspaceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:databricks:CentralRegistryWorkspace", name, {}, opts)
+        check_unknown_args(REGISTRY_COMPONENT, args, CentralRegistryWorkspaceArgs)
+        require(REGISTRY_COMPONENT, args, "resource_group_name", "resource_group_id", "location", "workspace_name",
+                "log_analytics_id", "catalog")
+        if not args.get("public_network_access", True):
+            raise arg_error(REGISTRY_COMPONENT, "public_network_access",
+                            "false needs VNet injection and a private endpoint; the registry workspace has no VNet")
+        tags = dict(args.get("tags", {}))
+        workspace = _workspace(
+            self, name, workspace_name=args["workspace_name"], resource_group_name=args["resource_group_name"],
+            resource_group_id=args["resource_group_id"], location=args["location"], public=True, parameters={},
+            tags=tags)
+        send_to_log_analytics(f"{name}-workspace", resource_id=workspace.id, workspace_id=args["log_analytics_id"],
+                              parent=self, metrics=False)
+
+        import pulumi_databricks as dbx
+
+        provider = _provider(self, name, workspace)
+        in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
+        users = dbx.get_group_output(display_name="users", opts=pulumi.InvokeOutputOptions(provider=provider))
+        dbx.Entitlements(
+            f"{name}-users-no-compute", group_id=users.id, allow_cluster_create=False,
+            allow_instance_pool_create=False, databricks_sql_access=False, workspace_access=True, opts=in_workspace)
+        admins = dbx.Group(
+            f"{name}-registry-admins", display_name="registry-admins", allow_cluster_create=False,
+            allow_instance_pool_create=False, databricks_sql_access=False, opts=in_workspace)
+        personal = dbx.ClusterPolicy(
+            f"{name}-personal-compute", name="Personal Compute", policy_family_id="personal-vm",
+            policy_family_definition_overrides=json.dumps(
+                {"custom_tags.purpose": {"type": "fixed", "value": "registry-break-glass"}}, sort_keys=True),
+            description="Overrides the default Personal Compute policy: only registry-admins may use it",
+            opts=in_workspace)
+        dbx.Permissions(
+            f"{name}-personal-compute-permissions", cluster_policy_id=personal.id,
+            access_controls=[{"group_name": admins.display_name, "permission_level": "CAN_USE"}], opts=in_workspace)
+        catalog = dbx.Catalog(
+            f"{name}-catalog", name=args["catalog"], isolation_mode="OPEN",
+            comment="Models shared across the estate's workspaces (central registry)", opts=in_workspace)
+        schema = dbx.Schema(
+            f"{name}-models-schema", catalog_name=catalog.name, name="models",
+            comment="Registered models (models:/<catalog>.models.<name>@champion)", opts=in_workspace)
+        dbx.Grants(
+            f"{name}-catalog-grants", catalog=catalog.name,
+            grants=[{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}], opts=in_workspace)
+        dbx.Grants(
+            f"{name}-schema-grants", schema=pulumi.Output.concat(catalog.name, ".", schema.name),
+            grants=[{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}], opts=in_workspace)
+
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.catalog_name = args["catalog"]
+        self.register_outputs({"workspace_id": self.workspace_id, "workspace_url": self.workspace_url,
+                               "catalog_name": self.catalog_name})

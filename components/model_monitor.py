@@ -1,0 +1,197 @@
+"""Azure ML model monitoring of one online model (``mlops:monitoring:ModelMonitor``).
+
+* a monitor schedule (``machinelearningservices.Schedule`` with a ``CreateMonitor`` action)
+  that runs daily on serverless Spark and computes three signals on the champion
+  deployment's production data — collected by the deployment's data collector as the data
+  assets ``<endpoint>-<deployment>-model_inputs`` / ``-model_outputs`` — against the model's
+  reference (training) data: **data drift** (normalized Wasserstein distance for numerical,
+  Jensen-Shannon for categorical features), **prediction drift** (same metrics on the
+  outputs) and **data quality** (null value rate);
+* a drift alert: Azure ML v2 monitors publish no Azure Monitor metric and no drift event, but
+  a monitor run whose signals breach their thresholds ends ``Failed`` and the workspace
+  streams run status changes to Log Analytics (``AmlRunStatusChangedEvent``). A log alert on
+  that table, scoped to this monitor, carries the custom property ``model`` and notifies the
+  operations action group and — when the model retrains on drift — the retraining action
+  group, whose Azure Function receiver queues the retrain.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import monitor
+
+from components.common import arg_error, check_unknown_args, require
+
+COMPONENT = "ModelMonitor"
+
+
+class ModelMonitorArgs(TypedDict):
+    """Arguments of :class:`ModelMonitor`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the workspace and the alert rule."""
+    location: str
+    """Required. Region of the alert rule."""
+    workspace_name: pulumi.Input[str]
+    """Required. The Azure ML workspace the schedule lives in."""
+    model: str
+    """Required. Model name (the alert's ``model`` custom property)."""
+    endpoint_name: pulumi.Input[str]
+    """Required. The online endpoint."""
+    deployment_name: str
+    """Required. The deployment whose production data is monitored (the champion slot)."""
+    deployment_id: pulumi.Input[str]
+    """Required. Its ARM id (the monitoring target)."""
+    reference_data_uri: str
+    """Required. The reference (training) data asset, e.g. ``azureml:diabetes-training@latest``."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Where the workspace's run status events land (the drift alert's scope)."""
+    action_group_ids: list[pulumi.Input[str]]
+    """Required. Action groups notified on drift (operations; retraining when drift retrains)."""
+    rule_name: str
+    """Required. Name of the drift alert rule."""
+    task_type: NotRequired[Literal["Classification", "Regression"]]
+    """Optional. The model's task. @default Regression"""
+    drift_threshold: NotRequired[float]
+    """Optional. Data drift threshold (0-1]. @default 0.1"""
+    prediction_drift_threshold: NotRequired[float]
+    """Optional. Prediction drift threshold (0-1]. @default 0.1"""
+    data_quality_threshold: NotRequired[float]
+    """Optional. Null value rate threshold (0-1]. @default 0.05"""
+    hour_utc: NotRequired[int]
+    """Optional. Daily run hour (UTC). @default 3"""
+    lookback_days: NotRequired[int]
+    """Optional. Production data window. @default 7"""
+    alert_emails: NotRequired[list[str]]
+    """Optional. Azure ML's own e-mail notification of the monitor. @default []"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. @default {}"""
+
+
+class ModelMonitor(pulumi.ComponentResource):
+    """One model's monitor schedule and its drift alert."""
+
+    schedule_name: str
+    """Name of the monitor schedule in the workspace."""
+    schedule_id: pulumi.Output[str]
+    """ARM id of the schedule."""
+    drift_alert_id: pulumi.Output[str]
+    """ARM id of the drift alert rule."""
+
+    def __init__(self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:monitoring:ModelMonitor", name, {}, opts)
+        check_unknown_args(COMPONENT, args, ModelMonitorArgs)
+        require(COMPONENT, args, "resource_group_name", "location", "workspace_name", "model", "endpoint_name",
+                "deployment_name", "deployment_id", "reference_data_uri", "log_analytics_id", "rule_name")
+        if not args.get("action_group_ids"):
+            raise arg_error(COMPONENT, "action_group_ids", "needs at least one action group")
+        thresholds = {}
+        for key, default in (("drift_threshold", 0.1), ("prediction_drift_threshold", 0.1),
+                             ("data_quality_threshold", 0.05)):
+            value = args.get(key, default)
+            if not 0 < value <= 1:
+                raise arg_error(COMPONENT, key, f"{value} is not in (0, 1]")
+            thresholds[key] = value
+        hour = args.get("hour_utc", 3)
+        if not 0 <= hour <= 23:
+            raise arg_error(COMPONENT, "hour_utc", f"{hour} is not an hour 0-23")
+        days = args.get("lookback_days", 7)
+        if not 1 <= days <= 90:
+            raise arg_error(COMPONENT, "lookback_days", f"{days} is not 1-90")
+        task = args.get("task_type", "Regression")
+        if task not in ("Classification", "Regression"):
+            raise arg_error(COMPONENT, "task_type", f"'{task}' is not Classification or Regression")
+        model, slot = args["model"], args["deployment_name"]
+        tags = dict(args.get("tags", {}))
+        self.schedule_name = f"{model.replace('_', '-')}-monitor"
+
+        def production(collection: str) -> pulumi.Output[dict[str, Any]]:
+            return pulumi.Output.from_input(args["endpoint_name"]).apply(lambda endpoint: {
+                "input_data_type": "Rolling", "job_input_type": "uri_folder",
+                "uri": f"azureml:{endpoint}-{slot}-{collection}:1",
+                "window_size": f"P{days}D", "window_offset": "P0D",
+            })
+
+        reference = {"input_data_type": "Fixed", "job_input_type": "mltable", "uri": args["reference_data_uri"]}
+
+        def drift_thresholds(value: float) -> list[dict[str, Any]]:
+            return [
+                {"data_type": "Numerical", "metric": "NormalizedWassersteinDistance", "threshold": {"value": value}},
+                {"data_type": "Categorical", "metric": "JensenShannonDistance", "threshold": {"value": value}},
+            ]
+
+        signals = {
+            "data-drift": {"signal_type": "DataDrift", "production_data": production("model_inputs"),
+                           "reference_data": reference, "notification_types": ["AmlNotification"],
+                           "metric_thresholds": drift_thresholds(thresholds["drift_threshold"])},
+            "prediction-drift": {"signal_type": "PredictionDrift", "production_data": production("model_outputs"),
+                                 "reference_data": reference, "notification_types": ["AmlNotification"],
+                                 "metric_thresholds": drift_thresholds(thresholds["prediction_drift_threshold"])},
+            "data-quality": {"signal_type": "DataQuality", "production_data": production("model_inputs"),
+                             "reference_data": reference, "notification_types": ["AmlNotification"],
+                             "metric_thresholds": [
+                                 {"data_type": "Numerical", "metric": "NullValueRate",
+                                  "threshold": {"value": thresholds["data_quality_threshold"]}},
+                                 {"data_type": "Categorical", "metric": "NullValueRate",
+                                  "threshold": {"value": thresholds["data_quality_threshold"]}},
+                             ]},
+        }
+        definition: dict[str, Any] = {
+            "compute_configuration": {"compute_type": "ServerlessSpark", "instance_type": "standard_e4s_v3",
+                                      "runtime_version": "3.4",
+                                      "compute_identity": {"compute_identity_type": "AmlToken"}},
+            "monitoring_target": {"task_type": task, "deployment_id": args["deployment_id"]},
+            "signals": signals,
+        }
+        emails = list(args.get("alert_emails", []))
+        if emails:
+            definition["alert_notification_settings"] = {"email_notification_settings": {"emails": emails}}
+        schedule = ml.Schedule(
+            f"{name}-schedule",
+            name=self.schedule_name,
+            resource_group_name=args["resource_group_name"],
+            workspace_name=args["workspace_name"],
+            properties={
+                "display_name": f"{model} model monitor",
+                "description": f"Daily data drift, prediction drift and data quality of {model} ({slot})",
+                "is_enabled": True,
+                "tags": {**tags, "model": model},
+                "trigger": {"trigger_type": "Recurrence", "frequency": "Day", "interval": 1,
+                            "schedule": {"hours": [hour], "minutes": [0]}, "time_zone": "UTC"},
+                "action": {"action_type": "CreateMonitor", "monitor_definition": definition},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        query = (
+            "AmlRunStatusChangedEvent\n"
+            f"| where ExperimentName has \"{self.schedule_name}\" and Status == \"Failed\"\n"
+            "| summarize BreachedRuns = count()"
+        )
+        alert = monitor.ScheduledQueryRule(
+            f"{name}-drift-alert",
+            rule_name=args["rule_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            kind="LogAlert",
+            description=f"{model}: the model monitor found drift or a data quality breach",
+            severity=2,
+            enabled=True,
+            scopes=[args["log_analytics_id"]],
+            evaluation_frequency="PT1H",
+            window_size="PT1H",
+            auto_mitigate=False,
+            criteria={"all_of": [{
+                "query": query, "time_aggregation": "Total", "metric_measure_column": "BreachedRuns",
+                "operator": "GreaterThan", "threshold": 0,
+                "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
+            }]},
+            actions={"action_groups": list(args["action_group_ids"]), "custom_properties": {"model": model}},
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.schedule_id = schedule.id
+        self.drift_alert_id = alert.id
+        self.register_outputs({"schedule_id": self.schedule_id, "drift_alert_id": self.drift_alert_id})

@@ -1,0 +1,531 @@
+"""The retraining loop's infrastructure (``mlops:retraining:RetrainingLoop``).
+
+What it deploys, for the Function App whose code lives in ``function_app/`` beside this file:
+
+* **Plan: Elastic Premium (EP1), Linux.** Both Flex Consumption and Elastic Premium support
+  VNet integration; Elastic Premium is chosen because the app's settings contract
+  (``FUNCTIONS_WORKER_RUNTIME`` / ``FUNCTIONS_EXTENSION_VERSION`` app settings, run-from-package
+  with a managed identity) is the classic Functions host contract that Flex Consumption
+  rejects (Flex moves runtime and deployment into ``functionAppConfig``), because it keeps
+  one warm instance (the 5-minute schedule timer and the drift webhook never wait on a cold
+  start, so the action group's call does not time out), and because it supports every trigger the app uses with
+  ``vnetRouteAllEnabled``. The cost (one EP1 instance, about 150 USD a month) is paid only by
+  stacks that reach maturity level 4.
+* **Identity-based storage, no keys.** A user-assigned identity (so role assignments exist
+  before the app starts) reaches the host storage through ``AzureWebJobsStorage__accountName``
+  + ``__credential`` + ``__clientId``; shared-key access is disabled on both storage accounts.
+  The code is run from a package blob read with the same identity
+  (``WEBSITE_RUN_FROM_PACKAGE`` + ``WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID``).
+* **Roles of the identity** (each the narrowest built-in role that does the job):
+  Storage Blob Data Owner, Storage Queue Data Contributor and Storage Table Data Contributor
+  on the host storage account (the Functions host keeps leases and timer state in blobs,
+  queues and tables); Storage Blob Data Contributor on the state container (the app's
+  cooldown/de-duplication records, written with ETags); Storage Blob Data Reader on the
+  release container (the package); Monitoring Metrics Publisher on Application Insights
+  (ingestion with Entra ID, local auth is off).
+* **Network.** VNet integration on the functions subnet with all outbound traffic routed
+  through the VNet; with private endpoints (qa/prod) the host storage (blob, queue, table)
+  and the landing storage (blob) are reached through private endpoints and public access is
+  off. Inbound, the app stays reachable only for its two callers — the service tags
+  ``AzureEventGrid`` and ``ActionGroup`` (neither can deliver to a private endpoint) — and
+  everything else is denied; the SCM site accepts only the agents' subnet.
+* **Triggers.** A landing-zone container per model with ``newData``, an Event Grid system
+  topic on the landing storage and one ``BlobCreated`` subscription per such model pointing
+  at ``retrain_new_data``; an action group with an Azure Function receiver on
+  ``retrain_drift_alert`` (common alert schema) when a model retrains on drift — the model
+  monitors' drift alerts use it.
+
+The app's names (settings, functions, route) come from ``function_app/retrain/contract.py``
+and ``RETRAIN_MODELS`` is validated with the app's own parser, both loaded by path, so the
+infrastructure and the app cannot disagree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal, NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import authorization, eventgrid, managedidentity, monitor, network, storage, web
+
+from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.diagnostics import send_to_log_analytics
+from infra.errors import ConfigError
+
+COMPONENT = "RetrainingLoop"
+APP_DIR = Path(__file__).resolve().parent / "function_app"
+STATE_CONTAINER = "retrain-state"
+RELEASE_CONTAINER = "function-releases"
+PACKAGE_BLOB = "retrain.zip"
+PYTHON_VERSION = "3.11"
+_APP_PACKAGE = "_mlops_estate_retrain_app"
+_ROLE_NAMESPACE = uuid.UUID("0b8f2f6e-7d1c-4c55-a6b2-2f9a3c1d7e41")
+
+ROLES: dict[str, str] = {
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+}
+"""Built-in role definition ids (the same in every Azure public cloud tenant)."""
+
+PRIVATE_DNS_ZONES = {
+    "blob": "privatelink.blob.core.windows.net",
+    "queue": "privatelink.queue.core.windows.net",
+    "table": "privatelink.table.core.windows.net",
+}
+
+
+def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
+    """The Function App's ``contract`` and ``settings`` modules and its ``SettingsError``.
+
+    Loaded by path under a private package name, so the app's ``retrain`` package never
+    shadows anything on ``sys.path`` and stays the single source of its names.
+    """
+    if _APP_PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            _APP_PACKAGE, APP_DIR / "retrain" / "__init__.py", submodule_search_locations=[str(APP_DIR / "retrain")]
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[_APP_PACKAGE] = module
+        spec.loader.exec_module(module)
+    contract = importlib.import_module(f"{_APP_PACKAGE}.contract")
+    settings = importlib.import_module(f"{_APP_PACKAGE}.settings")
+    errors = importlib.import_module(f"{_APP_PACKAGE}.errors")
+    return contract, settings, errors.SettingsError
+
+
+def landing_container(model: str) -> str:
+    """The landing-zone container of ``model`` (blob container names allow no ``_``)."""
+    return f"landing-{model.replace('_', '-')}"
+
+
+class RetrainModelArgs(TypedDict):
+    """One model's retraining triggers."""
+
+    schedule: NotRequired[str | None]
+    """Optional. NCRONTAB schedule (6 fields). @default none"""
+    new_data: NotRequired[bool]
+    """Optional. Retrain when a blob lands in the model's landing container. @default False"""
+    landing_prefix: NotRequired[str]
+    """Optional. Blob name prefix that counts as new data. @default ''"""
+    drift: NotRequired[bool]
+    """Optional. Retrain when the model monitor's drift alert fires. @default False"""
+
+
+class TrainPipelineArgs(TypedDict):
+    """The Azure DevOps train pipeline the app queues."""
+
+    organization_url: str
+    """Required. e.g. https://dev.azure.com/contoso."""
+    project: str
+    """Required. The project holding the pipeline."""
+    definition_id: int
+    """Required. The pipeline's definition id."""
+
+
+class RetrainingLoopArgs(TypedDict):
+    """Arguments of :class:`RetrainingLoop`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of every child."""
+    location: str
+    """Required. Azure region."""
+    environment: Literal["dev", "qa", "prod"]
+    """Required. The app's ``ENVIRONMENT`` (the ``stack`` parameter of the train pipeline)."""
+    names: dict[str, str]
+    """Required. Azure names: ``plan``, ``app``, ``host_storage``, ``landing_storage``,
+    ``identity``, ``system_topic``, ``action_group``."""
+    models: dict[str, RetrainModelArgs]
+    """Required. Triggers per model (at least one model with a trigger)."""
+    train_pipeline: TrainPipelineArgs
+    """Required. The pipeline every trigger queues."""
+    functions_subnet_id: pulumi.Input[str]
+    """Required. Subnet for VNet integration (delegated to Microsoft.Web/serverFarms)."""
+    log_analytics_id: pulumi.Input[str]
+    """Required. Diagnostics destination."""
+    app_insights_id: pulumi.Input[str]
+    """Required. Application Insights component (the identity gets Monitoring Metrics Publisher)."""
+    app_insights_connection_string: pulumi.Input[str]
+    """Required. Its connection string (ingestion authenticates with Entra ID)."""
+    cooldown_minutes: NotRequired[int]
+    """Optional. At most one retrain per model in this window. @default 1440"""
+    private_endpoints: NotRequired[bool]
+    """Optional. Storage behind private endpoints, public access off. @default False"""
+    private_endpoint_subnet_id: NotRequired[pulumi.Input[str]]
+    """Conditional. Required with ``private_endpoints``."""
+    private_dns_zone_ids: NotRequired[dict[str, pulumi.Input[str]]]
+    """Conditional. With ``private_endpoints``: zone ids keyed by zone name (blob, queue, table
+    ``privatelink`` zones). @default {}"""
+    scm_subnet_id: NotRequired[pulumi.Input[str]]
+    """Optional. Subnet allowed to reach the SCM (deployment) site, e.g. the agents'. @default none (SCM closed)"""
+    storage_sku: NotRequired[str]
+    """Optional. Replication of both storage accounts. @default Standard_ZRS"""
+    max_instances: NotRequired[int]
+    """Optional. Elastic burst limit (1-20). @default 3"""
+    tags: NotRequired[dict[str, str]]
+    """Optional. Tags of every taggable child. @default {}"""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Optional. protect / retainOnDelete of the storage accounts. @default not protected"""
+
+
+_NAME_KEYS = ("plan", "app", "host_storage", "landing_storage", "identity", "system_topic", "action_group")
+
+
+class RetrainingLoop(pulumi.ComponentResource):
+    """The retraining Function App, its storage, landing zone and trigger wiring."""
+
+    function_app_id: pulumi.Output[str]
+    """ARM id of the Function App."""
+    function_app_name: pulumi.Output[str]
+    """Its name."""
+    default_host_name: pulumi.Output[str]
+    """``<app>.azurewebsites.net``."""
+    principal_id: pulumi.Output[str]
+    """Object id of the app's user-assigned identity (add it to Azure DevOps, see docs/operations.md)."""
+    client_id: pulumi.Output[str]
+    """Client id of that identity."""
+    drift_action_group_id: pulumi.Output[str] | None
+    """Action group that calls ``retrain_drift_alert``; ``None`` when no model retrains on drift."""
+    landing_storage_account_id: pulumi.Output[str]
+    """ARM id of the landing-zone storage account."""
+    landing_containers: dict[str, str]
+    """Landing container name per model with ``new_data``."""
+    retrain_models: str
+    """The ``RETRAIN_MODELS`` app setting (JSON)."""
+
+    def __init__(self, name: str, args: RetrainingLoopArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:retraining:RetrainingLoop", name, {}, opts)
+        check_unknown_args(COMPONENT, args, RetrainingLoopArgs)
+        require(COMPONENT, args, "resource_group_name", "location", "environment", "names", "models",
+                "train_pipeline", "functions_subnet_id", "log_analytics_id", "app_insights_id",
+                "app_insights_connection_string")
+        contract, app_settings, settings_error = app_contract()
+        environment = args["environment"]
+        if environment not in contract.ENVIRONMENTS:
+            raise arg_error(COMPONENT, "environment", f"'{environment}' is not one of {', '.join(contract.ENVIRONMENTS)}")
+        names = args["names"]
+        for key in _NAME_KEYS:
+            if not names.get(key):
+                raise arg_error(COMPONENT, f"names.{key}", "is required")
+        max_instances = args.get("max_instances", 3)
+        if not 1 <= max_instances <= 20:
+            raise arg_error(COMPONENT, "max_instances", f"{max_instances} is not between 1 and 20")
+        private = bool(args.get("private_endpoints", False))
+        zones = dict(args.get("private_dns_zone_ids", {}))
+        if private:
+            if not args.get("private_endpoint_subnet_id"):
+                raise arg_error(COMPONENT, "private_endpoint_subnet_id", "is required with private_endpoints")
+            for zone in PRIVATE_DNS_ZONES.values():
+                if zone not in zones:
+                    raise arg_error(COMPONENT, "private_dns_zone_ids",
+                                    f"has no '{zone}' (the storage private endpoints register there)")
+        pipeline = args["train_pipeline"]
+        retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", 1440))
+        try:
+            app_settings.parse_models(retrain_models)
+        except settings_error as exc:  # the app's own validation, at preview time
+            raise ConfigError(exc.detail, key=exc.key) from None
+        tags = dict(args.get("tags", {}))
+        rg, location = args["resource_group_name"], args["location"]
+        parent = pulumi.ResourceOptions(parent=self)
+        lifecycle = args.get("lifecycle")
+
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity", resource_name_=names["identity"], resource_group_name=rg, location=location,
+            tags=tags, opts=parent)
+
+        host = self._storage(f"{name}-host-storage", names["host_storage"], args, private, tags, lifecycle)
+        landing = self._storage(f"{name}-landing-storage", names["landing_storage"], args, private, tags, lifecycle)
+        state = storage.BlobContainer(
+            f"{name}-state", container_name=STATE_CONTAINER, account_name=host.name, resource_group_name=rg,
+            public_access="None", opts=parent)
+        releases = storage.BlobContainer(
+            f"{name}-releases", container_name=RELEASE_CONTAINER, account_name=host.name, resource_group_name=rg,
+            public_access="None", opts=parent)
+        self.landing_containers = {
+            model: landing_container(model) for model, triggers in args["models"].items() if triggers.get("new_data")
+        }
+        containers = {
+            model: storage.BlobContainer(
+                f"{name}-landing-{model}", container_name=container, account_name=landing.name,
+                resource_group_name=rg, public_access="None", opts=parent)
+            for model, container in self.landing_containers.items()
+        }
+
+        roles = [
+            ("host-blob-owner", "Storage Blob Data Owner", host.id),
+            ("host-queue-contributor", "Storage Queue Data Contributor", host.id),
+            ("host-table-contributor", "Storage Table Data Contributor", host.id),
+            ("state-blob-contributor", "Storage Blob Data Contributor", state.id),
+            ("release-blob-reader", "Storage Blob Data Reader", releases.id),
+            ("appinsights-metrics-publisher", "Monitoring Metrics Publisher", args["app_insights_id"]),
+        ]
+        assignments = [
+            authorization.RoleAssignment(
+                f"{name}-{suffix}",
+                role_assignment_name=str(uuid.uuid5(_ROLE_NAMESPACE, f"{names['app']}/{suffix}")),
+                scope=scope,
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=pulumi.Output.from_input(scope).apply(
+                    lambda s, role=role: "/".join(s.split("/")[:3]) + f"/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"),
+                description=f"{role} for the retraining Function App",
+                opts=parent,
+            )
+            for suffix, role, scope in roles
+        ]
+
+        endpoints: list[pulumi.Resource] = []
+        if private:
+            for account_key, account, groups in (("host", host, ("blob", "queue", "table")), ("landing", landing, ("blob",))):
+                for group in groups:
+                    endpoints += self._private_endpoint(f"{name}-{account_key}-{group}", account, group, args, zones, tags)
+
+        plan = web.AppServicePlan(
+            f"{name}-plan", name=names["plan"], resource_group_name=rg, location=location,
+            kind="elastic", reserved=True, sku={"name": "EP1", "tier": "ElasticPremium"},
+            maximum_elastic_worker_count=max_instances, zone_redundant=False, tags=tags, opts=parent)
+
+        blob_endpoint = host.primary_endpoints.apply(lambda e: e.blob)
+        app_settings_list: list[dict[str, pulumi.Input[str]]] = [
+            {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
+            {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
+            {"name": "AzureWebJobsStorage__accountName", "value": host.name},
+            {"name": "AzureWebJobsStorage__credential", "value": "managedidentity"},
+            {"name": "AzureWebJobsStorage__clientId", "value": identity.client_id},
+            {"name": "AZURE_CLIENT_ID", "value": identity.client_id},
+            # Not a secret here: local auth is off, so the string only names where to send, and a
+            # secret would hide the whole siteConfig from review and policy.
+            {"name": "APPLICATIONINSIGHTS_CONNECTION_STRING",
+             "value": pulumi.Output.unsecret(pulumi.Output.from_input(args["app_insights_connection_string"]))},
+            {"name": "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+             "value": identity.client_id.apply(lambda c: f"ClientId={c};Authorization=AAD")},
+            {"name": "WEBSITE_RUN_FROM_PACKAGE",
+             "value": pulumi.Output.concat(blob_endpoint, RELEASE_CONTAINER, "/", PACKAGE_BLOB)},
+            {"name": "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "value": identity.id},
+            {"name": contract.SETTING_MODELS, "value": retrain_models},
+            {"name": contract.SETTING_STATE_ACCOUNT_URL, "value": blob_endpoint},
+            {"name": contract.SETTING_STATE_CONTAINER, "value": STATE_CONTAINER},
+            {"name": contract.SETTING_ADO_ORGANIZATION_URL, "value": pipeline["organization_url"].rstrip("/")},
+            {"name": contract.SETTING_ADO_PROJECT, "value": pipeline["project"]},
+            {"name": contract.SETTING_ADO_TRAIN_PIPELINE_ID, "value": str(pipeline["definition_id"])},
+            {"name": contract.SETTING_ENVIRONMENT, "value": environment},
+        ]
+        inbound = [
+            {"name": "event-grid", "action": "Allow", "tag": "ServiceTag", "ip_address": "AzureEventGrid",
+             "priority": 100, "description": "Event Grid delivers BlobCreated to retrain_new_data"},
+            {"name": "action-groups", "action": "Allow", "tag": "ServiceTag", "ip_address": "ActionGroup",
+             "priority": 110, "description": "Azure Monitor action groups call retrain_drift_alert"},
+        ]
+        scm = []
+        if args.get("scm_subnet_id"):
+            scm.append({"name": "agents", "action": "Allow", "vnet_subnet_resource_id": args["scm_subnet_id"],
+                        "priority": 100, "description": "self-hosted agents publish the package"})
+        app = web.WebApp(
+            f"{name}-app",
+            name=names["app"],
+            resource_group_name=rg,
+            location=location,
+            kind="functionapp,linux",
+            server_farm_id=plan.id,
+            reserved=True,
+            https_only=True,
+            client_cert_enabled=False,
+            public_network_access="Enabled",
+            virtual_network_subnet_id=args["functions_subnet_id"],
+            outbound_vnet_routing={"all_traffic": True},
+            identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
+            key_vault_reference_identity=identity.id,
+            site_config={
+                "linux_fx_version": f"Python|{PYTHON_VERSION}",
+                "app_settings": app_settings_list,
+                "min_tls_version": "1.2",
+                "scm_min_tls_version": "1.2",
+                "ftps_state": "Disabled",
+                "http20_enabled": True,
+                "remote_debugging_enabled": False,
+                "vnet_route_all_enabled": True,
+                "minimum_elastic_instance_count": 1,
+                "pre_warmed_instance_count": 1,
+                "function_app_scale_limit": max_instances,
+                "ip_security_restrictions": inbound,
+                "ip_security_restrictions_default_action": "Deny",
+                "scm_ip_security_restrictions": scm,
+                "scm_ip_security_restrictions_default_action": "Deny",
+                "scm_ip_security_restrictions_use_main": False,
+            },
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*assignments, *endpoints]),
+        )
+        web.WebAppFtpAllowed(f"{name}-ftp-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent)
+        web.WebAppScmAllowed(f"{name}-scm-basic-auth-disabled", name=app.name, resource_group_name=rg, allow=False,
+                             opts=parent)
+
+        topic = None
+        if containers:
+            topic = eventgrid.SystemTopic(
+                f"{name}-landing-events", system_topic_name=names["system_topic"], resource_group_name=rg,
+                location=location, source=landing.id, topic_type="Microsoft.Storage.StorageAccounts",
+                identity={"type": "SystemAssigned"}, tags=tags, opts=parent)
+            for model, container in self.landing_containers.items():
+                prefix = args["models"][model].get("landing_prefix", "")
+                eventgrid.SystemTopicEventSubscription(
+                    f"{name}-new-data-{model}",
+                    event_subscription_name=f"retrain-{model.replace('_', '-')}",
+                    system_topic_name=topic.name,
+                    resource_group_name=rg,
+                    destination={
+                        "endpoint_type": "AzureFunction",
+                        "resource_id": app.id.apply(lambda i: f"{i}/functions/{contract.FUNCTION_NEW_DATA}"),
+                        "max_events_per_batch": 1,
+                        "preferred_batch_size_in_kilobytes": 64,
+                    },
+                    filter={
+                        "included_event_types": ["Microsoft.Storage.BlobCreated"],
+                        "subject_begins_with": f"/blobServices/default/containers/{container}/blobs/{prefix}",
+                    },
+                    event_delivery_schema="EventGridSchema",
+                    retry_policy={"max_delivery_attempts": 30, "event_time_to_live_in_minutes": 1440},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[containers[model], app]),
+                )
+
+        self.drift_action_group_id = None
+        if any(t.get("drift") for t in args["models"].values()):
+            group = monitor.ActionGroup(
+                f"{name}-drift-action-group",
+                action_group_name=names["action_group"],
+                group_short_name="retrain",
+                resource_group_name=rg,
+                location="Global",
+                enabled=True,
+                azure_function_receivers=[{
+                    "name": "retrain-drift",
+                    "function_app_resource_id": app.id,
+                    "function_name": contract.FUNCTION_DRIFT_ALERT,
+                    "http_trigger_url": app.default_host_name.apply(
+                        lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"),
+                    "use_common_alert_schema": True,
+                }],
+                tags=tags,
+                opts=parent,
+            )
+            self.drift_action_group_id = group.id
+
+        workspace = args["log_analytics_id"]
+        send_to_log_analytics(f"{name}-app", resource_id=app.id, workspace_id=workspace, parent=self)
+        send_to_log_analytics(f"{name}-plan", resource_id=plan.id, workspace_id=workspace, parent=self, logs=False)
+        send_to_log_analytics(f"{name}-host-storage", resource_id=host.id, workspace_id=workspace, parent=self, logs=False)
+        send_to_log_analytics(f"{name}-landing-storage", resource_id=landing.id, workspace_id=workspace, parent=self,
+                              logs=False)
+        if topic is not None:
+            send_to_log_analytics(f"{name}-landing-events", resource_id=topic.id, workspace_id=workspace, parent=self)
+
+        self.function_app_id = app.id
+        self.function_app_name = app.name
+        self.default_host_name = app.default_host_name
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        self.landing_storage_account_id = landing.id
+        self.retrain_models = retrain_models
+        self.register_outputs({
+            "function_app_id": self.function_app_id,
+            "function_app_name": self.function_app_name,
+            "default_host_name": self.default_host_name,
+            "principal_id": self.principal_id,
+            "client_id": self.client_id,
+            "drift_action_group_id": self.drift_action_group_id,
+            "landing_storage_account_id": self.landing_storage_account_id,
+            "landing_containers": self.landing_containers,
+        })
+
+    @staticmethod
+    def _retrain_models(models: dict[str, RetrainModelArgs], cooldown: int) -> str:
+        """``RETRAIN_MODELS``: the app's JSON, one entry per model with at least one trigger."""
+        if not isinstance(models, dict) or not models:
+            raise arg_error(COMPONENT, "models", "must name at least one model with a trigger")
+        body: dict[str, Any] = {}
+        for model in sorted(models):
+            triggers = models[model]
+            check_unknown_args(COMPONENT, triggers, RetrainModelArgs)
+            new_data = None
+            if triggers.get("new_data"):
+                new_data = {"container": landing_container(model), "prefix": triggers.get("landing_prefix", "")}
+            elif triggers.get("landing_prefix"):
+                raise arg_error(COMPONENT, f"models.{model}.landing_prefix", "only applies with new_data")
+            entry = {"schedule": triggers.get("schedule"), "newData": new_data, "drift": bool(triggers.get("drift"))}
+            if entry["schedule"] is None and new_data is None and not entry["drift"]:
+                raise arg_error(COMPONENT, f"models.{model}", "turns on no trigger (schedule, new_data or drift)")
+            body[model] = {"triggers": entry, "cooldownMinutes": cooldown}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+    def _storage(self, logical: str, account_name: str, args: RetrainingLoopArgs, private: bool,
+                 tags: dict[str, str], lifecycle: LifecycleArgs | None) -> storage.StorageAccount:
+        """A StorageV2 account: Entra ID only, TLS 1.2, deny by default, infrastructure encryption."""
+        rules: dict[str, Any] = {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": []}
+        rules["virtual_network_rules"] = [] if private else [
+            {"virtual_network_resource_id": args["functions_subnet_id"], "action": "Allow"}]
+        return storage.StorageAccount(
+            logical,
+            account_name=account_name,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            kind="StorageV2",
+            sku={"name": args.get("storage_sku", "Standard_ZRS")},
+            access_tier="Hot",
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_blob_public_access=False,
+            allow_cross_tenant_replication=False,
+            is_local_user_enabled=False,
+            is_sftp_enabled=False,
+            is_hns_enabled=False,
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            public_network_access="Disabled" if private else "Enabled",
+            network_rule_set=rules,
+            encryption={
+                "require_infrastructure_encryption": True,
+                "key_source": "Microsoft.Storage",
+                "services": {"blob": {"enabled": True, "key_type": "Account"},
+                             "file": {"enabled": True, "key_type": "Account"},
+                             "queue": {"enabled": True, "key_type": "Account"},
+                             "table": {"enabled": True, "key_type": "Account"}},
+            },
+            tags=tags,
+            opts=stateful_options(self, lifecycle, data_bearing=True),
+        )
+
+    def _private_endpoint(self, logical: str, account: storage.StorageAccount, group: str, args: RetrainingLoopArgs,
+                          zones: dict[str, pulumi.Input[str]], tags: dict[str, str]) -> list[pulumi.Resource]:
+        """A private endpoint for one storage sub-resource, registered in its privatelink zone."""
+        endpoint_name = account.name.apply(lambda n: f"pe-{n}-{group}")
+        endpoint = network.PrivateEndpoint(
+            f"{logical}-pe",
+            private_endpoint_name=endpoint_name,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            subnet={"id": args["private_endpoint_subnet_id"]},
+            private_link_service_connections=[{
+                "name": endpoint_name, "private_link_service_id": account.id, "group_ids": [group]}],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        zone = PRIVATE_DNS_ZONES[group]
+        zone_group = network.PrivateDnsZoneGroup(
+            f"{logical}-dns",
+            private_dns_zone_group_name="default",
+            private_endpoint_name=endpoint.name,
+            resource_group_name=args["resource_group_name"],
+            private_dns_zone_configs=[{"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [endpoint, zone_group]

@@ -32,6 +32,8 @@ def _root() -> None:
 # Command modules, in the order `estate --help` lists them.
 COMMAND_MODULES = (
     "infra.cli.preview",
+    "infra.cli.promote",
+    "infra.cli.new_model",
     "infra.cli.timeline",
     "infra.cli.cost",
     "infra.cli.bench",

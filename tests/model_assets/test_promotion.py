@@ -1,0 +1,157 @@
+"""estate promote: in-place edits (comments and format kept), refusals, exact offline diffs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from infra.cli.promote import register, run_promote
+from infra.engine import PROJECT_ROOT
+from infra.errors import ConfigError
+from model_assets.promotion import prepare, render
+
+DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project directory with copies of the stack files (the program itself is the real one)."""
+    for path in PROJECT_ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "infra").symlink_to(PROJECT_ROOT / "infra", target_is_directory=True)
+    return tmp_path
+
+
+def _files(project: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(project.glob("Pulumi*.yaml"))}
+
+
+def test_promote_edits_one_line_and_keeps_everything_else(project: Path) -> None:
+    promotion = prepare("qa", "diabetes", "4", project_dir=project, preview_changes=False)
+    assert promotion.slot == "blue" and promotion.old_version == "3"
+    assert promotion.file_diff() == (
+        "--- a/Pulumi.qa.yaml\n+++ b/Pulumi.qa.yaml\n@@ -40,4 +40,4 @@\n"
+        "       serving: online\n       target: kubernetes\n       deployments:\n"
+        '-        blue: {version: "3", traffic: 100}\n'
+        '+        blue: {version: "4", traffic: 100}\n')
+    before = promotion.before.splitlines()
+    after = promotion.after.splitlines()
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [42]
+    assert after[0].startswith("# qa: production-shaped")  # comments kept
+
+
+def test_traffic_edits_both_slots_and_keeps_flow_style(project: Path) -> None:
+    promotion = prepare("prod", "diabetes", "4", slot="green", traffic=50, force=True, project_dir=project,
+                        preview_changes=False)
+    assert promotion.new_traffic == {"blue": 50, "green": 50}
+    changed = [line for line in promotion.file_diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ['-        blue: {version: "3", traffic: 90}', '-        green: {version: "4", traffic: 10}',
+                       '+        blue: {version: "3", traffic: 50}', '+        green: {version: "4", traffic: 50}']
+
+
+def test_rollback_restores_the_file_byte_for_byte(project: Path) -> None:
+    original = (project / "Pulumi.qa.yaml").read_text()
+    prepare("qa", "diabetes", "4", project_dir=project, preview_changes=False).write()
+    assert (project / "Pulumi.qa.yaml").read_text() != original
+    prepare("qa", "diabetes", "3", project_dir=project, preview_changes=False).write()
+    assert (project / "Pulumi.qa.yaml").read_text() == original
+
+
+def test_same_version_changes_nothing(project: Path) -> None:
+    promotion = prepare("qa", "diabetes", "3", project_dir=project)
+    assert not promotion.changed and promotion.changes == []
+    assert render(promotion) == "Pulumi.qa.yaml: diabetes slot blue already serves version 3; nothing to change"
+
+
+REFUSALS = [
+    (("qa", "churn", "4"), {}, "MODEL: no model 'churn' in Pulumi.qa.yaml (models: diabetes)"),
+    (("qa", "diabetes", "4"), {"slot": "green"}, "--slot: no slot 'green' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"),
+    (("qa", "diabetes", "4"), {"traffic": 101}, "--traffic: 101 is out of range; traffic is a percentage 0-100"),
+    (("qa", "diabetes", "4"), {"traffic": -1}, "--traffic: -1 is out of range; traffic is a percentage 0-100"),
+    (("qa", "diabetes", "4"), {"traffic": 50},
+     "--traffic: 50 for the only slot 'blue'; a single slot takes all traffic (100)"),
+    (("qa", "diabetes", "latest"), {}, "VERSION: 'latest' is not an explicit registry version"),
+    (("qa", "diabetes", ""), {}, "VERSION: empty version; pin an explicit registry version"),
+    (("staging", "diabetes", "4"), {}, "STACK: no stack 'staging' (stacks: dev, prod, qa, shared)"),
+    (("prod", "diabetes", "4"), {},
+     "VERSION: qa does not run diabetes 4 (qa runs: 3); promote it in qa first, or pass --force"),
+    (("shared", "diabetes", "4"), {}, "Pulumi.shared.yaml: the stack serves no models (no mlops-estate:models)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "options", "message"), REFUSALS, ids=[m[:30] for _, _, m in REFUSALS])
+def test_refusals_write_nothing(project: Path, argv: tuple[str, str, str], options: dict, message: str) -> None:
+    before = _files(project)
+    with pytest.raises(ConfigError) as err:
+        run_promote(*argv, project_dir=project, **options)
+    assert str(err.value).startswith(message)
+    assert _files(project) == before
+
+
+@pytest.mark.slow  # previews the real stacks before and after
+def test_a_version_the_registry_does_not_have_is_refused(project: Path) -> None:
+    before = _files(project)
+    with pytest.raises(ConfigError) as err:
+        run_promote("qa", "diabetes", "41", project_dir=project)
+    assert str(err.value).startswith(
+        "Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: version '41' of model 'diabetes' "
+        "is not in registry ")
+    assert str(err.value).endswith("(known: 1, 2, 3, 4)")
+    assert _files(project) == before
+
+
+@pytest.mark.slow  # previews the real stacks before and after
+def test_qa_then_prod_and_the_offline_diff_touches_only_the_slot(project: Path) -> None:
+    output = run_promote("qa", "diabetes", "4", project_dir=project)
+    assert output.splitlines()[-2:] == [
+        "Offline diff of qa (diabetes 3 -> 4 in slot blue):",
+        f"  ~  update  {DEPLOYMENT}  model-diabetes-blue  [properties.model]",
+    ]
+    promotion = prepare("prod", "diabetes", "4", project_dir=project)  # qa runs 4 now: allowed
+    assert [(c["action"], c["urn"].rsplit("::", 1)[-1], c["paths"]) for c in promotion.changes] == [
+        ("update", "model-diabetes-blue", ["properties.model"])]
+
+
+@pytest.mark.slow  # previews the real stacks before and after
+def test_a_traffic_shift_changes_only_the_traffic_resource(project: Path) -> None:
+    promotion = prepare("prod", "diabetes", "4", slot="green", traffic=30, project_dir=project, force=True)
+    assert [(c["action"], c["type"], c["urn"].rsplit("::", 1)[-1], c["paths"]) for c in promotion.changes] == [
+        ("update", "pulumi-python:dynamic:Resource", "model-diabetes-traffic", ["traffic.blue", "traffic.green"])]
+
+
+@pytest.mark.slow  # previews the real stacks before and after
+def test_cli_command(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.engine
+
+    monkeypatch.setattr(infra.engine, "PROJECT_ROOT", project)
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root() -> None:
+        """Test root."""
+
+    result = CliRunner().invoke(app, ["promote", "qa", "diabetes", "4"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("--- a/Pulumi.qa.yaml\n+++ b/Pulumi.qa.yaml\n")
+    assert 'blue: {version: "4", traffic: 100}' in (project / "Pulumi.qa.yaml").read_text()
+
+
+def test_cli_refusal_is_a_config_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.engine
+
+    monkeypatch.setattr(infra.engine, "PROJECT_ROOT", project)
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root() -> None:
+        """Test root."""
+
+    refused = CliRunner().invoke(app, ["promote", "qa", "diabetes", "4", "--slot", "red"])
+    assert isinstance(refused.exception, ConfigError)
+    assert str(refused.exception) == "--slot: no slot 'red' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"

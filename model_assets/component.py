@@ -46,6 +46,7 @@ from components.common import LifecycleArgs, arg_error, check_unknown_args, requ
 from components.diagnostics import send_to_log_analytics
 from infra.errors import ConfigError
 from model_assets import specs
+from model_assets.byom import ByomArgs, register_byom
 from model_assets.code_asset import ServingCode
 from model_assets.traffic import EndpointTraffic
 
@@ -79,19 +80,6 @@ class AutoscaleArgs(TypedDict):
     """Required."""
     target_cpu_percent: int
     """Required. Scale out above, in below (minus 20 points)."""
-
-
-class ByomArgs(TypedDict):
-    """An externally trained artifact registered as a registry model version."""
-
-    artifact_uri: str
-    """Required. ``azureml://`` datastore path or blob URL of the artifact."""
-    version: str
-    """Required. The registry version to create."""
-    model_type: NotRequired[str]
-    """Optional. custom_model, mlflow_model or triton_model. @default custom_model"""
-    description: NotRequired[str]
-    """Optional. @default ''"""
 
 
 class ModelAssetsArgs(TypedDict):
@@ -208,7 +196,12 @@ class ModelAssets(pulumi.ComponentResource):
         byom = args.get("byom")
         byom_version: ml.RegistryModelVersion | None = None
         if byom is not None:
-            byom_version = self._register_byom(name, model, byom, args)
+            if byom.get("model_type", "custom_model") not in ("custom_model", "mlflow_model", "triton_model"):
+                raise arg_error(COMPONENT, "byom.model_type", f"'{byom.get('model_type')}' is not custom_model, "
+                                "mlflow_model or triton_model")
+            byom_version = register_byom(name, model, byom, registry_name=args["registry_name"],
+                                         registry_resource_group_name=args["registry_resource_group_name"],
+                                         parent=self, provider=args.get("registry_provider"))
         references: dict[str, pulumi.Output[str]] = {}
         for slot, slot_args in slots.items():
             version = str(slot_args["version"])
@@ -434,26 +427,6 @@ class ModelAssets(pulumi.ComponentResource):
             return model_reference(registry, model, version)
 
         return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)
-
-    def _register_byom(self, name: str, model: str, byom: ByomArgs, args: ModelAssetsArgs) -> ml.RegistryModelVersion:
-        opts = pulumi.ResourceOptions(parent=self)
-        if args.get("registry_provider") is not None:
-            opts = pulumi.ResourceOptions(parent=self, provider=args["registry_provider"])
-        return ml.RegistryModelVersion(
-            f"{name}-byom-{byom['version']}",
-            registry_name=args["registry_name"],
-            resource_group_name=args["registry_resource_group_name"],
-            model_name=model,
-            version=str(byom["version"]),
-            properties={
-                "modelType": byom.get("model_type", "custom_model"),
-                "modelUri": byom["artifact_uri"],
-                "description": byom.get("description") or f"{model} {byom['version']}: externally trained (BYOM)",
-                "tags": {"source": "byom"},
-                "isArchived": False,
-            },
-            opts=opts,
-        )
 
     def _autoscale(self, name: str, slot: str, deployment: pulumi.CustomResource, autoscale: AutoscaleArgs,
                    arm: dict[str, Any], endpoint_name: str, rg: pulumi.Input[str], location: str,

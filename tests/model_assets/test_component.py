@@ -115,6 +115,7 @@ def test_max_every_feature() -> None:
                        "readinessProbe": {"initialDelay": "PT15S"}},
     })
     t.has_resource(DEPLOYMENT, {"name": "model-online-green", "ignoreChanges": ["sku.capacity"]})
+    t.has_resource("azure-native:machinelearningservices:RegistryModelVersion", {"retainOnDelete": True})
     t.has_resource_properties("azure-native:machinelearningservices:RegistryModelVersion", {
         "registryName": "mlr-shared", "resourceGroupName": "rg-shared", "modelName": "online", "version": "5",
         "properties": {"modelType": "custom_model", "modelUri": "azureml://datastores/external/paths/online/5/"},
@@ -183,6 +184,8 @@ def test_batch_model_on_the_cluster() -> None:
       "kubernetes_compute_id": "k"}, "ModelAssets args.autoscale: applies to managed online deployments only"),
     ({"colour": "blue"}, "ModelAssets args.colour: is not an argument of ModelAssets"),
     ({"registry_name": ""}, "ModelAssets args.registry_name: is required"),
+    ({"byom": {"artifact_uri": "azureml://datastores/x/paths/y/", "version": "5", "model_type": "onnx"}},
+     "ModelAssets args.byom.model_type: 'onnx' is not custom_model, mlflow_model or triton_model"),
 ])
 def test_bad_args_fail_at_construction(extra: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -72,23 +72,24 @@ def _devops_provider(ctx: StackContext, organization_url: pulumi.Input[str]) -> 
     return azuredevops.Provider(f"azuredevops-{ctx.settings.environment}", org_service_url=organization_url)
 
 
-def _approval(ctx: StackContext, approvals: ApprovalSettings | None, project_id: pulumi.Input[str],
-              project_name: str | None, provider: pulumi.ProviderResource) -> dict[str, Any] | None:
-    """The approval check's args: the approver group's identity looked up by name."""
+def _approval(approvals: ApprovalSettings | None, project_id: pulumi.Input[str], project_name: pulumi.Input[str],
+              provider: pulumi.ProviderResource) -> dict[str, Any] | None:
+    """The approval check's args: the approver group's identity, looked up by name in the project
+    (``[<project>]\\<group>``) or in the organisation (any other scope)."""
     if approvals is None:
         return None
     import pulumi_azuredevops as azuredevops
 
-    project_scoped = project_name is None or approvals.group_scope == project_name
-
-    def origin_id(project: str) -> str:
-        # A plain lookup once the project id is known (it may come from the shared stack).
-        found = azuredevops.get_group(name=approvals.group_name, project_id=project if project_scoped else None,
+    def origin_id(values: list[str]) -> str:
+        # A plain lookup once the project is known (in environment stacks it comes from the shared stack).
+        project, name = values
+        found = azuredevops.get_group(name=approvals.group_name,
+                                      project_id=project if approvals.group_scope == name else None,
                                       opts=pulumi.InvokeOptions(provider=provider))
         return found.origin_id
 
     return {
-        "approver_ids": [pulumi.Output.from_input(project_id).apply(origin_id)],
+        "approver_ids": [pulumi.Output.all(project_id, project_name).apply(origin_id)],
         "timeout_minutes": approvals.timeout_minutes,
         "min_approvers": approvals.min_approvers,
     }
@@ -145,7 +146,7 @@ def compose_devops_project(ctx: StackContext) -> None:
             "location": ctx.location,
             "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
             "default_branch": devops.default_branch,
-            "approval": _approval(ctx, devops.approvals, project.project_id, devops.project, provider),
+            "approval": _approval(devops.approvals, project.project_id, devops.project, provider),
             "exclusive_lock": True,
             "pipeline_permissions": _permissions(SHARED_PIPELINE_RESOURCES, project.pipeline_ids,
                                                  [p for p in SHARED_PIPELINE_RESOURCES if p in pipelines]),
@@ -204,7 +205,7 @@ def compose_delivery(ctx: StackContext) -> None:
             "key_vault_id": workspace.key_vault_id,
             "key_vault_name": workspace.key_vault_name,
             "key_vault_secrets": {"appinsights-connection-string": observability.app_insights_connection_string},
-            "approval": _approval(ctx, devops.approvals, project_id, None, provider),
+            "approval": _approval(devops.approvals, project_id, project_name, provider),
             "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
             "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),
             "tags": ctx.tags,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from infra.settings.base import StrictModel
+
+APPROVER_GROUP = re.compile(r"^\[[^\]\\]+\]\\[^\\]+$")
+"""``[scope]\\group``: one bracketed scope, one backslash, a group name."""
 
 
 class BranchPolicySettings(StrictModel):
@@ -25,9 +30,25 @@ class BranchPolicySettings(StrictModel):
 class ApprovalSettings(StrictModel):
     """The approval check on an environment (qa, prod)."""
 
-    approver_group: str = Field(min_length=3, max_length=256, pattern=r"^\[[^\]\\]+\]\\[^\\]+$")
+    approver_group: str = Field(min_length=3, max_length=256)
     """Required. The Azure DevOps group that approves, as ``[<project>]\\<group>``, e.g.
     [mlops]\\Release Approvers (the project part names the scope; the group must exist)."""
+    timeout_minutes: int = Field(default=1440, ge=5, le=43200)
+    """Optional. How long an approval waits. @default 1440 (one day)"""
+    min_approvers: int = Field(default=1, ge=1, le=10)
+    """Optional. @default 1"""
+
+    @field_validator("approver_group")
+    @classmethod
+    def _check_group(cls, value: str) -> str:
+        if not APPROVER_GROUP.match(value):
+            raise PydanticCustomError(
+                "approver_group",
+                "'{value}' is not an Azure DevOps group as [<project or organization>]\\<group name>, "
+                "e.g. [mlops-estate]\\Release Approvers (in YAML: \"[mlops-estate]\\\\Release Approvers\")",
+                {"value": value},
+            )
+        return value
 
     @property
     def group_scope(self) -> str:
@@ -38,10 +59,6 @@ class ApprovalSettings(StrictModel):
     def group_name(self) -> str:
         """The group's display name (after the backslash)."""
         return self.approver_group.split("\\", 1)[1]
-    timeout_minutes: int = Field(default=1440, ge=5, le=43200)
-    """Optional. How long an approval waits. @default 1440 (one day)"""
-    min_approvers: int = Field(default=1, ge=1, le=10)
-    """Optional. @default 1"""
 
 
 class DevOpsProjectSettings(StrictModel):

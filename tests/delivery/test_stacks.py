@@ -1,0 +1,165 @@
+"""Azure DevOps objects, agents and release wiring in each stack's offline plan.
+
+Stack previews take tens of seconds on a shared machine: these tests are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from policy.runner import evaluate
+from tests.support.template import Match, Template
+
+pytestmark = pytest.mark.slow
+
+SC = "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM"
+FIC = "azure-native:managedidentity:FederatedIdentityCredential"
+ENV = "azuredevops:index/environment:Environment"
+APPROVAL = "azuredevops:index/checkApproval:CheckApproval"
+BRANCH = "azuredevops:index/checkBranchControl:CheckBranchControl"
+LOCK = "azuredevops:index/checkExclusiveLock:CheckExclusiveLock"
+POOL = "azuredevops:index/elasticPool:ElasticPool"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+AUTH = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
+BUILD = "azuredevops:index/buildDefinition:BuildDefinition"
+SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
+
+ENV_COMMON = {
+    "mlops:delivery:DevOpsEnvironment": 1, "mlops:delivery:BuildAgents": 1, "pulumi:providers:azuredevops": 1,
+    "azure-native:authorization:RoleAssignment": 3, "azure-native:authorization:RoleDefinition": 1,
+    "azure-native:managedidentity:UserAssignedIdentity": 2, FIC: 1, "azure-native:keyvault:Secret": 1, VMSS: 1,
+    SC: 1, "azuredevops:index/variableGroup:VariableGroup": 1, ENV: 1, BRANCH: 1, POOL: 1,
+    "azuredevops:index/queue:Queue": 1,
+}
+RELEASE = {
+    "mlops:delivery:ReleaseTrigger": 1, "azure-native:logic:Workflow": 1, "azure-native:eventgrid:SystemTopic": 1,
+    SUBSCRIPTION: 1, "azure-native:monitor:DiagnosticSetting": 2,
+    "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1, "azuredevops:index/group:Group": 1,
+    "azuredevops:index/groupMembership:GroupMembership": 1,
+    "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": 1,
+}
+EXPECTED = {
+    "shared": {
+        "mlops:delivery:DevOpsProject": 1, "mlops:delivery:DevOpsEnvironment": 1, "pulumi:providers:azuredevops": 1,
+        "azuredevops:index/project:Project": 1, "azuredevops:index/git:Git": 1, BUILD: 6,
+        "azuredevops:index/branchPolicyMinReviewers:BranchPolicyMinReviewers": 1,
+        "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation": 2,
+        "azuredevops:index/branchPolicyCommentResolution:BranchPolicyCommentResolution": 1,
+        "azure-native:authorization:RoleAssignment": 2, "azure-native:authorization:RoleDefinition": 1,
+        "azure-native:managedidentity:UserAssignedIdentity": 1, FIC: 1, SC: 1, ENV: 1, BRANCH: 1, LOCK: 1, AUTH: 3,
+    },
+    "dev": {**ENV_COMMON, AUTH: 10},
+    "qa": {**ENV_COMMON, **RELEASE, APPROVAL: 1, AUTH: 14},
+    "prod": {**ENV_COMMON, **RELEASE, APPROVAL: 1, LOCK: 1, AUTH: 14},
+}
+
+
+@pytest.fixture(scope="module", params=["shared", "dev", "qa", "prod"])
+def stack(request):
+    return request.param, Template.from_stack(request.param)
+
+
+def _delivery(t: Template) -> list[dict]:
+    """Resources of the delivery step: the ADO provider, the delivery components and their children."""
+    urns = {r["urn"] for r in t.resources if r["type"].startswith("mlops:delivery:")}
+    grown = True
+    while grown:
+        before = len(urns)
+        urns |= {r["urn"] for r in t.resources if r["parent"] in urns}
+        grown = len(urns) != before
+    return [r for r in t.resources if r["urn"] in urns or r["type"] == "pulumi:providers:azuredevops"]
+
+
+def test_exact_counts(stack):
+    name, t = stack
+    assert dict(Counter(r["type"] for r in _delivery(t))) == EXPECTED[name]
+
+
+def test_every_devops_resource_uses_the_explicit_provider(stack):
+    name, t = stack
+    devops = [r for r in t.resources if r["type"].startswith("azuredevops:index/")]
+    assert devops
+    for resource in devops:
+        assert f"pulumi:providers:azuredevops::azuredevops-{name}::" in (resource["provider"] or ""), resource["name"]
+    provider = t.resource("pulumi:providers:azuredevops", f"azuredevops-{name}")
+    assert provider["inputs"] == {"orgServiceUrl": "https://dev.azure.com/contoso"}
+
+
+def test_wif_service_connection_and_federated_credential(stack):
+    name, t = stack
+    identity = t.has_resource_properties("azure-native:managedidentity:UserAssignedIdentity",
+                                         {"resourceName": f"id-mlops-deployer-{name}-weu"})
+    connection = t.has_resource_properties(SC, {
+        "serviceEndpointName": f"mlops-estate-{name}", "serviceEndpointAuthenticationScheme": "WorkloadIdentityFederation",
+        "credentials": Match.exact({"serviceprincipalid": identity["outputs"]["clientId"]})})
+    t.has_resource_properties(FIC, {"issuer": connection["outputs"]["workloadIdentityFederationIssuer"],
+                                    "subject": connection["outputs"]["workloadIdentityFederationSubject"],
+                                    "audiences": ["api://AzureADTokenExchange"]})
+    t.has_output("devopsServiceConnection", f"mlops-estate-{name}")
+
+
+def test_environment_checks(stack):
+    name, t = stack
+    env = t.has_resource_properties(ENV, {"name": f"mlops-{name}"})
+    t.has_resource_properties(BRANCH, {"targetResourceId": env["id"], "allowedBranches": "refs/heads/main",
+                                       "verifyBranchProtection": True})
+    approvals = {"qa": (1440, 1), "prod": (2880, 2)}
+    if name in approvals:
+        timeout, minimum = approvals[name]
+        t.has_resource_properties(APPROVAL, {"targetResourceId": env["id"], "targetResourceType": "environment",
+                                             "timeout": timeout, "minimumRequiredApprovers": minimum,
+                                             "approvers": [Match.string_like("^[0-9a-f-]{36}$")]})
+    else:
+        t.resource_count_is(APPROVAL, 0)
+    assert len(t.find_resources(LOCK)) == (1 if name in ("prod", "shared") else 0)
+
+
+def test_agent_pools_per_environment(stack):
+    name, t = stack
+    sizes = {"dev": (0, 2, 15), "qa": (0, 2, 30), "prod": (1, 4, 30)}
+    if name not in sizes:
+        t.resource_count_is(POOL, 0)
+        return
+    idle, capacity, ttl = sizes[name]
+    vmss = t.has_resource_properties(VMSS, {"vmScaleSetName": f"vmss-mlops-agents-{name}-weu", "overprovision": False,
+                                            "upgradePolicy": {"mode": "Manual"}, "sku": {"capacity": 0}})
+    subnet = vmss["inputs"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0][
+        "ipConfigurations"][0]["subnet"]["id"]
+    assert subnet == t.resource("azure-native:network:Subnet", "network-agents")["id"]
+    t.has_resource_properties(POOL, {"name": f"mlops-agents-{name}", "desiredIdle": idle, "maxCapacity": capacity,
+                                     "timeToLiveMinutes": ttl, "azureResourceId": vmss["id"],
+                                     "serviceEndpointId": t.resource(SC, "devops-environment-connection")["id"]})
+
+
+def test_release_trigger_only_from_level_3(stack):
+    name, t = stack
+    if name in ("qa", "prod"):
+        t.has_resource_properties(SUBSCRIPTION, {"filter": {
+            "includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"],
+            "advancedFilters": [{"key": "data.modelName", "values": ["diabetes"]}]}})
+    else:
+        t.resource_count_is(SUBSCRIPTION, 0)
+
+
+def test_shared_exports_what_environment_stacks_read(stack):
+    name, t = stack
+    if name != "shared":
+        return
+    t.has_output("devopsOrganizationUrl", "https://dev.azure.com/contoso")
+    t.has_output("devopsProjectName", "mlops-estate")
+    project = t.resource("azuredevops:index/project:Project", "devops-project-project")
+    t.has_output("devopsProjectId", project["id"])
+    ids = t.has_output("devopsPipelineIds")
+    assert sorted(ids) == ["batch", "ci", "infra-deploy", "infra-preview", "release", "train"]
+    assert {r["inputs"]["name"]: r["id"] for r in t.find_resources(BUILD)} == ids
+
+
+def test_no_policy_violation_from_delivery(stack):
+    name, t = stack
+    urns = {r["urn"] for r in _delivery(t)}
+    environment = name
+    enforcement = "advisory" if name == "dev" else "mandatory"
+    found = [v.to_json() for v in evaluate(t.resources, environment=environment, enforcement=enforcement)]
+    assert [v for v in found if v["urn"] in urns] == []

@@ -110,59 +110,64 @@ class ModelMonitor(pulumi.ComponentResource):
 
         def production(collection: str) -> pulumi.Output[dict[str, Any]]:
             return pulumi.Output.from_input(args["endpoint_name"]).apply(lambda endpoint: {
-                "input_data_type": "Rolling", "job_input_type": "uri_folder",
+                "inputDataType": "Rolling", "jobInputType": "uri_folder",
                 "uri": f"azureml:{endpoint}-{slot}-{collection}:1",
-                "window_size": f"P{days}D", "window_offset": "P0D",
+                "windowSize": f"P{days}D", "windowOffset": "P0D",
             })
 
-        reference = {"input_data_type": "Fixed", "job_input_type": "mltable", "uri": args["reference_data_uri"]}
+        reference = {"inputDataType": "Fixed", "jobInputType": "mltable", "uri": args["reference_data_uri"]}
 
         def drift_thresholds(value: float) -> list[dict[str, Any]]:
             return [
-                {"data_type": "Numerical", "metric": "NormalizedWassersteinDistance", "threshold": {"value": value}},
-                {"data_type": "Categorical", "metric": "JensenShannonDistance", "threshold": {"value": value}},
+                {"dataType": "Numerical", "metric": "NormalizedWassersteinDistance", "threshold": {"value": value}},
+                {"dataType": "Categorical", "metric": "JensenShannonDistance", "threshold": {"value": value}},
             ]
 
+        # ``signals`` is a map keyed by signal name: the SDK does not rename keys inside map values,
+        # so the signal bodies are written in the wire (camelCase) spelling.
         signals = {
-            "data-drift": {"signal_type": "DataDrift", "production_data": production("model_inputs"),
-                           "reference_data": reference, "notification_types": ["AmlNotification"],
-                           "metric_thresholds": drift_thresholds(thresholds["drift_threshold"])},
-            "prediction-drift": {"signal_type": "PredictionDrift", "production_data": production("model_outputs"),
-                                 "reference_data": reference, "notification_types": ["AmlNotification"],
-                                 "metric_thresholds": drift_thresholds(thresholds["prediction_drift_threshold"])},
-            "data-quality": {"signal_type": "DataQuality", "production_data": production("model_inputs"),
-                             "reference_data": reference, "notification_types": ["AmlNotification"],
-                             "metric_thresholds": [
-                                 {"data_type": "Numerical", "metric": "NullValueRate",
+            "data-drift": {"signalType": "DataDrift", "productionData": production("model_inputs"),
+                           "referenceData": reference, "notificationTypes": ["AmlNotification"],
+                           "metricThresholds": drift_thresholds(thresholds["drift_threshold"])},
+            "prediction-drift": {"signalType": "PredictionDrift", "productionData": production("model_outputs"),
+                                 "referenceData": reference, "notificationTypes": ["AmlNotification"],
+                                 "metricThresholds": drift_thresholds(thresholds["prediction_drift_threshold"])},
+            "data-quality": {"signalType": "DataQuality", "productionData": production("model_inputs"),
+                             "referenceData": reference, "notificationTypes": ["AmlNotification"],
+                             "metricThresholds": [
+                                 {"dataType": "Numerical", "metric": "NullValueRate",
                                   "threshold": {"value": thresholds["data_quality_threshold"]}},
-                                 {"data_type": "Categorical", "metric": "NullValueRate",
+                                 {"dataType": "Categorical", "metric": "NullValueRate",
                                   "threshold": {"value": thresholds["data_quality_threshold"]}},
                              ]},
         }
-        definition: dict[str, Any] = {
-            "compute_configuration": {"compute_type": "ServerlessSpark", "instance_type": "standard_e4s_v3",
-                                      "runtime_version": "3.4",
-                                      "compute_identity": {"compute_identity_type": "AmlToken"}},
-            "monitoring_target": {"task_type": task, "deployment_id": args["deployment_id"]},
-            "signals": signals,
-        }
         emails = list(args.get("alert_emails", []))
-        if emails:
-            definition["alert_notification_settings"] = {"email_notification_settings": {"emails": emails}}
+        # ``action``, ``trigger`` and ``compute_configuration`` are union types: typed Args make
+        # the SDK emit the wire (camelCase) names.
+        definition = ml.MonitorDefinitionArgs(
+            compute_configuration=ml.MonitorServerlessSparkComputeArgs(
+                compute_type="ServerlessSpark", instance_type="standard_e4s_v3", runtime_version="3.4",
+                compute_identity=ml.AmlTokenComputeIdentityArgs(compute_identity_type="AmlToken")),
+            monitoring_target=ml.MonitoringTargetArgs(task_type=task, deployment_id=args["deployment_id"]),
+            signals=signals,
+            alert_notification_settings=ml.MonitorNotificationSettingsArgs(
+                email_notification_settings=ml.MonitorEmailNotificationSettingsArgs(emails=emails)) if emails else None,
+        )
         schedule = ml.Schedule(
             f"{name}-schedule",
             name=self.schedule_name,
             resource_group_name=args["resource_group_name"],
             workspace_name=args["workspace_name"],
-            properties={
-                "display_name": f"{model} model monitor",
-                "description": f"Daily data drift, prediction drift and data quality of {model} ({slot})",
-                "is_enabled": True,
-                "tags": {**tags, "model": model},
-                "trigger": {"trigger_type": "Recurrence", "frequency": "Day", "interval": 1,
-                            "schedule": {"hours": [hour], "minutes": [0]}, "time_zone": "UTC"},
-                "action": {"action_type": "CreateMonitor", "monitor_definition": definition},
-            },
+            properties=ml.SchedulePropertiesArgs(
+                display_name=f"{model} model monitor",
+                description=f"Daily data drift, prediction drift and data quality of {model} ({slot})",
+                is_enabled=True,
+                tags={**tags, "model": model},
+                trigger=ml.RecurrenceTriggerArgs(
+                    trigger_type="Recurrence", frequency="Day", interval=1,
+                    schedule=ml.RecurrenceScheduleArgs(hours=[hour], minutes=[0]), time_zone="UTC"),
+                action=ml.CreateMonitorActionArgs(action_type="CreateMonitor", monitor_definition=definition),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         query = (

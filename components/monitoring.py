@@ -172,13 +172,13 @@ class Monitoring(pulumi.ComponentResource):
                 aggregation: str, operator: str, threshold: float, model: str | None, description: str, *,
                 dimensions: list[dict[str, Any]] | None = None, severity: int = 2) -> None:
         """A single-resource static-threshold metric alert."""
-        criterion: dict[str, Any] = {
-            "criterion_type": "StaticThresholdCriterion", "name": metric.replace(" ", ""), "metric_name": metric,
-            "metric_namespace": namespace, "operator": operator, "threshold": threshold,
-            "time_aggregation": aggregation, "skip_metric_validation": False,
-        }
-        if dimensions:
-            criterion["dimensions"] = dimensions
+        # ``criteria`` is a union type: typed Args make the SDK emit the wire (camelCase) names.
+        criterion = monitor.MetricCriteriaArgs(
+            criterion_type="StaticThresholdCriterion", name=metric.replace(" ", ""), metric_name=metric,
+            metric_namespace=namespace, operator=operator, threshold=threshold, time_aggregation=aggregation,
+            skip_metric_validation=False,
+            dimensions=[monitor.MetricDimensionArgs(**d) for d in dimensions] if dimensions else None,
+        )
         rule = monitor.MetricAlert(
             f"{name}-{suffix}",
             rule_name=f"{self._prefix}-{suffix}",
@@ -191,8 +191,8 @@ class Monitoring(pulumi.ComponentResource):
             evaluation_frequency="PT5M",
             window_size=self._window,
             auto_mitigate=True,
-            criteria={"odata_type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                      "all_of": [criterion]},
+            criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+                odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", all_of=[criterion]),
             actions=[{"action_group_id": self.action_group_id,
                       "web_hook_properties": {"model": model} if model else {}}],
             tags=self._tags,

@@ -104,6 +104,8 @@ def assess(plan: dict[str, Any]) -> dict[str, Any]:
 def render_maturity(plan: dict[str, Any]) -> str:
     """Human lines for ``estate preview``: the level reached and what proves each level."""
     result = assess(plan)
+    if result["claimed"] is None:
+        return "Maturity: not claimed (the shared stack serves every environment; levels are per environment)"
     by_urn = {r["urn"]: r for r in plan.get("resources", [])}
     level, claimed = result["level"], result["claimed"]
     head = f"Maturity: level {level} ({LEVELS.get(level, 'nothing provisioned')})"

@@ -1,0 +1,124 @@
+"""Maturity: the level a plan proves (synthetic plans), its rendering, and the committed stacks."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from infra.maturity import LEVELS, assess, render_maturity
+from tests.support.template import Template
+
+RG = {"urn": "urn:rg", "type": "azure-native:resources:ResourceGroup", "name": "resource-group", "id": "/rg", "inputs": {}}
+COMPUTE = {"urn": "urn:compute", "type": "azure-native:machinelearningservices:Compute", "name": "workspace-training",
+           "id": "/c", "inputs": {"properties": {"computeType": "AmlCompute"}}}
+AKS_COMPUTE = {"urn": "urn:aks", "type": "azure-native:machinelearningservices:Compute", "name": "aks-attach",
+               "id": "/k", "inputs": {"properties": {"computeType": "Kubernetes"}}}
+RELEASE = {"urn": "urn:release", "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+           "name": "release-trigger-subscription", "id": "/r",
+           "inputs": {"filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"]}}}
+NEW_DATA = {"urn": "urn:newdata", "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+            "name": "retraining-new-data-diabetes", "id": "/n",
+            "inputs": {"filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
+                       "destination": {"resourceId": "/sites/func/functions/retrain_new_data"}}}
+OTHER_BLOB = {"urn": "urn:otherblob", "type": "azure-native:eventgrid:SystemTopicEventSubscription", "name": "audit",
+              "id": "/o", "inputs": {"filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
+                                     "destination": {"resourceId": "/sites/other/functions/audit"}}}
+MONITOR = {"urn": "urn:monitor", "type": "azure-native:machinelearningservices:Schedule", "name": "monitor-diabetes-schedule",
+           "id": "/s", "inputs": {"properties": {"action": {"actionType": "CreateMonitor"}}}}
+GROUP = {"urn": "urn:group", "type": "azure-native:monitor:ActionGroup", "name": "retraining-drift-action-group",
+         "id": "/ag", "inputs": {"azureFunctionReceivers": [{"functionName": "retrain_drift_alert"}]}}
+ALERT = {"urn": "urn:alert", "type": "azure-native:monitor:ScheduledQueryRule", "name": "monitor-diabetes-drift-alert",
+         "id": "/al", "inputs": {"actions": {"actionGroups": ["/ag"]}}}
+
+
+def plan(*resources, claimed=5):
+    return {"resources": [dict(r) for r in resources], "outputs": {"maturityLevel": claimed} if claimed else {}}
+
+
+def test_full_estate_is_level_5_with_exact_evidence():
+    result = assess(plan(RG, COMPUTE, AKS_COMPUTE, RELEASE, NEW_DATA, OTHER_BLOB, MONITOR, GROUP, ALERT))
+    assert result == {"level": 5, "claimed": 5, "evidence": {
+        "1": ["urn:rg"], "2": ["urn:compute"], "3": ["urn:release"], "4": ["urn:newdata"],
+        "5": ["urn:monitor", "urn:group", "urn:alert"]}}
+
+
+def test_a_gap_caps_the_level():
+    """Retraining on new data without the release wiring is still level 2."""
+    assert assess(plan(RG, COMPUTE, NEW_DATA, MONITOR, GROUP, ALERT))["level"] == 2
+
+
+@pytest.mark.parametrize(("resources", "level"), [
+    ((RG,), 1),
+    ((RG, AKS_COMPUTE), 1),
+    ((RG, COMPUTE), 2),
+    ((RG, COMPUTE, RELEASE), 3),
+    ((RG, COMPUTE, RELEASE, OTHER_BLOB), 3),
+    ((RG, COMPUTE, RELEASE, NEW_DATA), 4),
+    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR), 4),  # a monitor without the drift → retrain alert
+    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP), 4),
+    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP, ALERT), 5),
+])
+def test_levels(resources, level):
+    assert assess(plan(*resources))["level"] == level
+
+
+def test_render_level_5():
+    text = render_maturity(plan(RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP, ALERT))
+    assert text.splitlines() == [
+        "Maturity: level 5 (automated operations)",
+        "  + level 2 automated training: Compute workspace-training",
+        "  + level 3 automated deployment: SystemTopicEventSubscription release-trigger-subscription",
+        "  + level 4 retraining on new data: SystemTopicEventSubscription retraining-new-data-diabetes",
+        "  + level 5 automated operations: Schedule monitor-diabetes-schedule, ActionGroup "
+        "retraining-drift-action-group, ScheduledQueryRule monitor-diabetes-drift-alert",
+    ]
+
+
+def test_render_a_claim_the_plan_does_not_prove():
+    text = render_maturity(plan(RG, COMPUTE, NEW_DATA, claimed=4))
+    assert text.splitlines() == [
+        "Maturity: level 2 (automated training) — the stack claims level 4 (retraining on new data)",
+        "  + level 2 automated training: Compute workspace-training",
+        "  - level 3 automated deployment: missing",
+        "  - level 4 retraining on new data: SystemTopicEventSubscription retraining-new-data-diabetes",
+    ]
+
+
+def test_render_shared_stack():
+    assert render_maturity(plan(RG, claimed=None)).startswith("Maturity: not claimed (the shared stack")
+    assert LEVELS[5] == "automated operations"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stack", "level", "evidence"), [
+    ("dev", 2, {"2": ["workspace-training"], "3": [], "4": [], "5": []}),
+    ("qa", 3, {"2": ["workspace-training"], "3": ["release-trigger-subscription"], "4": [], "5": []}),
+    ("prod", 5, {"2": ["workspace-training"], "3": ["release-trigger-subscription"],
+                 "4": ["retraining-new-data-diabetes"],
+                 "5": ["monitor-diabetes-schedule", "retraining-drift-action-group", "monitor-diabetes-drift-alert"]}),
+])
+def test_committed_stacks_reach_their_claimed_level(stack, level, evidence):
+    t = Template.from_stack(stack)
+    result = assess(t.plan)
+    names = {k: [t.by_urn(u)["name"] for u in v] for k, v in result["evidence"].items() if k != "1"}
+    assert (result["level"], result["claimed"], names) == (level, level, evidence)
+
+
+OPERATIONS = ("mlops:monitoring:", "mlops:retraining:", "mlops:databricks:", "mlops:datafactory:")
+
+
+def _operations_types(t: Template) -> collections.Counter:
+    """Custom resources under the operations components, by type."""
+    def under(r):
+        while r is not None:
+            if r["type"].startswith(OPERATIONS):
+                return True
+            r = t.by_urn(r["parent"]) if r["parent"] else None
+        return False
+    return collections.Counter(r["type"] for r in t.resources if r["custom"] and under(r))
+
+
+@pytest.mark.slow
+def test_dev_level_2_provisions_no_operations_resources():
+    assert _operations_types(Template.from_stack("dev")) == collections.Counter()

@@ -10,6 +10,8 @@ docs/architecture.md, in registration order.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -82,18 +84,41 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's current event loop, if one is set and open (without creating one)."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    loop = getattr(local, "_loop", None)
+    return loop if loop is not None and not loop.is_closed() else None
+
+
 def capture(
     program: Callable[[], Any], *, stack: str = "dev", project: str = "mlops-estate"
 ) -> list[dict[str, Any]]:
-    """Run ``program`` (which constructs SDK resources) under mocks and return its plan entries."""
+    """Run ``program`` (which constructs SDK resources) under mocks and return its plan entries.
+
+    The run gets its own event loop and a copied ``contextvars`` context with fresh runtime
+    settings and root resource, so it neither depends on nor leaks into other tests' Pulumi state.
+    """
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    saved_loop = _current_loop()
+    loop = asyncio.new_event_loop()
 
-    @pulumi.runtime.test
-    def run() -> Any:
-        program()
-        return None
+    def body() -> None:
+        asyncio.set_event_loop(loop)
+        pulumi.runtime.settings.reset_options(project=project, stack=stack, preview=False)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
 
-    run()
+        @pulumi.runtime.test
+        def run() -> Any:
+            program()
+            return None
+
+        run()
+
+    try:
+        contextvars.copy_context().run(body)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(saved_loop)
     return monitor.entries

@@ -75,16 +75,17 @@ def _referenced_stack(project: Project, reference: str, *, file: str) -> str:
 
 
 def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str, Any] | None = None,
-            policy: bool = True) -> dict[str, Any]:
+            policy: bool = True, cache: bool = True) -> dict[str, Any]:
     """Preview ``stack`` offline and return its plan.
 
     ``overrides`` replaces config keys (``"mlops-estate:models"`` → a Python value) before
     validation, e.g. for benchmarks and tests. With ``policy`` the CrossGuard rules run on the
-    plan and their violations are added under ``"policy"``.
+    plan and their violations are added under ``"policy"``. ``cache=False`` runs the program
+    again even when this process already previewed the same stack files.
     """
     project = load_project(project_dir or project_directory())
     key = (str(project.directory), stack, json.dumps(overrides or {}, sort_keys=True, default=str), _fingerprint(project, stack))
-    cached = _CACHE.get(key)
+    cached = _CACHE.get(key) if cache else None
     if cached is None:
         cached = _run(project, stack, overrides)
         _CACHE[key] = cached

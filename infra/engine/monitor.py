@@ -88,6 +88,18 @@ class NoMocks(Mocks):
         raise EngineError("unexpected call to Mocks.call")
 
 
+def _serialize(state: dict[str, Any]) -> Any:
+    """Serialize plain answer data without pumping the event loop (it never awaits anything
+    for plain values); fall back to the SDK's loop-pumping wait if it ever does."""
+    coro = rpc.serialize_properties(state, {})
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    return _sync_await(rpc.serialize_properties(state, {}))
+
+
 def _alias_text(alias) -> str:
     """An alias as a URN, or ``name=..|type=..|parent=..`` for a spec alias."""
     if alias.WhichOneof("alias") == "urn" or alias.urn:
@@ -182,7 +194,7 @@ class RecordingMonitor(MockMonitor):
                 self.state.providers[urn] = ProviderInfo(urn=urn, type=request.type, inputs=inputs)
         response_state = dict(inputs)
         response_state.update(outputs)
-        obj = _sync_await(rpc.serialize_properties(response_state, {}))
+        obj = _serialize(response_state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj)
 
     def _answer(self, request, urn: str, inputs: dict[str, Any], custom: bool) -> tuple[str | None, dict[str, Any]]:
@@ -228,7 +240,7 @@ class RecordingMonitor(MockMonitor):
         result = fn(args, ctx)
         with self._lock:
             self.state.invokes.append(request.tok)
-        ret = _sync_await(rpc.serialize_properties(result, {}))
+        ret = _serialize(result)
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
 
     def ReadResource(self, request):  # noqa: N802
@@ -256,5 +268,5 @@ class RecordingMonitor(MockMonitor):
         )
         with self._lock:
             self.state.registrations.append(registration)
-        props = _sync_await(rpc.serialize_properties(state, {}))
+        props = _serialize(state)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=props)

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from infra.cli import main
-from infra.engine import clear_cache
 from tests.support.project import copy_project, edit_stack
 
 NS = "mlops-estate"
@@ -121,9 +120,7 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
 def project(tmp_path, monkeypatch):
     root = copy_project(tmp_path / "project")
     monkeypatch.chdir(root)
-    clear_cache()
-    yield root
-    clear_cache()
+    return root
 
 
 def _run(capsys) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -108,9 +109,20 @@ def test_taggable_types_are_current() -> None:
     assert "azure-native:authorization:RoleAssignment" not in TAGGABLE_TYPES
 
 
-def _azure_class(token: str) -> Any:
-    _, module, name = token.split(":")
-    return getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+@functools.cache
+def _azure_sources(module: str) -> dict[str, str]:
+    """Token → source text of every resource class in one pulumi-azure-native module (no import)."""
+    root = Path(pulumi_azure_native.__file__).parent / module
+    found: dict[str, str] = {}
+    for source_file in sorted(root.glob("*.py")):
+        text = source_file.read_text(encoding="utf-8")
+        for match in re.finditer(r"super\(\w+, __self__\)\.__init__\(\s*'(azure-native:[^']+)'", text):
+            found[match.group(1)] = text
+    return found
+
+
+def _azure_source(token: str) -> str | None:
+    return _azure_sources(token.split(":")[1]).get(token)
 
 
 def test_every_azure_token_the_rules_name_exists_in_the_sdk() -> None:
@@ -120,15 +132,15 @@ def test_every_azure_token_the_rules_name_exists_in_the_sdk() -> None:
         if k.isupper() and isinstance(v, str) and v.startswith("azure-native:")
     }
     tokens |= set(naming.NAME_RULES) | diagnostics.DIAGNOSTICS_CAPABLE_TYPES | lifecycle.STATEFUL_TYPES
-    for token in sorted(tokens):
-        assert _azure_class(token).__name__ == token.rsplit(":", 1)[1], token
+    assert [token for token in sorted(tokens) if _azure_source(token) is None] == []
 
 
 def test_name_inputs_are_the_sdk_arguments() -> None:
     for token, rule in naming.NAME_RULES.items():
-        parameters = _azure_class(token)._internal_init.__code__.co_varnames
+        source = _azure_source(token)
+        assert source is not None, token
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", rule.input).lower()
-        assert snake in parameters or snake + "_" in parameters, (token, rule.input)
+        assert re.search(rf"\n\s+{snake}_?: pulumi\.Input", source), (token, rule.input)
 
 
 def test_azuredevops_tokens_exist_in_the_sdk() -> None:

@@ -49,23 +49,28 @@ def _event_types(resource: dict[str, Any]) -> list[str]:
     return [str(t) for t in types] if isinstance(types, list) else []
 
 
+def _urns(resources: list[dict[str, Any]]) -> list[str]:
+    """URNs ordered by resource name (independent of registration order)."""
+    return [r["urn"] for r in sorted(resources, key=lambda r: (r["name"], r["urn"]))]
+
+
 def _level1(resources: list[dict[str, Any]]) -> list[str]:
-    return [r["urn"] for r in resources if r["type"] == "azure-native:resources:ResourceGroup"
-            or (r["type"].startswith("azuredevops:") and r.get("custom"))]
+    return _urns([r for r in resources if r["type"] == "azure-native:resources:ResourceGroup"
+                  or (r["type"].startswith("azuredevops:") and r.get("custom"))])
 
 
 def _level2(resources: list[dict[str, Any]]) -> list[str]:
-    return [r["urn"] for r in resources if r["type"] == "azure-native:machinelearningservices:Compute"
-            and _get(r, "inputs", "properties", "computeType") == "AmlCompute"]
+    return _urns([r for r in resources if r["type"] == "azure-native:machinelearningservices:Compute"
+                  and _get(r, "inputs", "properties", "computeType") == "AmlCompute"])
 
 
 def _level3(resources: list[dict[str, Any]]) -> list[str]:
-    return [r["urn"] for r in resources if r["type"] == _SUBSCRIPTION and MODEL_REGISTERED in _event_types(r)]
+    return _urns([r for r in resources if r["type"] == _SUBSCRIPTION and MODEL_REGISTERED in _event_types(r)])
 
 
 def _level4(resources: list[dict[str, Any]]) -> list[str]:
-    return [r["urn"] for r in resources if r["type"] == _SUBSCRIPTION and BLOB_CREATED in _event_types(r)
-            and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(NEW_DATA_FUNCTION)]
+    return _urns([r for r in resources if r["type"] == _SUBSCRIPTION and BLOB_CREATED in _event_types(r)
+                  and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(NEW_DATA_FUNCTION)])
 
 
 def _level5(resources: list[dict[str, Any]]) -> list[str]:
@@ -78,7 +83,7 @@ def _level5(resources: list[dict[str, Any]]) -> list[str]:
               and any(g in groups for g in _get(r, "inputs", "actions", "actionGroups") or [])]
     if not (monitors and alerts):
         return []
-    return [r["urn"] for r in monitors] + [g["urn"] for g in groups.values()] + [r["urn"] for r in alerts]
+    return _urns(monitors) + _urns(list(groups.values())) + _urns(alerts)
 
 
 _EVIDENCE = {1: _level1, 2: _level2, 3: _level3, 4: _level4, 5: _level5}

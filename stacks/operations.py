@@ -146,6 +146,7 @@ def _model_monitors(ctx: StackContext, settings: EnvironmentStackSettings, monit
             "endpoint_name": part.endpoint_name,
             "deployment_name": slot,
             "deployment_id": part.deployment_ids[slot],
+            "task_type": config.task_types.get(name, "Regression"),
             "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
             "log_analytics_id": ctx.parts["observability"].log_analytics_id,
             "action_group_ids": groups,

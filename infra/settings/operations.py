@@ -52,6 +52,8 @@ class MonitoringSettings(StrictModel):
     """Optional. Hour (UTC) at which the daily model monitors run. @default 3"""
     lookback_days: int = Field(default=7, ge=1, le=90)
     """Optional. Production data window each monitor run compares with the training data. @default 7"""
+    task_types: dict[str, Literal["Classification", "Regression"]] = Field(default_factory=dict)
+    """Optional. The monitored task per online model (keys are models of this stack). @default Regression"""
     failed_runs_threshold: int = Field(default=1, ge=1, le=100)
     """Optional. Failed Azure ML runs (training pipelines, monitors) in a window that fire an alert. @default 1"""
 

@@ -208,6 +208,10 @@ class EnvironmentStackSettings(CommonSettings):
                              "true (the monitor's drift alert is the trigger)")
             if triggers.landing_prefix and not triggers.new_data:
                 raise _blame(f"retraining.models.{name}.landingPrefix", "landingPrefix only applies with newData: true")
+        for name in monitoring.task_types:
+            if name not in self.models:
+                raise _blame(f"monitoring.taskTypes.{name}", "no model '{name}' in models (models: {models})",
+                             name=name, models=", ".join(self.models) or "none")
         if monitoring.model_monitoring and not monitoring.enabled:
             raise _blame("monitoring.modelMonitoring", "model monitoring needs monitoring.enabled: true")
         if self.data_factory.enabled and not self.databricks.enabled:

@@ -96,7 +96,8 @@ def test_render_shared_stack():
     ("qa", 3, {"2": ["workspace-training"], "3": ["release-trigger-subscription"], "4": [], "5": []}),
     ("prod", 5, {"2": ["workspace-training"], "3": ["release-trigger-subscription"],
                  "4": ["retraining-new-data-diabetes"],
-                 "5": ["monitor-diabetes-schedule", "retraining-drift-action-group", "monitor-diabetes-drift-alert"]}),
+                 "5": ["monitor-diabetes-schedule", "monitor-fraud_rules-schedule", "retraining-drift-action-group",
+                       "monitor-diabetes-drift-alert"]}),
 ])
 def test_committed_stacks_reach_their_claimed_level(stack, level, evidence):
     t = Template.from_stack(stack)

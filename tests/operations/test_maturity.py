@@ -123,3 +123,46 @@ def _operations_types(t: Template) -> collections.Counter:
 @pytest.mark.slow
 def test_dev_level_2_provisions_no_operations_resources():
     assert _operations_types(Template.from_stack("dev")) == collections.Counter()
+
+
+NS = "mlops-estate"
+_TRAIN = {"organizationUrl": "https://dev.azure.com/contoso", "project": "mlops-estate", "definitionId": 12}
+_ALERTS = {"alertEmails": ["mlops-oncall@contoso.com"]}
+PROD_AT_LEVEL = {
+    2: {f"{NS}:maturityLevel": 2, f"{NS}:monitoring": _ALERTS, f"{NS}:retraining": {"enabled": False}},
+    3: {f"{NS}:maturityLevel": 3, f"{NS}:monitoring": _ALERTS, f"{NS}:retraining": {"enabled": False}},
+    4: {f"{NS}:maturityLevel": 4, f"{NS}:monitoring": _ALERTS,
+        f"{NS}:retraining": {"enabled": True, "trainPipeline": _TRAIN, "models": {"diabetes": {"newData": True}}}},
+    5: None,  # the committed prod stack
+}
+LEVEL_ADDS = {
+    3: {"mlops:delivery:ReleaseTrigger": 1, "azure-native:logic:Workflow": 1, "azure-native:eventgrid:SystemTopic": 1,
+        "azure-native:eventgrid:SystemTopicEventSubscription": 1, "azure-native:monitor:DiagnosticSetting": 2,
+        "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": 1,
+        "azuredevops:index/group:Group": 1, "azuredevops:index/groupMembership:GroupMembership": 1,
+        "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1},
+    4: {"mlops:retraining:RetrainingLoop": 1, "azure-native:managedidentity:UserAssignedIdentity": 1,
+        "azure-native:storage:StorageAccount": 2, "azure-native:storage:BlobContainer": 3,
+        "azure-native:authorization:RoleAssignment": 6, "azure-native:network:PrivateEndpoint": 4,
+        "azure-native:network:PrivateDnsZoneGroup": 4, "azure-native:web:AppServicePlan": 1, "azure-native:web:WebApp": 1,
+        "azure-native:web:WebAppFtpAllowed": 1, "azure-native:web:WebAppScmAllowed": 1,
+        "azure-native:eventgrid:SystemTopic": 1, "azure-native:eventgrid:SystemTopicEventSubscription": 1,
+        "azure-native:monitor:DiagnosticSetting": 5},
+    5: {"mlops:monitoring:ModelMonitor": 2, "azure-native:machinelearningservices:Schedule": 2,
+        "azure-native:monitor:ScheduledQueryRule": 2, "azure-native:monitor:ActionGroup": 1},
+}
+
+
+@pytest.mark.slow
+def test_resources_each_level_adds_to_prod_exact():
+    """prod at levels 2..5 (only the maturity settings differ): what each step adds, exactly."""
+    counts, levels = {}, {}
+    for level, overrides in PROD_AT_LEVEL.items():
+        t = Template.from_stack("prod", overrides=overrides)
+        counts[level] = collections.Counter(r["type"] for r in t.resources)
+        levels[level] = assess(t.plan)["level"]
+    assert levels == {2: 2, 3: 3, 4: 4, 5: 5}
+    for level in (3, 4, 5):
+        added = counts[level] - counts[level - 1]
+        removed = counts[level - 1] - counts[level]
+        assert (dict(added), dict(removed)) == (LEVEL_ADDS[level], {}), f"level {level}"

@@ -37,8 +37,10 @@ DELEGATIONS: dict[str, str] = {
 }
 """Subnets delegated to a service (VNet integration / injection needs it)."""
 
-NAT_ROLES: tuple[str, ...] = ("agents", "functions")
-"""Subnets that go out to the internet through the NAT gateway (when one is requested)."""
+NAT_ROLES: tuple[str, ...] = ("agents", "functions", "databricksPublic", "databricksPrivate")
+"""Subnets that go out to the internet through the NAT gateway (when one is requested): build
+agents (Azure DevOps), the Function App's VNet integration, and Databricks secure cluster
+connectivity, which needs a stable egress path."""
 
 PRIVATE_DNS_ZONES: tuple[str, ...] = (
     "privatelink.api.azureml.ms",
@@ -94,7 +96,7 @@ class NetworkArgs(TypedDict):
     """Optional. Private DNS zones to create and link. @default PRIVATE_DNS_ZONES"""
     nat_gateway_name: NotRequired[str]
     """Optional. Create a NAT gateway with this name (and a public IP ``<name>-pip``) for the
-    agents and functions subnets. @default no NAT gateway"""
+    subnets in NAT_ROLES. @default no NAT gateway"""
     tags: NotRequired[dict[str, str]]
     """Optional. Tags of every taggable resource. @default {}"""
 

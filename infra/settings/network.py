@@ -38,8 +38,9 @@ class NetworkSettings(StrictModel):
     """Optional. Put the workspace and its dependencies behind private endpoints.
     @default true (must be true in qa and prod)."""
     nat_gateway: bool = True
-    """Optional. Give the agents and functions subnets outbound internet through a NAT gateway (new
-    subnets have no default outbound access; agents must reach Azure DevOps). @default true"""
+    """Optional. Give the agents, functions and Databricks subnets outbound internet through a NAT
+    gateway (subnets have no default outbound access; agents must reach Azure DevOps, Databricks
+    secure cluster connectivity needs stable egress). @default true"""
 
     @model_validator(mode="after")
     def _check_plan(self) -> NetworkSettings:

@@ -148,9 +148,9 @@ def _balance(slots: dict[str, int], slot: str, traffic: int) -> dict[str, int]:
 def prepare(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
             force: bool = False, project_dir: Path | None = None, preview_changes: bool = True) -> Promotion:
     """Check and compute a promotion without writing anything. Raises :class:`ConfigError`."""
-    from infra.engine import PROJECT_ROOT
+    from infra.engine import project_directory
 
-    project_dir = (project_dir or PROJECT_ROOT).resolve()
+    project_dir = (project_dir or project_directory()).resolve()
     file = _stack_file(project_dir, stack)
     try:
         version = TypeAdapter(ModelVersion).validate_python(version)

@@ -123,9 +123,7 @@ def test_a_traffic_shift_changes_only_the_traffic_resource(project: Path) -> Non
 
 @pytest.mark.slow  # previews the real stacks before and after
 def test_cli_command(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import infra.engine
-
-    monkeypatch.setattr(infra.engine, "PROJECT_ROOT", project)
+    monkeypatch.chdir(project)  # the CLI works on the project of the working directory, as pulumi does
     app = typer.Typer()
     register(app)
 
@@ -140,9 +138,7 @@ def test_cli_command(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cli_refusal_is_a_config_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import infra.engine
-
-    monkeypatch.setattr(infra.engine, "PROJECT_ROOT", project)
+    monkeypatch.chdir(project)  # the CLI works on the project of the working directory, as pulumi does
     app = typer.Typer()
     register(app)
 
@@ -153,3 +149,18 @@ def test_cli_refusal_is_a_config_error(project: Path, monkeypatch: pytest.Monkey
     refused = CliRunner().invoke(app, ["promote", "qa", "diabetes", "4", "--slot", "red"])
     assert isinstance(refused.exception, ConfigError)
     assert str(refused.exception) == "--slot: no slot 'red' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"
+
+
+@pytest.mark.slow  # previews the real shared and qa stacks
+def test_preview_of_a_version_typo_exits_2(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.cli import main
+
+    qa = project / "Pulumi.qa.yaml"
+    qa.write_text(qa.read_text().replace('blue: {version: "3", traffic: 100}', 'blue: {version: "31", traffic: 100}'))
+    monkeypatch.chdir(project)
+    assert main(["preview", "qa", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: "
+                          "version '31' of model 'diabetes' is not in registry ")
+    assert err.rstrip().endswith("(known: 1, 2, 3, 4)")

@@ -146,3 +146,13 @@ def test_batch_models_need_the_repository_url():
 def test_alert_email_must_be_an_address():
     e = error("qa", lambda c: c[f"{NS}:monitoring"].update(alertEmails=["oncall"]))
     assert at(e, "qa", "monitoring.alertEmails") and "'oncall' is not an e-mail address" in str(e)
+
+
+def test_monitor_task_type_of_an_unknown_model():
+    e = error("prod", lambda c: c[f"{NS}:monitoring"].update(taskTypes={"churn": "Regression"}))
+    assert at(e, "prod", "monitoring.taskTypes.churn") and "no model 'churn'" in str(e)
+
+
+def test_monitor_task_type_must_be_classification_or_regression():
+    e = error("prod", lambda c: c[f"{NS}:monitoring"].update(taskTypes={"diabetes": "Forecasting"}))
+    assert at(e, "prod", "monitoring.taskTypes.diabetes")

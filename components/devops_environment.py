@@ -8,11 +8,11 @@ credential trusts exactly the issuer and subject Azure DevOps reports for that c
 Azure roles of the identity (it runs ``pulumi up`` of its own stack, so it must manage that
 stack's resources, but it never holds Owner, Contributor or User Access Administrator):
 
-* ``mlops-estate deployer (<env>)`` — a custom role at the stack's subscription with the
+* ``mlops-estate deployer (<env>)`` — a custom role on the stack's resource group with the
   resource-provider actions the estate deploys (network, compute, AKS, Azure ML, storage, Key
   Vault, ACR, monitoring, Event Grid, Logic Apps, Web, Databricks, Data Factory, identities)
   and no ``Microsoft.Authorization`` write or delete: Contributor narrowed to the estate.
-* ``Role Based Access Control Administrator`` at the subscription, with an ABAC condition
+* ``Role Based Access Control Administrator`` on the resource group, with an ABAC condition
   that forbids assigning or removing Owner, User Access Administrator and RBAC Administrator:
   the stack creates role assignments for its own workloads, nothing more privileged.
 * ``Key Vault Secrets User`` on the environment's Key Vault (when one is given): the variable
@@ -123,6 +123,9 @@ class DevOpsEnvironmentArgs(TypedDict):
     """Required. The Entra tenant."""
     resource_group_name: pulumi.Input[str]
     """Required. Resource group of the deployer identity."""
+    resource_group_id: pulumi.Input[str]
+    """Required. ARM id of the stack's resource group: the scope of the deployer's roles (the
+    subscription is never granted)."""
     location: str
     """Required. Azure region of the identity."""
     identity_name: str
@@ -174,7 +177,7 @@ class DevOpsEnvironment(pulumi.ComponentResource):
 
         check_unknown_args(COMPONENT, args, DevOpsEnvironmentArgs)
         require(COMPONENT, args, "environment", "project_id", "devops_provider", "subscription_id", "subscription_name",
-                "tenant_id", "resource_group_name", "location", "identity_name", "default_branch")
+                "tenant_id", "resource_group_name", "resource_group_id", "location", "identity_name", "default_branch")
         env = args["environment"]
         if env not in ("shared", "dev", "qa", "prod"):
             raise arg_error(COMPONENT, "environment", f"'{env}' is not one of shared, dev, qa, prod")
@@ -208,6 +211,7 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
         connection_name = f"mlops-estate-{env}"
         subscription_scope = f"/subscriptions/{args['subscription_id']}"
+        scope = args["resource_group_id"]
 
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
@@ -247,18 +251,18 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         deployer_role = authorization.RoleDefinition(
             f"{name}-deployer-role",
             role_definition_id=deployer_role_id,
-            scope=subscription_scope,
+            scope=scope,
             role_name=f"mlops-estate deployer ({env})",
             description=f"Deploys the mlops-estate {env} stack: the estate's resource providers, no authorization writes.",
             role_type="CustomRole",
-            assignable_scopes=[subscription_scope],
+            assignable_scopes=[scope],
             permissions=[authorization.PermissionArgs(actions=DEPLOYER_ACTIONS, not_actions=DEPLOYER_NOT_ACTIONS)],
             opts=pulumi.ResourceOptions(parent=self),
         )
         authorization.RoleAssignment(
             f"{name}-deployer",
             role_assignment_name=role_assignment_name("deployer", args["subscription_id"], args["identity_name"]),
-            scope=subscription_scope,
+            scope=scope,
             role_definition_id=deployer_role.id,
             principal_id=identity.principal_id,
             principal_type="ServicePrincipal",
@@ -268,7 +272,7 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         authorization.RoleAssignment(
             f"{name}-rbac-admin",
             role_assignment_name=role_assignment_name("rbac-admin", args["subscription_id"], args["identity_name"]),
-            scope=subscription_scope,
+            scope=scope,
             role_definition_id=f"{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/{RBAC_ADMINISTRATOR}",
             principal_id=identity.principal_id,
             principal_type="ServicePrincipal",

@@ -23,6 +23,7 @@ LOCK = "azuredevops:index/checkExclusiveLock:CheckExclusiveLock"
 AUTH = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
 SUB = "6e4c2a0b-9d8f-4a7e-b5c3-3f2e1d0c9b87"
 TENANT = "0f4b3c2a-7d18-4e9b-a6c5-2e1d9f8b7a60"
+RG = f"/subscriptions/{SUB}/resourceGroups/rg"
 KV = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x"
 TAGS = {"environment": "prod", "workload": "mlops", "owner": "o@x.com", "costCenter": "CC-1", "managedBy": "pulumi"}
 
@@ -34,7 +35,7 @@ def build(**extra):
         provider = azuredevops.Provider("ado", org_service_url="https://dev.azure.com/contoso")
         DevOpsEnvironment("devops", {
             "environment": "prod", "project_id": "p-1", "devops_provider": provider, "subscription_id": SUB,
-            "subscription_name": "prod", "tenant_id": TENANT, "resource_group_name": "rg", "location": "westeurope",
+            "subscription_name": "prod", "tenant_id": TENANT, "resource_group_name": "rg", "resource_group_id": RG, "location": "westeurope",
             "identity_name": "id-deployer", "default_branch": "main", **extra})
 
     return Template.from_function(program)
@@ -72,7 +73,7 @@ def test_defaults():
 
 def test_roles_are_least_privilege():
     t = build()
-    scope = f"/subscriptions/{SUB}"
+    scope = RG
     definition = t.has_resource_properties(ROLE_DEF, {
         "scope": scope, "roleName": "mlops-estate deployer (prod)", "roleType": "CustomRole",
         "assignableScopes": [scope]})
@@ -148,6 +149,7 @@ def test_waf_aligned_no_secret_in_the_connection():
     ({"pipeline_permissions": {"ci": ("1", ["variablegroup"])}},
      "DevOpsEnvironment args.pipeline_permissions.ci: asks for the variable group, which needs key_vault_id"),
     ({"tenant_id": ""}, "DevOpsEnvironment args.tenant_id: is required"),
+    ({"resource_group_id": None}, "DevOpsEnvironment args.resource_group_id: is required"),
 ])
 def test_bad_args(extra, message):
     with pytest.raises(ConfigError) as err:

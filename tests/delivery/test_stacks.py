@@ -61,6 +61,17 @@ def stack(request):
     return request.param, Template.from_stack(request.param)
 
 
+def _settings(stack: str):
+    """The validated settings of ``stack`` (the models it serves filter the release events)."""
+    from infra.engine import PROJECT_ROOT
+    from infra.engine.project import load_project, load_stack_config
+    from infra.settings import load_settings
+
+    project = load_project(PROJECT_ROOT)
+    config = load_stack_config(project, stack, None)
+    return load_settings(config.values, project=project.name, stack=stack, file=config.file.name).settings
+
+
 def _delivery(t: Template) -> list[dict]:
     """Resources of the delivery step: the ADO provider, the delivery components and their children."""
     urns = {r["urn"] for r in t.resources if r["type"].startswith("mlops:delivery:")}
@@ -136,9 +147,11 @@ def test_agent_pools_per_environment(stack):
 def test_release_trigger_only_from_level_3(stack):
     name, t = stack
     if name in ("qa", "prod"):
+        models = sorted(_settings(name).models)
+        assert "diabetes" in models
         t.has_resource_properties(SUBSCRIPTION, {"filter": {
             "includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"],
-            "advancedFilters": [{"key": "data.modelName", "values": ["diabetes"]}]}})
+            "advancedFilters": [{"key": "data.modelName", "operatorType": "StringIn", "values": models}]}})
     else:
         t.resource_count_is(SUBSCRIPTION, 0)
 

@@ -9,8 +9,9 @@ identity against the identity-mode datastore) rather than an azure-native ``Blob
 hash of the folder (see :mod:`model_assets.specs`), so editing ``score.py`` creates a new code
 version and updates the deployments' ``codeId``; an unchanged folder changes nothing. Code
 versions are immutable and older deployments or rollbacks may still use them, so delete
-leaves the asset in the workspace. The provider's Azure call goes through ``uploader`` so tests
-use a fake.
+leaves the asset in the workspace. ``path`` is relative to the project directory (where pulumi
+runs the program and its dynamic providers), so plans do not depend on the checkout location.
+The provider's Azure call goes through ``uploader`` so tests use a fake.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ unless every check passes:
   be balanced (the one other slot takes the rest; with several other slots, edit the file);
 - promoting to prod needs qa to run that version in some slot, unless ``--force``;
 - the edited stack validates and previews offline (which also checks the version against the
-  registry catalog).
+  registry catalog). ``--record`` first adds the version to ``model_assets/registry-catalog.yaml``
+  (the release pipeline passes it for a version the registry has just announced), and the
+  catalog edit is written with the stack file.
 
 The result carries the offline diff (before/after previews, in process) for printing. A
 rollback is the same command with the previous version, or a revert of the commit.
@@ -58,20 +60,31 @@ class Promotion:
     before: str
     after: str
     changes: list[dict[str, Any]] = field(default_factory=list)
+    catalog_file: Path | None = None
+    catalog_before: str = ""
+    catalog_after: str = ""
 
     @property
     def changed(self) -> bool:
-        """Whether the file changes at all."""
-        return self.before != self.after
+        """Whether the stack file (or the registry catalog) changes at all."""
+        return self.before != self.after or self.catalog_before != self.catalog_after
 
     def file_diff(self) -> str:
         """Unified diff of the stack file."""
         name = self.file.name
-        return "".join(difflib.unified_diff(self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
+        text = "".join(difflib.unified_diff(self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
                                             fromfile=f"a/{name}", tofile=f"b/{name}"))
+        if self.catalog_file is not None and self.catalog_before != self.catalog_after:
+            catalog = f"model_assets/{self.catalog_file.name}"
+            text += "".join(difflib.unified_diff(self.catalog_before.splitlines(keepends=True),
+                                                 self.catalog_after.splitlines(keepends=True),
+                                                 fromfile=f"a/{catalog}", tofile=f"b/{catalog}"))
+        return text
 
     def write(self) -> None:
-        """Write the edited stack file."""
+        """Write the edited stack file (and the registry catalog when ``--record`` added a version)."""
+        if self.catalog_file is not None and self.catalog_before != self.catalog_after:
+            self.catalog_file.write_text(self.catalog_after, encoding="utf-8")
         self.file.write_text(self.after, encoding="utf-8")
 
 
@@ -146,7 +159,8 @@ def _balance(slots: dict[str, int], slot: str, traffic: int) -> dict[str, int]:
 
 
 def prepare(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
-            force: bool = False, project_dir: Path | None = None, preview_changes: bool = True) -> Promotion:
+            force: bool = False, project_dir: Path | None = None, preview_changes: bool = True,
+            record: bool = False) -> Promotion:
     """Check and compute a promotion without writing anything. Raises :class:`ConfigError`."""
     from infra.engine import project_directory
 
@@ -196,15 +210,80 @@ def prepare(stack: str, model: str, version: str, *, slot: str | None = None, tr
     promotion = Promotion(stack=stack, model=model, slot=slot, file=file, old_version=old_version,
                           new_version=version, old_traffic=current, new_traffic=new_traffic, before=before,
                           after=after)
+    if record:
+        _record(promotion, model, version)
     if preview_changes and promotion.changed:
         from infra.engine import preview
         from infra.engine.diff import changes
 
         old_plan = preview(stack, project_dir=project_dir, policy=False)
-        new_plan = preview(stack, project_dir=project_dir, policy=False,
-                           overrides={MODELS_KEY: _plain(models)})
+        with _catalog_override(promotion):
+            new_plan = preview(stack, project_dir=project_dir, policy=False,
+                               overrides={MODELS_KEY: _plain(models)})
         promotion.changes = changes(old_plan, new_plan)
     return promotion
+
+
+def _record(promotion: Promotion, model: str, version: str) -> None:
+    """Add ``model`` ``version`` to the registry catalog (in the promotion, not on disk yet)."""
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    from model_assets.catalog import catalog_path, load_catalog
+
+    path = catalog_path()
+    load_catalog(path)  # a broken catalog is reported as such
+    text = path.read_text(encoding="utf-8")
+    promotion.catalog_file, promotion.catalog_before, promotion.catalog_after = path, text, text
+    yaml = _yaml()
+    document = yaml.load(text)
+    versions = document["models"].get(model)
+    if versions is not None and version in [str(v) for v in versions]:
+        return
+    if versions is None:
+        versions = CommentedSeq()
+        versions.fa.set_flow_style()
+        document["models"][model] = versions
+    versions.append(DoubleQuotedScalarString(version))
+    out = io.StringIO()
+    yaml.dump(document, out)
+    promotion.catalog_after = out.getvalue()
+
+
+class _catalog_override:  # noqa: N801 - used as a context manager
+    """Point the offline registry lookup at the promotion's edited catalog while previewing."""
+
+    def __init__(self, promotion: Promotion) -> None:
+        self._promotion = promotion
+        self._tmp: Any = None
+        self._saved: str | None = None
+
+    def __enter__(self) -> None:
+        import os
+        import tempfile
+
+        from model_assets.catalog import CATALOG_ENV
+
+        if self._promotion.catalog_before == self._promotion.catalog_after:
+            return
+        self._tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")  # noqa: SIM115
+        self._tmp.write(self._promotion.catalog_after)
+        self._tmp.close()
+        self._saved = os.environ.get(CATALOG_ENV)
+        os.environ[CATALOG_ENV] = self._tmp.name
+
+    def __exit__(self, *exc: object) -> None:
+        import os
+
+        from model_assets.catalog import CATALOG_ENV
+
+        if self._tmp is None:
+            return
+        if self._saved is None:
+            os.environ.pop(CATALOG_ENV, None)
+        else:
+            os.environ[CATALOG_ENV] = self._saved
+        Path(self._tmp.name).unlink(missing_ok=True)
 
 
 def render(promotion: Promotion) -> str:

@@ -1,6 +1,6 @@
 """``estate promote``: pin a model version in a stack file and show what that changes.
 
-    estate promote STACK MODEL VERSION [--slot SLOT] [--traffic N] [--force]
+    estate promote STACK MODEL VERSION [--slot SLOT] [--traffic N] [--force] [--record]
 
 Edits ``Pulumi.<STACK>.yaml`` in place (comments, key order and formatting preserved), then
 prints the file diff and the offline diff (create/update/replace/delete per resource with the
@@ -18,11 +18,12 @@ import typer
 
 
 def run_promote(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
-                force: bool = False, project_dir: Path | None = None) -> str:
+                force: bool = False, project_dir: Path | None = None, record: bool = False) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
     from model_assets.promotion import prepare, render
 
-    promotion = prepare(stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir)
+    promotion = prepare(stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir,
+                        record=record)
     if promotion.changed:
         promotion.write()
     return render(promotion)
@@ -42,6 +43,8 @@ def register(app: typer.Typer) -> None:
             "--traffic", help="Live traffic percent for the slot; the other slot takes the rest.")] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="Promote to prod a version qa does not run.")] = False,
+        record: Annotated[bool, typer.Option(
+            "--record", help="Add VERSION to model_assets/registry-catalog.yaml (it was just registered).")] = False,
     ) -> None:
         """Pin MODEL to VERSION in Pulumi.<STACK>.yaml and print the offline diff of the change."""
-        print(run_promote(stack, model, version, slot=slot, traffic=traffic, force=force))
+        print(run_promote(stack, model, version, slot=slot, traffic=traffic, force=force, record=record))

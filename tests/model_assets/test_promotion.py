@@ -164,3 +164,40 @@ def test_preview_of_a_version_typo_exits_2(project: Path, monkeypatch: pytest.Mo
     assert err.startswith("error: Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: "
                           "version '31' of model 'diabetes' is not in registry ")
     assert err.rstrip().endswith("(known: 1, 2, 3, 4)")
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the registry catalog the promotion may edit."""
+    from model_assets.catalog import CATALOG_FILE
+
+    path = tmp_path / "registry-catalog.yaml"
+    shutil.copy(CATALOG_FILE, path)
+    monkeypatch.setenv("ESTATE_REGISTRY_CATALOG", str(path))
+    return path
+
+
+def test_record_adds_the_new_version_to_the_catalog(project: Path, catalog: Path) -> None:
+    before = catalog.read_text()
+    promotion = prepare("qa", "diabetes", "5", project_dir=project, preview_changes=False, record=True)
+    changed = [line for line in promotion.file_diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ['-        blue: {version: "3", traffic: 100}', '+        blue: {version: "5", traffic: 100}',
+                       '-  diabetes: ["1", "2", "3", "4"]', '+  diabetes: ["1", "2", "3", "4", "5"]']
+    assert catalog.read_text() == before  # nothing written yet
+    promotion.write()
+    assert catalog.read_text() == before.replace('diabetes: ["1", "2", "3", "4"]', 'diabetes: ["1", "2", "3", "4", "5"]')
+    assert 'blue: {version: "5", traffic: 100}' in (project / "Pulumi.qa.yaml").read_text()
+
+
+def test_record_of_a_known_version_leaves_the_catalog(project: Path, catalog: Path) -> None:
+    promotion = prepare("qa", "diabetes", "4", project_dir=project, preview_changes=False, record=True)
+    assert promotion.catalog_after == promotion.catalog_before == catalog.read_text()
+
+
+@pytest.mark.slow  # previews the real shared and qa stacks
+def test_record_lets_a_just_registered_version_preview(project: Path, catalog: Path) -> None:
+    with pytest.raises(ConfigError, match=r"version '5' of model 'diabetes' is not in registry "):
+        run_promote("qa", "diabetes", "5", project_dir=project)
+    output = run_promote("qa", "diabetes", "5", project_dir=project, record=True)
+    assert output.splitlines()[-1] == f"  ~  update  {DEPLOYMENT}  model-diabetes-blue  [properties.model]"
+    assert '"5"]' in catalog.read_text()

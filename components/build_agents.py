@@ -15,6 +15,11 @@ host, a user-assigned managed identity (no secrets on the VMs), managed boot dia
 The image is Ubuntu 22.04 Gen2 plus ``build_agents_cloud_init.yaml`` (Python 3.11, Azure CLI +
 ml extension, Pulumi CLI, at pinned versions).
 
+Long builds: the pool never removes a busy agent; ``time_to_live_minutes`` applies to idle
+surplus agents only, so a training job that waits many hours keeps its VM (the job's own
+``timeoutInMinutes`` is the limit). Pulumi ignores ``sku.capacity`` after creation because the
+pool owns it.
+
 The elastic pool (``mlops-agents-<env>``) is organisation-level; it talks to Azure through
 the environment's workload-identity service connection. A project queue makes it usable in
 the project, and pipeline permissions on that queue authorise the pipelines that run on it.
@@ -113,8 +118,20 @@ class BuildAgents(pulumi.ComponentResource):
         import pulumi_azuredevops as azuredevops
 
         check_unknown_args(COMPONENT, args, BuildAgentsArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "scale_set_name", "identity_name", "subnet_id",
-                "ssh_public_key", "pool_name", "project_id", "service_endpoint_id", "devops_provider")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "scale_set_name",
+            "identity_name",
+            "subnet_id",
+            "ssh_public_key",
+            "pool_name",
+            "project_id",
+            "service_endpoint_id",
+            "devops_provider",
+        )
         min_idle = args.get("min_idle", 0)
         max_capacity = args.get("max_capacity", 4)
         if not 1 <= max_capacity <= 1000:
@@ -123,11 +140,17 @@ class BuildAgents(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "min_idle", f"{min_idle} must be 0-{max_capacity} (max_capacity)")
         ssh_key = args["ssh_public_key"].strip()
         if not ssh_key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ")):
-            raise arg_error(COMPONENT, "ssh_public_key", "must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa)")
+            raise arg_error(
+                COMPONENT, "ssh_public_key", "must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa)"
+            )
         tools = {**DEFAULT_TOOLS, **args.get("tool_versions", {})}
         unknown = set(tools) - set(DEFAULT_TOOLS)
         if unknown:
-            raise arg_error(COMPONENT, "tool_versions", f"unknown tools {sorted(unknown)}; allowed: {sorted(DEFAULT_TOOLS)}")
+            raise arg_error(
+                COMPONENT,
+                "tool_versions",
+                f"unknown tools {sorted(unknown)}; allowed: {sorted(DEFAULT_TOOLS)}",
+            )
         tags = dict(args.get("tags", {}))
         ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
 
@@ -163,31 +186,43 @@ class BuildAgents(pulumi.ComponentResource):
                     linux_configuration=compute.LinuxConfigurationArgs(
                         disable_password_authentication=True,
                         provision_vm_agent=True,
-                        ssh=compute.SshConfigurationArgs(public_keys=[compute.SshPublicKeyArgs(
-                            path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)]),
+                        ssh=compute.SshConfigurationArgs(
+                            public_keys=[
+                                compute.SshPublicKeyArgs(
+                                    path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key
+                                )
+                            ]
+                        ),
                     ),
                 ),
                 storage_profile=compute.VirtualMachineScaleSetStorageProfileArgs(
-                    image_reference=compute.ImageReferenceArgs(**UBUNTU_IMAGE, version=args.get("image_version", "latest")),
+                    image_reference=compute.ImageReferenceArgs(
+                        **UBUNTU_IMAGE, version=args.get("image_version", "latest")
+                    ),
                     os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
                         create_option="FromImage",
                         caching="ReadWrite",
                         disk_size_gb=args.get("os_disk_size_gb", 128),
                         managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                            storage_account_type="Premium_LRS"),
+                            storage_account_type="Premium_LRS"
+                        ),
                     ),
                 ),
                 network_profile=compute.VirtualMachineScaleSetNetworkProfileArgs(
-                    network_interface_configurations=[compute.VirtualMachineScaleSetNetworkConfigurationArgs(
-                        name=f"{args['scale_set_name']}-nic",
-                        primary=True,
-                        enable_accelerated_networking=True,
-                        ip_configurations=[compute.VirtualMachineScaleSetIPConfigurationArgs(
-                            name="ipconfig",
+                    network_interface_configurations=[
+                        compute.VirtualMachineScaleSetNetworkConfigurationArgs(
+                            name=f"{args['scale_set_name']}-nic",
                             primary=True,
-                            subnet=compute.ApiEntityReferenceArgs(id=args["subnet_id"]),
-                        )],
-                    )],
+                            enable_accelerated_networking=True,
+                            ip_configurations=[
+                                compute.VirtualMachineScaleSetIPConfigurationArgs(
+                                    name="ipconfig",
+                                    primary=True,
+                                    subnet=compute.ApiEntityReferenceArgs(id=args["subnet_id"]),
+                                )
+                            ],
+                        )
+                    ],
                 ),
                 security_profile=compute.SecurityProfileArgs(
                     security_type="TrustedLaunch",
@@ -195,7 +230,8 @@ class BuildAgents(pulumi.ComponentResource):
                     encryption_at_host=True,
                 ),
                 diagnostics_profile=compute.DiagnosticsProfileArgs(
-                    boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)),
+                    boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+                ),
             ),
             tags=tags,
             # The pool scales the set and reimages instances; Pulumi must not fight it over capacity.
@@ -237,10 +273,12 @@ class BuildAgents(pulumi.ComponentResource):
         self.identity_client_id = identity.client_id
         self.pool_id = pool.id
         self.queue_id = queue.id
-        self.register_outputs({
-            "scale_set_id": self.scale_set_id,
-            "identity_principal_id": self.identity_principal_id,
-            "identity_client_id": self.identity_client_id,
-            "pool_id": self.pool_id,
-            "queue_id": self.queue_id,
-        })
+        self.register_outputs(
+            {
+                "scale_set_id": self.scale_set_id,
+                "identity_principal_id": self.identity_principal_id,
+                "identity_client_id": self.identity_client_id,
+                "pool_id": self.pool_id,
+                "queue_id": self.queue_id,
+            }
+        )

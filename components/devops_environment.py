@@ -23,6 +23,9 @@ approvers from settings), branch control (only the default branch may deploy, pr
 verified) and, where asked, an exclusive lock. Pipeline permissions authorise exactly the
 pipelines that need the connection, the variable group and the environment.
 
+Bootstrap: the identity deploys its own stack, so the first ``pulumi up`` of a stack runs with
+a bootstrap identity (docs/bootstrap.md); afterwards the pipelines use the connection.
+
 Limitation: Azure DevOps lists a linked vault's secrets from its own service, so a vault with
 public network access disabled must allow that path (or pipelines read it with the
 AzureKeyVault task on the self-hosted agents instead).
@@ -83,10 +86,12 @@ _PRIVILEGED = f"{OWNER}, {USER_ACCESS_ADMINISTRATOR}, {RBAC_ADMINISTRATOR}"
 RBAC_CONDITION = (
     "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
     "(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals {"
-    + _PRIVILEGED + "})) AND "
+    + _PRIVILEGED
+    + "})) AND "
     "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
     "(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals {"
-    + _PRIVILEGED + "}))"
+    + _PRIVILEGED
+    + "}))"
 )
 """Constrained delegation: assign any role except Owner, User Access Administrator, RBAC Administrator."""
 
@@ -171,13 +176,28 @@ class DevOpsEnvironment(pulumi.ComponentResource):
     variable_group_id: pulumi.Output[str] | None
     """Id of the Key Vault variable group (None without a vault)."""
 
-    def __init__(self, name: str, args: DevOpsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DevOpsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:delivery:DevOpsEnvironment", name, {}, opts)
         import pulumi_azuredevops as azuredevops
 
         check_unknown_args(COMPONENT, args, DevOpsEnvironmentArgs)
-        require(COMPONENT, args, "environment", "project_id", "devops_provider", "subscription_id", "subscription_name",
-                "tenant_id", "resource_group_name", "resource_group_id", "location", "identity_name", "default_branch")
+        require(
+            COMPONENT,
+            args,
+            "environment",
+            "project_id",
+            "devops_provider",
+            "subscription_id",
+            "subscription_name",
+            "tenant_id",
+            "resource_group_name",
+            "resource_group_id",
+            "location",
+            "identity_name",
+            "default_branch",
+        )
         env = args["environment"]
         if env not in ("shared", "dev", "qa", "prod"):
             raise arg_error(COMPONENT, "environment", f"'{env}' is not one of shared, dev, qa, prod")
@@ -186,7 +206,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         if has_vault and args.get("key_vault_name") is None:
             raise arg_error(COMPONENT, "key_vault_name", "is required with key_vault_id")
         if has_vault and not secrets:
-            raise arg_error(COMPONENT, "key_vault_secrets", "needs at least one secret to link with key_vault_id")
+            raise arg_error(
+                COMPONENT, "key_vault_secrets", "needs at least one secret to link with key_vault_id"
+            )
         if secrets and not has_vault:
             raise arg_error(COMPONENT, "key_vault_secrets", "needs key_vault_id (the vault that holds them)")
         approval = args.get("approval")
@@ -194,18 +216,28 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             if not approval.get("approver_ids"):
                 raise arg_error(COMPONENT, "approval.approver_ids", "needs at least one approver")
             if not 5 <= approval.get("timeout_minutes", 1440) <= 43200:
-                raise arg_error(COMPONENT, "approval.timeout_minutes", f"{approval.get('timeout_minutes')} must be 5-43200")
+                raise arg_error(
+                    COMPONENT,
+                    "approval.timeout_minutes",
+                    f"{approval.get('timeout_minutes')} must be 5-43200",
+                )
         permissions = dict(args.get("pipeline_permissions", {}))
         for pipeline, (_, kinds) in permissions.items():
             bad = [k for k in kinds if k not in RESOURCE_TYPES]
             if bad:
-                raise arg_error(COMPONENT, f"pipeline_permissions.{pipeline}",
-                                f"{bad} are not resource types; allowed: {', '.join(RESOURCE_TYPES)}")
+                raise arg_error(
+                    COMPONENT,
+                    f"pipeline_permissions.{pipeline}",
+                    f"{bad} are not resource types; allowed: {', '.join(RESOURCE_TYPES)}",
+                )
         if not has_vault:
             for pipeline, (_, kinds) in permissions.items():
                 if "variablegroup" in kinds:
-                    raise arg_error(COMPONENT, f"pipeline_permissions.{pipeline}",
-                                    "asks for the variable group, which needs key_vault_id")
+                    raise arg_error(
+                        COMPONENT,
+                        f"pipeline_permissions.{pipeline}",
+                        "asks for the variable group, which needs key_vault_id",
+                    )
         tags = dict(args.get("tags", {}))
         project_id = args["project_id"]
         ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
@@ -227,7 +259,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             service_endpoint_name=connection_name,
             description=f"mlops-estate {env}: workload identity federation to {args['identity_name']} (managed by Pulumi)",
             service_endpoint_authentication_scheme="WorkloadIdentityFederation",
-            credentials=azuredevops.ServiceEndpointAzureRMCredentialsArgs(serviceprincipalid=identity.client_id),
+            credentials=azuredevops.ServiceEndpointAzureRMCredentialsArgs(
+                serviceprincipalid=identity.client_id
+            ),
             azurerm_spn_tenantid=args["tenant_id"],
             azurerm_subscription_id=args["subscription_id"],
             azurerm_subscription_name=args["subscription_name"],
@@ -256,12 +290,16 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             description=f"Deploys the mlops-estate {env} stack: the estate's resource providers, no authorization writes.",
             role_type="CustomRole",
             assignable_scopes=[scope],
-            permissions=[authorization.PermissionArgs(actions=DEPLOYER_ACTIONS, not_actions=DEPLOYER_NOT_ACTIONS)],
+            permissions=[
+                authorization.PermissionArgs(actions=DEPLOYER_ACTIONS, not_actions=DEPLOYER_NOT_ACTIONS)
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
         authorization.RoleAssignment(
             f"{name}-deployer",
-            role_assignment_name=role_assignment_name("deployer", args["subscription_id"], args["identity_name"]),
+            role_assignment_name=role_assignment_name(
+                "deployer", args["subscription_id"], args["identity_name"]
+            ),
             scope=scope,
             role_definition_id=deployer_role.id,
             principal_id=identity.principal_id,
@@ -271,7 +309,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         )
         authorization.RoleAssignment(
             f"{name}-rbac-admin",
-            role_assignment_name=role_assignment_name("rbac-admin", args["subscription_id"], args["identity_name"]),
+            role_assignment_name=role_assignment_name(
+                "rbac-admin", args["subscription_id"], args["identity_name"]
+            ),
             scope=scope,
             role_definition_id=f"{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/{RBAC_ADMINISTRATOR}",
             principal_id=identity.principal_id,
@@ -286,10 +326,13 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         if has_vault:
             secrets_user = authorization.RoleAssignment(
                 f"{name}-kv-secrets-user",
-                role_assignment_name=role_assignment_name("kv-secrets-user", args["subscription_id"], args["identity_name"]),
+                role_assignment_name=role_assignment_name(
+                    "kv-secrets-user", args["subscription_id"], args["identity_name"]
+                ),
                 scope=args["key_vault_id"],
                 role_definition_id=(
-                    f"{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/{KEY_VAULT_SECRETS_USER}"),
+                    f"{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/{KEY_VAULT_SECRETS_USER}"
+                ),
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
                 description="mlops-estate: the Key Vault variable group reads these secrets",
@@ -302,7 +345,8 @@ class DevOpsEnvironment(pulumi.ComponentResource):
                     vault_name=args["key_vault_name"],
                     resource_group_name=args["resource_group_name"],
                     properties=keyvault.SecretPropertiesArgs(
-                        value=pulumi.Output.secret(value), content_type="text/plain"),
+                        value=pulumi.Output.secret(value), content_type="text/plain"
+                    ),
                     tags=tags,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
@@ -315,10 +359,14 @@ class DevOpsEnvironment(pulumi.ComponentResource):
                 description=f"Secrets of the {env} Key Vault, read through {connection_name} (managed by Pulumi)",
                 allow_access=False,
                 key_vault=azuredevops.VariableGroupKeyVaultArgs(
-                    name=args["key_vault_name"], service_endpoint_id=connection.id),
+                    name=args["key_vault_name"], service_endpoint_id=connection.id
+                ),
                 variables=[azuredevops.VariableGroupVariableArgs(name=secret) for secret in sorted(secrets)],
-                opts=pulumi.ResourceOptions(parent=self, provider=args["devops_provider"],
-                                            depends_on=[secrets_user, credential, *written]),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=args["devops_provider"],
+                    depends_on=[secrets_user, credential, *written],
+                ),
             )
 
         environment = azuredevops.Environment(
@@ -352,7 +400,8 @@ class DevOpsEnvironment(pulumi.ComponentResource):
                 timeout=approval.get("timeout_minutes", 1440),
                 requester_can_approve=False,
                 instructions=approval.get(
-                    "instructions", f"Review the plan artefact of this run before it changes mlops-{env}."),
+                    "instructions", f"Review the plan artefact of this run before it changes mlops-{env}."
+                ),
                 opts=ado,
             )
         if args.get("exclusive_lock", False):
@@ -385,10 +434,12 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         self.identity_client_id = identity.client_id
         self.environment_id = environment.id
         self.variable_group_id = group.id if group is not None else None
-        self.register_outputs({
-            "service_endpoint_id": self.service_endpoint_id,
-            "identity_principal_id": self.identity_principal_id,
-            "identity_client_id": self.identity_client_id,
-            "environment_id": self.environment_id,
-            "variable_group_id": self.variable_group_id,
-        })
+        self.register_outputs(
+            {
+                "service_endpoint_id": self.service_endpoint_id,
+                "identity_principal_id": self.identity_principal_id,
+                "identity_client_id": self.identity_client_id,
+                "environment_id": self.environment_id,
+                "variable_group_id": self.variable_group_id,
+            }
+        )

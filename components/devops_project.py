@@ -73,7 +73,9 @@ class DevOpsProject(pulumi.ComponentResource):
     pipeline_ids: dict[str, pulumi.Output[str]]
     """Build definition ids by pipeline name."""
 
-    def __init__(self, name: str, args: DevOpsProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DevOpsProjectArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:delivery:DevOpsProject", name, {}, opts)
         import pulumi_azuredevops as azuredevops
 
@@ -84,33 +86,49 @@ class DevOpsProject(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "pipelines", "needs at least one pipeline YAML")
         for pipeline, path in pipelines.items():
             if not path.endswith((".yml", ".yaml")) or path.startswith("/"):
-                raise arg_error(COMPONENT, f"pipelines.{pipeline}", f"'{path}' is not a repository-relative YAML path")
+                raise arg_error(
+                    COMPONENT, f"pipelines.{pipeline}", f"'{path}' is not a repository-relative YAML path"
+                )
         policy = dict(args.get("branch_policy", {}))
         min_reviewers = policy.get("min_reviewers", 2)
         if not 1 <= min_reviewers <= 10:
             raise arg_error(COMPONENT, "branch_policy.min_reviewers", f"{min_reviewers} must be 1-10")
-        validation = policy.get("validation_pipelines", [p for p in ("ci", "infra-preview") if p in pipelines])
+        validation = policy.get(
+            "validation_pipelines", [p for p in ("ci", "infra-preview") if p in pipelines]
+        )
         missing = [p for p in validation if p not in pipelines]
         if missing:
-            raise arg_error(COMPONENT, "branch_policy.validation_pipelines",
-                            f"{missing} are not pipelines (pipelines: {', '.join(sorted(pipelines))})")
+            raise arg_error(
+                COMPONENT,
+                "branch_policy.validation_pipelines",
+                f"{missing} are not pipelines (pipelines: {', '.join(sorted(pipelines))})",
+            )
         branch = args.get("default_branch", "main")
         ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
 
         if args.get("existing_project", False):
             found = azuredevops.get_project_output(
-                name=args["project_name"], opts=pulumi.InvokeOptions(parent=self, provider=args["devops_provider"]))
+                name=args["project_name"],
+                opts=pulumi.InvokeOptions(parent=self, provider=args["devops_provider"]),
+            )
             project_id: pulumi.Output[str] = found.id
         else:
             project = azuredevops.Project(
                 f"{name}-project",
                 name=args["project_name"],
-                description=args.get("description", "mlops-estate: Azure ML platform, models and their delivery"),
+                description=args.get(
+                    "description", "mlops-estate: Azure ML platform, models and their delivery"
+                ),
                 visibility="private",
                 version_control="Git",
                 work_item_template="Agile",
-                features={"boards": "enabled", "repositories": "enabled", "pipelines": "enabled",
-                          "testplans": "disabled", "artifacts": "disabled"},
+                features={
+                    "boards": "enabled",
+                    "repositories": "enabled",
+                    "pipelines": "enabled",
+                    "testplans": "disabled",
+                    "artifacts": "disabled",
+                },
                 opts=pulumi.ResourceOptions(parent=self, provider=args["devops_provider"], protect=True),
             )
             project_id = project.id
@@ -120,8 +138,9 @@ class DevOpsProject(pulumi.ComponentResource):
             name=args.get("repository_name", "mlops-estate"),
             default_branch=f"refs/heads/{branch}",
             initialization=azuredevops.GitInitializationArgs(init_type="Clean"),
-            opts=pulumi.ResourceOptions(parent=self, provider=args["devops_provider"], protect=True,
-                                        ignore_changes=["initialization"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args["devops_provider"], protect=True, ignore_changes=["initialization"]
+            ),
         )
 
         definitions: dict[str, azuredevops.BuildDefinition] = {}
@@ -132,14 +151,24 @@ class DevOpsProject(pulumi.ComponentResource):
                 name=pipeline,
                 path=args.get("pipelines_folder", "\\mlops-estate"),
                 repository=azuredevops.BuildDefinitionRepositoryArgs(
-                    repo_type="TfsGit", repo_id=repository.id, branch_name=repository.default_branch, yml_path=path),
+                    repo_type="TfsGit",
+                    repo_id=repository.id,
+                    branch_name=repository.default_branch,
+                    yml_path=path,
+                ),
                 ci_trigger=azuredevops.BuildDefinitionCiTriggerArgs(use_yaml=True),
                 job_authorization_scope="project",
                 queue_status="enabled",
                 opts=ado,
             )
 
-        scope = [{"repository_id": repository.id, "repository_ref": repository.default_branch, "match_type": "Exact"}]
+        scope = [
+            {
+                "repository_id": repository.id,
+                "repository_ref": repository.default_branch,
+                "match_type": "Exact",
+            }
+        ]
         azuredevops.BranchPolicyMinReviewers(
             f"{name}-policy-reviewers",
             project_id=project_id,
@@ -195,8 +224,10 @@ class DevOpsProject(pulumi.ComponentResource):
         self.project_name = args["project_name"]
         self.repository_id = repository.id
         self.pipeline_ids = {p: d.id for p, d in definitions.items()}
-        self.register_outputs({
-            "project_id": self.project_id,
-            "repository_id": self.repository_id,
-            "pipeline_ids": self.pipeline_ids,
-        })
+        self.register_outputs(
+            {
+                "project_id": self.project_id,
+                "repository_id": self.repository_id,
+                "pipeline_ids": self.pipeline_ids,
+            }
+        )

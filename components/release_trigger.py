@@ -75,62 +75,117 @@ class ReleaseTriggerArgs(TypedDict):
     """Optional. @default {}"""
 
 
-def workflow_definition(organization_url: str, project_name: str, pipeline_id: str, branch: str) -> dict[str, Any]:
+def workflow_definition(
+    organization_url: str, project_name: str, pipeline_id: str, branch: str
+) -> dict[str, Any]:
     """The Logic App definition: validation handshake, event filter, one pipeline run per event."""
-    run_url = f"{organization_url.rstrip('/')}/{project_name}/_apis/pipelines/{pipeline_id}/runs?api-version=7.1"
+    run_url = (
+        f"{organization_url.rstrip('/')}/{project_name}/_apis/pipelines/{pipeline_id}/runs?api-version=7.1"
+    )
     first_type = "@first(triggerBody())?['eventType']"
     return {
         "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
         "contentVersion": "1.0.0.0",
         "parameters": {},
-        "triggers": {TRIGGER_NAME: {
-            "type": "Request",
-            "kind": "Http",
-            "inputs": {"method": "POST", "schema": {"type": "array", "items": {"type": "object", "properties": {
-                "eventType": {"type": "string"}, "subject": {"type": "string"}, "data": {"type": "object"}}}}},
-        }},
+        "triggers": {
+            TRIGGER_NAME: {
+                "type": "Request",
+                "kind": "Http",
+                "inputs": {
+                    "method": "POST",
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "eventType": {"type": "string"},
+                                "subject": {"type": "string"},
+                                "data": {"type": "object"},
+                            },
+                        },
+                    },
+                },
+            }
+        },
         "actions": {
             "Route": {
                 "type": "Switch",
                 "expression": first_type,
                 "cases": {
-                    "validation": {"case": VALIDATION_EVENT, "actions": {"Validate": {
-                        "type": "Response", "kind": "Http",
-                        "inputs": {"statusCode": 200,
-                                   "body": {"validationResponse": "@first(triggerBody())?['data']?['validationCode']"}},
-                    }}},
-                    "registered": {"case": MODEL_REGISTERED, "actions": {
-                        "Run_release": {
-                            "type": "Foreach",
-                            "foreach": "@triggerBody()",
-                            "runtimeConfiguration": {"concurrency": {"repetitions": 1}},
-                            "actions": {"Start_pipeline": {
-                                "type": "Http",
+                    "validation": {
+                        "case": VALIDATION_EVENT,
+                        "actions": {
+                            "Validate": {
+                                "type": "Response",
+                                "kind": "Http",
                                 "inputs": {
-                                    "method": "POST",
-                                    "uri": run_url,
-                                    "headers": {"Content-Type": "application/json"},
+                                    "statusCode": 200,
                                     "body": {
-                                        "resources": {"repositories": {"self": {"refName": f"refs/heads/{branch}"}}},
-                                        "templateParameters": {
-                                            "model": "@{items('Run_release')?['data']?['modelName']}",
-                                            "version": "@{items('Run_release')?['data']?['modelVersion']}",
-                                        },
+                                        "validationResponse": "@first(triggerBody())?['data']?['validationCode']"
                                     },
-                                    "authentication": {"type": "ManagedServiceIdentity",
-                                                       "audience": AZURE_DEVOPS_RESOURCE},
                                 },
-                                "retryPolicy": {"type": "exponential", "count": 4, "interval": "PT30S"},
-                            }},
+                            }
                         },
-                        "Accepted": {"type": "Response", "kind": "Http", "runAfter": {"Run_release": ["Succeeded"]},
-                                     "inputs": {"statusCode": 202}},
-                    }},
+                    },
+                    "registered": {
+                        "case": MODEL_REGISTERED,
+                        "actions": {
+                            "Run_release": {
+                                "type": "Foreach",
+                                "foreach": "@triggerBody()",
+                                "runtimeConfiguration": {"concurrency": {"repetitions": 1}},
+                                "actions": {
+                                    "Start_pipeline": {
+                                        "type": "Http",
+                                        "inputs": {
+                                            "method": "POST",
+                                            "uri": run_url,
+                                            "headers": {"Content-Type": "application/json"},
+                                            "body": {
+                                                "resources": {
+                                                    "repositories": {
+                                                        "self": {"refName": f"refs/heads/{branch}"}
+                                                    }
+                                                },
+                                                "templateParameters": {
+                                                    "model": "@{items('Run_release')?['data']?['modelName']}",
+                                                    "version": "@{items('Run_release')?['data']?['modelVersion']}",
+                                                },
+                                            },
+                                            "authentication": {
+                                                "type": "ManagedServiceIdentity",
+                                                "audience": AZURE_DEVOPS_RESOURCE,
+                                            },
+                                        },
+                                        "retryPolicy": {
+                                            "type": "exponential",
+                                            "count": 4,
+                                            "interval": "PT30S",
+                                        },
+                                    }
+                                },
+                            },
+                            "Accepted": {
+                                "type": "Response",
+                                "kind": "Http",
+                                "runAfter": {"Run_release": ["Succeeded"]},
+                                "inputs": {"statusCode": 202},
+                            },
+                        },
+                    },
                 },
-                "default": {"actions": {"Reject": {
-                    "type": "Response", "kind": "Http",
-                    "inputs": {"statusCode": 400, "body": {"error": f"only {MODEL_REGISTERED} events are accepted"}},
-                }}},
+                "default": {
+                    "actions": {
+                        "Reject": {
+                            "type": "Response",
+                            "kind": "Http",
+                            "inputs": {
+                                "statusCode": 400,
+                                "body": {"error": f"only {MODEL_REGISTERED} events are accepted"},
+                            },
+                        }
+                    }
+                },
             },
         },
         "outputs": {},
@@ -147,19 +202,41 @@ class ReleaseTrigger(pulumi.ComponentResource):
     system_topic_id: pulumi.Output[str]
     """ARM id of the Event Grid system topic."""
 
-    def __init__(self, name: str, args: ReleaseTriggerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ReleaseTriggerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:delivery:ReleaseTrigger", name, {}, opts)
         import pulumi_azuredevops as azuredevops
 
         check_unknown_args(COMPONENT, args, ReleaseTriggerArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "workspace_id", "system_topic_name", "workflow_name",
-                "organization_url", "project_name", "project_id", "release_pipeline_id", "devops_provider",
-                "log_analytics_id", "environment")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "workspace_id",
+            "system_topic_name",
+            "workflow_name",
+            "organization_url",
+            "project_name",
+            "project_id",
+            "release_pipeline_id",
+            "devops_provider",
+            "log_analytics_id",
+            "environment",
+        )
         if not WORKFLOW_NAME.match(args["workflow_name"]):
-            raise arg_error(COMPONENT, "workflow_name",
-                            f"'{args['workflow_name']}' must be 1-80 letters, digits, _ . ( ) -")
+            raise arg_error(
+                COMPONENT,
+                "workflow_name",
+                f"'{args['workflow_name']}' must be 1-80 letters, digits, _ . ( ) -",
+            )
         if not re.fullmatch(r"[a-zA-Z0-9-]{3,50}", args["system_topic_name"]):
-            raise arg_error(COMPONENT, "system_topic_name", f"'{args['system_topic_name']}' must be 3-50 letters, digits, -")
+            raise arg_error(
+                COMPONENT,
+                "system_topic_name",
+                f"'{args['system_topic_name']}' must be 3-50 letters, digits, -",
+            )
         models = list(args.get("models", []))
         tags = dict(args.get("tags", {}))
         branch = args.get("branch", "main")
@@ -197,31 +274,51 @@ class ReleaseTrigger(pulumi.ComponentResource):
         def callback(values: list[Any]) -> str:
             # Runs only once the workflow exists (its id is unknown during a real preview).
             result = logic.list_workflow_trigger_callback_url(
-                resource_group_name=values[1], workflow_name=values[2], trigger_name=TRIGGER_NAME,
-                opts=pulumi.InvokeOptions(parent=self))
+                resource_group_name=values[1],
+                workflow_name=values[2],
+                trigger_name=TRIGGER_NAME,
+                opts=pulumi.InvokeOptions(parent=self),
+            )
             return result.value
 
         endpoint = pulumi.Output.secret(
-            pulumi.Output.all(workflow.id, args["resource_group_name"], workflow.name).apply(callback))
-        advanced = [eventgrid.StringInAdvancedFilterArgs(operator_type="StringIn", key="data.modelName", values=models)] \
-            if models else None
+            pulumi.Output.all(workflow.id, args["resource_group_name"], workflow.name).apply(callback)
+        )
+        advanced = (
+            [
+                eventgrid.StringInAdvancedFilterArgs(
+                    operator_type="StringIn", key="data.modelName", values=models
+                )
+            ]
+            if models
+            else None
+        )
         eventgrid.SystemTopicEventSubscription(
             f"{name}-subscription",
             event_subscription_name="model-registered-release",
             system_topic_name=topic.name,
             resource_group_name=args["resource_group_name"],
             destination=eventgrid.WebHookEventSubscriptionDestinationArgs(
-                endpoint_type="WebHook", endpoint_url=endpoint, max_events_per_batch=1,
-                preferred_batch_size_in_kilobytes=64),
+                endpoint_type="WebHook",
+                endpoint_url=endpoint,
+                max_events_per_batch=1,
+                preferred_batch_size_in_kilobytes=64,
+            ),
             event_delivery_schema="EventGridSchema",
             filter=eventgrid.EventSubscriptionFilterArgs(
-                included_event_types=[MODEL_REGISTERED], advanced_filters=advanced),
-            retry_policy=eventgrid.RetryPolicyArgs(max_delivery_attempts=10, event_time_to_live_in_minutes=1440),
+                included_event_types=[MODEL_REGISTERED], advanced_filters=advanced
+            ),
+            retry_policy=eventgrid.RetryPolicyArgs(
+                max_delivery_attempts=10, event_time_to_live_in_minutes=1440
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        send_to_log_analytics(f"{name}-workflow", resource_id=workflow.id, workspace_id=args["log_analytics_id"],
-                              parent=self)
-        send_to_log_analytics(f"{name}-topic", resource_id=topic.id, workspace_id=args["log_analytics_id"], parent=self)
+        send_to_log_analytics(
+            f"{name}-workflow", resource_id=workflow.id, workspace_id=args["log_analytics_id"], parent=self
+        )
+        send_to_log_analytics(
+            f"{name}-topic", resource_id=topic.id, workspace_id=args["log_analytics_id"], parent=self
+        )
 
         principal_id = workflow.identity.apply(lambda i: i.principal_id if i else None)
         entitlement = azuredevops.ServicePrincipalEntitlement(
@@ -258,8 +355,10 @@ class ReleaseTrigger(pulumi.ComponentResource):
         self.workflow_id = workflow.id
         self.workflow_principal_id = principal_id
         self.system_topic_id = topic.id
-        self.register_outputs({
-            "workflow_id": self.workflow_id,
-            "workflow_principal_id": self.workflow_principal_id,
-            "system_topic_id": self.system_topic_id,
-        })
+        self.register_outputs(
+            {
+                "workflow_id": self.workflow_id,
+                "workflow_principal_id": self.workflow_principal_id,
+                "system_topic_id": self.system_topic_id,
+            }
+        )

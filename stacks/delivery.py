@@ -61,8 +61,10 @@ def pipeline_files(directory: Path = PIPELINES_DIR) -> dict[str, str]:
     """Pipeline name → repository path for every top-level ``pipelines/*.yml``."""
     files = {path.stem: f"pipelines/{path.name}" for path in sorted(directory.glob("*.yml"))}
     if not files:
-        raise ConfigError(f"no pipeline YAML in {directory}; the build definitions are made from pipelines/*.yml",
-                          key="pipelines")
+        raise ConfigError(
+            f"no pipeline YAML in {directory}; the build definitions are made from pipelines/*.yml",
+            key="pipelines",
+        )
     return files
 
 
@@ -72,8 +74,12 @@ def _devops_provider(ctx: StackContext, organization_url: pulumi.Input[str]) -> 
     return azuredevops.Provider(f"azuredevops-{ctx.settings.environment}", org_service_url=organization_url)
 
 
-def _approval(approvals: ApprovalSettings | None, project_id: pulumi.Input[str], project_name: pulumi.Input[str],
-              provider: pulumi.ProviderResource) -> dict[str, Any] | None:
+def _approval(
+    approvals: ApprovalSettings | None,
+    project_id: pulumi.Input[str],
+    project_name: pulumi.Input[str],
+    provider: pulumi.ProviderResource,
+) -> dict[str, Any] | None:
     """The approval check's args: the approver group's identity, looked up by name in the project
     (``[<project>]\\<group>``) or in the organisation (any other scope)."""
     if approvals is None:
@@ -83,9 +89,11 @@ def _approval(approvals: ApprovalSettings | None, project_id: pulumi.Input[str],
     def origin_id(values: list[str]) -> str:
         # A plain lookup once the project is known (in environment stacks it comes from the shared stack).
         project, name = values
-        found = azuredevops.get_group(name=approvals.group_name,
-                                      project_id=project if approvals.group_scope == name else None,
-                                      opts=pulumi.InvokeOptions(provider=provider))
+        found = azuredevops.get_group(
+            name=approvals.group_name,
+            project_id=project if approvals.group_scope == name else None,
+            opts=pulumi.InvokeOptions(provider=provider),
+        )
         return found.origin_id
 
     return {
@@ -95,8 +103,13 @@ def _approval(approvals: ApprovalSettings | None, project_id: pulumi.Input[str],
     }
 
 
-def _permissions(table: dict[str, tuple[str, ...]], pipeline_ids: dict[str, Any], names: list[str],
-                 *, drop: tuple[str, ...] = ()) -> dict[str, tuple[Any, list[str]]]:
+def _permissions(
+    table: dict[str, tuple[str, ...]],
+    pipeline_ids: dict[str, Any],
+    names: list[str],
+    *,
+    drop: tuple[str, ...] = (),
+) -> dict[str, tuple[Any, list[str]]]:
     out: dict[str, tuple[Any, list[str]]] = {}
     for name in names:
         kinds = [k for k in table.get(name, ()) if k not in drop]
@@ -149,8 +162,11 @@ def compose_devops_project(ctx: StackContext) -> None:
             "default_branch": devops.default_branch,
             "approval": _approval(devops.approvals, project.project_id, devops.project, provider),
             "exclusive_lock": True,
-            "pipeline_permissions": _permissions(SHARED_PIPELINE_RESOURCES, project.pipeline_ids,
-                                                 [p for p in SHARED_PIPELINE_RESOURCES if p in pipelines]),
+            "pipeline_permissions": _permissions(
+                SHARED_PIPELINE_RESOURCES,
+                project.pipeline_ids,
+                [p for p in SHARED_PIPELINE_RESOURCES if p in pipelines],
+            ),
             "tags": ctx.tags,
         },
         opts=ctx.opts(),
@@ -206,7 +222,9 @@ def compose_delivery(ctx: StackContext) -> None:
             "default_branch": branch,
             "key_vault_id": workspace.key_vault_id,
             "key_vault_name": workspace.key_vault_name,
-            "key_vault_secrets": {"appinsights-connection-string": observability.app_insights_connection_string},
+            "key_vault_secrets": {
+                "appinsights-connection-string": observability.app_insights_connection_string
+            },
             "approval": _approval(devops.approvals, project_id, project_name, provider),
             "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
             "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),
@@ -251,8 +269,11 @@ def compose_delivery(ctx: StackContext) -> None:
     trigger = devops.release_trigger if devops.release_trigger is not None else settings.maturity_level >= 3  # type: ignore[union-attr]
     if trigger:
         if not in_release:
-            raise ConfigError(f"devops.releaseTrigger: the release pipeline deploys {' and '.join(RELEASE_STACKS)}, not {env}",
-                              file=ctx.loaded.file, key="mlops-estate:devops.releaseTrigger")
+            raise ConfigError(
+                f"devops.releaseTrigger: the release pipeline deploys {' and '.join(RELEASE_STACKS)}, not {env}",
+                file=ctx.loaded.file,
+                key="mlops-estate:devops.releaseTrigger",
+            )
         release = ReleaseTrigger(
             "release-trigger",
             {

@@ -45,7 +45,7 @@ class ApprovalSettings(StrictModel):
             raise PydanticCustomError(
                 "approver_group",
                 "'{value}' is not an Azure DevOps group as [<project or organization>]\\<group name>, "
-                "e.g. [mlops-estate]\\Release Approvers (in YAML: \"[mlops-estate]\\\\Release Approvers\")",
+                'e.g. [mlops-estate]\\Release Approvers (in YAML: "[mlops-estate]\\\\Release Approvers")',
                 {"value": value},
             )
         return value
@@ -53,7 +53,7 @@ class ApprovalSettings(StrictModel):
     @property
     def group_scope(self) -> str:
         """The ``[scope]`` part of :attr:`approver_group` without brackets."""
-        return self.approver_group[1:self.approver_group.index("]")]
+        return self.approver_group[1 : self.approver_group.index("]")]
 
     @property
     def group_name(self) -> str:
@@ -64,7 +64,9 @@ class ApprovalSettings(StrictModel):
 class DevOpsProjectSettings(StrictModel):
     """The Azure DevOps organisation and project (shared stack)."""
 
-    organization_url: str = Field(pattern=r"^https://dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?/?$")
+    organization_url: str = Field(
+        pattern=r"^https://dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?/?$"
+    )
     """Required. e.g. https://dev.azure.com/contoso"""
     project: str = Field(min_length=1, max_length=64, pattern=r"^[^\\/:*?\"<>|;#$*{},+=\[\]]+$")
     """Required. The project name."""
@@ -123,6 +125,8 @@ class AgentSettings(StrictModel):
     def _check_bounds(self) -> AgentSettings:
         if self.min_idle > self.max_capacity:
             raise PydanticCustomError(
-                "bounds", "minIdle {min} is greater than maxCapacity {max}", {"min": self.min_idle, "max": self.max_capacity}
+                "bounds",
+                "minIdle {min} is greater than maxCapacity {max}",
+                {"min": self.min_idle, "max": self.max_capacity},
             )
         return self

@@ -30,13 +30,19 @@ def test_approver_group_splits_into_scope_and_name():
 def test_approver_group_must_name_a_scope(group):
     with pytest.raises(ValidationError) as err:
         ApprovalSettings(approverGroup=group)
-    assert f"'{group}' is not an Azure DevOps group as [<project or organization>]\\<group name>" in str(err.value)
+    assert f"'{group}' is not an Azure DevOps group as [<project or organization>]\\<group name>" in str(
+        err.value
+    )
 
 
 def test_agent_defaults_scale_to_zero():
     agents = AgentSettings(sshPublicKey=KEY)
     assert (agents.min_idle, agents.max_capacity, agents.time_to_live_minutes) == (0, 4, 30)
-    assert (agents.recycle_after_each_use, agents.os_disk_size_gb, agents.image_version) == (False, 128, "latest")
+    assert (agents.recycle_after_each_use, agents.os_disk_size_gb, agents.image_version) == (
+        False,
+        128,
+        "latest",
+    )
     with pytest.raises(ValidationError):
         AgentSettings(sshPublicKey=KEY, imageVersion="jammy")
 
@@ -50,28 +56,48 @@ def test_project_defaults():
 
 def test_prod_cannot_drop_the_exclusive_lock():
     with pytest.raises(ConfigError) as err:
-        preview("prod", overrides={"mlops-estate:devops": {
-            "approvals": {"approverGroup": "[mlops-estate]\\Production Approvers"}, "exclusiveLock": False}})
-    assert "Pulumi.prod.yaml: mlops-estate:devops.exclusiveLock: prod deployments are serialised" in str(err.value)
+        preview(
+            "prod",
+            overrides={
+                "mlops-estate:devops": {
+                    "approvals": {"approverGroup": "[mlops-estate]\\Production Approvers"},
+                    "exclusiveLock": False,
+                }
+            },
+        )
+    assert "Pulumi.prod.yaml: mlops-estate:devops.exclusiveLock: prod deployments are serialised" in str(
+        err.value
+    )
 
 
 def test_release_trigger_needs_maturity_level_3():
     with pytest.raises(ConfigError) as err:
         preview("dev", overrides={"mlops-estate:devops": {"releaseTrigger": True}})
-    assert ("mlops-estate:devops.releaseTrigger: automated release starts at maturity level 3 (maturityLevel is 2)"
-            in str(err.value))
+    assert (
+        "mlops-estate:devops.releaseTrigger: automated release starts at maturity level 3 (maturityLevel is 2)"
+        in str(err.value)
+    )
 
 
 def test_bad_approver_group_in_a_stack_file_names_the_key():
     with pytest.raises(ConfigError) as err:
-        preview("qa", overrides={"mlops-estate:devops": {"approvals": {"approverGroup": "Release Approvers"}}})
-    assert str(err.value).startswith("Pulumi.qa.yaml: mlops-estate:devops.approvals.approverGroup: 'Release Approvers'")
+        preview(
+            "qa", overrides={"mlops-estate:devops": {"approvals": {"approverGroup": "Release Approvers"}}}
+        )
+    assert str(err.value).startswith(
+        "Pulumi.qa.yaml: mlops-estate:devops.approvals.approverGroup: 'Release Approvers'"
+    )
 
 
 def test_one_build_definition_per_pipeline_file():
     assert pipeline_files() == {
-        "batch": "pipelines/batch.yml", "ci": "pipelines/ci.yml", "infra-deploy": "pipelines/infra-deploy.yml",
-        "infra-preview": "pipelines/infra-preview.yml", "release": "pipelines/release.yml", "train": "pipelines/train.yml"}
+        "batch": "pipelines/batch.yml",
+        "ci": "pipelines/ci.yml",
+        "infra-deploy": "pipelines/infra-deploy.yml",
+        "infra-preview": "pipelines/infra-preview.yml",
+        "release": "pipelines/release.yml",
+        "train": "pipelines/train.yml",
+    }
 
 
 def test_pipeline_files_refuses_an_empty_directory(tmp_path):
@@ -88,7 +114,11 @@ def test_permission_tables_match_the_yaml():
         uses_azure = "serviceConnection:" in text
         assert (name in ENV_PIPELINE_RESOURCES) == uses_azure, name
         assert (name in QUEUE_PIPELINES) == ("mlops-agents-" in text), name
-        deploys = "environment: mlops-" in text or "templates/deploy-stack.yml" in text or "release-stack.yml" in text
+        deploys = (
+            "environment: mlops-" in text
+            or "templates/deploy-stack.yml" in text
+            or "release-stack.yml" in text
+        )
         assert ("environment" in ENV_PIPELINE_RESOURCES.get(name, ())) == deploys, name
     assert set(SHARED_PIPELINE_RESOURCES) <= set(ENV_PIPELINE_RESOURCES)
 
@@ -96,4 +126,6 @@ def test_permission_tables_match_the_yaml():
 def test_permissions_drop_pipelines_without_resources():
     ids = {"ci": "1", "train": "2", "release": "3"}
     assert _permissions(ENV_PIPELINE_RESOURCES, ids, ["ci", "train", "release"]) == {
-        "train": ("2", ["endpoint"]), "release": ("3", ["endpoint", "environment", "variablegroup"])}
+        "train": ("2", ["endpoint"]),
+        "release": ("3", ["endpoint", "environment", "variablegroup"]),
+    }

@@ -27,28 +27,53 @@ BUILD = "azuredevops:index/buildDefinition:BuildDefinition"
 SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
 
 ENV_COMMON = {
-    "mlops:delivery:DevOpsEnvironment": 1, "mlops:delivery:BuildAgents": 1, "pulumi:providers:azuredevops": 1,
-    "azure-native:authorization:RoleAssignment": 3, "azure-native:authorization:RoleDefinition": 1,
-    "azure-native:managedidentity:UserAssignedIdentity": 2, FIC: 1, "azure-native:keyvault:Secret": 1, VMSS: 1,
-    SC: 1, "azuredevops:index/variableGroup:VariableGroup": 1, ENV: 1, BRANCH: 1, POOL: 1,
+    "mlops:delivery:DevOpsEnvironment": 1,
+    "mlops:delivery:BuildAgents": 1,
+    "pulumi:providers:azuredevops": 1,
+    "azure-native:authorization:RoleAssignment": 3,
+    "azure-native:authorization:RoleDefinition": 1,
+    "azure-native:managedidentity:UserAssignedIdentity": 2,
+    FIC: 1,
+    "azure-native:keyvault:Secret": 1,
+    VMSS: 1,
+    SC: 1,
+    "azuredevops:index/variableGroup:VariableGroup": 1,
+    ENV: 1,
+    BRANCH: 1,
+    POOL: 1,
     "azuredevops:index/queue:Queue": 1,
 }
 RELEASE = {
-    "mlops:delivery:ReleaseTrigger": 1, "azure-native:logic:Workflow": 1, "azure-native:eventgrid:SystemTopic": 1,
-    SUBSCRIPTION: 1, "azure-native:monitor:DiagnosticSetting": 2,
-    "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1, "azuredevops:index/group:Group": 1,
+    "mlops:delivery:ReleaseTrigger": 1,
+    "azure-native:logic:Workflow": 1,
+    "azure-native:eventgrid:SystemTopic": 1,
+    SUBSCRIPTION: 1,
+    "azure-native:monitor:DiagnosticSetting": 2,
+    "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
+    "azuredevops:index/group:Group": 1,
     "azuredevops:index/groupMembership:GroupMembership": 1,
     "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": 1,
 }
 EXPECTED = {
     "shared": {
-        "mlops:delivery:DevOpsProject": 1, "mlops:delivery:DevOpsEnvironment": 1, "pulumi:providers:azuredevops": 1,
-        "azuredevops:index/project:Project": 1, "azuredevops:index/git:Git": 1, BUILD: 6,
+        "mlops:delivery:DevOpsProject": 1,
+        "mlops:delivery:DevOpsEnvironment": 1,
+        "pulumi:providers:azuredevops": 1,
+        "azuredevops:index/project:Project": 1,
+        "azuredevops:index/git:Git": 1,
+        BUILD: 6,
         "azuredevops:index/branchPolicyMinReviewers:BranchPolicyMinReviewers": 1,
         "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation": 2,
         "azuredevops:index/branchPolicyCommentResolution:BranchPolicyCommentResolution": 1,
-        "azure-native:authorization:RoleAssignment": 2, "azure-native:authorization:RoleDefinition": 1,
-        "azure-native:managedidentity:UserAssignedIdentity": 1, FIC: 1, SC: 1, ENV: 1, BRANCH: 1, LOCK: 1, AUTH: 3,
+        "azure-native:authorization:RoleAssignment": 2,
+        "azure-native:authorization:RoleDefinition": 1,
+        "azure-native:managedidentity:UserAssignedIdentity": 1,
+        FIC: 1,
+        SC: 1,
+        ENV: 1,
+        BRANCH: 1,
+        LOCK: 1,
+        AUTH: 3,
     },
     "dev": {**ENV_COMMON, AUTH: 10},
     "qa": {**ENV_COMMON, **RELEASE, APPROVAL: 1, AUTH: 14},
@@ -93,35 +118,57 @@ def test_every_devops_resource_uses_the_explicit_provider(stack):
     devops = [r for r in t.resources if r["type"].startswith("azuredevops:index/")]
     assert devops
     for resource in devops:
-        assert f"pulumi:providers:azuredevops::azuredevops-{name}::" in (resource["provider"] or ""), resource["name"]
+        assert f"pulumi:providers:azuredevops::azuredevops-{name}::" in (resource["provider"] or ""), (
+            resource["name"]
+        )
     provider = t.resource("pulumi:providers:azuredevops", f"azuredevops-{name}")
     assert provider["inputs"] == {"orgServiceUrl": "https://dev.azure.com/contoso"}
 
 
 def test_wif_service_connection_and_federated_credential(stack):
     name, t = stack
-    identity = t.has_resource_properties("azure-native:managedidentity:UserAssignedIdentity",
-                                         {"resourceName": f"id-mlops-deployer-{name}-weu"})
-    connection = t.has_resource_properties(SC, {
-        "serviceEndpointName": f"mlops-estate-{name}", "serviceEndpointAuthenticationScheme": "WorkloadIdentityFederation",
-        "credentials": Match.exact({"serviceprincipalid": identity["outputs"]["clientId"]})})
-    t.has_resource_properties(FIC, {"issuer": connection["outputs"]["workloadIdentityFederationIssuer"],
-                                    "subject": connection["outputs"]["workloadIdentityFederationSubject"],
-                                    "audiences": ["api://AzureADTokenExchange"]})
+    identity = t.has_resource_properties(
+        "azure-native:managedidentity:UserAssignedIdentity", {"resourceName": f"id-mlops-deployer-{name}-weu"}
+    )
+    connection = t.has_resource_properties(
+        SC,
+        {
+            "serviceEndpointName": f"mlops-estate-{name}",
+            "serviceEndpointAuthenticationScheme": "WorkloadIdentityFederation",
+            "credentials": Match.exact({"serviceprincipalid": identity["outputs"]["clientId"]}),
+        },
+    )
+    t.has_resource_properties(
+        FIC,
+        {
+            "issuer": connection["outputs"]["workloadIdentityFederationIssuer"],
+            "subject": connection["outputs"]["workloadIdentityFederationSubject"],
+            "audiences": ["api://AzureADTokenExchange"],
+        },
+    )
     t.has_output("devopsServiceConnection", f"mlops-estate-{name}")
 
 
 def test_environment_checks(stack):
     name, t = stack
     env = t.has_resource_properties(ENV, {"name": f"mlops-{name}"})
-    t.has_resource_properties(BRANCH, {"targetResourceId": env["id"], "allowedBranches": "refs/heads/main",
-                                       "verifyBranchProtection": True})
+    t.has_resource_properties(
+        BRANCH,
+        {"targetResourceId": env["id"], "allowedBranches": "refs/heads/main", "verifyBranchProtection": True},
+    )
     approvals = {"qa": (1440, 1), "prod": (2880, 2)}
     if name in approvals:
         timeout, minimum = approvals[name]
-        t.has_resource_properties(APPROVAL, {"targetResourceId": env["id"], "targetResourceType": "environment",
-                                             "timeout": timeout, "minimumRequiredApprovers": minimum,
-                                             "approvers": [Match.string_like("^[0-9a-f-]{36}$")]})
+        t.has_resource_properties(
+            APPROVAL,
+            {
+                "targetResourceId": env["id"],
+                "targetResourceType": "environment",
+                "timeout": timeout,
+                "minimumRequiredApprovers": minimum,
+                "approvers": [Match.string_like("^[0-9a-f-]{36}$")],
+            },
+        )
     else:
         t.resource_count_is(APPROVAL, 0)
     assert len(t.find_resources(LOCK)) == (1 if name in ("prod", "shared") else 0)
@@ -134,14 +181,30 @@ def test_agent_pools_per_environment(stack):
         t.resource_count_is(POOL, 0)
         return
     idle, capacity, ttl = sizes[name]
-    vmss = t.has_resource_properties(VMSS, {"vmScaleSetName": f"vmss-mlops-agents-{name}-weu", "overprovision": False,
-                                            "upgradePolicy": {"mode": "Manual"}, "sku": {"capacity": 0}})
+    vmss = t.has_resource_properties(
+        VMSS,
+        {
+            "vmScaleSetName": f"vmss-mlops-agents-{name}-weu",
+            "overprovision": False,
+            "upgradePolicy": {"mode": "Manual"},
+            "sku": {"capacity": 0},
+        },
+    )
     subnet = vmss["inputs"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0][
-        "ipConfigurations"][0]["subnet"]["id"]
+        "ipConfigurations"
+    ][0]["subnet"]["id"]
     assert subnet == t.resource("azure-native:network:Subnet", "network-agents")["id"]
-    t.has_resource_properties(POOL, {"name": f"mlops-agents-{name}", "desiredIdle": idle, "maxCapacity": capacity,
-                                     "timeToLiveMinutes": ttl, "azureResourceId": vmss["id"],
-                                     "serviceEndpointId": t.resource(SC, "devops-environment-connection")["id"]})
+    t.has_resource_properties(
+        POOL,
+        {
+            "name": f"mlops-agents-{name}",
+            "desiredIdle": idle,
+            "maxCapacity": capacity,
+            "timeToLiveMinutes": ttl,
+            "azureResourceId": vmss["id"],
+            "serviceEndpointId": t.resource(SC, "devops-environment-connection")["id"],
+        },
+    )
 
 
 def test_release_trigger_only_from_level_3(stack):
@@ -149,9 +212,17 @@ def test_release_trigger_only_from_level_3(stack):
     if name in ("qa", "prod"):
         models = sorted(_settings(name).models)
         assert "diabetes" in models
-        t.has_resource_properties(SUBSCRIPTION, {"filter": {
-            "includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"],
-            "advancedFilters": [{"key": "data.modelName", "operatorType": "StringIn", "values": models}]}})
+        t.has_resource_properties(
+            SUBSCRIPTION,
+            {
+                "filter": {
+                    "includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"],
+                    "advancedFilters": [
+                        {"key": "data.modelName", "operatorType": "StringIn", "values": models}
+                    ],
+                }
+            },
+        )
     else:
         t.resource_count_is(SUBSCRIPTION, 0)
 

@@ -38,21 +38,32 @@ def _b64_guid(value: str) -> str:
 
 
 def _project(ctx: ResourceContext) -> dict[str, Any]:
-    return {"processTemplateId": "adcc42ab-9882-485e-a3ed-7678f01f66bc", "visibility": ctx.input("visibility", "private")}
+    return {
+        "processTemplateId": "adcc42ab-9882-485e-a3ed-7678f01f66bc",
+        "visibility": ctx.input("visibility", "private"),
+    }
 
 
 def _git(ctx: ResourceContext) -> dict[str, Any]:
     name = ctx.input("name")
     project = ctx.input("projectId")
     base = f"https://dev.azure.com/organization/{project}/_git/{name}"
-    return {"remoteUrl": base, "url": f"https://dev.azure.com/organization/{project}/_apis/git/repositories/{ctx.guid('id')}",
-            "webUrl": base, "sshUrl": f"git@ssh.dev.azure.com:v3/organization/{project}/{name}", "size": 0, "isFork": False}
+    return {
+        "remoteUrl": base,
+        "url": f"https://dev.azure.com/organization/{project}/_apis/git/repositories/{ctx.guid('id')}",
+        "webUrl": base,
+        "sshUrl": f"git@ssh.dev.azure.com:v3/organization/{project}/{name}",
+        "size": 0,
+        "isFork": False,
+    }
 
 
 def _service_endpoint_azurerm(ctx: ResourceContext) -> dict[str, Any]:
     tenant = str(ctx.input("azurermSpnTenantid") or ctx.tenant_id)
     endpoint_id = ctx.guid("id")
-    out: dict[str, Any] = {"authorization": {"scheme": ctx.input("serviceEndpointAuthenticationScheme") or "ServicePrincipal"}}
+    out: dict[str, Any] = {
+        "authorization": {"scheme": ctx.input("serviceEndpointAuthenticationScheme") or "ServicePrincipal"}
+    }
     if ctx.input("serviceEndpointAuthenticationScheme") == "WorkloadIdentityFederation":
         out["workloadIdentityFederationIssuer"] = f"https://login.microsoftonline.com/{tenant}/v2.0"
         out["workloadIdentityFederationSubject"] = (
@@ -70,13 +81,21 @@ def _build_definition(ctx: ResourceContext) -> dict[str, Any]:
 
 
 def _principal_entitlement(ctx: ResourceContext) -> dict[str, Any]:
-    return {"descriptor": f"aadsp.{_b64_guid(ctx.guid('descriptor'))}", "principalName": ctx.input("originId")}
+    return {
+        "descriptor": f"aadsp.{_b64_guid(ctx.guid('descriptor'))}",
+        "principalName": ctx.input("originId"),
+    }
 
 
 def _group(ctx: ResourceContext) -> dict[str, Any]:
     descriptor = f"vssgp.{_b64_guid(ctx.guid('descriptor'))}"
-    return {"descriptor": descriptor, "originId": ctx.guid("origin"), "origin": "vsts", "subjectKind": "group",
-            "principalName": f"[{ctx.input('scope')}]\\{ctx.input('displayName')}"}
+    return {
+        "descriptor": descriptor,
+        "originId": ctx.guid("origin"),
+        "origin": "vsts",
+        "subjectKind": "group",
+        "principalName": f"[{ctx.input('scope')}]\\{ctx.input('displayName')}",
+    }
 
 
 _GUID_TYPES = {
@@ -115,15 +134,27 @@ for _token in sorted(NUMERIC_ID_TYPES):
 @invoke("azuredevops:index/getProject:getProject")
 def _get_project(args: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
     name = str(args.get("name") or "")
-    return {"id": guid("azure-devops-project", name), "projectId": guid("azure-devops-project", name), "name": name,
-            "visibility": "private", "versionControl": "Git", "workItemTemplate": "Agile",
-            "processTemplateId": "adcc42ab-9882-485e-a3ed-7678f01f66bc", "features": {}}
+    return {
+        "id": guid("azure-devops-project", name),
+        "projectId": guid("azure-devops-project", name),
+        "name": name,
+        "visibility": "private",
+        "versionControl": "Git",
+        "workItemTemplate": "Agile",
+        "processTemplateId": "adcc42ab-9882-485e-a3ed-7678f01f66bc",
+        "features": {},
+    }
 
 
 @invoke("azuredevops:index/getGroup:getGroup")
 def _get_group(args: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
     key = f"{args.get('projectId') or ''}/{args.get('name') or ''}"
-    return {"id": f"vssgp.{_b64_guid(guid('azure-devops-group', key))}", "name": args.get("name"),
-            "projectId": args.get("projectId"), "descriptor": f"vssgp.{_b64_guid(guid('azure-devops-group', key))}",
-            "originId": guid("azure-devops-group-origin", key), "origin": "vsts",
-            "groupId": guid("azure-devops-group-origin", key)}
+    return {
+        "id": f"vssgp.{_b64_guid(guid('azure-devops-group', key))}",
+        "name": args.get("name"),
+        "projectId": args.get("projectId"),
+        "descriptor": f"vssgp.{_b64_guid(guid('azure-devops-group', key))}",
+        "originId": guid("azure-devops-group-origin", key),
+        "origin": "vsts",
+        "groupId": guid("azure-devops-group-origin", key),
+    }

@@ -37,12 +37,16 @@ case "${1:-}" in
     fi
     branch="$(cat "$branch_file")"
     file="Pulumi.$stack.yaml"
-    if git diff --quiet -- "$file"; then
+    # `estate promote --record` also lists a just-registered version in the registry catalog.
+    paths=("$file")
+    catalog="model_assets/registry-catalog.yaml"
+    if git ls-files --error-unmatch "$catalog" >/dev/null 2>&1; then paths+=("$catalog"); fi
+    if git diff --quiet -- "${paths[@]}"; then
       echo "$file unchanged; nothing to commit"
       exit 0
     fi
     git -c user.name="mlops-estate release" -c user.email="mlops-estate-release@users.noreply.dev.azure.com" \
-      commit --quiet -m "$message [skip ci]" -m "Release-Run: ${BUILD_BUILDID:-local}" -- "$file"
+      commit --quiet -m "$message [skip ci]" -m "Release-Run: ${BUILD_BUILDID:-local}" -- "${paths[@]}"
     for attempt in 1 2 3; do
       if git push --quiet origin "HEAD:refs/heads/$branch"; then
         echo "pushed $file to $branch at $(git rev-parse --short HEAD)"

@@ -380,6 +380,23 @@ def test_stack_commit_pushes_the_promotion_with_skip_ci(origin: Path, tmp_path: 
     assert git(origin, "show", "main:Pulumi.qa.yaml") == "config:\n  version: '4'\n"
 
 
+def test_stack_commit_includes_the_registry_catalog_recorded_by_promote(origin: Path, tmp_path: Path) -> None:
+    seed = clone(origin, tmp_path / "catalog-seed")
+    (seed / "model_assets").mkdir()
+    (seed / "model_assets" / "registry-catalog.yaml").write_text("diabetes: ['3']\n")
+    git(seed, "add", ".")
+    git(seed, "commit", "-q", "-m", "catalog")
+    git(seed, "push", "-q", "origin", "HEAD:refs/heads/main")
+    repo = clone(origin, tmp_path / "work")
+    assert commit_script(repo, "sync", "refs/heads/main").returncode == 0
+    (repo / "Pulumi.qa.yaml").write_text("config:\n  version: '4'\n")
+    (repo / "model_assets" / "registry-catalog.yaml").write_text("diabetes: ['3', '4']\n")
+    result = commit_script(repo, "commit", "qa", "release: promote diabetes 4 in qa")
+    assert result.returncode == 0, result.stderr
+    assert git(origin, "show", "--name-only", "--format=", "main").split() == [
+        "Pulumi.qa.yaml", "model_assets/registry-catalog.yaml"]
+
+
 def test_stack_commit_without_change_commits_nothing(origin: Path, tmp_path: Path) -> None:
     repo = clone(origin, tmp_path / "work")
     commit_script(repo, "sync", "main")

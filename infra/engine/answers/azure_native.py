@@ -238,18 +238,6 @@ def _registry(ctx: ResourceContext) -> dict[str, Any]:
     }
 
 
-@extra("azure-native:machinelearningservices:OnlineEndpoint")
-def _online_endpoint(ctx: ResourceContext) -> dict[str, Any]:
-    base = f"https://{ctx.input('endpointName')}.{ctx.location}.inference.ml.azure.com"
-    return {"onlineEndpointProperties": {"scoringUri": f"{base}/score", "swaggerUri": f"{base}/swagger.json"}}
-
-
-@extra("azure-native:machinelearningservices:BatchEndpoint")
-def _batch_endpoint(ctx: ResourceContext) -> dict[str, Any]:
-    base = f"https://{ctx.input('endpointName')}.{ctx.location}.inference.ml.azure.com"
-    return {"batchEndpointProperties": {"scoringUri": f"{base}/jobs", "swaggerUri": f"{base}/swagger.json"}}
-
-
 @extra("azure-native:containerservice:ManagedCluster")
 def _aks(ctx: ResourceContext) -> dict[str, Any]:
     prefix = ctx.input("dnsPrefix") or ctx.input("resourceName")

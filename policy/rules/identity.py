@@ -20,7 +20,7 @@ from policy.rules.common import (
 
 PRIVILEGED_ROLES: dict[str, str] = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "b24988ac-6180-42d9-ab08-b45bb1a2c8c5": "Contributor",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
     "18d7d88d-d35e-4fb3-a5c3-7773c20a72d9": "User Access Administrator",
 }
 """Built-in role definition GUIDs that a workload identity must never hold."""

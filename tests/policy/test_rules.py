@@ -543,7 +543,7 @@ FAILING: list[Any] = [
         [
             f'{RA}: `roleDefinitionId` is "/providers/Microsoft.Authorization/roleDefinitions/'
             'B24988AC-6180-42D9-AB08-B45BB1A2C8C5"; expected a least-privilege role, not Contributor '
-            '(b24988ac-6180-42d9-ab08-b45bb1a2c8c5), for principalType "User" (only Entra groups of people may '
+            '(b24988ac-6180-42a0-ab88-20f7382dd24c), for principalType "User" (only Entra groups of people may '
             "hold it)"
         ],
         id="ra-contributor-sdk-default-user",

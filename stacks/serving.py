@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pulumi
@@ -21,6 +22,26 @@ def _id_segment(arm_id: str, name: str) -> str:
 def _snake(values: Any) -> dict[str, int]:
     """A settings sub-model as the component's snake_case dict, without unset fields."""
     return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
+
+
+def _grant_registry_read(ctx: StackContext, model: str, component: ModelAssets,
+                         registry_id: pulumi.Output[Any]) -> None:
+    """The endpoint's identity reads its models from the shared registry, and nothing more.
+
+    Role: the shared stack's read-only "AzureML Registry Reader (mlops-estate)" (see
+    components/roles.py; the built-in AzureML Registry User could also write and delete).
+    """
+    endpoint_name = ctx.namer.endpoint(model, ctx.settings.models[model].serving)  # type: ignore[union-attr]
+    azure_native.authorization.RoleAssignment(
+        f"model-{model}-registry-reader",
+        role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlops-estate/{endpoint_name}/registry-reader")),
+        scope=registry_id,
+        role_definition_id=ctx.shared_output("registryReaderRoleDefinitionId"),
+        principal_id=component.endpoint_principal_id,
+        principal_type="ServicePrincipal",
+        description=f"Shared model registry reader for endpoint {endpoint_name}: pulls the pinned model versions.",
+        opts=pulumi.ResourceOptions(provider=ctx.azure),
+    )
 
 
 def compose_models(ctx: StackContext) -> None:
@@ -98,6 +119,7 @@ def compose_models(ctx: StackContext) -> None:
                             "model_type": model.byom.model_type, "description": model.byom.description}
         component = ModelAssets(f"model-{name}", args, opts=ctx.opts())
         models[name] = component
+        _grant_registry_read(ctx, name, component, registry_id)
         champion = model.champion_slot
         endpoints[name] = {
             "name": component.endpoint_name,

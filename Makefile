@@ -5,7 +5,7 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: setup preview preview-all test smoke bench lint clean
+.PHONY: setup preview preview-all test test-slow smoke bench lint format-check clean
 
 setup: $(STAMP)
 
@@ -23,9 +23,13 @@ preview: setup
 preview-all: setup
 	$(ESTATE) preview --all
 
-## The test suite (what CI runs).
+## The test suite: everything but the slow checks (under 5 minutes on 2 cores).
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow"
+
+## The slow checks: whole-stack previews per area, rendered-model test runs (CI runs them too).
+test-slow: setup
+	$(PY) -m pytest -m slow
 
 ## Serves a sample model with the real Azure ML inference server and smoke-tests it.
 smoke: setup
@@ -37,6 +41,9 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check .
+
+format-check: setup
+	$(PY) -m ruff format --check .
 
 clean:
 	rm -rf $(VENV) .venv-serve out .pytest_cache

@@ -46,6 +46,14 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _chain(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        for each in changes:
+            each(config)
+
+    return change
+
+
 # (id, stack, change, key path expected in the message, text expected in the message)
 CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     ("typo-top-level-key", "dev", _set("netwrok", {}), "mlops-estate:netwrok", "did you mean 'network'"),
@@ -105,7 +113,9 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
      "deploys only after approval"),
     ("aks-without-subnet", "prod", _delete("network.subnets.aks"), "mlops-estate:network.subnets.aks",
      "network.subnets.aks is not set"),
-    ("kubernetes-target-without-aks", "dev", _set("models.diabetes.target", "kubernetes"),
+    ("kubernetes-target-without-aks", "dev", _chain(_set("models.diabetes.target", "kubernetes"),
+                                                    _delete("models.diabetes.deployments.blue.instanceType"),
+                                                    _delete("models.diabetes.deployments.blue.instanceCount")),
      "mlops-estate:models.diabetes.target", "aks.enabled is false"),
     ("reserved-tag", "dev", _set("tags.extra", {"environment": "x"}), "mlops-estate:tags.extra",
      "is set by the estate"),

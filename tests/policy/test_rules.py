@@ -535,14 +535,14 @@ FAILING: list[Any] = [
         one(
             "role_assignment",
             {
-                "role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42D9-AB08-B45BB1A2C8C5",
+                "role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42A0-AB88-20F7382DD24C",
                 "principal_type": REMOVE,
             },
         ),
         "prod",
         [
             f'{RA}: `roleDefinitionId` is "/providers/Microsoft.Authorization/roleDefinitions/'
-            'B24988AC-6180-42D9-AB08-B45BB1A2C8C5"; expected a least-privilege role, not Contributor '
+            'B24988AC-6180-42A0-AB88-20F7382DD24C"; expected a least-privilege role, not Contributor '
             '(b24988ac-6180-42a0-ab88-20f7382dd24c), for principalType "User" (only Entra groups of people may '
             "hold it)"
         ],

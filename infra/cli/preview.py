@@ -28,6 +28,7 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
     from infra.engine import EngineError, dumps, preview, preview_ref
     from infra.engine.diff import changes
     from infra.engine.render import render_outputs, render_policy, render_summary, render_tree
+    from infra.maturity import assess, render_maturity
 
     try:
         plan = preview(stack, policy=policy)
@@ -49,14 +50,15 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
         change_list = changes(old, plan)
         plan["changes"] = [{k: c[k] for k in ("urn", "type", "action", "keys")} for c in change_list]
         plan["against"] = against
+    plan["maturity"] = assess(plan)
     if json_path is not None:
         _write(json_path, dumps(plan))
     violations = plan.get("policy", {}).get("violations", [])
     mandatory = [v for v in violations if v["enforcement"] == "mandatory"]
     if not quiet:
         title = f"Previewing update ({stack})" + (f" against {against}" if against else "") + " [offline]:"
-        parts = [title, render_tree(plan, change_list), render_outputs(plan), render_policy(plan),
-                 render_summary(plan, change_list)]
+        parts = [title, render_tree(plan, change_list), render_outputs(plan), render_maturity(plan),
+                 render_policy(plan), render_summary(plan, change_list)]
         print("\n\n".join(p for p in parts if p))
     return EXIT_POLICY if mandatory else 0
 

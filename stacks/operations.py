@@ -79,7 +79,15 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     network = ctx.parts["network"]
     observability = ctx.parts["observability"]
     pipeline = settings.retraining.train_pipeline
-    assert pipeline is not None  # settings guarantee it when retraining is enabled
+    if pipeline is not None:  # an explicit override (another organisation or project)
+        train_pipeline: dict[str, Any] = {"organization_url": pipeline.organization_url, "project": pipeline.project,
+                                          "definition_id": pipeline.definition_id}
+    else:  # the train pipeline the shared stack defines (pipelines/train.yml)
+        train_pipeline = {
+            "organization_url": ctx.shared_output("devopsOrganizationUrl"),
+            "project": ctx.shared_output("devopsProjectName"),
+            "definition_id": ctx.shared_output("devopsPipelineIds").apply(lambda ids: ids["train"]),
+        }
     private = settings.network.private_endpoints
     args: dict[str, Any] = {
         "resource_group_name": ctx.resource_group_name,
@@ -100,8 +108,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
             for name, t in settings.retraining.models.items() if t.any
         },
         "cooldown_minutes": settings.retraining.cooldown_minutes,
-        "train_pipeline": {"organization_url": pipeline.organization_url, "project": pipeline.project,
-                           "definition_id": pipeline.definition_id},
+        "train_pipeline": train_pipeline,
         "functions_subnet_id": network.subnet_ids["functions"],
         "log_analytics_id": observability.log_analytics_id,
         "app_insights_id": observability.app_insights_id,

@@ -124,12 +124,12 @@ class RetrainModelArgs(TypedDict):
 class TrainPipelineArgs(TypedDict):
     """The Azure DevOps train pipeline the app queues."""
 
-    organization_url: str
+    organization_url: pulumi.Input[str]
     """Required. e.g. https://dev.azure.com/contoso."""
-    project: str
+    project: pulumi.Input[str]
     """Required. The project holding the pipeline."""
-    definition_id: int
-    """Required. The pipeline's definition id."""
+    definition_id: pulumi.Input[int | str]
+    """Required. The pipeline's definition id (a literal or the shared stack's output)."""
 
 
 class RetrainingLoopArgs(TypedDict):
@@ -315,9 +315,11 @@ class RetrainingLoop(pulumi.ComponentResource):
             {"name": contract.SETTING_MODELS, "value": retrain_models},
             {"name": contract.SETTING_STATE_ACCOUNT_URL, "value": blob_endpoint},
             {"name": contract.SETTING_STATE_CONTAINER, "value": STATE_CONTAINER},
-            {"name": contract.SETTING_ADO_ORGANIZATION_URL, "value": pipeline["organization_url"].rstrip("/")},
+            {"name": contract.SETTING_ADO_ORGANIZATION_URL,
+             "value": pulumi.Output.from_input(pipeline["organization_url"]).apply(lambda u: str(u).rstrip("/"))},
             {"name": contract.SETTING_ADO_PROJECT, "value": pipeline["project"]},
-            {"name": contract.SETTING_ADO_TRAIN_PIPELINE_ID, "value": str(pipeline["definition_id"])},
+            {"name": contract.SETTING_ADO_TRAIN_PIPELINE_ID,
+             "value": pulumi.Output.from_input(pipeline["definition_id"]).apply(str)},
             {"name": contract.SETTING_ENVIRONMENT, "value": environment},
         ]
         inbound = [

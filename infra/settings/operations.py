@@ -111,7 +111,8 @@ class RetrainingSettings(StrictModel):
     enabled: bool = False
     """Optional. @default false"""
     train_pipeline: TrainPipelineSettings | None = None
-    """Conditional. Required when enabled: the pipeline every trigger queues. @default none"""
+    """Optional. The pipeline every trigger queues. @default the shared stack's train pipeline
+    (its outputs devopsOrganizationUrl, devopsProjectName, devopsPipelineIds.train)"""
     max_instances: int = Field(default=3, ge=1, le=20)
     """Optional. Elastic Premium burst limit of the Function App. @default 3"""
     cooldown_minutes: int = Field(default=1440, ge=10, le=43200)

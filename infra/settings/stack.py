@@ -193,9 +193,6 @@ class EnvironmentStackSettings(CommonSettings):
         """Retraining, monitoring, Databricks/Data Factory and the maturity level they prove."""
         level = self.maturity_level
         retraining, monitoring = self.retraining, self.monitoring
-        if retraining.enabled and retraining.train_pipeline is None:
-            raise _blame("retraining.trainPipeline", "retraining is enabled but trainPipeline (organizationUrl, "
-                         "project, definitionId) is not set; the Function App queues that pipeline")
         if retraining.enabled and not any(t.any for t in retraining.models.values()):
             raise _blame("retraining.models", "retraining is enabled but no model turns on a trigger "
                          "(schedule, newData or drift)")

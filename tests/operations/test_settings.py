@@ -102,9 +102,16 @@ def test_drift_needs_model_monitoring():
     assert at(e, "prod", "retraining.models.diabetes.drift") and "monitoring.modelMonitoring" in str(e)
 
 
-def test_retraining_needs_the_train_pipeline():
-    e = error("prod", lambda c: c[f"{NS}:retraining"].pop("trainPipeline"))
-    assert at(e, "prod", "retraining.trainPipeline")
+def test_retraining_queues_the_shared_stacks_train_pipeline_by_default():
+    from tests.support.template import Template
+
+    shared = Template.from_stack("shared")
+    train_id = str(shared.has_output("devopsPipelineIds")["train"])
+    app = Template.from_stack("prod").has_resource_properties("azure-native:web:WebApp", {"kind": "functionapp,linux"})
+    settings = {s["name"]: s["value"] for s in app["inputs"]["siteConfig"]["appSettings"]}
+    assert settings["ADO_TRAIN_PIPELINE_ID"] == train_id
+    assert settings["ADO_ORGANIZATION_URL"] == shared.has_output("devopsOrganizationUrl")
+    assert settings["ADO_PROJECT"] == shared.has_output("devopsProjectName") == "mlops-estate"
 
 
 def test_retraining_unknown_model():

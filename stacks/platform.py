@@ -180,6 +180,11 @@ def compose_platform(ctx: StackContext) -> None:
         )
     ctx.outputs["vnetId"] = network.vnet_id
     ctx.outputs["workspaceName"] = workspace.workspace_name
+    ctx.outputs["amlWorkspace"] = {  # what pipelines need to reach the workspace (train, batch)
+        "subscriptionId": settings.subscription_id,
+        "resourceGroup": ctx.resource_group_name,
+        "name": ctx.outputs["workspaceName"],
+    }
     ctx.outputs["workspaceId"] = workspace.workspace_id
     ctx.outputs["trainingComputeName"] = workspace.training_compute_name
     ctx.outputs["keyVaultUri"] = workspace.key_vault_uri

@@ -48,7 +48,7 @@ def compose_models(ctx: StackContext) -> None:
     """One ``ModelAssets`` per model in ``mlops-estate:models`` (issue 4).
 
     Publishes ``ctx.parts["models"]`` (model → component) and the stack output ``endpoints``:
-    ``{<model>: {name, scoring_uri, version, slots}}``, where ``version`` is the version of the
+    ``{<model>: {name, scoringUri, version, slots}}``, where ``version`` is the version of the
     champion slot (most traffic), the one ``estate promote`` changes by default — the release
     pipeline reads it as the rollback target.
     """
@@ -123,7 +123,7 @@ def compose_models(ctx: StackContext) -> None:
         champion = model.champion_slot
         endpoints[name] = {
             "name": component.endpoint_name,
-            "scoring_uri": component.scoring_uri,
+            "scoringUri": component.scoring_uri,
             "version": model.deployments[champion].version,
             "slots": {slot: d.version for slot, d in model.deployments.items()},
         }

@@ -1,7 +1,7 @@
 """Read one value out of ``pulumi stack output --json`` for a pipeline step.
 
 Usage: ``pulumi stack output --json --stack qa | python pipelines/scripts/stack_output.py
-endpoints.diabetes.scoring_uri``. The path is dot-separated; the value is printed as text.
+endpoints.diabetes.scoringUri``. The path is dot-separated; the value is printed as text.
 A missing key is a :class:`infra.errors.ConfigError` naming the path and the keys that exist, so a
 release fails with one clear line instead of smoke-testing an empty URI.
 """
@@ -40,7 +40,7 @@ def lookup(outputs: dict[str, Any], path: str) -> str:
 def main(argv: list[str] | None = None, stdin: Any = None) -> int:
     """Print the value at ``path`` of the JSON stack outputs read from stdin."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", help="dot-separated key path, e.g. endpoints.diabetes.scoring_uri")
+    parser.add_argument("path", help="dot-separated key path, e.g. endpoints.diabetes.scoringUri")
     args = parser.parse_args(argv)
     stream = stdin if stdin is not None else sys.stdin
     try:

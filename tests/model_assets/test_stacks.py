@@ -102,4 +102,4 @@ def test_prod_pins_every_deployment_and_passes_policy() -> None:
     endpoints = plan["outputs"]["endpoints"]
     assert endpoints["diabetes"]["version"] == "3"
     assert endpoints["diabetes"]["slots"] == {"blue": "3", "green": "4"}
-    assert endpoints["diabetes"]["scoring_uri"].endswith(".westeurope.inference.ml.azure.com/score")
+    assert endpoints["diabetes"]["scoringUri"].endswith(".westeurope.inference.ml.azure.com/score")

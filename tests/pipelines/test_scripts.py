@@ -135,11 +135,11 @@ def test_changed_stacks_main_reports_a_bad_base(tmp_path: Path, capsys: pytest.C
 
 # --- stack_output.py ----------------------------------------------------------------------------
 
-OUTPUTS = {"endpoints": {"diabetes": {"scoring_uri": "https://x/score", "version": 3}}, "empty": ""}
+OUTPUTS = {"endpoints": {"diabetes": {"scoringUri": "https://x/score", "version": 3}}, "empty": ""}
 
 
 def test_lookup_returns_text() -> None:
-    assert stack_output.lookup(OUTPUTS, "endpoints.diabetes.scoring_uri") == "https://x/score"
+    assert stack_output.lookup(OUTPUTS, "endpoints.diabetes.scoringUri") == "https://x/score"
     assert stack_output.lookup(OUTPUTS, "endpoints.diabetes.version") == "3"
 
 
@@ -147,12 +147,12 @@ def test_lookup_returns_text() -> None:
     ("path", "message"),
     [
         (
-            "endpoints.fraud_rules.scoring_uri",
-            "endpoints.fraud_rules.scoring_uri: no output 'fraud_rules' under endpoints; available: diabetes",
+            "endpoints.fraud_rules.scoringUri",
+            "endpoints.fraud_rules.scoringUri: no output 'fraud_rules' under endpoints; available: diabetes",
         ),
         (
-            "aml_workspace.name",
-            "aml_workspace.name: no output 'aml_workspace' under (root); available: empty, endpoints",
+            "amlWorkspace.name",
+            "amlWorkspace.name: no output 'amlWorkspace' under (root); available: empty, endpoints",
         ),
         ("endpoints.diabetes", "endpoints.diabetes: is a mapping or a list, not a single value"),
         ("empty", "empty: is empty"),

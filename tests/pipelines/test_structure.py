@@ -300,7 +300,7 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
         'python -m model_assets.smoke_test --scoring-uri "$scoring_uri" --model "$MODEL" '
         "--auth-header-env SMOKE_AUTH_HEADER"
     ) in texts[smoke]
-    assert 'stack_output.py "endpoints.$MODEL.scoring_uri"' in texts[smoke]
+    assert 'stack_output.py "endpoints.$MODEL.scoringUri"' in texts[smoke]
     assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
     assert f"stack-commit.sh commit {stack}" in texts[rollback]
     assert f"pulumi up --yes --diff --stack {stack}" in texts[rollback]

@@ -48,7 +48,8 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
             "address_prefix": prefix,
             "nsg_name": ctx.namer.name("nsg", purpose, key=f"mlops-estate:network.subnets.{role}"),
         }
-    zones = list(PRIVATE_DNS_ZONES)
+    # Private DNS zones serve private endpoints only: an environment without them (dev) pays for none.
+    zones = list(PRIVATE_DNS_ZONES) if plan.private_endpoints else []
     if settings.databricks.enabled:
         zones.append(OPTIONAL_PRIVATE_DNS_ZONES[0])
     if settings.data_factory.enabled:

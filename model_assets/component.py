@@ -86,7 +86,12 @@ class ModelAssetsArgs(TypedDict):
     """Arguments of :class:`ModelAssets`."""
 
     model: str
-    """Required. Model name (registry model name and folder under model_assets/)."""
+    """Required. Model name (the key in settings; by default also the registry model name and the
+    folder under model_assets/)."""
+    spec_folder: NotRequired[str]
+    """Optional. Folder under model_assets/ holding the Azure ML specs and scoring code. @default model"""
+    registry_model: NotRequired[str]
+    """Optional. The model's name in the shared registry. @default model"""
     serving: Literal["online", "batch"]
     """Required. Online or batch endpoint."""
     endpoint_name: str
@@ -186,7 +191,9 @@ class ModelAssets(pulumi.ComponentResource):
         slots = dict(args["deployments"])
         self._validate(args, serving, target, slots)
         config_file = args.get("config_file", "stack file")
-        spec = specs.load_serving_spec(model, serving, root=Path(args["spec_root"]) if "spec_root" in args else None)
+        registry_model = args.get("registry_model", model)
+        spec = specs.load_serving_spec(args.get("spec_folder", model), serving,
+                                       root=Path(args["spec_root"]) if "spec_root" in args else None)
         tags = dict(args.get("tags", {}))
         location = args["location"]
         rg, ws = args["resource_group_name"], args["workspace_name"]
@@ -199,7 +206,7 @@ class ModelAssets(pulumi.ComponentResource):
             if byom.get("model_type", "custom_model") not in ("custom_model", "mlflow_model", "triton_model"):
                 raise arg_error(COMPONENT, "byom.model_type", f"'{byom.get('model_type')}' is not custom_model, "
                                 "mlflow_model or triton_model")
-            byom_version = register_byom(name, model, byom, registry_name=args["registry_name"],
+            byom_version = register_byom(name, registry_model, byom, registry_name=args["registry_name"],
                                          registry_resource_group_name=args["registry_resource_group_name"],
                                          parent=self, provider=args.get("registry_provider"))
         references: dict[str, pulumi.Output[str]] = {}
@@ -207,9 +214,9 @@ class ModelAssets(pulumi.ComponentResource):
             version = str(slot_args["version"])
             if byom_version is not None and version == str(byom["version"]):
                 references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
-                    lambda v, version=version: model_reference(v[0], model, version))
+                    lambda v, version=version: model_reference(v[0], registry_model, version))
             else:
-                references[slot] = self._pinned(model, slot, version, args, config_file)
+                references[slot] = self._pinned(registry_model, slot, version, args, config_file, setting=model)
 
         # Serving environment and code, content-versioned.
         environment_id: pulumi.Output[str] | None = None
@@ -407,9 +414,10 @@ class ModelAssets(pulumi.ComponentResource):
 
     # -- children ----------------------------------------------------------------------------
     def _pinned(self, model: str, slot: str, version: str, args: ModelAssetsArgs,
-                config_file: str) -> pulumi.Output[str]:
-        """The model reference of a slot, after the registry confirmed the version exists."""
-        key = f"mlops-estate:models.{model}.deployments.{slot}.version"
+                config_file: str, *, setting: str) -> pulumi.Output[str]:
+        """The model reference of a slot, after the registry confirmed the version exists
+        (``model`` is the registry model name, ``setting`` the key under mlops-estate:models)."""
+        key = f"mlops-estate:models.{setting}.deployments.{slot}.version"
         registry_provider = args.get("registry_provider")
 
         def lookup(values: list[str]) -> str:

@@ -114,6 +114,10 @@ def compose_models(ctx: StackContext) -> None:
             args["autoscale"] = _snake(model.autoscale)  # type: ignore[typeddict-item]
         if model.user_assigned_identity_id:
             args["user_assigned_identity_id"] = model.user_assigned_identity_id
+        if model.spec is not None:
+            args["spec_folder"] = model.spec
+        if model.registry_model is not None:
+            args["registry_model"] = model.registry_model
         if model.byom is not None:
             args["byom"] = {"artifact_uri": model.byom.artifact_uri, "version": model.byom.version,
                             "model_type": model.byom.model_type, "description": model.byom.description}

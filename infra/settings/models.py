@@ -135,6 +135,12 @@ class ModelSettings(StrictModel):
     aad_token for batch (batch endpoints accept Entra tokens only)."""
     autoscale: AutoscaleSettings | None = None
     """Optional. Managed online only: CPU autoscale of every slot. @default none (fixed instance count)"""
+    spec: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    """Optional. The folder under model_assets/ with this model's Azure ML specs and code, when it
+    is not the model's own name (several endpoints can serve one spec). @default the model's name"""
+    registry_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+    """Optional. The model's name in the shared registry, when it differs from the key.
+    @default the model's name"""
     byom: ByomSource | None = None
     """Optional. Register an externally trained artifact as a registry version. @default none"""
     app_insights: bool | None = None

@@ -7,10 +7,9 @@ validate them at construction with messages naming the input, and never read con
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from typing_extensions import NotRequired
 
 from infra.errors import ConfigError
 

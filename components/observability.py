@@ -6,11 +6,10 @@ use Entra ID; Application Insights is workspace-based (its data lives in Log Ana
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import applicationinsights, operationalinsights
-from typing_extensions import NotRequired
 
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics

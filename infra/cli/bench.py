@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,9 +17,9 @@ def register(app: typer.Typer) -> None:
     @app.command("bench")
     def bench_command(
         quick: Annotated[bool, typer.Option("--quick", help="One run each, scale to 10 models (CI).")] = False,
-        runs: Annotated[Optional[int], typer.Option("--runs", help="Runs per measurement (default 5, quick 1).")] = None,
-        json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here.")] = None,
-        markdown: Annotated[Optional[Path], typer.Option(
+        runs: Annotated[int | None, typer.Option("--runs", help="Runs per measurement (default 5, quick 1).")] = None,
+        json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+        markdown: Annotated[Path | None, typer.Option(
             "--markdown", help="Write the tables here (default docs/benchmarks.md unless --quick).")] = None,
     ) -> None:
         """Measure preview time and memory per stack, the SDK floor, and scaling per model."""

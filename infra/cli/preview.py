@@ -11,11 +11,11 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from infra.errors import EXIT_CONFIG, EXIT_POLICY, ConfigError
+from infra.errors import EXIT_POLICY, ConfigError
 
 
 def _write(path: Path, text: str) -> None:
@@ -68,11 +68,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("preview")
     def preview_command(
-        stack: Annotated[Optional[str], typer.Argument(help="Stack to preview: shared, dev, qa or prod.")] = None,
+        stack: Annotated[str | None, typer.Argument(help="Stack to preview: shared, dev, qa or prod.")] = None,
         all_stacks: Annotated[bool, typer.Option("--all", help="Preview every stack (shared first).")] = False,
-        json_path: Annotated[Optional[Path], typer.Option(
+        json_path: Annotated[Path | None, typer.Option(
             "--json", help="Write the plan JSON here (with --all: a directory, one plan-<stack>.json each).")] = None,
-        against: Annotated[Optional[str], typer.Option(
+        against: Annotated[str | None, typer.Option(
             "--against", help="Git ref to diff against: prints create/update/replace/delete per resource.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,

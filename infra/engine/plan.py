@@ -1,6 +1,6 @@
 """Builds the plan document (schema ``mlops-estate/plan@1``) from what a run recorded.
 
-Values are made JSON-safe and stable: secrets become ``"[secret]"``, integral floats become
+Resources come in a canonical order (:func:`canonical_order`). Values are made JSON-safe and stable: secrets become ``"[secret]"``, integral floats become
 integers (protobuf carries every number as a double), and a value the engine could not
 answer (an unknown) is an error naming the resource and the input path, because a plan
 with unknowns proves nothing.
@@ -8,6 +8,7 @@ with unknowns proves nothing.
 
 from __future__ import annotations
 
+import heapq
 import json
 from typing import Any
 
@@ -72,6 +73,39 @@ def _resource_entry(reg: Registration, unknowns: list[str]) -> dict[str, Any]:
     return entry
 
 
+def canonical_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A deterministic order: every resource after its parent, provider and dependencies, ties
+    broken by URN. Registration order itself is not stable — the SDK drains pending tasks from a
+    ``set`` — so the plan must not depend on it."""
+    by_urn = {r["urn"]: r for r in resources}
+    before: dict[str, set[str]] = {urn: set() for urn in by_urn}
+    for resource in resources:
+        urn = resource["urn"]
+        provider = (resource.get("provider") or "").rsplit("::", 1)[0]
+        for other in [resource.get("parent"), provider, *resource.get("dependencies", [])]:
+            if other and other in by_urn and other != urn:
+                before[urn].add(other)
+    after: dict[str, list[str]] = {urn: [] for urn in by_urn}
+    for urn, needs in before.items():
+        for need in needs:
+            after[need].append(urn)
+    ready = [urn for urn, needs in before.items() if not needs]
+    heapq.heapify(ready)
+    ordered: list[dict[str, Any]] = []
+    remaining = {urn: len(needs) for urn, needs in before.items()}
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for nxt in after[urn]:
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                heapq.heappush(ready, nxt)
+    if len(ordered) != len(resources):  # a cycle cannot come from a real run; keep everything anyway
+        seen = {r["urn"] for r in ordered}
+        ordered.extend(sorted((r for r in resources if r["urn"] not in seen), key=lambda r: r["urn"]))
+    return ordered
+
+
 def build_plan(state: MonitorState, *, project: str, stack: str) -> dict[str, Any]:
     """The plan of one run. Raises :class:`EngineError` when any value is unknown."""
     unknowns: list[str] = []
@@ -86,6 +120,7 @@ def build_plan(state: MonitorState, *, project: str, stack: str) -> dict[str, An
         })
     for reg in state.registrations:
         resources.append(_resource_entry(reg, unknowns))
+    resources = canonical_order(resources)
     output_unknowns: list[str] = []
     outputs = _clean(state.stack_outputs, "", output_unknowns)
     unknowns.extend(f"stack output {p}" for p in output_unknowns)

@@ -34,6 +34,10 @@ def test_every_stack_previews(plans):
 
 def test_plans_are_byte_identical_across_runs(plans):
     again = preview("prod", cache=False)
+    before = {r["urn"]: r for r in plans["prod"]["resources"]}
+    differences = [(r["urn"], key) for r in again["resources"] for key in r
+                   if r["urn"] in before and before[r["urn"]][key] != r[key]]
+    assert differences == []
     assert dumps(again) == dumps(plans["prod"])
 
 
@@ -151,8 +155,8 @@ def test_known_invoke_is_answered():
 
 
 def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp_path, monkeypatch):
-    from infra.engine.runner import _run
     from infra.engine.project import StackConfig
+    from infra.engine.runner import _run
 
     config = StackConfig(stack="unit", file=tmp_path / "Pulumi.unit.yaml", values={}, secret_keys=[])
     with pytest.raises(Exception) as err:
@@ -160,3 +164,34 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
              project_name="mlops-estate", directory=tmp_path, config=config, argv0="unit", stack_references=None,
              disabled_default_providers=["azure-native"], location="westeurope")
     assert "has no explicit provider, and the default 'azure-native' provider is disabled" in str(err.value)
+
+
+# (stack) -> (all registrations incl. the stack, Azure/DevOps/Databricks resources, components, providers)
+EXACT_COUNTS = {
+    "shared": (51, 42, 6, 3),
+    "dev": (100, 87, 9, 3),
+    "qa": (184, 162, 18, 3),
+    "prod": (261, 233, 23, 4),
+}
+
+
+@pytest.mark.parametrize("stack", list(EXACT_COUNTS))
+def test_exact_resource_counts_per_stack(plans, stack):
+    resources = plans[stack]["resources"]
+    counts = (
+        len(resources),
+        sum(1 for r in resources if r["custom"] and not r["type"].startswith("pulumi:")),
+        sum(1 for r in resources if not r["custom"]),
+        sum(1 for r in resources if r["type"].startswith("pulumi:providers:")),
+    )
+    assert counts == EXACT_COUNTS[stack]
+
+
+def test_every_custom_resource_names_a_provider_of_its_own_package(plans):
+    for plan in plans.values():
+        for resource in plan["resources"]:
+            if resource["custom"] and not resource["type"].startswith("pulumi:"):
+                package = resource["type"].split(":", 1)[0]
+                if package == "pulumi-python":  # dynamic resources run in the program itself
+                    continue
+                assert f"::pulumi:providers:{package}::" in (resource["provider"] or ""), resource["urn"]

@@ -8,13 +8,12 @@ answers are deterministic.
 
 from __future__ import annotations
 
-from infra.engine.answers.common import ANSWERS, INVOKES, Answer, ResourceContext, answer, invoke, lookup
-
 # Importing the provider modules registers their entries.
 from infra.engine.answers import azure_native as _azure_native  # noqa: E402,F401
 from infra.engine.answers import azuredevops as _azuredevops  # noqa: E402,F401
 from infra.engine.answers import databricks as _databricks  # noqa: E402,F401
 from infra.engine.answers import invokes as _invokes  # noqa: E402,F401
 from infra.engine.answers import serving as _serving  # noqa: E402,F401
+from infra.engine.answers.common import ANSWERS, INVOKES, Answer, ResourceContext, answer, invoke, lookup
 
 __all__ = ["ANSWERS", "INVOKES", "Answer", "ResourceContext", "answer", "invoke", "lookup"]

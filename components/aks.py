@@ -101,18 +101,27 @@ class AksClusterArgs(TypedDict):
 def _check_pool(arg: str, pool: NodePoolArgs, *, system: bool) -> None:
     unknown = set(pool) - {"vm_size", "min_count", "max_count"}
     if unknown:
-        raise arg_error(COMPONENT, f"{arg}.{sorted(unknown)[0]}", "is not a node pool argument (vm_size, min_count, max_count)")
+        raise arg_error(
+            COMPONENT,
+            f"{arg}.{sorted(unknown)[0]}",
+            "is not a node pool argument (vm_size, min_count, max_count)",
+        )
     for key in ("vm_size", "min_count", "max_count"):
         if pool.get(key) is None:  # type: ignore[misc]
             raise arg_error(COMPONENT, f"{arg}.{key}", "is required")
     low, high = pool["min_count"], pool["max_count"]
     if low < (1 if system else 0) or high < 1 or low > high:
         floor = 1 if system else 0
-        raise arg_error(COMPONENT, f"{arg}.min_count",
-                        f"{low}..{high} is not a valid range ({floor} <= min_count <= max_count, max_count >= 1)")
+        raise arg_error(
+            COMPONENT,
+            f"{arg}.min_count",
+            f"{low}..{high} is not a valid range ({floor} <= min_count <= max_count, max_count >= 1)",
+        )
 
 
-def _pool_profile(name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str) -> dict[str, object]:
+def _pool_profile(
+    name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str
+) -> dict[str, object]:
     return {
         "name": name,
         "mode": mode,
@@ -146,9 +155,22 @@ class AksCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:aks:AksCluster", name, {}, opts)
         check_unknown_args(COMPONENT, args, AksClusterArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "subscription_id", "tenant_id", "cluster_name",
-                "identity_name", "subnet_id", "log_analytics_id", "workspace_name", "inference_hostname",
-                "system_pool", "inference_pool")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "subscription_id",
+            "tenant_id",
+            "cluster_name",
+            "identity_name",
+            "subnet_id",
+            "log_analytics_id",
+            "workspace_name",
+            "inference_hostname",
+            "system_pool",
+            "inference_pool",
+        )
         _check_pool("system_pool", args["system_pool"], system=True)
         _check_pool("inference_pool", args["inference_pool"], system=False)
         if args.get("gpu_pool") is not None:
@@ -172,7 +194,9 @@ class AksCluster(pulumi.ComponentResource):
         )
         subnet_role = authorization.RoleAssignment(
             f"{name}-subnet-network",
-            role_assignment_name=assignment_name(args["cluster_name"], "subnet", roles.NETWORK_CONTRIBUTOR.guid),
+            role_assignment_name=assignment_name(
+                args["cluster_name"], "subnet", roles.NETWORK_CONTRIBUTOR.guid
+            ),
             scope=args["subnet_id"],
             role_definition_id=roles.NETWORK_CONTRIBUTOR.definition_id(sub),
             principal_id=identity.principal_id,
@@ -219,39 +243,54 @@ class AksCluster(pulumi.ComponentResource):
                 "image_cleaner": {"enabled": True, "interval_hours": 168},
             },
             addon_profiles={
-                "omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": la, "useAADAuth": "true"}},
+                "omsagent": {
+                    "enabled": True,
+                    "config": {"logAnalyticsWorkspaceResourceID": la, "useAADAuth": "true"},
+                },
                 "azurepolicy": {"enabled": True},
                 "azureKeyvaultSecretsProvider": {"enabled": True, "config": {"enableSecretRotation": "true"}},
             },
             auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
-            agent_pool_profiles=[{
-                **_pool_profile("system", args["system_pool"], args["subnet_id"], mode="System"),
-                "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
-            }],
+            agent_pool_profiles=[
+                {
+                    **_pool_profile("system", args["system_pool"], args["subnet_id"], mode="System"),
+                    "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
+                }
+            ],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet_role], ignore_changes=["agentPoolProfiles"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[subnet_role], ignore_changes=["agentPoolProfiles"]
+            ),
         )
         send_to_log_analytics(f"{name}-aks", resource_id=cluster.id, workspace_id=la, parent=self)
 
         pools = [("inference", args["inference_pool"], {"workload": "inference"}, None)]
         if args.get("gpu_pool") is not None:
-            pools.append(("gpu", args["gpu_pool"], {"workload": "inference", "accelerator": "nvidia"},
-                          ["sku=gpu:NoSchedule"]))
+            pools.append(
+                (
+                    "gpu",
+                    args["gpu_pool"],
+                    {"workload": "inference", "accelerator": "nvidia"},
+                    ["sku=gpu:NoSchedule"],
+                )
+            )
         created: list[pulumi.Resource] = []
         for pool_name, pool, labels, taints in pools:
             profile = _pool_profile(pool_name, pool, args["subnet_id"], mode="User")
             profile.pop("name")
-            created.append(containerservice.AgentPool(
-                f"{name}-{pool_name}",
-                agent_pool_name=pool_name,
-                resource_name_=cluster.name,
-                resource_group_name=rg,
-                node_labels=labels,
-                node_taints=taints,
-                tags=tags,
-                opts=child,
-                **profile,  # type: ignore[arg-type]
-            ))
+            created.append(
+                containerservice.AgentPool(
+                    f"{name}-{pool_name}",
+                    agent_pool_name=pool_name,
+                    resource_name_=cluster.name,
+                    resource_group_name=rg,
+                    node_labels=labels,
+                    node_taints=taints,
+                    tags=tags,
+                    opts=child,
+                    **profile,  # type: ignore[arg-type]
+                )
+            )
 
         kubelet = cluster.identity_profile.apply(
             lambda p: (p or {})["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
@@ -329,11 +368,13 @@ class AksCluster(pulumi.ComponentResource):
         self.kubernetes_compute_id = compute.id
         self.kubelet_principal_id = kubelet
         self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else None)
-        self.register_outputs({
-            "cluster_id": self.cluster_id,
-            "cluster_name": self.cluster_name,
-            "kubernetes_compute_name": self.kubernetes_compute_name,
-            "kubernetes_compute_id": self.kubernetes_compute_id,
-            "kubelet_principal_id": self.kubelet_principal_id,
-            "oidc_issuer_url": self.oidc_issuer_url,
-        })
+        self.register_outputs(
+            {
+                "cluster_id": self.cluster_id,
+                "cluster_name": self.cluster_name,
+                "kubernetes_compute_name": self.kubernetes_compute_name,
+                "kubernetes_compute_id": self.kubernetes_compute_id,
+                "kubelet_principal_id": self.kubelet_principal_id,
+                "oidc_issuer_url": self.oidc_issuer_url,
+            }
+        )

@@ -43,11 +43,14 @@ def check_unknown_args(component: str, args: Mapping[str, Any], allowed: type) -
         known |= set(getattr(base, "__annotations__", {}))
     for name in args:
         if name not in known:
-            raise arg_error(component, name, f"is not an argument of {component} (arguments: {', '.join(sorted(known))})")
+            raise arg_error(
+                component, name, f"is not an argument of {component} (arguments: {', '.join(sorted(known))})"
+            )
 
 
-def stateful_options(parent: pulumi.Resource, lifecycle: LifecycleArgs | None, *, data_bearing: bool,
-                     **extra: Any) -> pulumi.ResourceOptions:
+def stateful_options(
+    parent: pulumi.Resource, lifecycle: LifecycleArgs | None, *, data_bearing: bool, **extra: Any
+) -> pulumi.ResourceOptions:
     """Options for a stateful child: parent, protect, and retain-on-delete for data-bearing ones."""
     lifecycle = lifecycle or {}
     return pulumi.ResourceOptions(

@@ -78,11 +78,23 @@ class BatchScheduler(pulumi.ComponentResource):
     pipeline_names: dict[str, str]
     """Pipeline name per batch model."""
 
-    def __init__(self, name: str, args: BatchSchedulerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: BatchSchedulerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:datafactory:BatchScheduler", name, {}, opts)
         check_unknown_args(COMPONENT, args, BatchSchedulerArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "factory_name", "runner_identity_id",
-                "databricks_workspace_id", "databricks_workspace_url", "log_analytics_id", "schedule")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "factory_name",
+            "runner_identity_id",
+            "databricks_workspace_id",
+            "databricks_workspace_url",
+            "log_analytics_id",
+            "schedule",
+        )
         if args.get("job_ids") is None:
             raise arg_error(COMPONENT, "job_ids", "is required (an empty dict for no jobs)")
         schedule = dict(args["schedule"])
@@ -104,20 +116,27 @@ class BatchScheduler(pulumi.ComponentResource):
             factory_name=args["factory_name"],
             resource_group_name=rg,
             location=args["location"],
-            identity={"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [args["runner_identity_id"]]},
+            identity={
+                "type": "SystemAssigned,UserAssigned",
+                "user_assigned_identities": [args["runner_identity_id"]],
+            },
             public_network_access="Enabled" if args.get("public_network_access", False) else "Disabled",
             tags=tags,
             opts=parent,
         )
-        send_to_log_analytics(f"{name}-factory", resource_id=factory.id, workspace_id=args["log_analytics_id"],
-                              parent=self)
+        send_to_log_analytics(
+            f"{name}-factory", resource_id=factory.id, workspace_id=args["log_analytics_id"], parent=self
+        )
         credential = datafactory.CredentialOperation(
             f"{name}-runner-credential",
             credential_name=CREDENTIAL,
             factory_name=factory.name,
             resource_group_name=rg,
-            properties={"type": "ManagedIdentity", "resource_id": args["runner_identity_id"],
-                        "description": "The Databricks job-runner identity"},
+            properties={
+                "type": "ManagedIdentity",
+                "resource_id": args["runner_identity_id"],
+                "description": "The Databricks job-runner identity",
+            },
             opts=parent,
         )
         linked = datafactory.LinkedService(
@@ -128,7 +147,9 @@ class BatchScheduler(pulumi.ComponentResource):
             properties={
                 "type": "AzureDatabricks",
                 "description": "Databricks workspace, managed identity authentication (no tokens)",
-                "domain": pulumi.Output.from_input(args["databricks_workspace_url"]).apply(lambda u: f"https://{u}"),
+                "domain": pulumi.Output.from_input(args["databricks_workspace_url"]).apply(
+                    lambda u: f"https://{u}"
+                ),
                 "authentication": "MSI",
                 "workspace_resource_id": args["databricks_workspace_id"],
                 "credential": {"reference_name": CREDENTIAL, "type": "CredentialReference"},
@@ -136,7 +157,9 @@ class BatchScheduler(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
         )
         recurrence: dict[str, object] = {
-            "frequency": frequency, "interval": interval, "start_time": schedule.get("start_time", "2026-01-01T00:00:00Z"),
+            "frequency": frequency,
+            "interval": interval,
+            "start_time": schedule.get("start_time", "2026-01-01T00:00:00Z"),
             "time_zone": "UTC",
         }
         if frequency != "Hour":
@@ -151,13 +174,18 @@ class BatchScheduler(pulumi.ComponentResource):
                 resource_group_name=rg,
                 description=f"Runs the Databricks batch-inference job of {model}",
                 concurrency=1,
-                activities=[{
-                    "type": "DatabricksJob",
-                    "name": "run-batch-inference",
-                    "job_id": args["job_ids"][model],
-                    "linked_service_name": {"reference_name": LINKED_SERVICE, "type": "LinkedServiceReference"},
-                    "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
-                }],
+                activities=[
+                    {
+                        "type": "DatabricksJob",
+                        "name": "run-batch-inference",
+                        "job_id": args["job_ids"][model],
+                        "linked_service_name": {
+                            "reference_name": LINKED_SERVICE,
+                            "type": "LinkedServiceReference",
+                        },
+                        "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
+                    }
+                ],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[linked]),
             )
             datafactory.Trigger(
@@ -169,8 +197,9 @@ class BatchScheduler(pulumi.ComponentResource):
                     "type": "ScheduleTrigger",
                     "description": f"Batch inference of {model}",
                     "recurrence": recurrence,
-                    "pipelines": [{"pipeline_reference": {"reference_name": pipeline_name,
-                                                          "type": "PipelineReference"}}],
+                    "pipelines": [
+                        {"pipeline_reference": {"reference_name": pipeline_name, "type": "PipelineReference"}}
+                    ],
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[pipeline]),
             )

@@ -55,12 +55,22 @@ DNS_ZONE = "privatelink.azuredatabricks.net"
 def _managed_group_id(resource_group_id: pulumi.Input[str], workspace_name: str) -> pulumi.Output[str]:
     """The managed resource group Databricks creates: ``<rg id minus name>/databricks-rg-<workspace>``."""
     return pulumi.Output.from_input(resource_group_id).apply(
-        lambda rg: "/".join(rg.split("/")[:4]) + f"/databricks-rg-{workspace_name}")
+        lambda rg: "/".join(rg.split("/")[:4]) + f"/databricks-rg-{workspace_name}"
+    )
 
 
-def _workspace(owner: pulumi.ComponentResource, name: str, *, workspace_name: str,
-               resource_group_name: pulumi.Input[str], resource_group_id: pulumi.Input[str], location: str,
-               public: bool, parameters: dict[str, Any], tags: dict[str, str]) -> azure_databricks.Workspace:
+def _workspace(
+    owner: pulumi.ComponentResource,
+    name: str,
+    *,
+    workspace_name: str,
+    resource_group_name: pulumi.Input[str],
+    resource_group_id: pulumi.Input[str],
+    location: str,
+    public: bool,
+    parameters: dict[str, Any],
+    tags: dict[str, str],
+) -> azure_databricks.Workspace:
     return azure_databricks.Workspace(
         f"{name}-workspace",
         workspace_name=workspace_name,
@@ -165,15 +175,32 @@ class DatabricksWorkspace(pulumi.ComponentResource):
     cluster_policy_id: pulumi.Output[str]
     """The batch jobs' cluster policy."""
 
-    def __init__(self, name: str, args: DatabricksWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DatabricksWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:databricks:DatabricksWorkspace", name, {}, opts)
         check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
-        require(COMPONENT, args, "resource_group_name", "resource_group_id", "location", "workspace_name",
-                "identity_name", "vnet_id", "public_subnet_id", "private_subnet_id", "log_analytics_id",
-                "key_vault_id", "key_vault_uri", "environment")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "resource_group_id",
+            "location",
+            "workspace_name",
+            "identity_name",
+            "vnet_id",
+            "public_subnet_id",
+            "private_subnet_id",
+            "log_analytics_id",
+            "key_vault_id",
+            "key_vault_uri",
+            "environment",
+        )
         public = bool(args.get("public_network_access", False))
         if not public and not args.get("private_endpoint_subnet_id"):
-            raise arg_error(COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off")
+            raise arg_error(
+                COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off"
+            )
         node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
         if not node_types:
             raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
@@ -182,7 +209,9 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
         jobs = dict(args.get("batch_jobs", {}))
         if jobs and not args.get("repository_url"):
-            raise arg_error(COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)")
+            raise arg_error(
+                COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)"
+            )
         tags = dict(args.get("tags", {}))
         spark_version = args.get("spark_version", "15.4.x-scala2.12")
 
@@ -190,15 +219,27 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             return pulumi.Output.from_input(subnet_id).apply(lambda s: s.rstrip("/").rsplit("/", 1)[-1])
 
         workspace = _workspace(
-            self, name, workspace_name=args["workspace_name"], resource_group_name=args["resource_group_name"],
-            resource_group_id=args["resource_group_id"], location=args["location"], public=public, tags=tags,
+            self,
+            name,
+            workspace_name=args["workspace_name"],
+            resource_group_name=args["resource_group_name"],
+            resource_group_id=args["resource_group_id"],
+            location=args["location"],
+            public=public,
+            tags=tags,
             parameters={
                 "custom_virtual_network_id": {"value": args["vnet_id"]},
                 "custom_public_subnet_name": {"value": subnet_name(args["public_subnet_id"])},
                 "custom_private_subnet_name": {"value": subnet_name(args["private_subnet_id"])},
-            })
-        send_to_log_analytics(f"{name}-workspace", resource_id=workspace.id, workspace_id=args["log_analytics_id"],
-                              parent=self, metrics=False)
+            },
+        )
+        send_to_log_analytics(
+            f"{name}-workspace",
+            resource_id=workspace.id,
+            workspace_id=args["log_analytics_id"],
+            parent=self,
+            metrics=False,
+        )
         if not public:
             endpoint = network.PrivateEndpoint(
                 f"{name}-ui-api-pe",
@@ -206,22 +247,38 @@ class DatabricksWorkspace(pulumi.ComponentResource):
                 resource_group_name=args["resource_group_name"],
                 location=args["location"],
                 subnet={"id": args["private_endpoint_subnet_id"]},
-                private_link_service_connections=[{"name": f"pe-{args['workspace_name']}-ui-api",
-                                                   "private_link_service_id": workspace.id,
-                                                   "group_ids": ["databricks_ui_api"]}],
+                private_link_service_connections=[
+                    {
+                        "name": f"pe-{args['workspace_name']}-ui-api",
+                        "private_link_service_id": workspace.id,
+                        "group_ids": ["databricks_ui_api"],
+                    }
+                ],
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if args.get("private_dns_zone_id"):
                 network.PrivateDnsZoneGroup(
-                    f"{name}-ui-api-dns", private_dns_zone_group_name="default", private_endpoint_name=endpoint.name,
+                    f"{name}-ui-api-dns",
+                    private_dns_zone_group_name="default",
+                    private_endpoint_name=endpoint.name,
                     resource_group_name=args["resource_group_name"],
-                    private_dns_zone_configs=[{"name": DNS_ZONE.replace(".", "-"),
-                                               "private_dns_zone_id": args["private_dns_zone_id"]}],
-                    opts=pulumi.ResourceOptions(parent=self))
+                    private_dns_zone_configs=[
+                        {
+                            "name": DNS_ZONE.replace(".", "-"),
+                            "private_dns_zone_id": args["private_dns_zone_id"],
+                        }
+                    ],
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
         runner = managedidentity.UserAssignedIdentity(
-            f"{name}-job-runner", resource_name_=args["identity_name"], resource_group_name=args["resource_group_name"],
-            location=args["location"], tags=tags, opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-job-runner",
+            resource_name_=args["identity_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         import pulumi_databricks as dbx
 
@@ -232,30 +289,54 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             "spark_version": {"type": "fixed", "value": spark_version},
             "node_type_id": {"type": "allowlist", "values": node_types, "defaultValue": node_types[0]},
             "driver_node_type_id": {"type": "allowlist", "values": node_types, "defaultValue": node_types[0]},
-            "autoscale.min_workers": {"type": "range", "minValue": 1, "maxValue": max_workers, "defaultValue": 1},
-            "autoscale.max_workers": {"type": "range", "minValue": 1, "maxValue": max_workers,
-                                      "defaultValue": max_workers},
+            "autoscale.min_workers": {
+                "type": "range",
+                "minValue": 1,
+                "maxValue": max_workers,
+                "defaultValue": 1,
+            },
+            "autoscale.max_workers": {
+                "type": "range",
+                "minValue": 1,
+                "maxValue": max_workers,
+                "defaultValue": max_workers,
+            },
             "data_security_mode": {"type": "fixed", "value": "SINGLE_USER"},
             "azure_attributes.availability": {"type": "fixed", "value": "ON_DEMAND_AZURE"},
             "custom_tags.environment": {"type": "fixed", "value": args["environment"]},
         }
         policy = dbx.ClusterPolicy(
-            f"{name}-batch-policy", name="batch-inference-jobs",
+            f"{name}-batch-policy",
+            name="batch-inference-jobs",
             description="Single-user job clusters of the allowed sizes for batch inference",
-            definition=json.dumps(definition, sort_keys=True), opts=in_workspace)
+            definition=json.dumps(definition, sort_keys=True),
+            opts=in_workspace,
+        )
         dbx.SecretScope(
-            f"{name}-keyvault-scope", name="keyvault", backend_type="AZURE_KEYVAULT",
+            f"{name}-keyvault-scope",
+            name="keyvault",
+            backend_type="AZURE_KEYVAULT",
             keyvault_metadata={"resource_id": args["key_vault_id"], "dns_name": args["key_vault_uri"]},
-            opts=in_workspace)
+            opts=in_workspace,
+        )
         principal = dbx.ServicePrincipal(
-            f"{name}-job-runner-principal", application_id=runner.client_id,
+            f"{name}-job-runner-principal",
+            application_id=runner.client_id,
             display_name=f"{args['identity_name']} (Data Factory job runner)",
-            allow_cluster_create=False, allow_instance_pool_create=False, databricks_sql_access=False,
-            workspace_access=True, opts=in_workspace)
+            allow_cluster_create=False,
+            allow_instance_pool_create=False,
+            databricks_sql_access=False,
+            workspace_access=True,
+            opts=in_workspace,
+        )
         dbx.Permissions(
-            f"{name}-batch-policy-permissions", cluster_policy_id=policy.id,
-            access_controls=[{"service_principal_name": principal.application_id, "permission_level": "CAN_USE"}],
-            opts=in_workspace)
+            f"{name}-batch-policy-permissions",
+            cluster_policy_id=policy.id,
+            access_controls=[
+                {"service_principal_name": principal.application_id, "permission_level": "CAN_USE"}
+            ],
+            opts=in_workspace,
+        )
 
         self.job_ids = {}
         for model in sorted(jobs):
@@ -269,29 +350,49 @@ class DatabricksWorkspace(pulumi.ComponentResource):
                 description=f"Batch inference of {model} (scheduled by Data Factory)",
                 max_concurrent_runs=1,
                 timeout_seconds=4 * 3600,
-                git_source={"url": args["repository_url"], "provider": "azureDevOpsServices",
-                            "branch": args.get("repository_branch", "main")},
-                job_clusters=[{"job_cluster_key": "batch", "new_cluster": {
-                    "spark_version": spark_version, "node_type_id": node_types[0],
-                    "autoscale": {"min_workers": 1, "max_workers": max_workers},
-                    "policy_id": policy.id, "apply_policy_default_values": True,
-                    "data_security_mode": "SINGLE_USER",
-                    "single_user_name": principal.application_id,
-                    "custom_tags": {"model": model},
-                }}],
-                tasks=[{"task_key": "score", "job_cluster_key": "batch", "spark_python_task": {
-                    "python_file": job_args["entry"], "source": "GIT",
-                    "parameters": list(job_args.get("parameters", [])),
-                }}],
+                git_source={
+                    "url": args["repository_url"],
+                    "provider": "azureDevOpsServices",
+                    "branch": args.get("repository_branch", "main"),
+                },
+                job_clusters=[
+                    {
+                        "job_cluster_key": "batch",
+                        "new_cluster": {
+                            "spark_version": spark_version,
+                            "node_type_id": node_types[0],
+                            "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                            "policy_id": policy.id,
+                            "apply_policy_default_values": True,
+                            "data_security_mode": "SINGLE_USER",
+                            "single_user_name": principal.application_id,
+                            "custom_tags": {"model": model},
+                        },
+                    }
+                ],
+                tasks=[
+                    {
+                        "task_key": "score",
+                        "job_cluster_key": "batch",
+                        "spark_python_task": {
+                            "python_file": job_args["entry"],
+                            "source": "GIT",
+                            "parameters": list(job_args.get("parameters", [])),
+                        },
+                    }
+                ],
                 run_as={"service_principal_name": principal.application_id},
                 tags={"model": model, "environment": args["environment"]},
                 opts=in_workspace,
             )
             dbx.Permissions(
-                f"{name}-{model}-job-permissions", job_id=job.id,
-                access_controls=[{"service_principal_name": principal.application_id,
-                                  "permission_level": "CAN_MANAGE_RUN"}],
-                opts=in_workspace)
+                f"{name}-{model}-job-permissions",
+                job_id=job.id,
+                access_controls=[
+                    {"service_principal_name": principal.application_id, "permission_level": "CAN_MANAGE_RUN"}
+                ],
+                opts=in_workspace,
+            )
             self.job_ids[model] = job.id
 
         self.workspace_id = workspace.id
@@ -299,11 +400,16 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         self.runner_identity_id = runner.id
         self.runner_client_id = runner.client_id
         self.cluster_policy_id = policy.id
-        self.register_outputs({
-            "workspace_id": self.workspace_id, "workspace_url": self.workspace_url,
-            "runner_identity_id": self.runner_identity_id, "runner_client_id": self.runner_client_id,
-            "job_ids": self.job_ids, "cluster_policy_id": self.cluster_policy_id,
-        })
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "runner_identity_id": self.runner_identity_id,
+                "runner_client_id": self.runner_client_id,
+                "job_ids": self.job_ids,
+                "cluster_policy_id": self.cluster_policy_id,
+            }
+        )
 
 
 class CentralRegistryWorkspaceArgs(TypedDict):
@@ -338,22 +444,46 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
     catalog_name: str
     """The shared models' catalog."""
 
-    def __init__(self, name: str, args: CentralRegistryWorkspaceArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: CentralRegistryWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:databricks:CentralRegistryWorkspace", name, {}, opts)
         check_unknown_args(REGISTRY_COMPONENT, args, CentralRegistryWorkspaceArgs)
-        require(REGISTRY_COMPONENT, args, "resource_group_name", "resource_group_id", "location", "workspace_name",
-                "log_analytics_id", "catalog")
+        require(
+            REGISTRY_COMPONENT,
+            args,
+            "resource_group_name",
+            "resource_group_id",
+            "location",
+            "workspace_name",
+            "log_analytics_id",
+            "catalog",
+        )
         if not args.get("public_network_access", True):
-            raise arg_error(REGISTRY_COMPONENT, "public_network_access",
-                            "false needs VNet injection and a private endpoint; the registry workspace has no VNet")
+            raise arg_error(
+                REGISTRY_COMPONENT,
+                "public_network_access",
+                "false needs VNet injection and a private endpoint; the registry workspace has no VNet",
+            )
         tags = dict(args.get("tags", {}))
         workspace = _workspace(
-            self, name, workspace_name=args["workspace_name"], resource_group_name=args["resource_group_name"],
-            resource_group_id=args["resource_group_id"], location=args["location"], public=True, parameters={},
-            tags=tags)
-        send_to_log_analytics(f"{name}-workspace", resource_id=workspace.id, workspace_id=args["log_analytics_id"],
-                              parent=self, metrics=False)
+            self,
+            name,
+            workspace_name=args["workspace_name"],
+            resource_group_name=args["resource_group_name"],
+            resource_group_id=args["resource_group_id"],
+            location=args["location"],
+            public=True,
+            parameters={},
+            tags=tags,
+        )
+        send_to_log_analytics(
+            f"{name}-workspace",
+            resource_id=workspace.id,
+            workspace_id=args["log_analytics_id"],
+            parent=self,
+            metrics=False,
+        )
 
         import pulumi_databricks as dbx
 
@@ -361,35 +491,72 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
         in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
         users = dbx.get_group_output(display_name="users", opts=pulumi.InvokeOutputOptions(provider=provider))
         dbx.Entitlements(
-            f"{name}-users-no-compute", group_id=users.id, allow_cluster_create=False,
-            allow_instance_pool_create=False, databricks_sql_access=False, workspace_access=True, opts=in_workspace)
+            f"{name}-users-no-compute",
+            group_id=users.id,
+            allow_cluster_create=False,
+            allow_instance_pool_create=False,
+            databricks_sql_access=False,
+            workspace_access=True,
+            opts=in_workspace,
+        )
         admins = dbx.Group(
-            f"{name}-registry-admins", display_name="registry-admins", allow_cluster_create=False,
-            allow_instance_pool_create=False, databricks_sql_access=False, opts=in_workspace)
+            f"{name}-registry-admins",
+            display_name="registry-admins",
+            allow_cluster_create=False,
+            allow_instance_pool_create=False,
+            databricks_sql_access=False,
+            opts=in_workspace,
+        )
         personal = dbx.ClusterPolicy(
-            f"{name}-personal-compute", name="Personal Compute", policy_family_id="personal-vm",
+            f"{name}-personal-compute",
+            name="Personal Compute",
+            policy_family_id="personal-vm",
             policy_family_definition_overrides=json.dumps(
-                {"custom_tags.purpose": {"type": "fixed", "value": "registry-break-glass"}}, sort_keys=True),
+                {"custom_tags.purpose": {"type": "fixed", "value": "registry-break-glass"}}, sort_keys=True
+            ),
             description="Overrides the default Personal Compute policy: only registry-admins may use it",
-            opts=in_workspace)
+            opts=in_workspace,
+        )
         dbx.Permissions(
-            f"{name}-personal-compute-permissions", cluster_policy_id=personal.id,
-            access_controls=[{"group_name": admins.display_name, "permission_level": "CAN_USE"}], opts=in_workspace)
+            f"{name}-personal-compute-permissions",
+            cluster_policy_id=personal.id,
+            access_controls=[{"group_name": admins.display_name, "permission_level": "CAN_USE"}],
+            opts=in_workspace,
+        )
         catalog = dbx.Catalog(
-            f"{name}-catalog", name=args["catalog"], isolation_mode="OPEN",
-            comment="Models shared across the estate's workspaces (central registry)", opts=in_workspace)
+            f"{name}-catalog",
+            name=args["catalog"],
+            isolation_mode="OPEN",
+            comment="Models shared across the estate's workspaces (central registry)",
+            opts=in_workspace,
+        )
         schema = dbx.Schema(
-            f"{name}-models-schema", catalog_name=catalog.name, name="models",
-            comment="Registered models (models:/<catalog>.models.<name>@champion)", opts=in_workspace)
+            f"{name}-models-schema",
+            catalog_name=catalog.name,
+            name="models",
+            comment="Registered models (models:/<catalog>.models.<name>@champion)",
+            opts=in_workspace,
+        )
         dbx.Grants(
-            f"{name}-catalog-grants", catalog=catalog.name,
-            grants=[{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}], opts=in_workspace)
+            f"{name}-catalog-grants",
+            catalog=catalog.name,
+            grants=[{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}],
+            opts=in_workspace,
+        )
         dbx.Grants(
-            f"{name}-schema-grants", schema=pulumi.Output.concat(catalog.name, ".", schema.name),
-            grants=[{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}], opts=in_workspace)
+            f"{name}-schema-grants",
+            schema=pulumi.Output.concat(catalog.name, ".", schema.name),
+            grants=[{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}],
+            opts=in_workspace,
+        )
 
         self.workspace_id = workspace.id
         self.workspace_url = workspace.workspace_url
         self.catalog_name = args["catalog"]
-        self.register_outputs({"workspace_id": self.workspace_id, "workspace_url": self.workspace_url,
-                               "catalog_name": self.catalog_name})
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "catalog_name": self.catalog_name,
+            }
+        )

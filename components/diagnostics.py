@@ -34,6 +34,8 @@ def send_to_log_analytics(
         resource_uri=resource_id,
         workspace_id=workspace_id,
         logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)] if logs else None,
-        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)] if metrics else None,
+        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)]
+        if metrics
+        else None,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
     )

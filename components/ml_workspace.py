@@ -132,9 +132,21 @@ class MlWorkspaceArgs(TypedDict):
 
 def _validate(args: MlWorkspaceArgs) -> None:
     check_unknown_args(COMPONENT, args, MlWorkspaceArgs)
-    require(COMPONENT, args, "resource_group_name", "location", "subscription_id", "tenant_id", "workspace_name",
-            "key_vault_name", "storage_account_name", "container_registry_name", "app_insights_id",
-            "log_analytics_id", "training_cluster")
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "location",
+        "subscription_id",
+        "tenant_id",
+        "workspace_name",
+        "key_vault_name",
+        "storage_account_name",
+        "container_registry_name",
+        "app_insights_id",
+        "log_analytics_id",
+        "training_cluster",
+    )
     mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
     if mode not in ISOLATION_MODES:
         raise arg_error(COMPONENT, "isolation_mode", f"'{mode}' is not one of {', '.join(ISOLATION_MODES)}")
@@ -147,18 +159,26 @@ def _validate(args: MlWorkspaceArgs) -> None:
     if storage_sku not in STORAGE_SKUS:
         raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
     if args.get("outbound_fqdns") and mode != "AllowOnlyApprovedOutbound":
-        raise arg_error(COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound")
+        raise arg_error(
+            COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound"
+        )
     cluster = args["training_cluster"]
     unknown = set(cluster) - set(TrainingClusterArgs.__annotations__)
     if unknown:
-        raise arg_error(COMPONENT, f"training_cluster.{sorted(unknown)[0]}",
-                        f"is not an argument (arguments: {', '.join(sorted(TrainingClusterArgs.__annotations__))})")
+        raise arg_error(
+            COMPONENT,
+            f"training_cluster.{sorted(unknown)[0]}",
+            f"is not an argument (arguments: {', '.join(sorted(TrainingClusterArgs.__annotations__))})",
+        )
     if not cluster.get("name"):
         raise arg_error(COMPONENT, "training_cluster.name", "is required")
     low, high = cluster.get("min_nodes", 0), cluster.get("max_nodes", 4)
     if low < 0 or high < 1 or low > high:
-        raise arg_error(COMPONENT, "training_cluster.min_nodes",
-                        f"{low}..{high} is not a valid range (0 <= min_nodes <= max_nodes, max_nodes >= 1)")
+        raise arg_error(
+            COMPONENT,
+            "training_cluster.min_nodes",
+            f"{low}..{high} is not a valid range (0 <= min_nodes <= max_nodes, max_nodes >= 1)",
+        )
     if args.get("private_endpoints") is not None:
         pe = args["private_endpoints"]
         for key in ("subnet_id", "dns_zone_ids"):
@@ -219,8 +239,12 @@ class MlWorkspace(pulumi.ComponentResource):
                 "enabled_for_disk_encryption": False,
                 "enabled_for_template_deployment": False,
                 "public_network_access": access,
-                "network_acls": {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": [],
-                                 "virtual_network_rules": []},
+                "network_acls": {
+                    "default_action": "Deny",
+                    "bypass": "AzureServices",
+                    "ip_rules": [],
+                    "virtual_network_rules": [],
+                },
             },
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
@@ -245,8 +269,12 @@ class MlWorkspace(pulumi.ComponentResource):
             is_local_user_enabled=False,
             is_sftp_enabled=False,
             public_network_access=access,
-            network_rule_set={"default_action": "Deny", "bypass": "AzureServices", "ip_rules": [],
-                              "virtual_network_rules": []},
+            network_rule_set={
+                "default_action": "Deny",
+                "bypass": "AzureServices",
+                "ip_rules": [],
+                "virtual_network_rules": [],
+            },
             encryption={
                 "key_source": "Microsoft.Storage",
                 "require_infrastructure_encryption": True,
@@ -265,7 +293,8 @@ class MlWorkspace(pulumi.ComponentResource):
             send_to_log_analytics(
                 f"{name}-st-{service.removesuffix('Services')}",
                 resource_id=account.id.apply(lambda i, s=service: f"{i}/{s}/default"),
-                workspace_id=la, parent=self,
+                workspace_id=la,
+                parent=self,
             )
 
         registry = containerregistry.Registry(
@@ -287,7 +316,9 @@ class MlWorkspace(pulumi.ComponentResource):
                 "retention_policy": {"status": "enabled", "days": 7},
                 "quarantine_policy": {"status": "disabled"},
                 "trust_policy": {"status": "disabled", "type": "Notary"},
-            } if premium else None,
+            }
+            if premium
+            else None,
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
         )
@@ -365,18 +396,42 @@ class MlWorkspace(pulumi.ComponentResource):
         compute_principal = compute.identity.apply(lambda i: i.principal_id if i else None)
 
         grants: list[tuple[str, roles.Role, pulumi.Input[str], pulumi.Input[str], str]] = [
-            ("ws-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account.id, workspace_principal, "ServicePrincipal"),
-            ("ws-file", roles.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, account.id, workspace_principal,
-             "ServicePrincipal"),
+            (
+                "ws-blob",
+                roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
+                account.id,
+                workspace_principal,
+                "ServicePrincipal",
+            ),
+            (
+                "ws-file",
+                roles.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+                account.id,
+                workspace_principal,
+                "ServicePrincipal",
+            ),
             ("ws-kv", roles.KEY_VAULT_SECRETS_OFFICER, vault.id, workspace_principal, "ServicePrincipal"),
             ("ws-acr", roles.ACR_PUSH, registry.id, workspace_principal, "ServicePrincipal"),
-            ("training-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account.id, compute_principal, "ServicePrincipal"),
+            (
+                "training-blob",
+                roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
+                account.id,
+                compute_principal,
+                "ServicePrincipal",
+            ),
             ("training-kv", roles.KEY_VAULT_SECRETS_USER, vault.id, compute_principal, "ServicePrincipal"),
             ("training-acr", roles.ACR_PULL, registry.id, compute_principal, "ServicePrincipal"),
         ]
         if args.get("data_scientists_group_id"):
-            grants.append(("data-scientists", roles.AZUREML_DATA_SCIENTIST, workspace.id,
-                           args["data_scientists_group_id"], "Group"))
+            grants.append(
+                (
+                    "data-scientists",
+                    roles.AZUREML_DATA_SCIENTIST,
+                    workspace.id,
+                    args["data_scientists_group_id"],
+                    "Group",
+                )
+            )
         for suffix, role, scope, principal, principal_type in grants:
             authorization.RoleAssignment(
                 f"{name}-{suffix}",
@@ -393,13 +448,15 @@ class MlWorkspace(pulumi.ComponentResource):
             for suffix, principal in (("workspace", workspace_principal), ("training", compute_principal)):
                 authorization.RoleAssignment(
                     f"{name}-registry-{suffix}",
-                    role_assignment_name=assignment_name(args["workspace_name"], f"registry-{mode_label}", suffix),
+                    role_assignment_name=assignment_name(
+                        args["workspace_name"], f"registry-{mode_label}", suffix
+                    ),
                     scope=access_args["registry_id"],
                     role_definition_id=access_args["role_definition_id"],
                     principal_id=principal,
                     principal_type="ServicePrincipal",
                     description=f"Shared model registry {mode_label} for the {suffix} identity of "
-                                f"{args['workspace_name']}.",
+                    f"{args['workspace_name']}.",
                     opts=child,
                 )
 
@@ -440,20 +497,22 @@ class MlWorkspace(pulumi.ComponentResource):
         self.training_compute_name = compute.name
         self.training_compute_id = compute.id
         self.training_compute_principal_id = compute_principal
-        self.register_outputs({
-            "workspace_id": self.workspace_id,
-            "workspace_name": self.workspace_name,
-            "workspace_principal_id": self.workspace_principal_id,
-            "key_vault_id": self.key_vault_id,
-            "key_vault_name": self.key_vault_name,
-            "key_vault_uri": self.key_vault_uri,
-            "storage_account_id": self.storage_account_id,
-            "storage_account_name": self.storage_account_name,
-            "container_registry_id": self.container_registry_id,
-            "training_compute_name": self.training_compute_name,
-            "training_compute_id": self.training_compute_id,
-            "training_compute_principal_id": self.training_compute_principal_id,
-        })
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_name": self.workspace_name,
+                "workspace_principal_id": self.workspace_principal_id,
+                "key_vault_id": self.key_vault_id,
+                "key_vault_name": self.key_vault_name,
+                "key_vault_uri": self.key_vault_uri,
+                "storage_account_id": self.storage_account_id,
+                "storage_account_name": self.storage_account_name,
+                "container_registry_id": self.container_registry_id,
+                "training_compute_name": self.training_compute_name,
+                "training_compute_id": self.training_compute_id,
+                "training_compute_principal_id": self.training_compute_principal_id,
+            }
+        )
 
 
 def _pe_rule(target: pulumi.Input[str], subresource: str) -> dict[str, object]:
@@ -461,5 +520,9 @@ def _pe_rule(target: pulumi.Input[str], subresource: str) -> dict[str, object]:
     return {
         "type": "PrivateEndpoint",
         "category": "UserDefined",
-        "destination": {"service_resource_id": target, "subresource_target": subresource, "spark_enabled": False},
+        "destination": {
+            "service_resource_id": target,
+            "subresource_target": subresource,
+            "spark_enabled": False,
+        },
     }

@@ -84,13 +84,28 @@ class ModelMonitor(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:monitoring:ModelMonitor", name, {}, opts)
         check_unknown_args(COMPONENT, args, ModelMonitorArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "workspace_name", "model", "endpoint_name",
-                "deployment_name", "deployment_id", "reference_data_uri", "log_analytics_id", "rule_name")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "workspace_name",
+            "model",
+            "endpoint_name",
+            "deployment_name",
+            "deployment_id",
+            "reference_data_uri",
+            "log_analytics_id",
+            "rule_name",
+        )
         if not args.get("action_group_ids"):
             raise arg_error(COMPONENT, "action_group_ids", "needs at least one action group")
         thresholds = {}
-        for key, default in (("drift_threshold", 0.1), ("prediction_drift_threshold", 0.1),
-                             ("data_quality_threshold", 0.05)):
+        for key, default in (
+            ("drift_threshold", 0.1),
+            ("prediction_drift_threshold", 0.1),
+            ("data_quality_threshold", 0.05),
+        ):
             value = args.get(key, default)
             if not 0 < value <= 1:
                 raise arg_error(COMPONENT, key, f"{value} is not in (0, 1]")
@@ -109,49 +124,81 @@ class ModelMonitor(pulumi.ComponentResource):
         self.schedule_name = f"{model.replace('_', '-')}-monitor"
 
         def production(collection: str) -> pulumi.Output[dict[str, Any]]:
-            return pulumi.Output.from_input(args["endpoint_name"]).apply(lambda endpoint: {
-                "inputDataType": "Rolling", "jobInputType": "uri_folder",
-                "uri": f"azureml:{endpoint}-{slot}-{collection}:1",
-                "windowSize": f"P{days}D", "windowOffset": "P0D",
-            })
+            return pulumi.Output.from_input(args["endpoint_name"]).apply(
+                lambda endpoint: {
+                    "inputDataType": "Rolling",
+                    "jobInputType": "uri_folder",
+                    "uri": f"azureml:{endpoint}-{slot}-{collection}:1",
+                    "windowSize": f"P{days}D",
+                    "windowOffset": "P0D",
+                }
+            )
 
         reference = {"inputDataType": "Fixed", "jobInputType": "mltable", "uri": args["reference_data_uri"]}
 
         def drift_thresholds(value: float) -> list[dict[str, Any]]:
             return [
-                {"dataType": "Numerical", "metric": "NormalizedWassersteinDistance", "threshold": {"value": value}},
+                {
+                    "dataType": "Numerical",
+                    "metric": "NormalizedWassersteinDistance",
+                    "threshold": {"value": value},
+                },
                 {"dataType": "Categorical", "metric": "JensenShannonDistance", "threshold": {"value": value}},
             ]
 
         # ``signals`` is a map keyed by signal name: the SDK does not rename keys inside map values,
         # so the signal bodies are written in the wire (camelCase) spelling.
         signals = {
-            "data-drift": {"signalType": "DataDrift", "productionData": production("model_inputs"),
-                           "referenceData": reference, "notificationTypes": ["AmlNotification"],
-                           "metricThresholds": drift_thresholds(thresholds["drift_threshold"])},
-            "prediction-drift": {"signalType": "PredictionDrift", "productionData": production("model_outputs"),
-                                 "referenceData": reference, "notificationTypes": ["AmlNotification"],
-                                 "metricThresholds": drift_thresholds(thresholds["prediction_drift_threshold"])},
-            "data-quality": {"signalType": "DataQuality", "productionData": production("model_inputs"),
-                             "referenceData": reference, "notificationTypes": ["AmlNotification"],
-                             "metricThresholds": [
-                                 {"dataType": "Numerical", "metric": "NullValueRate",
-                                  "threshold": {"value": thresholds["data_quality_threshold"]}},
-                                 {"dataType": "Categorical", "metric": "NullValueRate",
-                                  "threshold": {"value": thresholds["data_quality_threshold"]}},
-                             ]},
+            "data-drift": {
+                "signalType": "DataDrift",
+                "productionData": production("model_inputs"),
+                "referenceData": reference,
+                "notificationTypes": ["AmlNotification"],
+                "metricThresholds": drift_thresholds(thresholds["drift_threshold"]),
+            },
+            "prediction-drift": {
+                "signalType": "PredictionDrift",
+                "productionData": production("model_outputs"),
+                "referenceData": reference,
+                "notificationTypes": ["AmlNotification"],
+                "metricThresholds": drift_thresholds(thresholds["prediction_drift_threshold"]),
+            },
+            "data-quality": {
+                "signalType": "DataQuality",
+                "productionData": production("model_inputs"),
+                "referenceData": reference,
+                "notificationTypes": ["AmlNotification"],
+                "metricThresholds": [
+                    {
+                        "dataType": "Numerical",
+                        "metric": "NullValueRate",
+                        "threshold": {"value": thresholds["data_quality_threshold"]},
+                    },
+                    {
+                        "dataType": "Categorical",
+                        "metric": "NullValueRate",
+                        "threshold": {"value": thresholds["data_quality_threshold"]},
+                    },
+                ],
+            },
         }
         emails = list(args.get("alert_emails", []))
         # ``action``, ``trigger`` and ``compute_configuration`` are union types: typed Args make
         # the SDK emit the wire (camelCase) names.
         definition = ml.MonitorDefinitionArgs(
             compute_configuration=ml.MonitorServerlessSparkComputeArgs(
-                compute_type="ServerlessSpark", instance_type="standard_e4s_v3", runtime_version="3.4",
-                compute_identity=ml.AmlTokenComputeIdentityArgs(compute_identity_type="AmlToken")),
+                compute_type="ServerlessSpark",
+                instance_type="standard_e4s_v3",
+                runtime_version="3.4",
+                compute_identity=ml.AmlTokenComputeIdentityArgs(compute_identity_type="AmlToken"),
+            ),
             monitoring_target=ml.MonitoringTargetArgs(task_type=task, deployment_id=args["deployment_id"]),
             signals=signals,
             alert_notification_settings=ml.MonitorNotificationSettingsArgs(
-                email_notification_settings=ml.MonitorEmailNotificationSettingsArgs(emails=emails)) if emails else None,
+                email_notification_settings=ml.MonitorEmailNotificationSettingsArgs(emails=emails)
+            )
+            if emails
+            else None,
         )
         schedule = ml.Schedule(
             f"{name}-schedule",
@@ -164,15 +211,19 @@ class ModelMonitor(pulumi.ComponentResource):
                 is_enabled=True,
                 tags={**tags, "model": model},
                 trigger=ml.RecurrenceTriggerArgs(
-                    trigger_type="Recurrence", frequency="Day", interval=1,
-                    schedule=ml.RecurrenceScheduleArgs(hours=[hour], minutes=[0]), time_zone="UTC"),
+                    trigger_type="Recurrence",
+                    frequency="Day",
+                    interval=1,
+                    schedule=ml.RecurrenceScheduleArgs(hours=[hour], minutes=[0]),
+                    time_zone="UTC",
+                ),
                 action=ml.CreateMonitorActionArgs(action_type="CreateMonitor", monitor_definition=definition),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         query = (
             "AmlRunStatusChangedEvent\n"
-            f"| where ExperimentName has \"{self.schedule_name}\" and Status == \"Failed\"\n"
+            f'| where ExperimentName has "{self.schedule_name}" and Status == "Failed"\n'
             "| summarize BreachedRuns = count()"
         )
         alert = monitor.ScheduledQueryRule(
@@ -188,11 +239,21 @@ class ModelMonitor(pulumi.ComponentResource):
             evaluation_frequency="PT1H",
             window_size="PT1H",
             auto_mitigate=False,
-            criteria={"all_of": [{
-                "query": query, "time_aggregation": "Total", "metric_measure_column": "BreachedRuns",
-                "operator": "GreaterThan", "threshold": 0,
-                "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
-            }]},
+            criteria={
+                "all_of": [
+                    {
+                        "query": query,
+                        "time_aggregation": "Total",
+                        "metric_measure_column": "BreachedRuns",
+                        "operator": "GreaterThan",
+                        "threshold": 0,
+                        "failing_periods": {
+                            "number_of_evaluation_periods": 1,
+                            "min_failing_periods_to_alert": 1,
+                        },
+                    }
+                ]
+            },
             actions={"action_groups": list(args["action_group_ids"]), "custom_properties": {"model": model}},
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),

@@ -51,7 +51,11 @@ class ThresholdArgs(TypedDict):
 
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
-    "latency_ms": 500, "error_rate_percent": 1.0, "cpu_percent": 80, "memory_percent": 85, "disk_percent": 85,
+    "latency_ms": 500,
+    "error_rate_percent": 1.0,
+    "cpu_percent": 80,
+    "memory_percent": 85,
+    "disk_percent": 85,
     "window_minutes": 15,
 }
 
@@ -107,17 +111,30 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:monitoring:Monitoring", name, {}, opts)
         check_unknown_args(COMPONENT, args, MonitoringArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "name_prefix", "action_group_name",
-                "log_analytics_id", "workspace_id")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "name_prefix",
+            "action_group_name",
+            "log_analytics_id",
+            "workspace_id",
+        )
         thresholds = dict(DEFAULT_THRESHOLDS)
         for key, value in dict(args.get("thresholds", {})).items():
             if key not in DEFAULT_THRESHOLDS:
-                raise arg_error(COMPONENT, f"thresholds.{key}", f"is not a threshold ({', '.join(DEFAULT_THRESHOLDS)})")
+                raise arg_error(
+                    COMPONENT, f"thresholds.{key}", f"is not a threshold ({', '.join(DEFAULT_THRESHOLDS)})"
+                )
             thresholds[key] = value
         window = WINDOWS.get(thresholds["window_minutes"])
         if window is None:
-            raise arg_error(COMPONENT, "thresholds.window_minutes",
-                            f"{thresholds['window_minutes']} is not one of {', '.join(map(str, WINDOWS))}")
+            raise arg_error(
+                COMPONENT,
+                "thresholds.window_minutes",
+                f"{thresholds['window_minutes']} is not one of {', '.join(map(str, WINDOWS))}",
+            )
         self._window, self._thresholds = window, thresholds
         self._tags = dict(args.get("tags", {}))
         self._args = args
@@ -149,33 +166,90 @@ class Monitoring(pulumi.ComponentResource):
             for key in ("endpoint_id", "endpoint_name", "deployment_ids"):
                 if not endpoint.get(key):
                     raise arg_error(COMPONENT, f"endpoints.{model}.{key}", "is required")
-            self._metric(name, f"{model}-latency", endpoint["endpoint_id"], ENDPOINT_NAMESPACE, "RequestLatency",
-                         "Average", "GreaterThan", thresholds["latency_ms"], model,
-                         f"{model}: average request latency above {thresholds['latency_ms']} ms")
+            self._metric(
+                name,
+                f"{model}-latency",
+                endpoint["endpoint_id"],
+                ENDPOINT_NAMESPACE,
+                "RequestLatency",
+                "Average",
+                "GreaterThan",
+                thresholds["latency_ms"],
+                model,
+                f"{model}: average request latency above {thresholds['latency_ms']} ms",
+            )
             self._error_rate(name, model, endpoint["endpoint_name"])
             for slot, deployment_id in sorted(endpoint["deployment_ids"].items()):
                 for signal, metric, key in DEPLOYMENT_METRICS:
-                    self._metric(name, f"{model}-{slot}-{signal}", deployment_id, DEPLOYMENT_NAMESPACE, metric,
-                                 "Average", "GreaterThan", thresholds[key], model,
-                                 f"{model}/{slot}: {metric} above {thresholds[key]}%")
+                    self._metric(
+                        name,
+                        f"{model}-{slot}-{signal}",
+                        deployment_id,
+                        DEPLOYMENT_NAMESPACE,
+                        metric,
+                        "Average",
+                        "GreaterThan",
+                        thresholds[key],
+                        model,
+                        f"{model}/{slot}: {metric} above {thresholds[key]}%",
+                    )
         if args.get("aks_cluster_id"):
-            self._metric(name, "aks-node-health", args["aks_cluster_id"],
-                         "Microsoft.ContainerService/managedClusters", "kube_node_status_condition",
-                         "Average", "GreaterThan", 0, None, "AKS: one or more nodes are NotReady",
-                         dimensions=[{"name": "status2", "operator": "Include", "values": ["NotReady"]}], severity=1)
-        self._metric(name, "failed-runs", args["workspace_id"], "Microsoft.MachineLearningServices/workspaces",
-                     "Failed Runs", "Total", "GreaterThanOrEqual", failed_runs, None,
-                     f"Azure ML: {failed_runs} or more failed runs (training pipelines, monitors)")
-        self.register_outputs({"action_group_id": self.action_group_id, "alert_rule_ids": self.alert_rule_ids})
+            self._metric(
+                name,
+                "aks-node-health",
+                args["aks_cluster_id"],
+                "Microsoft.ContainerService/managedClusters",
+                "kube_node_status_condition",
+                "Average",
+                "GreaterThan",
+                0,
+                None,
+                "AKS: one or more nodes are NotReady",
+                dimensions=[{"name": "status2", "operator": "Include", "values": ["NotReady"]}],
+                severity=1,
+            )
+        self._metric(
+            name,
+            "failed-runs",
+            args["workspace_id"],
+            "Microsoft.MachineLearningServices/workspaces",
+            "Failed Runs",
+            "Total",
+            "GreaterThanOrEqual",
+            failed_runs,
+            None,
+            f"Azure ML: {failed_runs} or more failed runs (training pipelines, monitors)",
+        )
+        self.register_outputs(
+            {"action_group_id": self.action_group_id, "alert_rule_ids": self.alert_rule_ids}
+        )
 
-    def _metric(self, name: str, suffix: str, scope: pulumi.Input[str], namespace: str, metric: str,
-                aggregation: str, operator: str, threshold: float, model: str | None, description: str, *,
-                dimensions: list[dict[str, Any]] | None = None, severity: int = 2) -> None:
+    def _metric(
+        self,
+        name: str,
+        suffix: str,
+        scope: pulumi.Input[str],
+        namespace: str,
+        metric: str,
+        aggregation: str,
+        operator: str,
+        threshold: float,
+        model: str | None,
+        description: str,
+        *,
+        dimensions: list[dict[str, Any]] | None = None,
+        severity: int = 2,
+    ) -> None:
         """A single-resource static-threshold metric alert."""
         # ``criteria`` is a union type: typed Args make the SDK emit the wire (camelCase) names.
         criterion = monitor.MetricCriteriaArgs(
-            criterion_type="StaticThresholdCriterion", name=metric.replace(" ", ""), metric_name=metric,
-            metric_namespace=namespace, operator=operator, threshold=threshold, time_aggregation=aggregation,
+            criterion_type="StaticThresholdCriterion",
+            name=metric.replace(" ", ""),
+            metric_name=metric,
+            metric_namespace=namespace,
+            operator=operator,
+            threshold=threshold,
+            time_aggregation=aggregation,
             skip_metric_validation=False,
             dimensions=[monitor.MetricDimensionArgs(**d) for d in dimensions] if dimensions else None,
         )
@@ -192,9 +266,14 @@ class Monitoring(pulumi.ComponentResource):
             window_size=self._window,
             auto_mitigate=True,
             criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
-                odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", all_of=[criterion]),
-            actions=[{"action_group_id": self.action_group_id,
-                      "web_hook_properties": {"model": model} if model else {}}],
+                odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", all_of=[criterion]
+            ),
+            actions=[
+                {
+                    "action_group_id": self.action_group_id,
+                    "web_hook_properties": {"model": model} if model else {},
+                }
+            ],
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -203,12 +282,14 @@ class Monitoring(pulumi.ComponentResource):
     def _error_rate(self, name: str, model: str, endpoint_name: pulumi.Input[str]) -> None:
         """5xx share of an endpoint's requests, from its traffic log."""
         threshold = self._thresholds["error_rate_percent"]
-        query = pulumi.Output.from_input(endpoint_name).apply(lambda endpoint: (
-            "AmlOnlineEndpointTrafficLog\n"
-            f"| where EndpointName == \"{endpoint}\"\n"
-            "| summarize Requests = count(), Errors = countif(ResponseCode startswith \"5\")\n"
-            "| extend ErrorRate = iff(Requests == 0, 0.0, 100.0 * Errors / Requests)"
-        ))
+        query = pulumi.Output.from_input(endpoint_name).apply(
+            lambda endpoint: (
+                "AmlOnlineEndpointTrafficLog\n"
+                f'| where EndpointName == "{endpoint}"\n'
+                '| summarize Requests = count(), Errors = countif(ResponseCode startswith "5")\n'
+                "| extend ErrorRate = iff(Requests == 0, 0.0, 100.0 * Errors / Requests)"
+            )
+        )
         rule = monitor.ScheduledQueryRule(
             f"{name}-{model}-error-rate",
             rule_name=f"{self._prefix}-{model}-error-rate",
@@ -222,11 +303,21 @@ class Monitoring(pulumi.ComponentResource):
             evaluation_frequency="PT5M",
             window_size=self._window,
             auto_mitigate=True,
-            criteria={"all_of": [{
-                "query": query, "time_aggregation": "Maximum", "metric_measure_column": "ErrorRate",
-                "operator": "GreaterThan", "threshold": threshold,
-                "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
-            }]},
+            criteria={
+                "all_of": [
+                    {
+                        "query": query,
+                        "time_aggregation": "Maximum",
+                        "metric_measure_column": "ErrorRate",
+                        "operator": "GreaterThan",
+                        "threshold": threshold,
+                        "failing_periods": {
+                            "number_of_evaluation_periods": 1,
+                            "min_failing_periods_to_alert": 1,
+                        },
+                    }
+                ]
+            },
             actions={"action_groups": [self.action_group_id], "custom_properties": {"model": model}},
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),

@@ -23,7 +23,12 @@ from components.diagnostics import send_to_log_analytics
 COMPONENT = "Network"
 
 SUBNET_ROLES: tuple[str, ...] = (
-    "privateEndpoints", "agents", "functions", "aks", "databricksPublic", "databricksPrivate",
+    "privateEndpoints",
+    "agents",
+    "functions",
+    "aks",
+    "databricksPublic",
+    "databricksPrivate",
 )
 """The subnets an environment can have (the keys of ``subnet_ids``)."""
 
@@ -113,28 +118,46 @@ def _check_cidr(arg: str, value: object) -> ipaddress.IPv4Network:
 
 def _validate(args: NetworkArgs) -> dict[str, ipaddress.IPv4Network]:
     check_unknown_args(COMPONENT, args, NetworkArgs)
-    require(COMPONENT, args, "resource_group_name", "location", "vnet_name", "address_space", "subnets",
-            "log_analytics_id")
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "location",
+        "vnet_name",
+        "address_space",
+        "subnets",
+        "log_analytics_id",
+    )
     space = _check_cidr("address_space", args["address_space"])
     subnets = args["subnets"]
     nets: dict[str, ipaddress.IPv4Network] = {}
     for role, spec in subnets.items():
         if role not in SUBNET_ROLES:
-            raise arg_error(COMPONENT, f"subnets.{role}", f"is not a subnet role (roles: {', '.join(SUBNET_ROLES)})")
+            raise arg_error(
+                COMPONENT, f"subnets.{role}", f"is not a subnet role (roles: {', '.join(SUBNET_ROLES)})"
+            )
         for key in ("name", "address_prefix", "nsg_name"):
             if not spec.get(key):  # type: ignore[misc]
                 raise arg_error(COMPONENT, f"subnets.{role}.{key}", "is required")
         unknown = set(spec) - {"name", "address_prefix", "nsg_name"}
         if unknown:
-            raise arg_error(COMPONENT, f"subnets.{role}.{sorted(unknown)[0]}",
-                            "is not a subnet argument (arguments: address_prefix, name, nsg_name)")
+            raise arg_error(
+                COMPONENT,
+                f"subnets.{role}.{sorted(unknown)[0]}",
+                "is not a subnet argument (arguments: address_prefix, name, nsg_name)",
+            )
         net = _check_cidr(f"subnets.{role}.address_prefix", spec["address_prefix"])
         if not net.subnet_of(space):
-            raise arg_error(COMPONENT, f"subnets.{role}.address_prefix", f"{net} is outside address_space {space}")
+            raise arg_error(
+                COMPONENT, f"subnets.{role}.address_prefix", f"{net} is outside address_space {space}"
+            )
         for other, other_net in nets.items():
             if net.overlaps(other_net):
-                raise arg_error(COMPONENT, f"subnets.{role}.address_prefix",
-                                f"{net} overlaps subnets.{other} {other_net}; give each subnet its own range")
+                raise arg_error(
+                    COMPONENT,
+                    f"subnets.{role}.address_prefix",
+                    f"{net} overlaps subnets.{other} {other_net}; give each subnet its own range",
+                )
         nets[role] = net
     for role in REQUIRED_ROLES:
         if role not in subnets:
@@ -145,8 +168,11 @@ def _validate(args: NetworkArgs) -> dict[str, ipaddress.IPv4Network]:
     known = set(PRIVATE_DNS_ZONES) | set(OPTIONAL_PRIVATE_DNS_ZONES)
     for zone in zones:
         if zone not in known:
-            raise arg_error(COMPONENT, "private_dns_zones", f"'{zone}' is not a private-link zone the estate uses "
-                            f"(zones: {', '.join(sorted(known))})")
+            raise arg_error(
+                COMPONENT,
+                "private_dns_zones",
+                f"'{zone}' is not a private-link zone the estate uses (zones: {', '.join(sorted(known))})",
+            )
     if len(set(zones)) != len(zones):
         raise arg_error(COMPONENT, "private_dns_zones", "lists a zone twice")
     return nets
@@ -222,23 +248,26 @@ class Network(pulumi.ComponentResource):
                 network_security_group_name=spec["nsg_name"],
                 resource_group_name=rg,
                 location=location,
-                security_rules=[{
-                    "name": "deny-internet-inbound",
-                    "description": "Nothing in this subnet is reachable from the internet.",
-                    "priority": 4096,
-                    "direction": "Inbound",
-                    "access": "Deny",
-                    "protocol": "*",
-                    "source_address_prefix": "Internet",
-                    "source_port_range": "*",
-                    "destination_address_prefix": "*",
-                    "destination_port_range": "*",
-                }],
+                security_rules=[
+                    {
+                        "name": "deny-internet-inbound",
+                        "description": "Nothing in this subnet is reachable from the internet.",
+                        "priority": 4096,
+                        "direction": "Inbound",
+                        "access": "Deny",
+                        "protocol": "*",
+                        "source_address_prefix": "Internet",
+                        "source_port_range": "*",
+                        "destination_address_prefix": "*",
+                        "destination_port_range": "*",
+                    }
+                ],
                 tags=tags,
                 opts=child,
             )
-            send_to_log_analytics(f"{name}-{role}-nsg", resource_id=nsg.id, workspace_id=la, parent=self,
-                                  metrics=False)
+            send_to_log_analytics(
+                f"{name}-{role}-nsg", resource_id=nsg.id, workspace_id=la, parent=self, metrics=False
+            )
             delegation = DELEGATIONS.get(role)
             subnet = network.Subnet(
                 f"{name}-{role}",
@@ -251,8 +280,12 @@ class Network(pulumi.ComponentResource):
                 default_outbound_access=False,
                 private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else "Disabled",
                 private_link_service_network_policies="Enabled",
-                delegations=[{"name": delegation.replace("/", "."), "service_name": delegation}] if delegation else None,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None),
+                delegations=[{"name": delegation.replace("/", "."), "service_name": delegation}]
+                if delegation
+                else None,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[previous] if previous is not None else None
+                ),
             )
             self.subnet_ids[role] = subnet.id
             previous = subnet
@@ -284,9 +317,11 @@ class Network(pulumi.ComponentResource):
 
         self.vnet_id = vnet.id
         self.vnet_name = vnet.name
-        self.register_outputs({
-            "vnet_id": self.vnet_id,
-            "vnet_name": self.vnet_name,
-            "subnet_ids": self.subnet_ids,
-            "private_dns_zone_ids": self.private_dns_zone_ids,
-        })
+        self.register_outputs(
+            {
+                "vnet_id": self.vnet_id,
+                "vnet_name": self.vnet_name,
+                "subnet_ids": self.subnet_ids,
+                "private_dns_zone_ids": self.private_dns_zone_ids,
+            }
+        )

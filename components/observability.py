@@ -54,13 +54,19 @@ class Observability(pulumi.ComponentResource):
     app_insights_connection_string: pulumi.Output[str]
     """Connection string for SDKs (secret)."""
 
-    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:observability:Observability", name, {}, opts)
         check_unknown_args(COMPONENT, args, ObservabilityArgs)
         require(COMPONENT, args, "resource_group_name", "location", "log_analytics_name", "app_insights_name")
         retention = args.get("retention_days", 30)
         if retention not in RETENTION_DAYS:
-            raise arg_error(COMPONENT, "retention_days", f"{retention} is not one of {', '.join(map(str, RETENTION_DAYS))}")
+            raise arg_error(
+                COMPONENT,
+                "retention_days",
+                f"{retention} is not one of {', '.join(map(str, RETENTION_DAYS))}",
+            )
         quota = args.get("daily_quota_gb", -1)
         if quota != -1 and quota <= 0:
             raise arg_error(COMPONENT, "daily_quota_gb", f"{quota} must be -1 (unlimited) or greater than 0")
@@ -98,16 +104,22 @@ class Observability(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        send_to_log_analytics(f"{name}-logs", resource_id=workspace.id, workspace_id=workspace.id, parent=self)
-        send_to_log_analytics(f"{name}-appinsights", resource_id=insights.id, workspace_id=workspace.id, parent=self)
+        send_to_log_analytics(
+            f"{name}-logs", resource_id=workspace.id, workspace_id=workspace.id, parent=self
+        )
+        send_to_log_analytics(
+            f"{name}-appinsights", resource_id=insights.id, workspace_id=workspace.id, parent=self
+        )
 
         self.log_analytics_id = workspace.id
         self.log_analytics_customer_id = workspace.customer_id
         self.app_insights_id = insights.id
         self.app_insights_connection_string = pulumi.Output.secret(insights.connection_string)
-        self.register_outputs({
-            "log_analytics_id": self.log_analytics_id,
-            "log_analytics_customer_id": self.log_analytics_customer_id,
-            "app_insights_id": self.app_insights_id,
-            "app_insights_connection_string": self.app_insights_connection_string,
-        })
+        self.register_outputs(
+            {
+                "log_analytics_id": self.log_analytics_id,
+                "log_analytics_customer_id": self.log_analytics_customer_id,
+                "app_insights_id": self.app_insights_id,
+                "app_insights_connection_string": self.app_insights_connection_string,
+            }
+        )

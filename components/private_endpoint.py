@@ -64,19 +64,36 @@ class PrivateEndpoint(pulumi.ComponentResource):
     endpoint_id: pulumi.Output[str]
     """ARM id of the private endpoint."""
 
-    def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:private_endpoint:PrivateEndpoint", name, {}, opts)
         check_unknown_args(COMPONENT, args, PrivateEndpointArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "endpoint_name", "subnet_id", "target_id",
-                "group_id", "dns_zone_ids")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "endpoint_name",
+            "subnet_id",
+            "target_id",
+            "group_id",
+            "dns_zone_ids",
+        )
         group = args["group_id"]
         if group not in GROUP_ZONES:
-            raise arg_error(COMPONENT, "group_id", f"'{group}' is not a known private-link sub-resource "
-                            f"(known: {', '.join(sorted(GROUP_ZONES))})")
+            raise arg_error(
+                COMPONENT,
+                "group_id",
+                f"'{group}' is not a known private-link sub-resource "
+                f"(known: {', '.join(sorted(GROUP_ZONES))})",
+            )
         zones = args["dns_zone_ids"]
         missing = [zone for zone in GROUP_ZONES[group] if zone not in zones]
         if missing:
-            raise arg_error(COMPONENT, "dns_zone_ids", f"has no id for {', '.join(missing)}, which group '{group}' needs")
+            raise arg_error(
+                COMPONENT, "dns_zone_ids", f"has no id for {', '.join(missing)}, which group '{group}' needs"
+            )
 
         endpoint = network.PrivateEndpoint(
             f"{name}-pe",
@@ -85,11 +102,13 @@ class PrivateEndpoint(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             subnet={"id": args["subnet_id"]},
-            private_link_service_connections=[{
-                "name": args["endpoint_name"],
-                "private_link_service_id": args["target_id"],
-                "group_ids": [group],
-            }],
+            private_link_service_connections=[
+                {
+                    "name": args["endpoint_name"],
+                    "private_link_service_id": args["target_id"],
+                    "group_ids": [group],
+                }
+            ],
             tags=dict(args.get("tags", {})),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -99,12 +118,18 @@ class PrivateEndpoint(pulumi.ComponentResource):
             private_endpoint_name=endpoint.name,
             resource_group_name=args["resource_group_name"],
             private_dns_zone_configs=[
-                {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]} for zone in GROUP_ZONES[group]
+                {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}
+                for zone in GROUP_ZONES[group]
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
         if args.get("log_analytics_id") is not None:
-            send_to_log_analytics(f"{name}-pe", resource_id=endpoint.id, workspace_id=args["log_analytics_id"],
-                                  parent=self, logs=False)
+            send_to_log_analytics(
+                f"{name}-pe",
+                resource_id=endpoint.id,
+                workspace_id=args["log_analytics_id"],
+                parent=self,
+                logs=False,
+            )
         self.endpoint_id = endpoint.id
         self.register_outputs({"endpoint_id": self.endpoint_id})

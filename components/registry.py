@@ -64,16 +64,30 @@ class MlRegistry(pulumi.ComponentResource):
     def __init__(self, name: str, args: MlRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:registry:MlRegistry", name, {}, opts)
         check_unknown_args(COMPONENT, args, MlRegistryArgs)
-        require(COMPONENT, args, "resource_group_name", "resource_group_id", "subscription_id", "location",
-                "registry_name", "log_analytics_id")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "resource_group_id",
+            "subscription_id",
+            "location",
+            "registry_name",
+            "log_analytics_id",
+        )
         regions = list(args.get("regions", []))
         if args["location"] in regions:
-            raise arg_error(COMPONENT, "regions", f"lists the primary location '{args['location']}'; list only extra regions")
+            raise arg_error(
+                COMPONENT,
+                "regions",
+                f"lists the primary location '{args['location']}'; list only extra regions",
+            )
         if len(set(regions)) != len(regions):
             raise arg_error(COMPONENT, "regions", "lists a region twice")
         sku = args.get("storage_sku", "Standard_LRS")
         if sku not in REPLICA_STORAGE_SKUS:
-            raise arg_error(COMPONENT, "storage_sku", f"'{sku}' is not one of {', '.join(REPLICA_STORAGE_SKUS)}")
+            raise arg_error(
+                COMPONENT, "storage_sku", f"'{sku}' is not one of {', '.join(REPLICA_STORAGE_SKUS)}"
+            )
         access = "Enabled" if args.get("public_network_access", False) else "Disabled"
 
         registry = machinelearningservices.Registry(
@@ -87,19 +101,28 @@ class MlRegistry(pulumi.ComponentResource):
                 {
                     "location": region,
                     "acr_details": [{"system_created_acr_account": {"acr_account_sku": "Premium"}}],
-                    "storage_account_details": [{"system_created_storage_account": {
-                        "allow_blob_public_access": False,
-                        "storage_account_hns_enabled": False,
-                        "storage_account_type": sku,
-                    }}],
+                    "storage_account_details": [
+                        {
+                            "system_created_storage_account": {
+                                "allow_blob_public_access": False,
+                                "storage_account_hns_enabled": False,
+                                "storage_account_type": sku,
+                            }
+                        }
+                    ],
                 }
                 for region in [args["location"], *regions]
             ],
             tags=dict(args.get("tags", {})),
             opts=stateful_options(self, args.get("lifecycle"), data_bearing=True),
         )
-        send_to_log_analytics(f"{name}-mlr", resource_id=registry.id, workspace_id=args["log_analytics_id"],
-                              parent=self, metrics=False)
+        send_to_log_analytics(
+            f"{name}-mlr",
+            resource_id=registry.id,
+            workspace_id=args["log_analytics_id"],
+            parent=self,
+            metrics=False,
+        )
 
         role_guid = assignment_name(args["registry_name"], "registry-reader-role")
         reader = authorization.RoleDefinition(
@@ -109,8 +132,14 @@ class MlRegistry(pulumi.ComponentResource):
             description=roles.REGISTRY_READER_WHY,
             scope=args["resource_group_id"],
             assignable_scopes=[args["resource_group_id"]],
-            permissions=[{"actions": list(roles.REGISTRY_READER_ACTIONS), "not_actions": [], "data_actions": [],
-                          "not_data_actions": []}],
+            permissions=[
+                {
+                    "actions": list(roles.REGISTRY_READER_ACTIONS),
+                    "not_actions": [],
+                    "data_actions": [],
+                    "not_data_actions": [],
+                }
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -118,13 +147,17 @@ class MlRegistry(pulumi.ComponentResource):
         self.registry_name = registry.name
         self.registry_location = pulumi.Output.from_input(args["location"])
         self.reader_role_definition_id = pulumi.Output.all(reader.id, args["subscription_id"]).apply(
-            lambda _: f"/subscriptions/{args['subscription_id']}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"
+            lambda _: (
+                f"/subscriptions/{args['subscription_id']}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"
+            )
         )
         self.writer_role_definition_id = roles.AZUREML_REGISTRY_USER.definition_id(args["subscription_id"])
-        self.register_outputs({
-            "registry_id": self.registry_id,
-            "registry_name": self.registry_name,
-            "registry_location": self.registry_location,
-            "reader_role_definition_id": self.reader_role_definition_id,
-            "writer_role_definition_id": self.writer_role_definition_id,
-        })
+        self.register_outputs(
+            {
+                "registry_id": self.registry_id,
+                "registry_name": self.registry_name,
+                "registry_location": self.registry_location,
+                "reader_role_definition_id": self.reader_role_definition_id,
+                "writer_role_definition_id": self.writer_role_definition_id,
+            }
+        )

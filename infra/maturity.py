@@ -55,13 +55,25 @@ def _urns(resources: list[dict[str, Any]]) -> list[str]:
 
 
 def _level1(resources: list[dict[str, Any]]) -> list[str]:
-    return _urns([r for r in resources if r["type"] == "azure-native:resources:ResourceGroup"
-                  or (r["type"].startswith("azuredevops:") and r.get("custom"))])
+    return _urns(
+        [
+            r
+            for r in resources
+            if r["type"] == "azure-native:resources:ResourceGroup"
+            or (r["type"].startswith("azuredevops:") and r.get("custom"))
+        ]
+    )
 
 
 def _level2(resources: list[dict[str, Any]]) -> list[str]:
-    return _urns([r for r in resources if r["type"] == "azure-native:machinelearningservices:Compute"
-                  and _get(r, "inputs", "properties", "computeType") == "AmlCompute"])
+    return _urns(
+        [
+            r
+            for r in resources
+            if r["type"] == "azure-native:machinelearningservices:Compute"
+            and _get(r, "inputs", "properties", "computeType") == "AmlCompute"
+        ]
+    )
 
 
 def _level3(resources: list[dict[str, Any]]) -> list[str]:
@@ -69,18 +81,39 @@ def _level3(resources: list[dict[str, Any]]) -> list[str]:
 
 
 def _level4(resources: list[dict[str, Any]]) -> list[str]:
-    return _urns([r for r in resources if r["type"] == _SUBSCRIPTION and BLOB_CREATED in _event_types(r)
-                  and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(NEW_DATA_FUNCTION)])
+    return _urns(
+        [
+            r
+            for r in resources
+            if r["type"] == _SUBSCRIPTION
+            and BLOB_CREATED in _event_types(r)
+            and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(NEW_DATA_FUNCTION)
+        ]
+    )
 
 
 def _level5(resources: list[dict[str, Any]]) -> list[str]:
-    monitors = [r for r in resources if r["type"] == "azure-native:machinelearningservices:Schedule"
-                and _get(r, "inputs", "properties", "action", "actionType") == "CreateMonitor"]
-    groups = {r["id"]: r for r in resources if r["type"] == "azure-native:monitor:ActionGroup"
-              and any(_get(f, "functionName") == DRIFT_FUNCTION
-                      for f in _get(r, "inputs", "azureFunctionReceivers") or [])}
-    alerts = [r for r in resources if r["type"] == "azure-native:monitor:ScheduledQueryRule"
-              and any(g in groups for g in _get(r, "inputs", "actions", "actionGroups") or [])]
+    monitors = [
+        r
+        for r in resources
+        if r["type"] == "azure-native:machinelearningservices:Schedule"
+        and _get(r, "inputs", "properties", "action", "actionType") == "CreateMonitor"
+    ]
+    groups = {
+        r["id"]: r
+        for r in resources
+        if r["type"] == "azure-native:monitor:ActionGroup"
+        and any(
+            _get(f, "functionName") == DRIFT_FUNCTION
+            for f in _get(r, "inputs", "azureFunctionReceivers") or []
+        )
+    }
+    alerts = [
+        r
+        for r in resources
+        if r["type"] == "azure-native:monitor:ScheduledQueryRule"
+        and any(g in groups for g in _get(r, "inputs", "actions", "actionGroups") or [])
+    ]
     if not (monitors and alerts):
         return []
     return _urns(monitors) + _urns(list(groups.values())) + _urns(alerts)
@@ -122,6 +155,8 @@ def render_maturity(plan: dict[str, Any]) -> str:
         if not urns and n > max(level, claimed or 0):
             continue
         mark = "+" if urns and n <= level else "-"
-        shown = ", ".join(f"{by_urn[u]['type'].split(':')[-1]} {by_urn[u]['name']}" for u in urns) or "missing"
+        shown = (
+            ", ".join(f"{by_urn[u]['type'].split(':')[-1]} {by_urn[u]['name']}" for u in urns) or "missing"
+        )
         lines.append(f"  {mark} level {n} {LEVELS[n]}: {shown}")
     return "\n".join(lines)

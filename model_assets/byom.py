@@ -35,9 +35,16 @@ class ByomArgs(TypedDict):
     """Optional. @default '<model> <version>: externally trained (BYOM)'"""
 
 
-def register_byom(name: str, model: str, byom: ByomArgs, *, registry_name: pulumi.Input[str],
-                  registry_resource_group_name: pulumi.Input[str], parent: pulumi.Resource,
-                  provider: pulumi.ProviderResource | None = None) -> ml.RegistryModelVersion:
+def register_byom(
+    name: str,
+    model: str,
+    byom: ByomArgs,
+    *,
+    registry_name: pulumi.Input[str],
+    registry_resource_group_name: pulumi.Input[str],
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource | None = None,
+) -> ml.RegistryModelVersion:
     """Create ``<name>-byom-<version>``: the artifact as ``<model>:<version>`` in the shared registry."""
     model_type = byom.get("model_type", "custom_model")
     if model_type not in MODEL_TYPES:

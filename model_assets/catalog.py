@@ -48,7 +48,8 @@ class Catalog:
             return
         listed = ", ".join(known) if known else f"none; model '{model}' is not in {self.file}"
         raise VersionNotFoundError(
-            f"version '{version}' of model '{model}' is not in registry {registry} (known: {listed})")
+            f"version '{version}' of model '{model}' is not in registry {registry} (known: {listed})"
+        )
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -68,8 +69,11 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raise ConfigError("expected one key 'models' mapping model names to lists of versions", file=shown)
     models: dict[str, tuple[str, ...]] = {}
     for name, versions in data["models"].items():
-        if not isinstance(versions, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
-                                                     for v in versions):
-            raise ConfigError(f"expected a list of versions (got {versions!r})", file=shown, key=f"models.{name}")
+        if not isinstance(versions, list) or not all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in versions
+        ):
+            raise ConfigError(
+                f"expected a list of versions (got {versions!r})", file=shown, key=f"models.{name}"
+            )
         models[str(name)] = tuple(str(v) for v in versions)
     return Catalog(models=models, file=shown)

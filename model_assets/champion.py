@@ -41,8 +41,9 @@ class ModelEntry:
 def stack_file(stack: str, project_dir: Path | None = None) -> Path:
     """The path of ``Pulumi.<stack>.yaml`` in the project directory."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", stack or ""):
-        raise ConfigError(f"stack name {stack!r} is not valid; use letters, digits, '.', '_' or '-'",
-                          key="--stack")
+        raise ConfigError(
+            f"stack name {stack!r} is not valid; use letters, digits, '.', '_' or '-'", key="--stack"
+        )
     return (project_dir or PROJECT_DIR) / f"Pulumi.{stack}.yaml"
 
 
@@ -60,30 +61,37 @@ def read_models(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
     if models is None:
         raise ConfigError("the stack declares no models", file=str(path), key=f"config.{CONFIG_KEY}")
     if not isinstance(models, dict):
-        raise ConfigError(f"must be a mapping of model name to settings, got {type(models).__name__}",
-                          file=str(path), key=f"config.{CONFIG_KEY}")
+        raise ConfigError(
+            f"must be a mapping of model name to settings, got {type(models).__name__}",
+            file=str(path),
+            key=f"config.{CONFIG_KEY}",
+        )
     return models
 
 
 def model_entry(stack: str, model: str, project_dir: Path | None = None) -> ModelEntry:
     """The stack's entry for ``model``; ConfigError when the model or its settings are wrong."""
     if not MODEL_NAME.fullmatch(model or ""):
-        raise ConfigError(f"model name {model!r} is not valid; use 2-31 characters: a lower-case letter, then [a-z0-9_]",
-                          key="--model")
+        raise ConfigError(
+            f"model name {model!r} is not valid; use 2-31 characters: a lower-case letter, then [a-z0-9_]",
+            key="--model",
+        )
     path = stack_file(stack, project_dir)
     models = read_models(stack, project_dir)
     key = f"config.{CONFIG_KEY}.{model}"
     if model not in models:
         known = ", ".join(sorted(str(m) for m in models)) or "none"
-        raise ConfigError(f"model {model!r} is not in stack {stack!r}; models there: {known}",
-                          file=str(path), key=key)
+        raise ConfigError(
+            f"model {model!r} is not in stack {stack!r}; models there: {known}", file=str(path), key=key
+        )
     entry = models[model]
     if not isinstance(entry, dict):
         raise ConfigError("must be a mapping", file=str(path), key=key)
     raw = entry.get("deployments") or {}
     if not isinstance(raw, dict):
-        raise ConfigError("must be a mapping of slot to {version, traffic}", file=str(path),
-                          key=f"{key}.deployments")
+        raise ConfigError(
+            "must be a mapping of slot to {version, traffic}", file=str(path), key=f"{key}.deployments"
+        )
     deployments: dict[str, tuple[str, int]] = {}
     for slot, spec in raw.items():
         slot_key = f"{key}.deployments.{slot}"
@@ -91,15 +99,26 @@ def model_entry(stack: str, model: str, project_dir: Path | None = None) -> Mode
             raise ConfigError("must be a mapping with a version", file=str(path), key=slot_key)
         version = str(spec["version"]).strip()
         if not VERSION.fullmatch(version):
-            raise ConfigError(f"version {spec['version']!r} is not an explicit registry version "
-                              "(digits such as \"4\" or \"1.2.0\")", file=str(path), key=f"{slot_key}.version")
+            raise ConfigError(
+                f"version {spec['version']!r} is not an explicit registry version "
+                '(digits such as "4" or "1.2.0")',
+                file=str(path),
+                key=f"{slot_key}.version",
+            )
         traffic = spec.get("traffic", 0)
         if isinstance(traffic, bool) or not isinstance(traffic, int) or not 0 <= traffic <= 100:
-            raise ConfigError(f"traffic {traffic!r} must be an integer from 0 to 100", file=str(path),
-                              key=f"{slot_key}.traffic")
+            raise ConfigError(
+                f"traffic {traffic!r} must be an integer from 0 to 100",
+                file=str(path),
+                key=f"{slot_key}.traffic",
+            )
         deployments[str(slot)] = (version, traffic)
-    return ModelEntry(name=model, kind=str(entry.get("kind", "ml")),
-                      serving=str(entry.get("serving", "online")), deployments=deployments)
+    return ModelEntry(
+        name=model,
+        kind=str(entry.get("kind", "ml")),
+        serving=str(entry.get("serving", "online")),
+        deployments=deployments,
+    )
 
 
 def champion_version(stack: str, model: str, project_dir: Path | None = None) -> str | None:

@@ -35,8 +35,9 @@ def asset_id(workspace_id: str, name: str, version: str) -> str:
     return f"{workspace_id}/codes/{name}/versions/{version}"
 
 
-def azure_ml_upload(subscription: str, resource_group: str, workspace: str, name: str, version: str,
-                    folder: Path) -> None:
+def azure_ml_upload(
+    subscription: str, resource_group: str, workspace: str, name: str, version: str, folder: Path
+) -> None:
     """The default uploader: ``MLClient._code.create_or_update(Code(...))`` as the CLI does."""
     from azure.ai.ml import MLClient
     from azure.ai.ml.entities import Code
@@ -50,8 +51,11 @@ def _workspace_parts(workspace_id: str) -> tuple[str, str, str]:
     parts = workspace_id.strip("/").split("/")
     lowered = [p.lower() for p in parts]
     try:
-        return (parts[lowered.index("subscriptions") + 1], parts[lowered.index("resourcegroups") + 1],
-                parts[lowered.index("workspaces") + 1])
+        return (
+            parts[lowered.index("subscriptions") + 1],
+            parts[lowered.index("resourcegroups") + 1],
+            parts[lowered.index("workspaces") + 1],
+        )
     except (ValueError, IndexError):
         raise ValueError(f"not an Azure ML workspace id: {workspace_id!r}") from None
 
@@ -64,8 +68,9 @@ class ServingCodeProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         sub, rg, ws = _workspace_parts(str(props["workspaceId"]))
-        (self.uploader or azure_ml_upload)(sub, rg, ws, str(props["name"]), str(props["version"]),
-                                           Path(str(props["path"])))
+        (self.uploader or azure_ml_upload)(
+            sub, rg, ws, str(props["name"]), str(props["version"]), Path(str(props["path"]))
+        )
         outs = dict(props)
         outs["assetId"] = asset_id(str(props["workspaceId"]), str(props["name"]), str(props["version"]))
         return CreateResult(id_=outs["assetId"], outs=outs)
@@ -86,8 +91,23 @@ class ServingCode(Resource):
 
     asset_id: pulumi.Output[str]
 
-    def __init__(self, name: str, *, workspace_id: pulumi.Input[str], asset_name: str, version: str, path: str,
-                 opts: pulumi.ResourceOptions | None = None, provider: ResourceProvider | None = None) -> None:
-        props = {"estateKind": KIND, "workspaceId": workspace_id, "name": asset_name, "version": version,
-                 "path": path, "assetId": None}
+    def __init__(
+        self,
+        name: str,
+        *,
+        workspace_id: pulumi.Input[str],
+        asset_name: str,
+        version: str,
+        path: str,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: ResourceProvider | None = None,
+    ) -> None:
+        props = {
+            "estateKind": KIND,
+            "workspaceId": workspace_id,
+            "name": asset_name,
+            "version": version,
+            "path": path,
+            "assetId": None,
+        }
         super().__init__(provider or ServingCodeProvider(), name, props, opts)

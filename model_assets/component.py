@@ -184,16 +184,31 @@ class ModelAssets(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelAssetsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:model_assets:ModelAssets", name, {}, opts)
         check_unknown_args(COMPONENT, args, ModelAssetsArgs)
-        require(COMPONENT, args, "model", "serving", "endpoint_name", "resource_group_name", "workspace_name",
-                "workspace_id", "location", "registry_name", "registry_resource_group_name", "deployments")
+        require(
+            COMPONENT,
+            args,
+            "model",
+            "serving",
+            "endpoint_name",
+            "resource_group_name",
+            "workspace_name",
+            "workspace_id",
+            "location",
+            "registry_name",
+            "registry_resource_group_name",
+            "deployments",
+        )
         model, serving = args["model"], args["serving"]
         target = args.get("target", "managed")
         slots = dict(args["deployments"])
         self._validate(args, serving, target, slots)
         config_file = args.get("config_file", "stack file")
         registry_model = args.get("registry_model", model)
-        spec = specs.load_serving_spec(args.get("spec_folder", model), serving,
-                                       root=Path(args["spec_root"]) if "spec_root" in args else None)
+        spec = specs.load_serving_spec(
+            args.get("spec_folder", model),
+            serving,
+            root=Path(args["spec_root"]) if "spec_root" in args else None,
+        )
         tags = dict(args.get("tags", {}))
         location = args["location"]
         rg, ws = args["resource_group_name"], args["workspace_name"]
@@ -204,19 +219,31 @@ class ModelAssets(pulumi.ComponentResource):
         byom_version: ml.RegistryModelVersion | None = None
         if byom is not None:
             if byom.get("model_type", "custom_model") not in ("custom_model", "mlflow_model", "triton_model"):
-                raise arg_error(COMPONENT, "byom.model_type", f"'{byom.get('model_type')}' is not custom_model, "
-                                "mlflow_model or triton_model")
-            byom_version = register_byom(name, registry_model, byom, registry_name=args["registry_name"],
-                                         registry_resource_group_name=args["registry_resource_group_name"],
-                                         parent=self, provider=args.get("registry_provider"))
+                raise arg_error(
+                    COMPONENT,
+                    "byom.model_type",
+                    f"'{byom.get('model_type')}' is not custom_model, mlflow_model or triton_model",
+                )
+            byom_version = register_byom(
+                name,
+                registry_model,
+                byom,
+                registry_name=args["registry_name"],
+                registry_resource_group_name=args["registry_resource_group_name"],
+                parent=self,
+                provider=args.get("registry_provider"),
+            )
         references: dict[str, pulumi.Output[str]] = {}
         for slot, slot_args in slots.items():
             version = str(slot_args["version"])
             if byom_version is not None and version == str(byom["version"]):
                 references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
-                    lambda v, version=version: model_reference(v[0], registry_model, version))
+                    lambda v, version=version: model_reference(v[0], registry_model, version)
+                )
             else:
-                references[slot] = self._pinned(registry_model, slot, version, args, config_file, setting=model)
+                references[slot] = self._pinned(
+                    registry_model, slot, version, args, config_file, setting=model
+                )
 
         # Serving environment and code, content-versioned.
         environment_id: pulumi.Output[str] | None = None
@@ -240,8 +267,12 @@ class ModelAssets(pulumi.ComponentResource):
         code_id: pulumi.Output[str] | None = None
         if spec.code is not None:
             code = ServingCode(
-                f"{name}-code", workspace_id=args["workspace_id"], asset_name=f"{model.replace('_', '-')}-scoring",
-                version=spec.code.version, path=_relative(spec.code.directory), opts=child,
+                f"{name}-code",
+                workspace_id=args["workspace_id"],
+                asset_name=f"{model.replace('_', '-')}-scoring",
+                version=spec.code.version,
+                path=_relative(spec.code.directory),
+                opts=child,
             )
             code_id = code.id
 
@@ -255,12 +286,17 @@ class ModelAssets(pulumi.ComponentResource):
             auth_mode = args.get("auth_mode") or ("aml_token" if target == "kubernetes" else "aad_token")
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
             endpoint_props = specs.online_endpoint_properties(
-                spec, auth_mode=auth_mode, compute="@@compute@@" if compute_id is not None else None, location=location)
+                spec,
+                auth_mode=auth_mode,
+                compute="@@compute@@" if compute_id is not None else None,
+                location=location,
+            )
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             props_input: Any = endpoint_props
             if compute_id is not None:
                 props_input = pulumi.Output.from_input(compute_id).apply(
-                    lambda cid: specs.substitute(endpoint_props, {"@@compute@@": cid}))
+                    lambda cid: specs.substitute(endpoint_props, {"@@compute@@": cid})
+                )
             endpoint: pulumi.CustomResource = ml.OnlineEndpoint(
                 f"{name}-endpoint",
                 endpoint_name=args["endpoint_name"],
@@ -271,8 +307,12 @@ class ModelAssets(pulumi.ComponentResource):
                 identity=identity,
                 properties=props_input,
                 tags=endpoint_tags,
-                opts=stateful_options(self, lifecycle, data_bearing=False,
-                                      ignore_changes=["properties.traffic", "properties.mirrorTraffic"]),
+                opts=stateful_options(
+                    self,
+                    lifecycle,
+                    data_bearing=False,
+                    ignore_changes=["properties.traffic", "properties.mirrorTraffic"],
+                ),
             )
             scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
         else:
@@ -287,38 +327,56 @@ class ModelAssets(pulumi.ComponentResource):
                 identity=identity,
                 properties=endpoint_props,
                 tags=endpoint_tags,
-                opts=stateful_options(self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]),
+                opts=stateful_options(
+                    self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]
+                ),
             )
             scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
         if args.get("log_analytics_id") is not None and serving == "online":
-            send_to_log_analytics(f"{name}-endpoint", resource_id=endpoint.id, workspace_id=args["log_analytics_id"],
-                                  parent=self)
+            send_to_log_analytics(
+                f"{name}-endpoint",
+                resource_id=endpoint.id,
+                workspace_id=args["log_analytics_id"],
+                parent=self,
+            )
 
         # Deployments, one per slot.
         deployments: dict[str, pulumi.CustomResource] = {}
         autoscale = args.get("autoscale")
         for slot, slot_args in slots.items():
             overrides = specs.DeploymentOverrides(
-                model=_MODEL, code_id=_CODE if code_id is not None else None,
+                model=_MODEL,
+                code_id=_CODE if code_id is not None else None,
                 environment_id=_ENV if environment_id is not None else None,
-                instance_type=slot_args.get("instance_type"), instance_count=slot_args.get("instance_count"),
-                app_insights=args.get("app_insights"), request_settings=args.get("request_settings"),
-                liveness_probe=args.get("liveness_probe"), readiness_probe=args.get("readiness_probe"),
-                kubernetes=target == "kubernetes", compute="@@batch-compute@@",
+                instance_type=slot_args.get("instance_type"),
+                instance_count=slot_args.get("instance_count"),
+                app_insights=args.get("app_insights"),
+                request_settings=args.get("request_settings"),
+                liveness_probe=args.get("liveness_probe"),
+                readiness_probe=args.get("readiness_probe"),
+                kubernetes=target == "kubernetes",
+                compute="@@batch-compute@@",
             )
-            ids: list[pulumi.Input[str]] = [references[slot], code_id or "", environment_id or "",
-                                            args.get("batch_compute_id") or ""]
+            ids: list[pulumi.Input[str]] = [
+                references[slot],
+                code_id or "",
+                environment_id or "",
+                args.get("batch_compute_id") or "",
+            ]
 
             def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
-                return specs.substitute(arm, {_MODEL: values[0], _CODE: values[1], _ENV: values[2],
-                                              "@@batch-compute@@": values[3]})
+                return specs.substitute(
+                    arm,
+                    {_MODEL: values[0], _CODE: values[1], _ENV: values[2], "@@batch-compute@@": values[3]},
+                )
 
             deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint])
             if serving == "online":
                 arm = specs.online_deployment_arm(spec, slot, overrides, location=location)
                 if autoscale is not None:
-                    deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint],
-                                                             ignore_changes=["sku.capacity"])
+                    deployment_opts = pulumi.ResourceOptions(
+                        parent=self, depends_on=[endpoint], ignore_changes=["sku.capacity"]
+                    )
                 deployment: pulumi.CustomResource = ml.OnlineDeployment(
                     f"{name}-{slot}",
                     deployment_name=slot,
@@ -347,7 +405,9 @@ class ModelAssets(pulumi.ComponentResource):
                 )
             deployments[slot] = deployment
             if autoscale is not None:
-                self._autoscale(name, slot, deployment, autoscale, arm, args["endpoint_name"], rg, location, tags)
+                self._autoscale(
+                    name, slot, deployment, autoscale, arm, args["endpoint_name"], rg, location, tags
+                )
 
         EndpointTraffic(
             f"{name}-traffic",
@@ -362,17 +422,20 @@ class ModelAssets(pulumi.ComponentResource):
         self.endpoint_name = pulumi.Output.from_input(args["endpoint_name"])
         self.scoring_uri = scoring_uri
         self.endpoint_principal_id = endpoint.identity.apply(  # type: ignore[attr-defined]
-            lambda i: (i.principal_id if i is not None else None) or "")
+            lambda i: (i.principal_id if i is not None else None) or ""
+        )
         self.deployment_ids = {slot: d.id for slot, d in deployments.items()}
         self.versions = {slot: str(s["version"]) for slot, s in slots.items()}
-        self.register_outputs({
-            "endpoint_id": self.endpoint_id,
-            "endpoint_name": self.endpoint_name,
-            "scoring_uri": self.scoring_uri,
-            "endpoint_principal_id": self.endpoint_principal_id,
-            "deployment_ids": self.deployment_ids,
-            "versions": self.versions,
-        })
+        self.register_outputs(
+            {
+                "endpoint_id": self.endpoint_id,
+                "endpoint_name": self.endpoint_name,
+                "scoring_uri": self.scoring_uri,
+                "endpoint_principal_id": self.endpoint_principal_id,
+                "deployment_ids": self.deployment_ids,
+                "versions": self.versions,
+            }
+        )
 
     # -- validation --------------------------------------------------------------------------
     @staticmethod
@@ -386,16 +449,25 @@ class ModelAssets(pulumi.ComponentResource):
         for slot, slot_args in slots.items():
             version = str(slot_args.get("version", "")).strip()
             if not version or not version.replace(".", "").isdigit():
-                raise arg_error(COMPONENT, f"deployments.{slot}.version",
-                                f"'{version}' is not an explicit registry version (digits, e.g. '4')")
+                raise arg_error(
+                    COMPONENT,
+                    f"deployments.{slot}.version",
+                    f"'{version}' is not an explicit registry version (digits, e.g. '4')",
+                )
         traffic = {slot: int(s.get("traffic", 0)) for slot, s in slots.items()}
         if sum(traffic.values()) != 100:
-            raise arg_error(COMPONENT, "deployments", f"traffic adds up to {sum(traffic.values())}, not 100 ({traffic})")
+            raise arg_error(
+                COMPONENT, "deployments", f"traffic adds up to {sum(traffic.values())}, not 100 ({traffic})"
+            )
         for slot, percent in (args.get("mirror_traffic") or {}).items():
             if slot not in slots:
-                raise arg_error(COMPONENT, f"mirror_traffic.{slot}", f"no such slot (slots: {', '.join(slots)})")
+                raise arg_error(
+                    COMPONENT, f"mirror_traffic.{slot}", f"no such slot (slots: {', '.join(slots)})"
+                )
             if percent and traffic[slot]:
-                raise arg_error(COMPONENT, f"mirror_traffic.{slot}", "mirror only a slot without live traffic")
+                raise arg_error(
+                    COMPONENT, f"mirror_traffic.{slot}", "mirror only a slot without live traffic"
+                )
         if serving == "online" and target == "kubernetes" and args.get("kubernetes_compute_id") is None:
             raise arg_error(COMPONENT, "kubernetes_compute_id", "is required with target kubernetes")
         if serving == "batch":
@@ -404,17 +476,26 @@ class ModelAssets(pulumi.ComponentResource):
             if target != "managed":
                 raise arg_error(COMPONENT, "target", "batch models run on the workspace cluster (managed)")
             if sorted(traffic.values()).count(100) != 1:
-                raise arg_error(COMPONENT, "deployments", "a batch model has exactly one slot with traffic 100")
-            for key in ("mirror_traffic", "autoscale", "app_insights", "request_settings", "liveness_probe",
-                        "readiness_probe"):
+                raise arg_error(
+                    COMPONENT, "deployments", "a batch model has exactly one slot with traffic 100"
+                )
+            for key in (
+                "mirror_traffic",
+                "autoscale",
+                "app_insights",
+                "request_settings",
+                "liveness_probe",
+                "readiness_probe",
+            ):
                 if args.get(key):
                     raise arg_error(COMPONENT, key, "applies to online models only")
         if args.get("autoscale") is not None and target != "managed":
             raise arg_error(COMPONENT, "autoscale", "applies to managed online deployments only")
 
     # -- children ----------------------------------------------------------------------------
-    def _pinned(self, model: str, slot: str, version: str, args: ModelAssetsArgs,
-                config_file: str, *, setting: str) -> pulumi.Output[str]:
+    def _pinned(
+        self, model: str, slot: str, version: str, args: ModelAssetsArgs, config_file: str, *, setting: str
+    ) -> pulumi.Output[str]:
         """The model reference of a slot, after the registry confirmed the version exists
         (``model`` is the registry model name, ``setting`` the key under mlops-estate:models)."""
         key = f"mlops-estate:models.{setting}.deployments.{slot}.version"
@@ -424,7 +505,10 @@ class ModelAssets(pulumi.ComponentResource):
             registry, registry_rg = values
             try:
                 ml.get_registry_model_version(
-                    model_name=model, version=version, registry_name=registry, resource_group_name=registry_rg,
+                    model_name=model,
+                    version=version,
+                    registry_name=registry,
+                    resource_group_name=registry_rg,
                     opts=pulumi.InvokeOptions(parent=self, provider=registry_provider),
                 )
             except Exception as exc:  # noqa: BLE001 - the registry's 404, offline or real
@@ -436,12 +520,27 @@ class ModelAssets(pulumi.ComponentResource):
 
         return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)
 
-    def _autoscale(self, name: str, slot: str, deployment: pulumi.CustomResource, autoscale: AutoscaleArgs,
-                   arm: dict[str, Any], endpoint_name: str, rg: pulumi.Input[str], location: str,
-                   tags: dict[str, str]) -> None:
-        low, high, cpu = autoscale["min_instances"], autoscale["max_instances"], autoscale["target_cpu_percent"]
+    def _autoscale(
+        self,
+        name: str,
+        slot: str,
+        deployment: pulumi.CustomResource,
+        autoscale: AutoscaleArgs,
+        arm: dict[str, Any],
+        endpoint_name: str,
+        rg: pulumi.Input[str],
+        location: str,
+        tags: dict[str, str],
+    ) -> None:
+        low, high, cpu = (
+            autoscale["min_instances"],
+            autoscale["max_instances"],
+            autoscale["target_cpu_percent"],
+        )
         if low > high:
-            raise arg_error(COMPONENT, "autoscale", f"min_instances {low} is greater than max_instances {high}")
+            raise arg_error(
+                COMPONENT, "autoscale", f"min_instances {low} is greater than max_instances {high}"
+            )
         default = min(max(int((arm.get("sku") or {}).get("capacity") or low), low), high)
 
         def rule(direction: str, operator: str, threshold: int) -> dict[str, Any]:
@@ -450,10 +549,19 @@ class ModelAssets(pulumi.ComponentResource):
                     "metricName": "CpuUtilizationPercentage",
                     "metricNamespace": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
                     "metricResourceUri": deployment.id,
-                    "timeGrain": "PT1M", "statistic": "Average", "timeWindow": "PT5M",
-                    "timeAggregation": "Average", "operator": operator, "threshold": threshold,
+                    "timeGrain": "PT1M",
+                    "statistic": "Average",
+                    "timeWindow": "PT5M",
+                    "timeAggregation": "Average",
+                    "operator": operator,
+                    "threshold": threshold,
                 },
-                "scaleAction": {"direction": direction, "type": "ChangeCount", "value": "1", "cooldown": "PT5M"},
+                "scaleAction": {
+                    "direction": direction,
+                    "type": "ChangeCount",
+                    "value": "1",
+                    "cooldown": "PT5M",
+                },
             }
 
         monitor.AutoscaleSetting(
@@ -463,12 +571,16 @@ class ModelAssets(pulumi.ComponentResource):
             location=location,
             enabled=True,
             target_resource_uri=deployment.id,
-            profiles=[{
-                "name": "cpu",
-                "capacity": {"minimum": str(low), "maximum": str(high), "default": str(default)},
-                "rules": [rule("Increase", "GreaterThan", cpu), rule("Decrease", "LessThan", max(cpu - 20, 5))],
-            }],
+            profiles=[
+                {
+                    "name": "cpu",
+                    "capacity": {"minimum": str(low), "maximum": str(high), "default": str(default)},
+                    "rules": [
+                        rule("Increase", "GreaterThan", cpu),
+                        rule("Decrease", "LessThan", max(cpu - 20, 5)),
+                    ],
+                }
+            ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-

@@ -72,8 +72,9 @@ class GateConfig:
         return METRICS[self.metric]
 
 
-def gate_config(metric: str, margin: float | str = 0.0, thresholds: dict[str, Any] | None = None,
-                *, source: str = "gate") -> GateConfig:
+def gate_config(
+    metric: str, margin: float | str = 0.0, thresholds: dict[str, Any] | None = None, *, source: str = "gate"
+) -> GateConfig:
     """Validate a gate configuration; raise :class:`ConfigError` naming ``source`` if it is bad."""
     allowed = ", ".join(sorted(METRICS))
     if metric not in METRICS:
@@ -81,19 +82,24 @@ def gate_config(metric: str, margin: float | str = 0.0, thresholds: dict[str, An
     try:
         margin_value = float(margin)
     except (TypeError, ValueError):
-        raise ConfigError(f"margin {margin!r} is not a number; use a number >= 0",
-                          key=f"{source}.margin") from None
+        raise ConfigError(
+            f"margin {margin!r} is not a number; use a number >= 0", key=f"{source}.margin"
+        ) from None
     if not math.isfinite(margin_value) or margin_value < 0:
-        raise ConfigError(f"margin {margin!r} is not allowed; use a finite number >= 0",
-                          key=f"{source}.margin")
+        raise ConfigError(
+            f"margin {margin!r} is not allowed; use a finite number >= 0", key=f"{source}.margin"
+        )
     checked: dict[str, float] = {}
     for name, bound in sorted((thresholds or {}).items()):
         if name not in METRICS:
-            raise ConfigError(f"threshold metric {name!r} is not known; allowed: {allowed}",
-                              key=f"{source}.thresholds.{name}")
+            raise ConfigError(
+                f"threshold metric {name!r} is not known; allowed: {allowed}",
+                key=f"{source}.thresholds.{name}",
+            )
         if isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound):
-            raise ConfigError(f"threshold {bound!r} is not a finite number",
-                              key=f"{source}.thresholds.{name}")
+            raise ConfigError(
+                f"threshold {bound!r} is not a finite number", key=f"{source}.thresholds.{name}"
+            )
         checked[name] = float(bound)
     return GateConfig(metric=metric, margin=margin_value, thresholds=checked)
 
@@ -121,16 +127,23 @@ class Decision:
 
 def _check_metrics(values: dict[str, float], config: GateConfig, who: str) -> None:
     if config.metric not in values:
-        raise ConfigError(f"{who} metrics have no {config.metric!r}; they have {sorted(values)}",
-                          key=f"{who}.metrics")
+        raise ConfigError(
+            f"{who} metrics have no {config.metric!r}; they have {sorted(values)}", key=f"{who}.metrics"
+        )
     for name, value in values.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            raise ConfigError(f"{who} metric {name} = {value!r} is not a finite number",
-                              key=f"{who}.metrics.{name}")
+            raise ConfigError(
+                f"{who} metric {name} = {value!r} is not a finite number", key=f"{who}.metrics.{name}"
+            )
 
 
-def decide(candidate: dict[str, float], champion: dict[str, float] | None, config: GateConfig,
-           *, champion_version: str | None = None) -> Decision:
+def decide(
+    candidate: dict[str, float],
+    champion: dict[str, float] | None,
+    config: GateConfig,
+    *,
+    champion_version: str | None = None,
+) -> Decision:
     """Apply the gate: thresholds first, then "strictly better than the champion by the margin"."""
     _check_metrics(candidate, config, "candidate")
     if champion is not None:
@@ -150,15 +163,23 @@ def decide(candidate: dict[str, float], champion: dict[str, float] | None, confi
     metric = config.metric
     direction = "higher" if config.higher_is_better else "lower"
     cand = candidate[metric]
-    common = dict(metric=metric, higher_is_better=config.higher_is_better, margin=config.margin,
-                  candidate=dict(candidate), champion=dict(champion) if champion is not None else None,
-                  champion_version=champion_version, threshold_failures=failures)
+    common = dict(
+        metric=metric,
+        higher_is_better=config.higher_is_better,
+        margin=config.margin,
+        candidate=dict(candidate),
+        champion=dict(champion) if champion is not None else None,
+        champion_version=champion_version,
+        threshold_failures=failures,
+    )
     if failures:
         return Decision(register=False, reason="candidate fails thresholds: " + "; ".join(failures), **common)
     if champion is None:
-        return Decision(register=True,
-                        reason=f"no champion is serving; candidate {metric}={cand:.6g} meets every threshold",
-                        **common)
+        return Decision(
+            register=True,
+            reason=f"no champion is serving; candidate {metric}={cand:.6g} meets every threshold",
+            **common,
+        )
 
     champ = champion[metric]
     gain = cand - champ if config.higher_is_better else champ - cand
@@ -170,8 +191,10 @@ def decide(candidate: dict[str, float], champion: dict[str, float] | None, confi
         gain = config.margin
     label = f"champion v{champion_version}" if champion_version else "champion"
     if gain > config.margin:
-        reason = (f"candidate {metric}={cand:.6g} beats {label} {metric}={champ:.6g} "
-                  f"by {gain:.6g} > margin {config.margin:g} ({direction} is better)")
+        reason = (
+            f"candidate {metric}={cand:.6g} beats {label} {metric}={champ:.6g} "
+            f"by {gain:.6g} > margin {config.margin:g} ({direction} is better)"
+        )
         return Decision(register=True, reason=reason, **common)
     if gain == 0:
         why = "equal is not better"
@@ -181,8 +204,7 @@ def decide(candidate: dict[str, float], champion: dict[str, float] | None, confi
         why = f"gain {gain:.6g} does not exceed margin {config.margin:g}"
         if gain == config.margin:
             why = f"gain {gain:.6g} equals the margin {config.margin:g} and does not exceed it"
-    reason = (f"candidate {metric}={cand:.6g} vs {label} {metric}={champ:.6g}: {why} "
-              f"({direction} is better)")
+    reason = f"candidate {metric}={cand:.6g} vs {label} {metric}={champ:.6g}: {why} ({direction} is better)"
     return Decision(register=False, reason=reason, **common)
 
 
@@ -194,12 +216,17 @@ def report(decision: Decision, *, model_name: str, context: dict[str, str] | Non
         "model": model_name,
         "register": decision.register,
         "reason": decision.reason,
-        "gate": {"metric": decision.metric, "higher_is_better": decision.higher_is_better,
-                 "margin": decision.margin},
+        "gate": {
+            "metric": decision.metric,
+            "higher_is_better": decision.higher_is_better,
+            "margin": decision.margin,
+        },
         "candidate": {"metrics": dict(sorted(decision.candidate.items()))},
-        "champion": (None if decision.champion is None else
-                     {"version": decision.champion_version,
-                      "metrics": dict(sorted(decision.champion.items()))}),
+        "champion": (
+            None
+            if decision.champion is None
+            else {"version": decision.champion_version, "metrics": dict(sorted(decision.champion.items()))}
+        ),
         "delta": delta,
         "threshold_failures": list(decision.threshold_failures),
         "context": dict(sorted((context or {}).items())),
@@ -220,6 +247,7 @@ def read_report(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"cannot read the evaluation report: {exc}", file=str(path)) from None
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise ConfigError(f"not an evaluation report: schema must be {REPORT_SCHEMA!r}", file=str(path),
-                          key="schema")
+        raise ConfigError(
+            f"not an evaluation report: schema must be {REPORT_SCHEMA!r}", file=str(path), key="schema"
+        )
     return data

@@ -32,38 +32,65 @@ INPUT_PREFIXES = ("azureml://", "https://", "abfss://", "wasbs://")
 
 def endpoint_name(stack: str, model: str, project_dir: Path) -> str:
     """The estate's name for the model's batch endpoint in ``stack``."""
-    return estate_name(stack, project_dir, lambda namer: namer.endpoint(model, "batch"), "batch endpoint name",
-                       "--endpoint")
+    return estate_name(
+        stack, project_dir, lambda namer: namer.endpoint(model, "batch"), "batch endpoint name", "--endpoint"
+    )
 
 
-def plan(model: str, stack: str, project_dir: Path, *, endpoint: str | None, deployment: str | None,
-         data: str | None) -> dict[str, str]:
+def plan(
+    model: str,
+    stack: str,
+    project_dir: Path,
+    *,
+    endpoint: str | None,
+    deployment: str | None,
+    data: str | None,
+) -> dict[str, str]:
     """Check the request against the stack and fill the defaults; no network."""
     entry = champion.model_entry(stack, model, project_dir)
     file = str(champion.stack_file(stack, project_dir))
     if entry.serving != "batch":
-        raise ConfigError(f"model {model!r} is served {entry.serving!r} in stack {stack!r}; only batch models are "
-                          "invoked", file=file, key=f"config.{champion.CONFIG_KEY}.{model}.serving")
+        raise ConfigError(
+            f"model {model!r} is served {entry.serving!r} in stack {stack!r}; only batch models are invoked",
+            file=file,
+            key=f"config.{champion.CONFIG_KEY}.{model}.serving",
+        )
     if not entry.deployments:
-        raise ConfigError(f"model {model!r} has no deployment in stack {stack!r}", file=file,
-                          key=f"config.{champion.CONFIG_KEY}.{model}.deployments")
+        raise ConfigError(
+            f"model {model!r} has no deployment in stack {stack!r}",
+            file=file,
+            key=f"config.{champion.CONFIG_KEY}.{model}.deployments",
+        )
     if deployment is None:
         deployment = max(entry.deployments, key=lambda slot: entry.deployments[slot][1])
     elif deployment not in entry.deployments:
-        raise ConfigError(f"deployment {deployment!r} is not a slot of {model!r} in {stack!r} "
-                          f"(slots: {', '.join(entry.deployments)})", key="--deployment")
+        raise ConfigError(
+            f"deployment {deployment!r} is not a slot of {model!r} in {stack!r} "
+            f"(slots: {', '.join(entry.deployments)})",
+            key="--deployment",
+        )
     data = data or DEFAULT_INPUT.format(model=model)
     if not data.startswith(INPUT_PREFIXES):
-        raise ConfigError(f"input {data!r} is not a folder URI; use one of {', '.join(INPUT_PREFIXES)}",
-                          key="--input")
-    return {"endpoint": endpoint or endpoint_name(stack, model, project_dir), "deployment": deployment,
-            "input": data, "version": entry.deployments[deployment][0]}
+        raise ConfigError(
+            f"input {data!r} is not a folder URI; use one of {', '.join(INPUT_PREFIXES)}", key="--input"
+        )
+    return {
+        "endpoint": endpoint or endpoint_name(stack, model, project_dir),
+        "deployment": deployment,
+        "input": data,
+        "version": entry.deployments[deployment][0],
+    }
 
 
-def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = default_client,
-         sleep: Callable[[float], None] = time.sleep) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    client_factory: ClientFactory = default_client,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """Command line; returns the exit status (``client_factory`` and ``sleep`` are for tests)."""
-    parser = argparse.ArgumentParser(prog="python -m model_assets.invoke_batch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m model_assets.invoke_batch", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--model", required=True)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--subscription", required=True)
@@ -71,7 +98,9 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--input", default=None, help="folder URI of the files to score")
     parser.add_argument("--endpoint", default=None, help="batch endpoint name (default: the estate's name)")
-    parser.add_argument("--deployment", default=None, help="slot to run (default: the stack's traffic-100 slot)")
+    parser.add_argument(
+        "--deployment", default=None, help="slot to run (default: the stack's traffic-100 slot)"
+    )
     parser.add_argument("--wait", action="store_true")
     parser.add_argument("--poll-seconds", type=float, default=30.0)
     parser.add_argument("--timeout-minutes", type=float, default=120.0)
@@ -80,18 +109,30 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
     try:
         if args.poll_seconds <= 0 or args.timeout_minutes <= 0:
             raise ConfigError("--poll-seconds and --timeout-minutes must be > 0", key="--poll-seconds")
-        target = plan(args.model, args.stack, args.project_dir, endpoint=args.endpoint, deployment=args.deployment,
-                      data=args.input)
+        target = plan(
+            args.model,
+            args.stack,
+            args.project_dir,
+            endpoint=args.endpoint,
+            deployment=args.deployment,
+            data=args.input,
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     from azure.ai.ml import Input
 
     client: Any = client_factory(args.subscription, args.resource_group, args.workspace)
-    job = client.batch_endpoints.invoke(endpoint_name=target["endpoint"], deployment_name=target["deployment"],
-                                        inputs={"input": Input(type="uri_folder", path=target["input"])})
-    print(f"invoked {target['endpoint']}/{target['deployment']} ({args.model} v{target['version']}) on "
-          f"{target['input']}: job {job.name}", flush=True)
+    job = client.batch_endpoints.invoke(
+        endpoint_name=target["endpoint"],
+        deployment_name=target["deployment"],
+        inputs={"input": Input(type="uri_folder", path=target["input"])},
+    )
+    print(
+        f"invoked {target['endpoint']}/{target['deployment']} ({args.model} v{target['version']}) on "
+        f"{target['input']}: job {job.name}",
+        flush=True,
+    )
     return finish(client, job.name, args.wait, args.poll_seconds, args.timeout_minutes, sleep)
 
 

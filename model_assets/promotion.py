@@ -72,13 +72,24 @@ class Promotion:
     def file_diff(self) -> str:
         """Unified diff of the stack file."""
         name = self.file.name
-        text = "".join(difflib.unified_diff(self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
-                                            fromfile=f"a/{name}", tofile=f"b/{name}"))
+        text = "".join(
+            difflib.unified_diff(
+                self.before.splitlines(keepends=True),
+                self.after.splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+            )
+        )
         if self.catalog_file is not None and self.catalog_before != self.catalog_after:
             catalog = f"model_assets/{self.catalog_file.name}"
-            text += "".join(difflib.unified_diff(self.catalog_before.splitlines(keepends=True),
-                                                 self.catalog_after.splitlines(keepends=True),
-                                                 fromfile=f"a/{catalog}", tofile=f"b/{catalog}"))
+            text += "".join(
+                difflib.unified_diff(
+                    self.catalog_before.splitlines(keepends=True),
+                    self.catalog_after.splitlines(keepends=True),
+                    fromfile=f"a/{catalog}",
+                    tofile=f"b/{catalog}",
+                )
+            )
         return text
 
     def write(self) -> None:
@@ -119,7 +130,7 @@ def _styled(old: Any, new: str) -> Any:
 def _stack_file(project_dir: Path, stack: str) -> Path:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(known)})", key="STACK")
     return path
 
@@ -148,19 +159,32 @@ def _balance(slots: dict[str, int], slot: str, traffic: int) -> dict[str, int]:
     others = [name for name in slots if name != slot]
     if not others:
         if traffic != 100:
-            raise ConfigError(f"{traffic} for the only slot '{slot}'; a single slot takes all traffic (100)",
-                              key="--traffic")
+            raise ConfigError(
+                f"{traffic} for the only slot '{slot}'; a single slot takes all traffic (100)",
+                key="--traffic",
+            )
         return {slot: 100}
     if len(others) > 1:
         raise ConfigError(
             f"cannot split the remaining {100 - traffic}% among {len(others)} other slots ({', '.join(others)}); "
-            "edit the traffic values in the stack file", key="--traffic")
+            "edit the traffic values in the stack file",
+            key="--traffic",
+        )
     return {slot: traffic, others[0]: 100 - traffic}
 
 
-def prepare(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
-            force: bool = False, project_dir: Path | None = None, preview_changes: bool = True,
-            record: bool = False) -> Promotion:
+def prepare(
+    stack: str,
+    model: str,
+    version: str,
+    *,
+    slot: str | None = None,
+    traffic: int | None = None,
+    force: bool = False,
+    project_dir: Path | None = None,
+    preview_changes: bool = True,
+    record: bool = False,
+) -> Promotion:
     """Check and compute a promotion without writing anything. Raises :class:`ConfigError`."""
     from infra.engine import project_directory
 
@@ -177,16 +201,21 @@ def prepare(stack: str, model: str, version: str, *, slot: str | None = None, tr
     document = yaml.load(before)
     models = _models_of(document, file)
     if model not in models:
-        raise ConfigError(f"no model '{model}' in {file.name} (models: {', '.join(map(str, models))})", key="MODEL")
+        raise ConfigError(
+            f"no model '{model}' in {file.name} (models: {', '.join(map(str, models))})", key="MODEL"
+        )
     deployments = models[model].get("deployments") if isinstance(models[model], dict) else None
     if not isinstance(deployments, dict) or not deployments:
-        raise ConfigError("the model has no deployments", file=file.name, key=f"{MODELS_KEY}.{model}.deployments")
+        raise ConfigError(
+            "the model has no deployments", file=file.name, key=f"{MODELS_KEY}.{model}.deployments"
+        )
     current = {str(name): int(entry.get("traffic", 0) or 0) for name, entry in deployments.items()}
     if slot is None:
         slot = max(current, key=lambda name: current[name])
     elif slot not in deployments:
-        raise ConfigError(f"no slot '{slot}' for model '{model}' in {file.name} (slots: {', '.join(current)})",
-                          key="--slot")
+        raise ConfigError(
+            f"no slot '{slot}' for model '{model}' in {file.name} (slots: {', '.join(current)})", key="--slot"
+        )
     environment = str(document["config"].get("mlops-estate:environment", stack))
     if environment == "prod" and not force:
         in_qa = _qa_versions(project_dir, model)
@@ -194,7 +223,8 @@ def prepare(stack: str, model: str, version: str, *, slot: str | None = None, tr
             runs = ", ".join(in_qa) if in_qa else "nothing"
             raise ConfigError(
                 f"qa does not run {model} {version} (qa runs: {runs}); promote it in qa first, or pass --force",
-                key="VERSION")
+                key="VERSION",
+            )
     entry = deployments[slot]
     old_version = str(entry.get("version"))
     entry["version"] = _styled(entry.get("version"), version)
@@ -207,9 +237,18 @@ def prepare(stack: str, model: str, version: str, *, slot: str | None = None, tr
     out = io.StringIO()
     yaml.dump(document, out)
     after = out.getvalue()
-    promotion = Promotion(stack=stack, model=model, slot=slot, file=file, old_version=old_version,
-                          new_version=version, old_traffic=current, new_traffic=new_traffic, before=before,
-                          after=after)
+    promotion = Promotion(
+        stack=stack,
+        model=model,
+        slot=slot,
+        file=file,
+        old_version=old_version,
+        new_version=version,
+        old_traffic=current,
+        new_traffic=new_traffic,
+        before=before,
+        after=after,
+    )
     if record:
         _record(promotion, model, version)
     if preview_changes and promotion.changed:
@@ -218,8 +257,9 @@ def prepare(stack: str, model: str, version: str, *, slot: str | None = None, tr
 
         old_plan = preview(stack, project_dir=project_dir, policy=False)
         with _catalog_override(promotion):
-            new_plan = preview(stack, project_dir=project_dir, policy=False,
-                               overrides={MODELS_KEY: _plain(models)})
+            new_plan = preview(
+                stack, project_dir=project_dir, policy=False, overrides={MODELS_KEY: _plain(models)}
+            )
         promotion.changes = changes(old_plan, new_plan)
     return promotion
 
@@ -289,17 +329,24 @@ class _catalog_override:  # noqa: N801 - used as a context manager
 def render(promotion: Promotion) -> str:
     """What ``estate promote`` prints: the stack file diff, then the offline diff per resource."""
     if not promotion.changed:
-        return (f"{promotion.file.name}: {promotion.model} slot {promotion.slot} already serves version "
-                f"{promotion.new_version}; nothing to change")
+        return (
+            f"{promotion.file.name}: {promotion.model} slot {promotion.slot} already serves version "
+            f"{promotion.new_version}; nothing to change"
+        )
     symbols = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
-    lines = [promotion.file_diff().rstrip("\n"), "",
-             f"Offline diff of {promotion.stack} ({promotion.model} {promotion.old_version} -> "
-             f"{promotion.new_version} in slot {promotion.slot}):"]
+    lines = [
+        promotion.file_diff().rstrip("\n"),
+        "",
+        f"Offline diff of {promotion.stack} ({promotion.model} {promotion.old_version} -> "
+        f"{promotion.new_version} in slot {promotion.slot}):",
+    ]
     for change in promotion.changes:
         name = change["urn"].rsplit("::", 1)[-1]
         keys = ", ".join(change.get("paths") or change["keys"])
-        lines.append(f"  {symbols[change['action']]:<2} {change['action']:<7} {change['type']}  {name}"
-                     + (f"  [{keys}]" if keys else ""))
+        lines.append(
+            f"  {symbols[change['action']]:<2} {change['action']:<7} {change['type']}  {name}"
+            + (f"  [{keys}]" if keys else "")
+        )
     if not promotion.changes:
         lines.append("  (no resource changes)")
     return "\n".join(lines)

@@ -63,8 +63,12 @@ def _yaml() -> YAML:
 
 def tokens(name: str, kind: str, serving: str) -> dict[str, str]:
     """The placeholder values for one model."""
-    return {"@@MODEL_NAME@@": name, "@@MODEL_SLUG@@": name.replace("_", "-"), "@@KIND@@": kind,
-            "@@SERVING@@": serving}
+    return {
+        "@@MODEL_NAME@@": name,
+        "@@MODEL_SLUG@@": name.replace("_", "-"),
+        "@@KIND@@": kind,
+        "@@SERVING@@": serving,
+    }
 
 
 def render_text(text: str, values: dict[str, str], *, source: str = "template") -> str:
@@ -96,12 +100,17 @@ def template_files(kind: str, serving: str) -> dict[str, Path]:
 def check_options(name: str, kind: str, serving: str) -> None:
     """ConfigError for a bad name, kind or serving."""
     if not MODEL_NAME.fullmatch(name or ""):
-        raise ConfigError(f"model name {name!r} is invalid: use 2-31 characters, a lower-case letter first, "
-                          "then lower-case letters, digits or _", key="NAME")
+        raise ConfigError(
+            f"model name {name!r} is invalid: use 2-31 characters, a lower-case letter first, "
+            "then lower-case letters, digits or _",
+            key="NAME",
+        )
     if kind not in KINDS:
         raise ConfigError(f"kind {kind!r} is not allowed; use one of {', '.join(KINDS)}", key="--kind")
     if serving not in SERVINGS:
-        raise ConfigError(f"serving {serving!r} is not allowed; use one of {', '.join(SERVINGS)}", key="--serving")
+        raise ConfigError(
+            f"serving {serving!r} is not allowed; use one of {', '.join(SERVINGS)}", key="--serving"
+        )
 
 
 def stub(kind: str, serving: str) -> CommentedMap:
@@ -118,8 +127,11 @@ def stub(kind: str, serving: str) -> CommentedMap:
 def updated_stack(path: Path, name: str, kind: str, serving: str) -> str:
     """The stack file's new text with the model added (ConfigError if it cannot be)."""
     if not path.is_file():
-        raise ConfigError(f"stack file not found; new-model adds {name!r} to every environment stack "
-                          f"({', '.join(f'Pulumi.{s}.yaml' for s in STACKS)})", file=str(path))
+        raise ConfigError(
+            f"stack file not found; new-model adds {name!r} to every environment stack "
+            f"({', '.join(f'Pulumi.{s}.yaml' for s in STACKS)})",
+            file=str(path),
+        )
     yaml = _yaml()
     try:
         data: Any = yaml.load(path.read_text(encoding="utf-8"))
@@ -138,13 +150,20 @@ def updated_stack(path: Path, name: str, kind: str, serving: str) -> str:
         config[CONFIG_KEY] = CommentedMap()
     models = config[CONFIG_KEY]
     if not isinstance(models, CommentedMap):
-        raise ConfigError("must be a mapping of model name to settings", file=str(path), key=f"config.{CONFIG_KEY}")
+        raise ConfigError(
+            "must be a mapping of model name to settings", file=str(path), key=f"config.{CONFIG_KEY}"
+        )
     if name in models:
-        raise ConfigError(f"model {name!r} is already declared", file=str(path), key=f"config.{CONFIG_KEY}.{name}")
+        raise ConfigError(
+            f"model {name!r} is already declared", file=str(path), key=f"config.{CONFIG_KEY}.{name}"
+        )
     models[name] = stub(kind, serving)
     models.yaml_set_comment_before_after_key(
-        name, before=f"{name}: scaffolded by `estate new-model`; version \"{FIRST_VERSION}\" is the first version "
-                     "its pipeline registers", indent=4)
+        name,
+        before=f'{name}: scaffolded by `estate new-model`; version "{FIRST_VERSION}" is the first version '
+        "its pipeline registers",
+        indent=4,
+    )
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -175,8 +194,10 @@ def create_model(name: str, kind: str, serving: str, project_dir: Path) -> Scaff
     new_texts = {path: updated_stack(path, name, kind, serving) for path in stack_paths}
     values = tokens(name, kind, serving)
     sources = template_files(kind, serving)
-    rendered = {relative: render_text(source.read_text(encoding="utf-8"), values, source=str(source))
-                for relative, source in sources.items()}
+    rendered = {
+        relative: render_text(source.read_text(encoding="utf-8"), values, source=str(source))
+        for relative, source in sources.items()
+    }
 
     models_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".new-model-{name}-"))

@@ -82,8 +82,11 @@ def ensure_serve_venv(venv: Path, requirements: Path = REQUIREMENTS) -> Path:
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     log(f"installing {requirements.name} into {venv}")
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                    "-r", str(requirements)], check=True, timeout=INSTALL_TIMEOUT_S)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)],
+        check=True,
+        timeout=INSTALL_TIMEOUT_S,
+    )
     stamp.write_text(wanted + "\n", encoding="utf-8")
     log(f"{venv} ready in {time.monotonic() - started:.1f} s")
     return python
@@ -91,9 +94,13 @@ def ensure_serve_venv(venv: Path, requirements: Path = REQUIREMENTS) -> Path:
 
 def online_models(models_dir: Path = MODELS_DIR) -> list[str]:
     """Every model folder that can be served and smoke-tested locally."""
-    return sorted(p.name for p in models_dir.iterdir()
-                  if (p / "smoke" / "smoke.json").is_file() and (p / "build_artifact.py").is_file()
-                  and (p / "src" / "score.py").is_file())
+    return sorted(
+        p.name
+        for p in models_dir.iterdir()
+        if (p / "smoke" / "smoke.json").is_file()
+        and (p / "build_artifact.py").is_file()
+        and (p / "src" / "score.py").is_file()
+    )
 
 
 def free_port() -> int:
@@ -105,8 +112,13 @@ def free_port() -> int:
 
 def build_model(model: str, output: Path, models_dir: Path = MODELS_DIR) -> Path:
     """Run the model's ``build_artifact.py`` (in this interpreter's venv); returns the model folder."""
-    result = subprocess.run([sys.executable, str(models_dir / model / "build_artifact.py"), "--output", str(output)],
-                            check=True, timeout=BUILD_TIMEOUT_S, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(models_dir / model / "build_artifact.py"), "--output", str(output)],
+        check=True,
+        timeout=BUILD_TIMEOUT_S,
+        capture_output=True,
+        text=True,
+    )
     return Path(result.stdout.strip().splitlines()[-1])
 
 
@@ -116,7 +128,9 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float = REA
     url = f"http://{HOST}:{port}/"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the inference server exited with status {process.returncode} before it was ready")
+            raise RuntimeError(
+                f"the inference server exited with status {process.returncode} before it was ready"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - loopback only
                 if answer.status == 200:
@@ -151,11 +165,26 @@ def serving(python: Path, entry_script: Path, model_dir: Path, log_path: Path) -
     env["GUNICORN_CMD_ARGS"] = "--no-control-socket"
     # As in a deployment: the code folder is the app root (on sys.path), the script relative to it.
     env["AML_APP_ROOT"] = str(entry_script.parent)
-    command = [str(python), "-c", LAUNCHER, "--entry_script", entry_script.name, "--model_dir", str(model_dir),
-               "--port", str(port)]
+    command = [
+        str(python),
+        "-c",
+        LAUNCHER,
+        "--entry_script",
+        entry_script.name,
+        "--model_dir",
+        str(model_dir),
+        "--port",
+        str(port),
+    ]
     with log_path.open("wb") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, cwd=entry_script.parent,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            cwd=entry_script.parent,
+            env=env,
+            start_new_session=True,
+        )
         try:
             wait_ready(process, port)
             yield port
@@ -169,13 +198,17 @@ def smoke_model(python: Path, model: str, workdir: Path, models_dir: Path = MODE
     try:
         model_dir = build_model(model, workdir / "build", models_dir)
     except subprocess.CalledProcessError as exc:
-        log(f"FAIL {model}: build_artifact.py exited with {exc.returncode}:\n{(exc.stderr or '').strip()[-3000:]}")
+        log(
+            f"FAIL {model}: build_artifact.py exited with {exc.returncode}:\n{(exc.stderr or '').strip()[-3000:]}"
+        )
         return False
     spec = smoke_test.load_spec(model, models_dir)
     log_path = workdir / "server.log"
     try:
         with serving(python, models_dir / model / "src" / "score.py", model_dir, log_path) as port:
-            checks = smoke_test.run_smoke(f"http://{HOST}:{port}/score", spec, timeout=10, attempts=3, delay=1)
+            checks = smoke_test.run_smoke(
+                f"http://{HOST}:{port}/score", spec, timeout=10, attempts=3, delay=1
+            )
     except RuntimeError as exc:
         log(f"FAIL {model}: {exc}; server log:\n{_tail(log_path)}")
         return False
@@ -196,9 +229,15 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m model_assets.smoke_local", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", default=None, help="model to serve (repeatable; default: all)")
-    parser.add_argument("--venv", type=Path, default=PROJECT_DIR / ".venv-serve", help="serving venv location")
+    parser = argparse.ArgumentParser(
+        prog="python -m model_assets.smoke_local", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--model", action="append", default=None, help="model to serve (repeatable; default: all)"
+    )
+    parser.add_argument(
+        "--venv", type=Path, default=PROJECT_DIR / ".venv-serve", help="serving venv location"
+    )
     parser.add_argument("--keep-logs", type=Path, default=None, help="copy each server log into this folder")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -206,8 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     models = args.model or available
     unknown = [m for m in models if m not in available]
     if unknown:
-        print(f"error: {ConfigError(f'{unknown} cannot be served locally; choose from {available}', key='--model')}",
-              file=sys.stderr)
+        print(
+            f"error: {ConfigError(f'{unknown} cannot be served locally; choose from {available}', key='--model')}",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     python = ensure_serve_venv(args.venv)
     results: dict[str, bool] = {}

@@ -45,6 +45,7 @@ except ModuleNotFoundError:  # pragma: no cover - run from a bare checkout witho
             prefix = (f"{file}: " if file else "") + (f"{key}: " if key else "")
             super().__init__(prefix + message)
 
+
 MODELS_DIR = Path(__file__).resolve().parent
 TRANSIENT = {429, 502, 503, 504}
 EXIT_FAILED = 1
@@ -80,8 +81,11 @@ def load_spec(model: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
         if key not in spec:
             raise ConfigError(f"missing {key!r}", file=str(path), key=key)
     response = spec["response"]
-    if not isinstance(response, dict) or not isinstance(response.get("key"), str) or \
-            not isinstance(response.get("items"), dict):
+    if (
+        not isinstance(response, dict)
+        or not isinstance(response.get("key"), str)
+        or not isinstance(response.get("items"), dict)
+    ):
         raise ConfigError("must be an object with 'key' and 'items'", file=str(path), key="response")
     if not isinstance(spec["malformed"], list) or not spec["malformed"]:
         raise ConfigError("must be a non-empty list of {name, body}", file=str(path), key="malformed")
@@ -91,8 +95,9 @@ def load_spec(model: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
 def post(url: str, body: Any, headers: dict[str, str], timeout: float) -> Reply:
     """POST one body (a str is sent as is, anything else as JSON); never raises for HTTP errors."""
     data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - URL given by the operator
             return Reply(answer.status, answer.read().decode("utf-8", errors="replace"))
@@ -103,8 +108,16 @@ def post(url: str, body: Any, headers: dict[str, str], timeout: float) -> Reply:
         return Reply(0, f"no answer: {reason}")
 
 
-def post_with_retries(url: str, body: Any, headers: dict[str, str], *, timeout: float, attempts: int,
-                      delay: float, sleep: Callable[[float], None] = time.sleep) -> Reply:
+def post_with_retries(
+    url: str,
+    body: Any,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    attempts: int,
+    delay: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Reply:
     """POST, retrying transient failures up to ``attempts`` times in all, with linear backoff."""
     reply = Reply(0, "not sent")
     for attempt in range(1, attempts + 1):
@@ -122,8 +135,10 @@ def _check_value(value: Any, rule: dict[str, Any], where: str) -> list[str]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             return [f"{where} = {value!r} is not a finite number"]
         if "min" in rule and value < rule["min"] or "max" in rule and value > rule["max"]:
-            return [f"{where} = {value!r} is outside the plausible range "
-                    f"[{rule.get('min', '-inf')}, {rule.get('max', 'inf')}]"]
+            return [
+                f"{where} = {value!r} is outside the plausible range "
+                f"[{rule.get('min', '-inf')}, {rule.get('max', 'inf')}]"
+            ]
         return []
     if kind == "boolean":
         return [] if isinstance(value, bool) else [f"{where} = {value!r} is not a boolean"]
@@ -180,19 +195,29 @@ def check_rejected(reply: Reply) -> list[str]:
     return []
 
 
-def run_smoke(url: str, spec: dict[str, Any], *, headers: dict[str, str] | None = None, timeout: float = 10.0,
-              attempts: int = 3, delay: float = 2.0, sleep: Callable[[float], None] = time.sleep) -> list[Check]:
+def run_smoke(
+    url: str,
+    spec: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    attempts: int = 3,
+    delay: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Check]:
     """Every check against ``url``: the real request first, then each malformed one."""
     headers = headers or {}
     checks: list[Check] = []
-    reply = post_with_retries(url, spec["request"], headers, timeout=timeout, attempts=attempts, delay=delay,
-                              sleep=sleep)
+    reply = post_with_retries(
+        url, spec["request"], headers, timeout=timeout, attempts=attempts, delay=delay, sleep=sleep
+    )
     problems = check_response(reply, spec["response"])
     checks.append(Check("valid request", not problems, "; ".join(problems[:5]) or f"HTTP {reply.status}"))
     for case in spec["malformed"]:
         name = f"rejects {case.get('name', 'malformed request')}"
-        reply = post_with_retries(url, case["body"], headers, timeout=timeout, attempts=attempts, delay=delay,
-                                  sleep=sleep)
+        reply = post_with_retries(
+            url, case["body"], headers, timeout=timeout, attempts=attempts, delay=delay, sleep=sleep
+        )
         problems = check_rejected(reply)
         checks.append(Check(name, not problems, "; ".join(problems) or f"HTTP {reply.status}"))
     return checks
@@ -213,11 +238,16 @@ def auth_headers(variable: str | None, environ: dict[str, str] | None = None) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m model_assets.smoke_test", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m model_assets.smoke_test", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--scoring-uri", required=True, help="the endpoint's scoring URL")
     parser.add_argument("--model", required=True, help="model folder name under model_assets/")
-    parser.add_argument("--auth-header-env", default=None,
-                        help="environment variable holding the key or token (sent as Authorization)")
+    parser.add_argument(
+        "--auth-header-env",
+        default=None,
+        help="environment variable holding the key or token (sent as Authorization)",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--attempts", type=int, default=3, help="tries per request for transient failures")
     parser.add_argument("--retry-delay", type=float, default=2.0, help="base seconds between tries")
@@ -227,20 +257,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.scoring_uri.startswith(("http://", "https://")):
             raise ConfigError(f"{args.scoring_uri!r} is not an http(s) URL", key="--scoring-uri")
         if args.attempts < 1 or args.timeout <= 0 or args.retry_delay < 0:
-            raise ConfigError("--attempts must be >= 1, --timeout > 0 and --retry-delay >= 0", key="--attempts")
+            raise ConfigError(
+                "--attempts must be >= 1, --timeout > 0 and --retry-delay >= 0", key="--attempts"
+            )
         spec = load_spec(args.model, args.models_dir)
         headers = auth_headers(args.auth_header_env)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    checks = run_smoke(args.scoring_uri, spec, headers=headers, timeout=args.timeout, attempts=args.attempts,
-                       delay=args.retry_delay)
+    checks = run_smoke(
+        args.scoring_uri,
+        spec,
+        headers=headers,
+        timeout=args.timeout,
+        attempts=args.attempts,
+        delay=args.retry_delay,
+    )
     for check in checks:
         print(f"{'PASS' if check.ok else 'FAIL'} {args.model}: {check.name}: {check.detail}")
     failed = [c for c in checks if not c.ok]
     if failed:
-        print(f"smoke test FAILED for {args.model} at {args.scoring_uri}: {len(failed)} of {len(checks)} checks",
-              file=sys.stderr)
+        print(
+            f"smoke test FAILED for {args.model} at {args.scoring_uri}: {len(failed)} of {len(checks)} checks",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     print(f"smoke test passed for {args.model}: {len(checks)} checks")
     return 0

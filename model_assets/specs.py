@@ -144,19 +144,27 @@ def _code_spec(deployment: Any, base: Path, file: Path) -> CodeSpec | None:
         return None
     directory = (base / str(config.code)).resolve()
     if not directory.is_dir():
-        raise ConfigError(f"code_configuration.code: folder '{config.code}' does not exist", file=_relative(file))
+        raise ConfigError(
+            f"code_configuration.code: folder '{config.code}' does not exist", file=_relative(file)
+        )
     if not (directory / config.scoring_script).is_file():
-        raise ConfigError(f"code_configuration.scoring_script: '{config.scoring_script}' is not in '{config.code}'",
-                          file=_relative(file))
-    files = tuple(sorted(
-        str(p.relative_to(directory)) for p in directory.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
-    ))
+        raise ConfigError(
+            f"code_configuration.scoring_script: '{config.scoring_script}' is not in '{config.code}'",
+            file=_relative(file),
+        )
+    files = tuple(
+        sorted(
+            str(p.relative_to(directory))
+            for p in directory.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+        )
+    )
     parts: list[bytes] = []
     for name in files:
         parts += [name.encode(), (directory / name).read_bytes()]
-    return CodeSpec(directory=directory, scoring_script=config.scoring_script, version=_digest(*parts)[:32],
-                    files=files)
+    return CodeSpec(
+        directory=directory, scoring_script=config.scoring_script, version=_digest(*parts)[:32], files=files
+    )
 
 
 def _environment_spec(model: str, deployment: Any, file: Path) -> EnvironmentSpec | None:
@@ -166,12 +174,20 @@ def _environment_spec(model: str, deployment: Any, file: Path) -> EnvironmentSpe
     if isinstance(env, str):
         raise ConfigError(
             f"environment: '{env}' references an environment asset; give it inline (image + conda_file) so the "
-            "estate versions it with the code", file=_relative(file))
+            "estate versions it with the code",
+            file=_relative(file),
+        )
     if not env.image:
-        raise ConfigError("environment.image: required (a base image with an explicit tag)", file=_relative(file))
+        raise ConfigError(
+            "environment.image: required (a base image with an explicit tag)", file=_relative(file)
+        )
     conda = env._translated_conda_file or ""  # noqa: SLF001 - the conda YAML as azure-ai-ml sends it
-    return EnvironmentSpec(name=f"{model.replace('_', '-')}-serving", version=str(env.version)[:32],
-                           image=str(env.image), conda_file=conda)
+    return EnvironmentSpec(
+        name=f"{model.replace('_', '-')}-serving",
+        version=str(env.version)[:32],
+        image=str(env.image),
+        conda_file=conda,
+    )
 
 
 def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> ServingSpec:
@@ -190,7 +206,9 @@ def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> 
     cached = _CACHE.get(key)
     if cached is not None and _file_digest(cached[1]) == cached[2]:
         spec = cached[0]
-        return replace(spec, code=_code_spec(spec.deployment, spec.deployment_file.parent, spec.deployment_file))
+        return replace(
+            spec, code=_code_spec(spec.deployment, spec.deployment_file.parent, spec.deployment_file)
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from azure.ai.ml import (
@@ -212,10 +230,16 @@ def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> 
     if getattr(deployment, "model", None) is not None:
         raise ConfigError(
             "model: leave it out; the estate pins azureml://registries/<registry>/models/<model>/versions/<n> "
-            "from the stack file", file=_relative(files[1]))
+            "from the stack file",
+            file=_relative(files[1]),
+        )
     spec = ServingSpec(
-        model=model, serving=serving, endpoint_file=files[0], deployment_file=files[1],
-        endpoint=endpoint, deployment=deployment,
+        model=model,
+        serving=serving,
+        endpoint_file=files[0],
+        deployment_file=files[1],
+        endpoint=endpoint,
+        deployment=deployment,
         environment=_environment_spec(model, deployment, files[1]),
         code=_code_spec(deployment, files[1].parent, files[1]),
     )
@@ -232,8 +256,9 @@ AUTH_MODES = {"key": "Key", "aml_token": "AMLToken", "aad_token": "AADToken"}
 """Settings' auth modes → ARM ``authMode``."""
 
 
-def online_endpoint_properties(spec: ServingSpec, *, auth_mode: str, compute: str | None,
-                               location: str) -> dict[str, Any]:
+def online_endpoint_properties(
+    spec: ServingSpec, *, auth_mode: str, compute: str | None, location: str
+) -> dict[str, Any]:
     """ARM ``properties`` of the online endpoint, without ``traffic``/``mirrorTraffic`` (set separately)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -242,8 +267,14 @@ def online_endpoint_properties(spec: ServingSpec, *, auth_mode: str, compute: st
         source = spec.endpoint
         cls = KubernetesOnlineEndpoint if compute else ManagedOnlineEndpoint
         kwargs: dict[str, Any] = {"compute": compute} if compute else {}
-        endpoint = cls(name=source.name, description=source.description, auth_mode=auth_mode,
-                       tags=dict(source.tags or {}), properties=dict(source.properties or {}), **kwargs)
+        endpoint = cls(
+            name=source.name,
+            description=source.description,
+            auth_mode=auth_mode,
+            tags=dict(source.tags or {}),
+            properties=dict(source.properties or {}),
+            **kwargs,
+        )
         rest = endpoint._to_rest_online_endpoint(location).as_dict()  # noqa: SLF001 - azure-ai-ml's own converter
     properties = dict(rest["properties"])
     properties.pop("traffic", None)
@@ -288,14 +319,21 @@ def _probe(values: dict[str, int] | None, base: Any) -> Any:
         return base
     from azure.ai.ml.entities import ProbeSettings
 
-    merged = {k: getattr(base, k) for k in ("initial_delay", "period", "timeout", "success_threshold",
-                                            "failure_threshold")} if base is not None else {}
+    merged = (
+        {
+            k: getattr(base, k)
+            for k in ("initial_delay", "period", "timeout", "success_threshold", "failure_threshold")
+        }
+        if base is not None
+        else {}
+    )
     merged.update(values)
     return ProbeSettings(**merged)
 
 
-def online_deployment_arm(spec: ServingSpec, slot: str, overrides: DeploymentOverrides, *,
-                          location: str) -> dict[str, Any]:
+def online_deployment_arm(
+    spec: ServingSpec, slot: str, overrides: DeploymentOverrides, *, location: str
+) -> dict[str, Any]:
     """ARM ``properties`` and ``sku`` of one online deployment slot."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -304,12 +342,20 @@ def online_deployment_arm(spec: ServingSpec, slot: str, overrides: DeploymentOve
         source = copy.deepcopy(spec.deployment)
         if overrides.kubernetes:
             deployment = KubernetesOnlineDeployment(
-                name=slot, endpoint_name=source.endpoint_name, description=source.description,
-                tags=source.tags, properties=source.properties, code_configuration=source.code_configuration,
-                environment_variables=source.environment_variables, app_insights_enabled=source.app_insights_enabled,
-                request_settings=source.request_settings, liveness_probe=source.liveness_probe,
-                readiness_probe=source.readiness_probe, instance_count=source.instance_count,
-                data_collector=source.data_collector, instance_type="defaultinstancetype",
+                name=slot,
+                endpoint_name=source.endpoint_name,
+                description=source.description,
+                tags=source.tags,
+                properties=source.properties,
+                code_configuration=source.code_configuration,
+                environment_variables=source.environment_variables,
+                app_insights_enabled=source.app_insights_enabled,
+                request_settings=source.request_settings,
+                liveness_probe=source.liveness_probe,
+                readiness_probe=source.readiness_probe,
+                instance_count=source.instance_count,
+                data_collector=source.data_collector,
+                instance_type="defaultinstancetype",
             )
         else:
             deployment = source
@@ -326,8 +372,18 @@ def online_deployment_arm(spec: ServingSpec, slot: str, overrides: DeploymentOve
             deployment.app_insights_enabled = overrides.app_insights
         if overrides.request_settings is not None:
             base = deployment.request_settings
-            merged = {k: getattr(base, k) for k in ("request_timeout_ms", "max_concurrent_requests_per_instance",
-                                                    "max_queue_wait_ms")} if base is not None else {}
+            merged = (
+                {
+                    k: getattr(base, k)
+                    for k in (
+                        "request_timeout_ms",
+                        "max_concurrent_requests_per_instance",
+                        "max_queue_wait_ms",
+                    )
+                }
+                if base is not None
+                else {}
+            )
             merged.update(overrides.request_settings)
             deployment.request_settings = OnlineRequestSettings(**merged)
         deployment.liveness_probe = _probe(overrides.liveness_probe, deployment.liveness_probe)
@@ -337,8 +393,9 @@ def online_deployment_arm(spec: ServingSpec, slot: str, overrides: DeploymentOve
     return {"properties": properties, "sku": rest.get("sku")}
 
 
-def batch_deployment_arm(spec: ServingSpec, slot: str, overrides: DeploymentOverrides, *,
-                         location: str) -> dict[str, Any]:
+def batch_deployment_arm(
+    spec: ServingSpec, slot: str, overrides: DeploymentOverrides, *, location: str
+) -> dict[str, Any]:
     """ARM ``properties`` of one batch deployment slot (on ``overrides.compute``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -51,8 +51,12 @@ def default_client(subscription: str, resource_group: str, workspace: str) -> An
     from azure.ai.ml import MLClient
     from azure.identity import DefaultAzureCredential
 
-    return MLClient(DefaultAzureCredential(), subscription_id=subscription, resource_group_name=resource_group,
-                    workspace_name=workspace)
+    return MLClient(
+        DefaultAzureCredential(),
+        subscription_id=subscription,
+        resource_group_name=resource_group,
+        workspace_name=workspace,
+    )
 
 
 def git_commit(environ: dict[str, str] | None = None, project_dir: Path = MODELS_DIR.parent) -> str:
@@ -61,8 +65,14 @@ def git_commit(environ: dict[str, str] | None = None, project_dir: Path = MODELS
     if environ.get("BUILD_SOURCEVERSION"):
         return environ["BUILD_SOURCEVERSION"]
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir, capture_output=True, text=True,
-                                timeout=10, check=True)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return result.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -79,31 +89,48 @@ def estate_name(stack: str, project_dir: Path, pick: Callable[[Any], str], what:
         loaded = load_settings(config.values, project=project.name, stack=stack, file=str(config.file))
         return pick(loaded.namer)
     except ConfigError as exc:
-        raise ConfigError(f"cannot derive the {what} from stack {stack!r} ({exc}); pass {flag}", key=flag) from None
+        raise ConfigError(
+            f"cannot derive the {what} from stack {stack!r} ({exc}); pass {flag}", key=flag
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any failure of the derivation is the same advice
-        raise ConfigError(f"cannot derive the {what} from stack {stack!r} ({type(exc).__name__}: {exc}); "
-                          f"pass {flag}", key=flag) from None
+        raise ConfigError(
+            f"cannot derive the {what} from stack {stack!r} ({type(exc).__name__}: {exc}); pass {flag}",
+            key=flag,
+        ) from None
 
 
 def registry_name(project_dir: Path) -> str:
     """The central registry's name, as the estate names it in the shared stack."""
-    return estate_name("shared", project_dir, lambda namer: namer.name("ml_registry"), "registry name", "--registry")
+    return estate_name(
+        "shared", project_dir, lambda namer: namer.name("ml_registry"), "registry name", "--registry"
+    )
 
 
 def pipeline_file(model: str, models_dir: Path = MODELS_DIR) -> Path:
     """The model's pipeline definition; ConfigError when the model has none."""
     if not champion.MODEL_NAME.fullmatch(model or ""):
-        raise ConfigError(f"model name {model!r} is not valid; use a lower-case letter then [a-z0-9_]", key="--model")
+        raise ConfigError(
+            f"model name {model!r} is not valid; use a lower-case letter then [a-z0-9_]", key="--model"
+        )
     path = models_dir / model / "azureml" / "pipeline.yml"
     if not path.is_file():
         known = sorted(p.parent.parent.name for p in models_dir.glob("*/azureml/pipeline.yml"))
-        raise ConfigError(f"model {model!r} has no pipeline ({path} is missing); models with one: {known}",
-                          key="--model")
+        raise ConfigError(
+            f"model {model!r} has no pipeline ({path} is missing); models with one: {known}", key="--model"
+        )
     return path
 
 
-def prepare_job(model: str, stack: str, *, registry: str, commit: str, build_id: str,
-                project_dir: Path, models_dir: Path = MODELS_DIR) -> tuple[Any, Submission]:
+def prepare_job(
+    model: str,
+    stack: str,
+    *,
+    registry: str,
+    commit: str,
+    build_id: str,
+    project_dir: Path,
+    models_dir: Path = MODELS_DIR,
+) -> tuple[Any, Submission]:
     """Load the pipeline and set its inputs; returns the job and what was set (no network)."""
     path = pipeline_file(model, models_dir)
     entry = champion.model_entry(stack, model, project_dir)
@@ -112,8 +139,12 @@ def prepare_job(model: str, stack: str, *, registry: str, commit: str, build_id:
 
     job = load_job(path)
     inputs: dict[str, str] = {}
-    for name, value in (("git_commit", commit), ("build_id", build_id), ("registry_name", registry),
-                        ("model_name", model)):
+    for name, value in (
+        ("git_commit", commit),
+        ("build_id", build_id),
+        ("registry_name", registry),
+        ("model_name", model),
+    ):
         if name in job.inputs:
             setattr(job.inputs, name, value)
             inputs[name] = value
@@ -127,13 +158,27 @@ def prepare_job(model: str, stack: str, *, registry: str, commit: str, build_id:
                 step.inputs.champion_version = version
                 bound = version
                 inputs[f"{step.name}.champion_model"] = uri
-    job.tags = {**(job.tags or {}), "stack": stack, "model": model, "kind": entry.kind, "git_commit": commit,
-                "build_id": build_id, "champion_version": bound or "none"}
+    job.tags = {
+        **(job.tags or {}),
+        "stack": stack,
+        "model": model,
+        "kind": entry.kind,
+        "git_commit": commit,
+        "build_id": build_id,
+        "champion_version": bound or "none",
+    }
     return job, Submission(champion_version=bound, registry=registry, inputs=inputs)
 
 
-def wait_for_job(client: Any, name: str, *, poll_seconds: float, timeout_seconds: float,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> str:
+def wait_for_job(
+    client: Any,
+    name: str,
+    *,
+    poll_seconds: float,
+    timeout_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
     """Poll ``client.jobs.get(name).status`` until terminal or timeout; returns the last status."""
     deadline = clock() + timeout_seconds
     status = "Unknown"
@@ -145,31 +190,45 @@ def wait_for_job(client: Any, name: str, *, poll_seconds: float, timeout_seconds
         sleep(poll_seconds)
 
 
-def finish(client: Any, name: str, wait: bool, poll_seconds: float, timeout_minutes: float,
-           sleep: Callable[[float], None] = time.sleep) -> int:
+def finish(
+    client: Any,
+    name: str,
+    wait: bool,
+    poll_seconds: float,
+    timeout_minutes: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """Exit status after an optional wait: 0 submitted or Completed, 1 otherwise."""
     if not wait:
         return 0
-    status = wait_for_job(client, name, poll_seconds=poll_seconds, timeout_seconds=timeout_minutes * 60, sleep=sleep)
+    status = wait_for_job(
+        client, name, poll_seconds=poll_seconds, timeout_seconds=timeout_minutes * 60, sleep=sleep
+    )
     if status in TERMINAL_OK:
         print(f"job {name} completed")
         return 0
     if status in TERMINAL_BAD:
         print(f"job {name} ended {status}", file=sys.stderr)
     else:
-        print(f"job {name} still {status} after {timeout_minutes:g} minutes; giving up waiting", file=sys.stderr)
+        print(
+            f"job {name} still {status} after {timeout_minutes:g} minutes; giving up waiting", file=sys.stderr
+        )
     return 1
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line."""
-    p = argparse.ArgumentParser(prog="python -m model_assets.submit_training", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m model_assets.submit_training", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--model", required=True)
     p.add_argument("--stack", required=True, help="the stack whose pinned version is the champion")
     p.add_argument("--subscription", required=True)
     p.add_argument("--resource-group", required=True)
     p.add_argument("--workspace", required=True)
-    p.add_argument("--registry", default=None, help="Azure ML registry name (default: the estate's name for it)")
+    p.add_argument(
+        "--registry", default=None, help="Azure ML registry name (default: the estate's name for it)"
+    )
     p.add_argument("--git-commit", default=None)
     p.add_argument("--build-id", default=None)
     p.add_argument("--wait", action="store_true", help="wait for a terminal state; exit 1 unless Completed")
@@ -179,8 +238,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = default_client,
-         sleep: Callable[[float], None] = time.sleep) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    client_factory: ClientFactory = default_client,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """Command line; returns the exit status (``client_factory`` and ``sleep`` are for tests)."""
     args = parser().parse_args(argv)
     try:
@@ -189,16 +251,27 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
         registry = args.registry or registry_name(args.project_dir)
         commit = args.git_commit or git_commit(project_dir=args.project_dir)
         build_id = args.build_id or os.environ.get("BUILD_BUILDID") or "local"
-        job, submission = prepare_job(args.model, args.stack, registry=registry, commit=commit, build_id=build_id,
-                                      project_dir=args.project_dir)
+        job, submission = prepare_job(
+            args.model,
+            args.stack,
+            registry=registry,
+            commit=commit,
+            build_id=build_id,
+            project_dir=args.project_dir,
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     client = client_factory(args.subscription, args.resource_group, args.workspace)
     submitted = client.jobs.create_or_update(job, experiment_name=args.model)
-    champion_text = f"champion v{submission.champion_version}" if submission.champion_version else "no champion"
-    print(f"submitted {args.model} training job {submitted.name} ({champion_text} in {args.stack}, "
-          f"registry {registry}, commit {commit}, build {build_id})", flush=True)
+    champion_text = (
+        f"champion v{submission.champion_version}" if submission.champion_version else "no champion"
+    )
+    print(
+        f"submitted {args.model} training job {submitted.name} ({champion_text} in {args.stack}, "
+        f"registry {registry}, commit {commit}, build {build_id})",
+        flush=True,
+    )
     if getattr(submitted, "studio_url", None):
         print(f"studio: {submitted.studio_url}")
     return finish(client, submitted.name, args.wait, args.poll_seconds, args.timeout_minutes, sleep)

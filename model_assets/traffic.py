@@ -138,12 +138,19 @@ class EndpointTrafficProvider(ResourceProvider):
         return CreateResult(id_=f"{props['endpointId']}/traffic", outs=dict(props))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in ("traffic", "mirrorTraffic", "endpointRevision")
-                   if (_ints(olds.get(key)) if key != "endpointRevision" else olds.get(key))
-                   != (_ints(news.get(key)) if key != "endpointRevision" else news.get(key))]
+        changed = [
+            key
+            for key in ("traffic", "mirrorTraffic", "endpointRevision")
+            if (_ints(olds.get(key)) if key != "endpointRevision" else olds.get(key))
+            != (_ints(news.get(key)) if key != "endpointRevision" else news.get(key))
+        ]
         replaces = ["endpointId"] if olds.get("endpointId") != news.get("endpointId") else []
-        return DiffResult(changes=bool(changed or replaces), replaces=replaces, stables=["endpointId"] if not replaces else [],
-                          delete_before_replace=False)
+        return DiffResult(
+            changes=bool(changed or replaces),
+            replaces=replaces,
+            stables=["endpointId"] if not replaces else [],
+            delete_before_replace=False,
+        )
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._apply(news)
@@ -162,9 +169,17 @@ class EndpointTrafficProvider(ResourceProvider):
 class EndpointTraffic(Resource):
     """The traffic split of one endpoint, applied after its deployments exist."""
 
-    def __init__(self, name: str, *, endpoint_id: pulumi.Input[str], traffic: dict[str, int],
-                 mirror_traffic: dict[str, int] | None = None, endpoint_revision: str = "",
-                 opts: pulumi.ResourceOptions | None = None, provider: ResourceProvider | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        endpoint_id: pulumi.Input[str],
+        traffic: dict[str, int],
+        mirror_traffic: dict[str, int] | None = None,
+        endpoint_revision: str = "",
+        opts: pulumi.ResourceOptions | None = None,
+        provider: ResourceProvider | None = None,
+    ) -> None:
         props = {
             "estateKind": KIND,
             "endpointId": endpoint_id,

@@ -41,7 +41,11 @@ def compose_operations(ctx: StackContext) -> None:
 
 def _online_models(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
     parts = ctx.parts.get("models", {})
-    return {name: parts[name] for name, model in settings.models.items() if model.serving == "online" and name in parts}
+    return {
+        name: parts[name]
+        for name, model in settings.models.items()
+        if model.serving == "online" and name in parts
+    }
 
 
 def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
@@ -57,8 +61,11 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "workspace_id": ctx.parts["workspace"].workspace_id,
         "alert_emails": list(settings.monitoring.alert_emails),
         "endpoints": {
-            name: {"endpoint_id": part.endpoint_id, "endpoint_name": part.endpoint_name,
-                   "deployment_ids": dict(part.deployment_ids)}
+            name: {
+                "endpoint_id": part.endpoint_id,
+                "endpoint_name": part.endpoint_name,
+                "deployment_ids": dict(part.deployment_ids),
+            }
             for name, part in _online_models(ctx, settings).items()
         },
         "thresholds": thresholds.model_dump(by_alias=False),
@@ -80,8 +87,11 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     observability = ctx.parts["observability"]
     pipeline = settings.retraining.train_pipeline
     if pipeline is not None:  # an explicit override (another organisation or project)
-        train_pipeline: dict[str, Any] = {"organization_url": pipeline.organization_url, "project": pipeline.project,
-                                          "definition_id": pipeline.definition_id}
+        train_pipeline: dict[str, Any] = {
+            "organization_url": pipeline.organization_url,
+            "project": pipeline.project,
+            "definition_id": pipeline.definition_id,
+        }
     else:  # the train pipeline the shared stack defines (pipelines/train.yml)
         train_pipeline = {
             "organization_url": ctx.shared_output("devopsOrganizationUrl"),
@@ -103,9 +113,14 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
             "action_group": ctx.namer.name("action_group", "retrain", key="mlops-estate:retraining"),
         },
         "models": {
-            name: {"schedule": t.schedule, "new_data": t.new_data, "landing_prefix": t.landing_prefix,
-                   "drift": t.drift}
-            for name, t in settings.retraining.models.items() if t.any
+            name: {
+                "schedule": t.schedule,
+                "new_data": t.new_data,
+                "landing_prefix": t.landing_prefix,
+                "drift": t.drift,
+            }
+            for name, t in settings.retraining.models.items()
+            if t.any
         },
         "cooldown_minutes": settings.retraining.cooldown_minutes,
         "train_pipeline": train_pipeline,
@@ -134,7 +149,9 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     return loop
 
 
-def _model_monitors(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any, retraining: Any) -> None:
+def _model_monitors(
+    ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any, retraining: Any
+) -> None:
     from components.model_monitor import ModelMonitor
 
     config = settings.monitoring
@@ -145,27 +162,31 @@ def _model_monitors(ctx: StackContext, settings: EnvironmentStackSettings, monit
         groups = [monitoring.action_group_id]
         if retraining is not None and triggers is not None and triggers.drift:
             groups.append(retraining.drift_action_group_id)
-        ModelMonitor(f"monitor-{name}", {
-            "resource_group_name": ctx.resource_group_name,
-            "location": ctx.location,
-            "workspace_name": ctx.parts["workspace"].workspace_name,
-            "model": name,
-            "endpoint_name": part.endpoint_name,
-            "deployment_name": slot,
-            "deployment_id": part.deployment_ids[slot],
-            "task_type": config.task_types.get(name, "Regression"),
-            "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
-            "action_group_ids": groups,
-            "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
-            "drift_threshold": config.drift_threshold,
-            "prediction_drift_threshold": config.prediction_drift_threshold,
-            "data_quality_threshold": config.data_quality_threshold,
-            "hour_utc": config.monitor_hour_utc,
-            "lookback_days": config.lookback_days,
-            "alert_emails": list(config.alert_emails),
-            "tags": ctx.tags,
-        }, opts=ctx.opts())
+        ModelMonitor(
+            f"monitor-{name}",
+            {
+                "resource_group_name": ctx.resource_group_name,
+                "location": ctx.location,
+                "workspace_name": ctx.parts["workspace"].workspace_name,
+                "model": name,
+                "endpoint_name": part.endpoint_name,
+                "deployment_name": slot,
+                "deployment_id": part.deployment_ids[slot],
+                "task_type": config.task_types.get(name, "Regression"),
+                "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
+                "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+                "action_group_ids": groups,
+                "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
+                "drift_threshold": config.drift_threshold,
+                "prediction_drift_threshold": config.prediction_drift_threshold,
+                "data_quality_threshold": config.data_quality_threshold,
+                "hour_utc": config.monitor_hour_utc,
+                "lookback_days": config.lookback_days,
+                "alert_emails": list(config.alert_emails),
+                "tags": ctx.tags,
+            },
+            opts=ctx.opts(),
+        )
 
 
 def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
@@ -175,8 +196,12 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
             continue
         entry = BATCH_ENTRY.format(model=name)
         if not (REPOSITORY_ROOT / entry).is_file():
-            raise ConfigError(f"batch model '{name}' has no scoring entry {entry} in the repository; the Databricks "
-                              "batch-inference job runs it", file=ctx.loaded.file, key=f"mlops-estate:models.{name}")
+            raise ConfigError(
+                f"batch model '{name}' has no scoring entry {entry} in the repository; the Databricks "
+                "batch-inference job runs it",
+                file=ctx.loaded.file,
+                key=f"mlops-estate:models.{name}",
+            )
         jobs[name] = {"entry": entry, "parameters": ["--model", name, "--environment", settings.environment]}
     return jobs
 
@@ -222,20 +247,28 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
     from components.data_factory import BatchScheduler
 
     config = settings.data_factory
-    factory = BatchScheduler("data-factory", {
-        "resource_group_name": ctx.resource_group_name,
-        "location": ctx.location,
-        "factory_name": ctx.namer.name("data_factory", key="mlops-estate:dataFactory"),
-        "runner_identity_id": databricks.runner_identity_id,
-        "databricks_workspace_id": databricks.workspace_id,
-        "databricks_workspace_url": databricks.workspace_url,
-        "job_ids": databricks.job_ids,
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
-        "schedule": {"frequency": config.frequency, "interval": config.interval, "hour_utc": config.hour_utc,
-                     "start_time": config.start_time},
-        "public_network_access": not settings.network.private_endpoints,
-        "tags": ctx.tags,
-    }, opts=ctx.opts())
+    factory = BatchScheduler(
+        "data-factory",
+        {
+            "resource_group_name": ctx.resource_group_name,
+            "location": ctx.location,
+            "factory_name": ctx.namer.name("data_factory", key="mlops-estate:dataFactory"),
+            "runner_identity_id": databricks.runner_identity_id,
+            "databricks_workspace_id": databricks.workspace_id,
+            "databricks_workspace_url": databricks.workspace_url,
+            "job_ids": databricks.job_ids,
+            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "schedule": {
+                "frequency": config.frequency,
+                "interval": config.interval,
+                "hour_utc": config.hour_utc,
+                "start_time": config.start_time,
+            },
+            "public_network_access": not settings.network.private_endpoints,
+            "tags": ctx.tags,
+        },
+        opts=ctx.opts(),
+    )
     ctx.parts["data_factory"] = factory
     ctx.outputs["dataFactoryId"] = factory.factory_id
 
@@ -247,16 +280,22 @@ def compose_central_registry_workspace(ctx: StackContext) -> None:
         return
     from components.databricks import CentralRegistryWorkspace
 
-    registry = CentralRegistryWorkspace("central-registry-databricks", {
-        "resource_group_name": ctx.resource_group_name,
-        "resource_group_id": ctx.resource_group_id,
-        "location": ctx.location,
-        "workspace_name": ctx.namer.name("databricks_workspace", "registry", key="mlops-estate:databricks"),
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
-        "catalog": settings.databricks.registry_catalog,
-        "public_network_access": settings.databricks.public_network_access,
-        "tags": ctx.tags,
-    }, opts=ctx.opts())  # type: ignore[arg-type]
+    registry = CentralRegistryWorkspace(
+        "central-registry-databricks",
+        {
+            "resource_group_name": ctx.resource_group_name,
+            "resource_group_id": ctx.resource_group_id,
+            "location": ctx.location,
+            "workspace_name": ctx.namer.name(
+                "databricks_workspace", "registry", key="mlops-estate:databricks"
+            ),
+            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "catalog": settings.databricks.registry_catalog,
+            "public_network_access": settings.databricks.public_network_access,
+            "tags": ctx.tags,
+        },
+        opts=ctx.opts(),
+    )  # type: ignore[arg-type]
     ctx.parts["central_registry_databricks"] = registry
     ctx.outputs["databricksRegistryWorkspaceUrl"] = registry.workspace_url
     ctx.outputs["databricksRegistryCatalog"] = registry.catalog_name

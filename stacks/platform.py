@@ -18,8 +18,12 @@ from infra.settings import EnvironmentStackSettings, SharedStackSettings
 from stacks.context import StackContext
 
 SUBNET_PURPOSE: dict[str, str] = {
-    "privateEndpoints": "pe", "agents": "agents", "functions": "func", "aks": "aks",
-    "databricksPublic": "dbw-host", "databricksPrivate": "dbw-container",
+    "privateEndpoints": "pe",
+    "agents": "agents",
+    "functions": "func",
+    "aks": "aks",
+    "databricksPublic": "dbw-host",
+    "databricksPrivate": "dbw-container",
 }
 """Short purpose used in subnet and NSG names per subnet role."""
 
@@ -38,8 +42,11 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     plan = settings.network
     subnets: dict[str, Any] = {}
     for role, purpose in SUBNET_PURPOSE.items():
-        field = {"privateEndpoints": "private_endpoints", "databricksPublic": "databricks_public",
-                 "databricksPrivate": "databricks_private"}.get(role, role)
+        field = {
+            "privateEndpoints": "private_endpoints",
+            "databricksPublic": "databricks_public",
+            "databricksPrivate": "databricks_private",
+        }.get(role, role)
         prefix = getattr(plan.subnets, field)
         if prefix is None or (role == "aks" and not settings.aks.enabled):
             continue
@@ -67,7 +74,8 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     }
     if plan.nat_gateway:
         args["nat_gateway_name"] = ctx.namer.child(
-            "vnet", "ng" + vnet_name.removeprefix("vnet"), key="mlops-estate:network.natGateway")
+            "vnet", "ng" + vnet_name.removeprefix("vnet"), key="mlops-estate:network.natGateway"
+        )
     return Network("network", args, opts=ctx.opts())  # type: ignore[arg-type]
 
 
@@ -77,8 +85,12 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
     writer = registry_writer(settings)
     registry_id = ctx.shared_output("registryId")
     if writer:
-        role_id = registry_id.apply(lambda rid: f"/subscriptions/{str(rid).split('/')[2]}/providers/"
-                                    f"Microsoft.Authorization/roleDefinitions/{AZUREML_REGISTRY_USER.guid}")
+        role_id = registry_id.apply(
+            lambda rid: (
+                f"/subscriptions/{str(rid).split('/')[2]}/providers/"
+                f"Microsoft.Authorization/roleDefinitions/{AZUREML_REGISTRY_USER.guid}"
+            )
+        )
     else:
         role_id = ctx.shared_output("registryReaderRoleDefinitionId")
     args: dict[str, Any] = {
@@ -93,7 +105,9 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         "app_insights_id": ctx.parts["observability"].app_insights_id,
         "log_analytics_id": ctx.parts["observability"].log_analytics_id,
         "training_cluster": {
-            "name": ctx.namer.child("ml_compute", TRAINING_COMPUTE_NAME, key="mlops-estate:workspace.trainingCluster"),
+            "name": ctx.namer.child(
+                "ml_compute", TRAINING_COMPUTE_NAME, key="mlops-estate:workspace.trainingCluster"
+            ),
             "vm_size": cluster.vm_size,
             "min_nodes": cluster.min_nodes,
             "max_nodes": cluster.max_nodes,
@@ -120,7 +134,9 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
     return MlWorkspace("workspace", args, opts=ctx.opts())  # type: ignore[arg-type]
 
 
-def _aks(ctx: StackContext, settings: EnvironmentStackSettings, network: Network, workspace: MlWorkspace) -> AksCluster:
+def _aks(
+    ctx: StackContext, settings: EnvironmentStackSettings, network: Network, workspace: MlWorkspace
+) -> AksCluster:
     aks = settings.aks
 
     def pool(p: Any) -> dict[str, Any]:
@@ -136,7 +152,8 @@ def _aks(ctx: StackContext, settings: EnvironmentStackSettings, network: Network
         "subnet_id": network.subnet_ids["aks"],
         "log_analytics_id": ctx.parts["observability"].log_analytics_id,
         "workspace_name": workspace.workspace_name,
-        "inference_hostname": aks.inference_hostname or f"scoring.{settings.environment}.{settings.workload}.internal",
+        "inference_hostname": aks.inference_hostname
+        or f"scoring.{settings.environment}.{settings.workload}.internal",
         "inference_tls_secret": aks.inference_tls_secret,
         "system_pool": pool(aks.system_pool),
         "inference_pool": pool(aks.inference_pool),
@@ -223,4 +240,3 @@ def compose_registry(ctx: StackContext) -> None:
     ctx.outputs["registryLocation"] = registry.registry_location
     ctx.outputs["registryReaderRoleDefinitionId"] = registry.reader_role_definition_id
     ctx.outputs["registryWriterRoleDefinitionId"] = registry.writer_role_definition_id
-

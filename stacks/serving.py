@@ -24,8 +24,9 @@ def _snake(values: Any) -> dict[str, int]:
     return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
 
 
-def _grant_registry_read(ctx: StackContext, model: str, component: ModelAssets,
-                         registry_id: pulumi.Output[Any]) -> None:
+def _grant_registry_read(
+    ctx: StackContext, model: str, component: ModelAssets, registry_id: pulumi.Output[Any]
+) -> None:
     """The endpoint's identity reads its models from the shared registry, and nothing more.
 
     Role: the shared stack's read-only "AzureML Registry Reader (mlops-estate)" (see
@@ -34,7 +35,9 @@ def _grant_registry_read(ctx: StackContext, model: str, component: ModelAssets,
     endpoint_name = ctx.namer.endpoint(model, ctx.settings.models[model].serving)  # type: ignore[union-attr]
     azure_native.authorization.RoleAssignment(
         f"model-{model}-registry-reader",
-        role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlops-estate/{endpoint_name}/registry-reader")),
+        role_assignment_name=str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"mlops-estate/{endpoint_name}/registry-reader")
+        ),
         scope=registry_id,
         role_definition_id=ctx.shared_output("registryReaderRoleDefinitionId"),
         principal_id=component.endpoint_principal_id,
@@ -86,10 +89,16 @@ def compose_models(ctx: StackContext) -> None:
             "registry_resource_group_name": registry_rg,
             "registry_provider": registry_provider,
             "deployments": {
-                slot: {k: v for k, v in {
-                    "version": deployment.version, "traffic": deployment.traffic,
-                    "instance_type": deployment.instance_type, "instance_count": deployment.instance_count,
-                }.items() if v is not None}
+                slot: {
+                    k: v
+                    for k, v in {
+                        "version": deployment.version,
+                        "traffic": deployment.traffic,
+                        "instance_type": deployment.instance_type,
+                        "instance_count": deployment.instance_count,
+                    }.items()
+                    if v is not None
+                }
                 for slot, deployment in model.deployments.items()
             },
             "auth_mode": model.effective_auth_mode if model.serving == "online" else "aad_token",
@@ -119,8 +128,12 @@ def compose_models(ctx: StackContext) -> None:
         if model.registry_model is not None:
             args["registry_model"] = model.registry_model
         if model.byom is not None:
-            args["byom"] = {"artifact_uri": model.byom.artifact_uri, "version": model.byom.version,
-                            "model_type": model.byom.model_type, "description": model.byom.description}
+            args["byom"] = {
+                "artifact_uri": model.byom.artifact_uri,
+                "version": model.byom.version,
+                "model_type": model.byom.model_type,
+                "description": model.byom.description,
+            }
         component = ModelAssets(f"model-{name}", args, opts=ctx.opts())
         models[name] = component
         _grant_registry_read(ctx, name, component, registry_id)

@@ -91,7 +91,9 @@ def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
     """
     if _APP_PACKAGE not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            _APP_PACKAGE, APP_DIR / "retrain" / "__init__.py", submodule_search_locations=[str(APP_DIR / "retrain")]
+            _APP_PACKAGE,
+            APP_DIR / "retrain" / "__init__.py",
+            submodule_search_locations=[str(APP_DIR / "retrain")],
         )
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -202,16 +204,31 @@ class RetrainingLoop(pulumi.ComponentResource):
     retrain_models: str
     """The ``RETRAIN_MODELS`` app setting (JSON)."""
 
-    def __init__(self, name: str, args: RetrainingLoopArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: RetrainingLoopArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:retraining:RetrainingLoop", name, {}, opts)
         check_unknown_args(COMPONENT, args, RetrainingLoopArgs)
-        require(COMPONENT, args, "resource_group_name", "location", "environment", "names", "models",
-                "train_pipeline", "functions_subnet_id", "log_analytics_id", "app_insights_id",
-                "app_insights_connection_string")
+        require(
+            COMPONENT,
+            args,
+            "resource_group_name",
+            "location",
+            "environment",
+            "names",
+            "models",
+            "train_pipeline",
+            "functions_subnet_id",
+            "log_analytics_id",
+            "app_insights_id",
+            "app_insights_connection_string",
+        )
         contract, app_settings, settings_error = app_contract()
         environment = args["environment"]
         if environment not in contract.ENVIRONMENTS:
-            raise arg_error(COMPONENT, "environment", f"'{environment}' is not one of {', '.join(contract.ENVIRONMENTS)}")
+            raise arg_error(
+                COMPONENT, "environment", f"'{environment}' is not one of {', '.join(contract.ENVIRONMENTS)}"
+            )
         names = args["names"]
         for key in _NAME_KEYS:
             if not names.get(key):
@@ -226,8 +243,11 @@ class RetrainingLoop(pulumi.ComponentResource):
                 raise arg_error(COMPONENT, "private_endpoint_subnet_id", "is required with private_endpoints")
             for zone in PRIVATE_DNS_ZONES.values():
                 if zone not in zones:
-                    raise arg_error(COMPONENT, "private_dns_zone_ids",
-                                    f"has no '{zone}' (the storage private endpoints register there)")
+                    raise arg_error(
+                        COMPONENT,
+                        "private_dns_zone_ids",
+                        f"has no '{zone}' (the storage private endpoints register there)",
+                    )
         pipeline = args["train_pipeline"]
         retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", 1440))
         try:
@@ -240,24 +260,48 @@ class RetrainingLoop(pulumi.ComponentResource):
         lifecycle = args.get("lifecycle")
 
         identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity", resource_name_=names["identity"], resource_group_name=rg, location=location,
-            tags=tags, opts=parent)
+            f"{name}-identity",
+            resource_name_=names["identity"],
+            resource_group_name=rg,
+            location=location,
+            tags=tags,
+            opts=parent,
+        )
 
         host = self._storage(f"{name}-host-storage", names["host_storage"], args, private, tags, lifecycle)
-        landing = self._storage(f"{name}-landing-storage", names["landing_storage"], args, private, tags, lifecycle)
+        landing = self._storage(
+            f"{name}-landing-storage", names["landing_storage"], args, private, tags, lifecycle
+        )
         state = storage.BlobContainer(
-            f"{name}-state", container_name=STATE_CONTAINER, account_name=host.name, resource_group_name=rg,
-            public_access="None", opts=parent)
+            f"{name}-state",
+            container_name=STATE_CONTAINER,
+            account_name=host.name,
+            resource_group_name=rg,
+            public_access="None",
+            opts=parent,
+        )
         releases = storage.BlobContainer(
-            f"{name}-releases", container_name=RELEASE_CONTAINER, account_name=host.name, resource_group_name=rg,
-            public_access="None", opts=parent)
+            f"{name}-releases",
+            container_name=RELEASE_CONTAINER,
+            account_name=host.name,
+            resource_group_name=rg,
+            public_access="None",
+            opts=parent,
+        )
         self.landing_containers = {
-            model: landing_container(model) for model, triggers in args["models"].items() if triggers.get("new_data")
+            model: landing_container(model)
+            for model, triggers in args["models"].items()
+            if triggers.get("new_data")
         }
         containers = {
             model: storage.BlobContainer(
-                f"{name}-landing-{model}", container_name=container, account_name=landing.name,
-                resource_group_name=rg, public_access="None", opts=parent)
+                f"{name}-landing-{model}",
+                container_name=container,
+                account_name=landing.name,
+                resource_group_name=rg,
+                public_access="None",
+                opts=parent,
+            )
             for model, container in self.landing_containers.items()
         }
 
@@ -277,7 +321,11 @@ class RetrainingLoop(pulumi.ComponentResource):
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=pulumi.Output.from_input(scope).apply(
-                    lambda s, role=role: "/".join(s.split("/")[:3]) + f"/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"),
+                    lambda s, role=role: (
+                        "/".join(s.split("/")[:3])
+                        + f"/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
+                    )
+                ),
                 description=f"{role} for the retraining Function App",
                 opts=parent,
             )
@@ -286,14 +334,28 @@ class RetrainingLoop(pulumi.ComponentResource):
 
         endpoints: list[pulumi.Resource] = []
         if private:
-            for account_key, account, groups in (("host", host, ("blob", "queue", "table")), ("landing", landing, ("blob",))):
+            for account_key, account, groups in (
+                ("host", host, ("blob", "queue", "table")),
+                ("landing", landing, ("blob",)),
+            ):
                 for group in groups:
-                    endpoints += self._private_endpoint(f"{name}-{account_key}-{group}", account, group, args, zones, tags)
+                    endpoints += self._private_endpoint(
+                        f"{name}-{account_key}-{group}", account, group, args, zones, tags
+                    )
 
         plan = web.AppServicePlan(
-            f"{name}-plan", name=names["plan"], resource_group_name=rg, location=location,
-            kind="elastic", reserved=True, sku={"name": "EP1", "tier": "ElasticPremium"},
-            maximum_elastic_worker_count=max_instances, zone_redundant=False, tags=tags, opts=parent)
+            f"{name}-plan",
+            name=names["plan"],
+            resource_group_name=rg,
+            location=location,
+            kind="elastic",
+            reserved=True,
+            sku={"name": "EP1", "tier": "ElasticPremium"},
+            maximum_elastic_worker_count=max_instances,
+            zone_redundant=False,
+            tags=tags,
+            opts=parent,
+        )
 
         blob_endpoint = host.primary_endpoints.apply(lambda e: e.blob)
         app_settings_list: list[dict[str, pulumi.Input[str]]] = [
@@ -305,33 +367,66 @@ class RetrainingLoop(pulumi.ComponentResource):
             {"name": "AZURE_CLIENT_ID", "value": identity.client_id},
             # Not a secret here: local auth is off, so the string only names where to send, and a
             # secret would hide the whole siteConfig from review and policy.
-            {"name": "APPLICATIONINSIGHTS_CONNECTION_STRING",
-             "value": pulumi.Output.unsecret(pulumi.Output.from_input(args["app_insights_connection_string"]))},
-            {"name": "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-             "value": identity.client_id.apply(lambda c: f"ClientId={c};Authorization=AAD")},
-            {"name": "WEBSITE_RUN_FROM_PACKAGE",
-             "value": pulumi.Output.concat(blob_endpoint, RELEASE_CONTAINER, "/", PACKAGE_BLOB)},
+            {
+                "name": "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "value": pulumi.Output.unsecret(
+                    pulumi.Output.from_input(args["app_insights_connection_string"])
+                ),
+            },
+            {
+                "name": "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+                "value": identity.client_id.apply(lambda c: f"ClientId={c};Authorization=AAD"),
+            },
+            {
+                "name": "WEBSITE_RUN_FROM_PACKAGE",
+                "value": pulumi.Output.concat(blob_endpoint, RELEASE_CONTAINER, "/", PACKAGE_BLOB),
+            },
             {"name": "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "value": identity.id},
             {"name": contract.SETTING_MODELS, "value": retrain_models},
             {"name": contract.SETTING_STATE_ACCOUNT_URL, "value": blob_endpoint},
             {"name": contract.SETTING_STATE_CONTAINER, "value": STATE_CONTAINER},
-            {"name": contract.SETTING_ADO_ORGANIZATION_URL,
-             "value": pulumi.Output.from_input(pipeline["organization_url"]).apply(lambda u: str(u).rstrip("/"))},
+            {
+                "name": contract.SETTING_ADO_ORGANIZATION_URL,
+                "value": pulumi.Output.from_input(pipeline["organization_url"]).apply(
+                    lambda u: str(u).rstrip("/")
+                ),
+            },
             {"name": contract.SETTING_ADO_PROJECT, "value": pipeline["project"]},
-            {"name": contract.SETTING_ADO_TRAIN_PIPELINE_ID,
-             "value": pulumi.Output.from_input(pipeline["definition_id"]).apply(str)},
+            {
+                "name": contract.SETTING_ADO_TRAIN_PIPELINE_ID,
+                "value": pulumi.Output.from_input(pipeline["definition_id"]).apply(str),
+            },
             {"name": contract.SETTING_ENVIRONMENT, "value": environment},
         ]
         inbound = [
-            {"name": "event-grid", "action": "Allow", "tag": "ServiceTag", "ip_address": "AzureEventGrid",
-             "priority": 100, "description": "Event Grid delivers BlobCreated to retrain_new_data"},
-            {"name": "action-groups", "action": "Allow", "tag": "ServiceTag", "ip_address": "ActionGroup",
-             "priority": 110, "description": "Azure Monitor action groups call retrain_drift_alert"},
+            {
+                "name": "event-grid",
+                "action": "Allow",
+                "tag": "ServiceTag",
+                "ip_address": "AzureEventGrid",
+                "priority": 100,
+                "description": "Event Grid delivers BlobCreated to retrain_new_data",
+            },
+            {
+                "name": "action-groups",
+                "action": "Allow",
+                "tag": "ServiceTag",
+                "ip_address": "ActionGroup",
+                "priority": 110,
+                "description": "Azure Monitor action groups call retrain_drift_alert",
+            },
         ]
         scm = []
         if args.get("scm_subnet_id"):
-            scm.append({"name": "agents", "action": "Allow", "vnet_subnet_resource_id": args["scm_subnet_id"],
-                        "priority": 100, "description": "self-hosted agents publish the package"})
+            scm.append(
+                {
+                    "name": "agents",
+                    "action": "Allow",
+                    "vnet_subnet_resource_id": args["scm_subnet_id"],
+                    "priority": 100,
+                    "description": "self-hosted agents publish the package",
+                }
+            )
         app = web.WebApp(
             f"{name}-app",
             name=names["app"],
@@ -368,16 +463,26 @@ class RetrainingLoop(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*assignments, *endpoints]),
         )
-        web.WebAppFtpAllowed(f"{name}-ftp-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent)
-        web.WebAppScmAllowed(f"{name}-scm-basic-auth-disabled", name=app.name, resource_group_name=rg, allow=False,
-                             opts=parent)
+        web.WebAppFtpAllowed(
+            f"{name}-ftp-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent
+        )
+        web.WebAppScmAllowed(
+            f"{name}-scm-basic-auth-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent
+        )
 
         topic = None
         if containers:
             topic = eventgrid.SystemTopic(
-                f"{name}-landing-events", system_topic_name=names["system_topic"], resource_group_name=rg,
-                location=location, source=landing.id, topic_type="Microsoft.Storage.StorageAccounts",
-                identity={"type": "SystemAssigned"}, tags=tags, opts=parent)
+                f"{name}-landing-events",
+                system_topic_name=names["system_topic"],
+                resource_group_name=rg,
+                location=location,
+                source=landing.id,
+                topic_type="Microsoft.Storage.StorageAccounts",
+                identity={"type": "SystemAssigned"},
+                tags=tags,
+                opts=parent,
+            )
             for model, container in self.landing_containers.items():
                 prefix = args["models"][model].get("landing_prefix", "")
                 eventgrid.SystemTopicEventSubscription(
@@ -409,14 +514,17 @@ class RetrainingLoop(pulumi.ComponentResource):
                 resource_group_name=rg,
                 location="Global",
                 enabled=True,
-                azure_function_receivers=[{
-                    "name": "retrain-drift",
-                    "function_app_resource_id": app.id,
-                    "function_name": contract.FUNCTION_DRIFT_ALERT,
-                    "http_trigger_url": app.default_host_name.apply(
-                        lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"),
-                    "use_common_alert_schema": True,
-                }],
+                azure_function_receivers=[
+                    {
+                        "name": "retrain-drift",
+                        "function_app_resource_id": app.id,
+                        "function_name": contract.FUNCTION_DRIFT_ALERT,
+                        "http_trigger_url": app.default_host_name.apply(
+                            lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"
+                        ),
+                        "use_common_alert_schema": True,
+                    }
+                ],
                 tags=tags,
                 opts=parent,
             )
@@ -424,12 +532,19 @@ class RetrainingLoop(pulumi.ComponentResource):
 
         workspace = args["log_analytics_id"]
         send_to_log_analytics(f"{name}-app", resource_id=app.id, workspace_id=workspace, parent=self)
-        send_to_log_analytics(f"{name}-plan", resource_id=plan.id, workspace_id=workspace, parent=self, logs=False)
-        send_to_log_analytics(f"{name}-host-storage", resource_id=host.id, workspace_id=workspace, parent=self, logs=False)
-        send_to_log_analytics(f"{name}-landing-storage", resource_id=landing.id, workspace_id=workspace, parent=self,
-                              logs=False)
+        send_to_log_analytics(
+            f"{name}-plan", resource_id=plan.id, workspace_id=workspace, parent=self, logs=False
+        )
+        send_to_log_analytics(
+            f"{name}-host-storage", resource_id=host.id, workspace_id=workspace, parent=self, logs=False
+        )
+        send_to_log_analytics(
+            f"{name}-landing-storage", resource_id=landing.id, workspace_id=workspace, parent=self, logs=False
+        )
         if topic is not None:
-            send_to_log_analytics(f"{name}-landing-events", resource_id=topic.id, workspace_id=workspace, parent=self)
+            send_to_log_analytics(
+                f"{name}-landing-events", resource_id=topic.id, workspace_id=workspace, parent=self
+            )
 
         self.function_app_id = app.id
         self.function_app_name = app.name
@@ -438,16 +553,18 @@ class RetrainingLoop(pulumi.ComponentResource):
         self.client_id = identity.client_id
         self.landing_storage_account_id = landing.id
         self.retrain_models = retrain_models
-        self.register_outputs({
-            "function_app_id": self.function_app_id,
-            "function_app_name": self.function_app_name,
-            "default_host_name": self.default_host_name,
-            "principal_id": self.principal_id,
-            "client_id": self.client_id,
-            "drift_action_group_id": self.drift_action_group_id,
-            "landing_storage_account_id": self.landing_storage_account_id,
-            "landing_containers": self.landing_containers,
-        })
+        self.register_outputs(
+            {
+                "function_app_id": self.function_app_id,
+                "function_app_name": self.function_app_name,
+                "default_host_name": self.default_host_name,
+                "principal_id": self.principal_id,
+                "client_id": self.client_id,
+                "drift_action_group_id": self.drift_action_group_id,
+                "landing_storage_account_id": self.landing_storage_account_id,
+                "landing_containers": self.landing_containers,
+            }
+        )
 
     @staticmethod
     def _retrain_models(models: dict[str, RetrainModelArgs], cooldown: int) -> str:
@@ -460,21 +577,40 @@ class RetrainingLoop(pulumi.ComponentResource):
             check_unknown_args(COMPONENT, triggers, RetrainModelArgs)
             new_data = None
             if triggers.get("new_data"):
-                new_data = {"container": landing_container(model), "prefix": triggers.get("landing_prefix", "")}
+                new_data = {
+                    "container": landing_container(model),
+                    "prefix": triggers.get("landing_prefix", ""),
+                }
             elif triggers.get("landing_prefix"):
                 raise arg_error(COMPONENT, f"models.{model}.landing_prefix", "only applies with new_data")
-            entry = {"schedule": triggers.get("schedule"), "newData": new_data, "drift": bool(triggers.get("drift"))}
+            entry = {
+                "schedule": triggers.get("schedule"),
+                "newData": new_data,
+                "drift": bool(triggers.get("drift")),
+            }
             if entry["schedule"] is None and new_data is None and not entry["drift"]:
-                raise arg_error(COMPONENT, f"models.{model}", "turns on no trigger (schedule, new_data or drift)")
+                raise arg_error(
+                    COMPONENT, f"models.{model}", "turns on no trigger (schedule, new_data or drift)"
+                )
             body[model] = {"triggers": entry, "cooldownMinutes": cooldown}
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
-    def _storage(self, logical: str, account_name: str, args: RetrainingLoopArgs, private: bool,
-                 tags: dict[str, str], lifecycle: LifecycleArgs | None) -> storage.StorageAccount:
+    def _storage(
+        self,
+        logical: str,
+        account_name: str,
+        args: RetrainingLoopArgs,
+        private: bool,
+        tags: dict[str, str],
+        lifecycle: LifecycleArgs | None,
+    ) -> storage.StorageAccount:
         """A StorageV2 account: Entra ID only, TLS 1.2, deny by default, infrastructure encryption."""
         rules: dict[str, Any] = {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": []}
-        rules["virtual_network_rules"] = [] if private else [
-            {"virtual_network_resource_id": args["functions_subnet_id"], "action": "Allow"}]
+        rules["virtual_network_rules"] = (
+            []
+            if private
+            else [{"virtual_network_resource_id": args["functions_subnet_id"], "action": "Allow"}]
+        )
         return storage.StorageAccount(
             logical,
             account_name=account_name,
@@ -497,17 +633,26 @@ class RetrainingLoop(pulumi.ComponentResource):
             encryption={
                 "require_infrastructure_encryption": True,
                 "key_source": "Microsoft.Storage",
-                "services": {"blob": {"enabled": True, "key_type": "Account"},
-                             "file": {"enabled": True, "key_type": "Account"},
-                             "queue": {"enabled": True, "key_type": "Account"},
-                             "table": {"enabled": True, "key_type": "Account"}},
+                "services": {
+                    "blob": {"enabled": True, "key_type": "Account"},
+                    "file": {"enabled": True, "key_type": "Account"},
+                    "queue": {"enabled": True, "key_type": "Account"},
+                    "table": {"enabled": True, "key_type": "Account"},
+                },
             },
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
         )
 
-    def _private_endpoint(self, logical: str, account: storage.StorageAccount, group: str, args: RetrainingLoopArgs,
-                          zones: dict[str, pulumi.Input[str]], tags: dict[str, str]) -> list[pulumi.Resource]:
+    def _private_endpoint(
+        self,
+        logical: str,
+        account: storage.StorageAccount,
+        group: str,
+        args: RetrainingLoopArgs,
+        zones: dict[str, pulumi.Input[str]],
+        tags: dict[str, str],
+    ) -> list[pulumi.Resource]:
         """A private endpoint for one storage sub-resource, registered in its privatelink zone."""
         endpoint_name = account.name.apply(lambda n: f"pe-{n}-{group}")
         endpoint = network.PrivateEndpoint(
@@ -516,8 +661,9 @@ class RetrainingLoop(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             subnet={"id": args["private_endpoint_subnet_id"]},
-            private_link_service_connections=[{
-                "name": endpoint_name, "private_link_service_id": account.id, "group_ids": [group]}],
+            private_link_service_connections=[
+                {"name": endpoint_name, "private_link_service_id": account.id, "group_ids": [group]}
+            ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

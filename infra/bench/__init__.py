@@ -56,8 +56,14 @@ def synthetic_models(count: int) -> dict[str, Any]:
 
 def _probe(args: list[str], cwd: Path) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "infra.bench.probe", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "infra.bench.probe", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise RuntimeError(f"bench probe {' '.join(args[:2])} failed: {tail}")
@@ -107,19 +113,30 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(terse=True)}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
 
 
 def run_bench(*, quick: bool = False, runs: int | None = None, cwd: Path | None = None) -> dict[str, Any]:
     """Measure everything and return the report (see module docstring)."""
     cwd = cwd or project_directory() or PROJECT_ROOT
     runs = runs or (1 if quick else 5)
-    report: dict[str, Any] = {"schema": "mlops-estate/bench@1", "quick": quick, "machine": machine(), "stacks": {}}
+    report: dict[str, Any] = {
+        "schema": "mlops-estate/bench@1",
+        "quick": quick,
+        "machine": machine(),
+        "stacks": {},
+    }
     for stack in STACKS:
         report["stacks"][stack] = _series(["preview", stack], runs, cwd)
     prod = report["stacks"]["prod"]
-    floor = _series(["floor", "--modules", ",".join(prod["modules"]), "--resources", str(prod["resources"])], runs, cwd)
+    floor = _series(
+        ["floor", "--modules", ",".join(prod["modules"]), "--resources", str(prod["resources"])], runs, cwd
+    )
     report["floor"] = floor
     overhead = (prod["seconds"]["median"] - floor["seconds"]["median"]) / prod["seconds"]["median"]
     report["overhead"] = overhead
@@ -129,10 +146,20 @@ def run_bench(*, quick: bool = False, runs: int | None = None, cwd: Path | None 
     for count in points:
         override = json.dumps({"mlops-estate:models": synthetic_models(count)})
         series = _series(["preview", SCALE_BASE_STACK, "--overrides", override], runs, cwd)
-        floor_series = _series(["floor", "--modules", ",".join(series["modules"]), "--resources",
-                                str(series["resources"])], runs, cwd)
-        scale.append({"models": count, "seconds": series["seconds"]["median"], "peakMB": series["peakMB"]["median"],
-                      "resources": series["resources"], "floorSeconds": floor_series["seconds"]["median"]})
+        floor_series = _series(
+            ["floor", "--modules", ",".join(series["modules"]), "--resources", str(series["resources"])],
+            runs,
+            cwd,
+        )
+        scale.append(
+            {
+                "models": count,
+                "seconds": series["seconds"]["median"],
+                "peakMB": series["peakMB"]["median"],
+                "resources": series["resources"],
+                "floorSeconds": floor_series["seconds"]["median"],
+            }
+        )
     time_points = [(p["models"], p["seconds"]) for p in scale]
     floor_points = [(p["models"], p["floorSeconds"]) for p in scale]
     memory_points = [(p["models"], p["peakMB"]) for p in scale]
@@ -157,13 +184,26 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     ratio = scale["marginalRatio"]
     prod_peak = report["stacks"]["prod"]["peakMB"]["median"]
     return [
-        {"target": "program overhead <= 20% of the prod preview", "value": round(report["overhead"], 3),
-         "met": report["overhead"] <= TARGET_OVERHEAD},
-        {"target": "marginal time per model <= 1.2 x the SDK's cost for its resources",
-         "value": None if ratio is None else round(ratio, 2), "met": ratio is not None and ratio <= TARGET_MARGINAL_RATIO},
-        {"target": "prod preview peak memory <= 400 MB", "value": round(prod_peak, 1), "met": prod_peak <= TARGET_PROD_PEAK_MB},
-        {"target": "memory linear in models (R^2 >= 0.95)", "value": round(scale["memoryLinearity"], 3),
-         "met": scale["memoryLinearity"] >= 0.95},
+        {
+            "target": "program overhead <= 20% of the prod preview",
+            "value": round(report["overhead"], 3),
+            "met": report["overhead"] <= TARGET_OVERHEAD,
+        },
+        {
+            "target": "marginal time per model <= 1.2 x the SDK's cost for its resources",
+            "value": None if ratio is None else round(ratio, 2),
+            "met": ratio is not None and ratio <= TARGET_MARGINAL_RATIO,
+        },
+        {
+            "target": "prod preview peak memory <= 400 MB",
+            "value": round(prod_peak, 1),
+            "met": prod_peak <= TARGET_PROD_PEAK_MB,
+        },
+        {
+            "target": "memory linear in models (R^2 >= 0.95)",
+            "value": round(scale["memoryLinearity"], 3),
+            "met": scale["memoryLinearity"] >= 0.95,
+        },
     ]
 
 
@@ -182,8 +222,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     for stack, data in report["stacks"].items():
         s, p = data["seconds"], data["peakMB"]
-        lines.append(f"| {stack} | {data['resources']} | {s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}] | "
-                     f"{p['median']:.0f} [{p['min']:.0f}-{p['max']:.0f}] |")
+        lines.append(
+            f"| {stack} | {data['resources']} | {s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}] | "
+            f"{p['median']:.0f} [{p['min']:.0f}-{p['max']:.0f}] |"
+        )
     floor = report["floor"]
     lines += [
         f"| floor (SDK imports + {floor['resources']} bare resources, plain mocks) | {floor['resources']} | "
@@ -197,8 +239,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for point in report["scale"]["points"]:
-        lines.append(f"| {point['models']} | {point['resources']} | {point['seconds']:.2f} | {point['floorSeconds']:.2f} | "
-                     f"{point['peakMB']:.0f} |")
+        lines.append(
+            f"| {point['models']} | {point['resources']} | {point['seconds']:.2f} | {point['floorSeconds']:.2f} | "
+            f"{point['peakMB']:.0f} |"
+        )
     scale = report["scale"]
     lines += [
         "",

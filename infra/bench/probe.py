@@ -72,7 +72,12 @@ def floor_probe(modules: list[str], count: int) -> dict:
             resources.ResourceGroup(f"bare-{index}", resource_group_name=f"rg-{index}", location="westeurope")
 
     register()
-    return {"seconds": time.perf_counter() - _START, "peakKiB": _peak_kib(), "resources": count, "modules": modules}
+    return {
+        "seconds": time.perf_counter() - _START,
+        "peakKiB": _peak_kib(),
+        "resources": count,
+        "modules": modules,
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -23,7 +23,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """mlops-estate: offline previews, promotion, scaffolding, timelines, costs and benchmarks."""

@@ -16,11 +16,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command("bench")
     def bench_command(
-        quick: Annotated[bool, typer.Option("--quick", help="One run each, scale to 10 models (CI).")] = False,
-        runs: Annotated[int | None, typer.Option("--runs", help="Runs per measurement (default 5, quick 1).")] = None,
+        quick: Annotated[
+            bool, typer.Option("--quick", help="One run each, scale to 10 models (CI).")
+        ] = False,
+        runs: Annotated[
+            int | None, typer.Option("--runs", help="Runs per measurement (default 5, quick 1).")
+        ] = None,
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-        markdown: Annotated[Path | None, typer.Option(
-            "--markdown", help="Write the tables here (default docs/benchmarks.md unless --quick).")] = None,
+        markdown: Annotated[
+            Path | None,
+            typer.Option(
+                "--markdown", help="Write the tables here (default docs/benchmarks.md unless --quick)."
+            ),
+        ] = None,
     ) -> None:
         """Measure preview time and memory per stack, the SDK floor, and scaling per model."""
         from infra.bench import render_markdown, run_bench
@@ -34,7 +42,11 @@ def register(app: typer.Typer) -> None:
         if json_path is not None:
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-        target = markdown if markdown is not None else (None if quick else project_directory() / "docs" / "benchmarks.md")
+        target = (
+            markdown
+            if markdown is not None
+            else (None if quick else project_directory() / "docs" / "benchmarks.md")
+        )
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)

@@ -40,10 +40,12 @@ def register(app: typer.Typer) -> None:
         stack: Annotated[str, typer.Argument(help="Stack name (shared, dev, qa, prod).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
         against: Annotated[
-            str | None, typer.Option("--against", metavar="REF", help="Show the monthly delta from this git ref.")
+            str | None,
+            typer.Option("--against", metavar="REF", help="Show the monthly delta from this git ref."),
         ] = None,
         assumptions: Annotated[
-            Path | None, typer.Option("--assumptions", metavar="FILE", help="YAML overriding usage assumptions.")
+            Path | None,
+            typer.Option("--assumptions", metavar="FILE", help="YAML overriding usage assumptions."),
         ] = None,
     ) -> None:
         """Estimate the monthly cost per resource and in total, idle and under the assumed load."""

@@ -15,15 +15,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command("new-model")
     def new_model(
-        name: Annotated[str, typer.Argument(help="Model name: 2-31 characters, a lower-case letter first, then lower-case letters, digits or _.")],
+        name: Annotated[
+            str,
+            typer.Argument(
+                help="Model name: 2-31 characters, a lower-case letter first, then lower-case letters, digits or _."
+            ),
+        ],
         kind: Annotated[str, typer.Option("--kind", help=" | ".join(KINDS))],
         serving: Annotated[str, typer.Option("--serving", help=" | ".join(SERVINGS))],
-        project_dir: Annotated[Path, typer.Option("--project-dir", help="The project root (holds the stack files).")]
-        = Path("."),
+        project_dir: Annotated[
+            Path, typer.Option("--project-dir", help="The project root (holds the stack files).")
+        ] = Path("."),
     ) -> None:
         """Render model_assets/NAME/ (code, tests, Azure ML specs, pipeline) and add NAME to the stacks."""
         result = create_model(name, kind, serving, project_dir)
         typer.echo(f"created {result.model_dir} ({len(result.files)} files, kind {kind}, serving {serving})")
-        typer.echo(f"added {name} to {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} "
-                   "(slot blue, version \"1\": the first version its pipeline registers)")
+        typer.echo(
+            f"added {name} to {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} "
+            '(slot blue, version "1": the first version its pipeline registers)'
+        )
         typer.echo(f"next: .venv/bin/python -m pytest model_assets/{name}")

@@ -41,8 +41,11 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
         if os.environ.get("ESTATE_DEBUG"):
             traceback.print_exc()
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        print(f"error: {stack}: the program failed: {type(exc).__name__}: {exc}\n"
-              f"  at {frame.filename}:{frame.lineno} (set ESTATE_DEBUG=1 for the full traceback)", file=sys.stderr)
+        print(
+            f"error: {stack}: the program failed: {type(exc).__name__}: {exc}\n"
+            f"  at {frame.filename}:{frame.lineno} (set ESTATE_DEBUG=1 for the full traceback)",
+            file=sys.stderr,
+        )
         return 1
     change_list = None
     if against:
@@ -57,8 +60,14 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
     mandatory = [v for v in violations if v["enforcement"] == "mandatory"]
     if not quiet:
         title = f"Previewing update ({stack})" + (f" against {against}" if against else "") + " [offline]:"
-        parts = [title, render_tree(plan, change_list), render_outputs(plan), render_maturity(plan),
-                 render_policy(plan), render_summary(plan, change_list)]
+        parts = [
+            title,
+            render_tree(plan, change_list),
+            render_outputs(plan),
+            render_maturity(plan),
+            render_policy(plan),
+            render_summary(plan, change_list),
+        ]
         print("\n\n".join(p for p in parts if p))
     return EXIT_POLICY if mandatory else 0
 
@@ -68,12 +77,25 @@ def register(app: typer.Typer) -> None:
 
     @app.command("preview")
     def preview_command(
-        stack: Annotated[str | None, typer.Argument(help="Stack to preview: shared, dev, qa or prod.")] = None,
-        all_stacks: Annotated[bool, typer.Option("--all", help="Preview every stack (shared first).")] = False,
-        json_path: Annotated[Path | None, typer.Option(
-            "--json", help="Write the plan JSON here (with --all: a directory, one plan-<stack>.json each).")] = None,
-        against: Annotated[str | None, typer.Option(
-            "--against", help="Git ref to diff against: prints create/update/replace/delete per resource.")] = None,
+        stack: Annotated[
+            str | None, typer.Argument(help="Stack to preview: shared, dev, qa or prod.")
+        ] = None,
+        all_stacks: Annotated[
+            bool, typer.Option("--all", help="Preview every stack (shared first).")
+        ] = False,
+        json_path: Annotated[
+            Path | None,
+            typer.Option(
+                "--json",
+                help="Write the plan JSON here (with --all: a directory, one plan-<stack>.json each).",
+            ),
+        ] = None,
+        against: Annotated[
+            str | None,
+            typer.Option(
+                "--against", help="Git ref to diff against: prints create/update/replace/delete per resource."
+            ),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
     ) -> None:

@@ -17,13 +17,23 @@ from typing import Annotated
 import typer
 
 
-def run_promote(stack: str, model: str, version: str, *, slot: str | None = None, traffic: int | None = None,
-                force: bool = False, project_dir: Path | None = None, record: bool = False) -> str:
+def run_promote(
+    stack: str,
+    model: str,
+    version: str,
+    *,
+    slot: str | None = None,
+    traffic: int | None = None,
+    force: bool = False,
+    project_dir: Path | None = None,
+    record: bool = False,
+) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
     from model_assets.promotion import prepare, render
 
-    promotion = prepare(stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir,
-                        record=record)
+    promotion = prepare(
+        stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
+    )
     if promotion.changed:
         promotion.write()
     return render(promotion)
@@ -37,14 +47,27 @@ def register(app: typer.Typer) -> None:
         stack: Annotated[str, typer.Argument(help="Stack whose file to edit: dev, qa or prod.")],
         model: Annotated[str, typer.Argument(help="Model key under mlops-estate:models.")],
         version: Annotated[str, typer.Argument(help="Explicit registry version, e.g. 4.")],
-        slot: Annotated[str | None, typer.Option(
-            "--slot", help="Deployment slot to change (default: the slot with the most traffic).")] = None,
-        traffic: Annotated[int | None, typer.Option(
-            "--traffic", help="Live traffic percent for the slot; the other slot takes the rest.")] = None,
-        force: Annotated[bool, typer.Option(
-            "--force", help="Promote to prod a version qa does not run.")] = False,
-        record: Annotated[bool, typer.Option(
-            "--record", help="Add VERSION to model_assets/registry-catalog.yaml (it was just registered).")] = False,
+        slot: Annotated[
+            str | None,
+            typer.Option(
+                "--slot", help="Deployment slot to change (default: the slot with the most traffic)."
+            ),
+        ] = None,
+        traffic: Annotated[
+            int | None,
+            typer.Option(
+                "--traffic", help="Live traffic percent for the slot; the other slot takes the rest."
+            ),
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Promote to prod a version qa does not run.")
+        ] = False,
+        record: Annotated[
+            bool,
+            typer.Option(
+                "--record", help="Add VERSION to model_assets/registry-catalog.yaml (it was just registered)."
+            ),
+        ] = False,
     ) -> None:
         """Pin MODEL to VERSION in Pulumi.<STACK>.yaml and print the offline diff of the change."""
         print(run_promote(stack, model, version, slot=slot, traffic=traffic, force=force, record=record))

@@ -42,10 +42,12 @@ def register(app: typer.Typer) -> None:
         stack: Annotated[str, typer.Argument(help="Stack name (shared, dev, qa, prod).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
         against: Annotated[
-            str | None, typer.Option("--against", metavar="REF", help="Estimate the update from this git ref.")
+            str | None,
+            typer.Option("--against", metavar="REF", help="Estimate the update from this git ref."),
         ] = None,
         parallel: Annotated[
-            int | None, typer.Option("--parallel", metavar="N", help="Concurrent operations (default 4 × CPUs).")
+            int | None,
+            typer.Option("--parallel", metavar="N", help="Concurrent operations (default 4 × CPUs)."),
         ] = None,
     ) -> None:
         """Estimate deploy time: wall time, critical chain and edges that serialize work needlessly."""

@@ -25,16 +25,30 @@ def _quantity(value: Decimal) -> float:
 
 
 def _item_json(item: Item) -> dict[str, Any]:
-    return {"what": item.what, "price_key": item.price_key, "unit": item.unit,
-            "idle_quantity": _quantity(item.idle_quantity), "load_quantity": _quantity(item.load_quantity),
-            "idle_usd": usd(item.idle_usd), "load_usd": usd(item.load_usd)}
+    return {
+        "what": item.what,
+        "price_key": item.price_key,
+        "unit": item.unit,
+        "idle_quantity": _quantity(item.idle_quantity),
+        "load_quantity": _quantity(item.load_quantity),
+        "idle_usd": usd(item.idle_usd),
+        "load_usd": usd(item.load_usd),
+    }
 
 
 def price_resource(resource: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """One resource's line: status ``priced`` / ``free`` / ``unpriced`` with amounts and why."""
     token = normalize_type(str(resource.get("type")))
-    line: dict[str, Any] = {"urn": resource["urn"], "type": resource.get("type"), "name": resource.get("name"),
-                            "status": "priced", "idle_usd": None, "load_usd": None, "items": [], "note": ""}
+    line: dict[str, Any] = {
+        "urn": resource["urn"],
+        "type": resource.get("type"),
+        "name": resource.get("name"),
+        "status": "priced",
+        "idle_usd": None,
+        "load_usd": None,
+        "items": [],
+        "note": "",
+    }
     idle = load = Decimal(0)
     try:
         rule = RULES.get(token)
@@ -58,19 +72,26 @@ def price_resource(resource: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     return line
 
 
-def estimate_cost(plan: Mapping[str, Any], *, assumptions: Mapping[str, Mapping[str, Any]] | None = None,
-                  prices: PriceTable | None = None) -> dict[str, Any]:
+def estimate_cost(
+    plan: Mapping[str, Any],
+    *,
+    assumptions: Mapping[str, Mapping[str, Any]] | None = None,
+    prices: PriceTable | None = None,
+) -> dict[str, Any]:
     """Price every custom resource of ``plan`` (components and providers are not billed)."""
     prices = prices or load_prices()
     assumptions = assumptions if assumptions is not None else default_assumptions()
     resources = list(plan.get("resources") or [])
     ctx = Context(prices=prices, assumptions=assumptions, resources=resources)
-    lines = [price_resource(r, ctx) for r in resources
-             if r.get("custom") and not is_provider(str(r.get("type")))]
+    lines = [
+        price_resource(r, ctx) for r in resources if r.get("custom") and not is_provider(str(r.get("type")))
+    ]
     idle = sum((line.pop("idle_exact", Decimal(0)) for line in lines), Decimal(0))
     load = sum((line.pop("load_exact", Decimal(0)) for line in lines), Decimal(0))
-    counts = {status: sum(1 for line in lines if line["status"] == status)
-              for status in ("priced", "free", "unpriced")}
+    counts = {
+        status: sum(1 for line in lines if line["status"] == status)
+        for status in ("priced", "free", "unpriced")
+    }
     return {
         "schema": SCHEMA,
         "stack": plan.get("stack"),
@@ -79,13 +100,25 @@ def estimate_cost(plan: Mapping[str, Any], *, assumptions: Mapping[str, Mapping[
         "hours_per_month": float(prices.hours_per_month),
         "resources": lines,
         "totals": {"idle_usd": usd(idle), "load_usd": usd(load), **counts},
-        "unpriced": [{"urn": x["urn"], "type": x["type"], "reason": x["note"]}
-                     for x in lines if x["status"] == "unpriced"],
+        "unpriced": [
+            {"urn": x["urn"], "type": x["type"], "reason": x["note"]}
+            for x in lines
+            if x["status"] == "unpriced"
+        ],
         "assumptions": {k: dict(v) for k, v in assumptions.items()},
         "sources": [
-            {"key": p.key, "usd": float(p.usd), "per": float(p.per), "unit": p.unit, "region": p.region,
-             "source": p.source, "effective": p.effective, "confidence": p.confidence}
-            for key in sorted(ctx.used) for p in [prices.prices[key]]
+            {
+                "key": p.key,
+                "usd": float(p.usd),
+                "per": float(p.per),
+                "unit": p.unit,
+                "region": p.region,
+                "source": p.source,
+                "effective": p.effective,
+                "confidence": p.confidence,
+            }
+            for key in sorted(ctx.used)
+            for p in [prices.prices[key]]
         ],
     }
 
@@ -102,9 +135,13 @@ def _diff(after: float | None, before: float | None) -> float | None:
     return usd(Decimal(str(after)) - Decimal(str(before)))
 
 
-def cost_delta(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any], *,
-               assumptions: Mapping[str, Mapping[str, Any]] | None = None,
-               prices: PriceTable | None = None) -> dict[str, Any]:
+def cost_delta(
+    old_plan: Mapping[str, Any],
+    new_plan: Mapping[str, Any],
+    *,
+    assumptions: Mapping[str, Mapping[str, Any]] | None = None,
+    prices: PriceTable | None = None,
+) -> dict[str, Any]:
     """Monthly delta from ``old_plan`` to ``new_plan`` (e.g. a promotion to a bigger instance type)."""
     before = estimate_cost(old_plan, assumptions=assumptions, prices=prices)
     after = estimate_cost(new_plan, assumptions=assumptions, prices=prices)
@@ -117,21 +154,28 @@ def cost_delta(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any], *,
             continue
         ref = new_lines.get(urn) or old_lines[urn]
         zero = {"status": "free", "idle_usd": 0.0, "load_usd": 0.0}
-        changed.append({
-            "urn": urn, "type": ref["type"], "name": ref["name"],
-            "change": "added" if old is None else "removed" if new is None else "changed",
-            "before": old, "after": new,
-            "delta_idle_usd": _diff((new or zero)["idle_usd"], (old or zero)["idle_usd"]),
-            "delta_load_usd": _diff((new or zero)["load_usd"], (old or zero)["load_usd"]),
-        })
+        changed.append(
+            {
+                "urn": urn,
+                "type": ref["type"],
+                "name": ref["name"],
+                "change": "added" if old is None else "removed" if new is None else "changed",
+                "before": old,
+                "after": new,
+                "delta_idle_usd": _diff((new or zero)["idle_usd"], (old or zero)["idle_usd"]),
+                "delta_load_usd": _diff((new or zero)["load_usd"], (old or zero)["load_usd"]),
+            }
+        )
     return {
         "schema": DELTA_SCHEMA,
         "stack": new_plan.get("stack"),
         "currency": after["currency"],
         "before": before["totals"],
         "after": after["totals"],
-        "delta": {"idle_usd": _diff(after["totals"]["idle_usd"], before["totals"]["idle_usd"]),
-                  "load_usd": _diff(after["totals"]["load_usd"], before["totals"]["load_usd"])},
+        "delta": {
+            "idle_usd": _diff(after["totals"]["idle_usd"], before["totals"]["idle_usd"]),
+            "load_usd": _diff(after["totals"]["load_usd"], before["totals"]["load_usd"]),
+        },
         "resources": changed,
         "unpriced": after["unpriced"],
     }

@@ -78,8 +78,15 @@ class Context:
             raise Unpriced(f"no price {key!r} in prices.yaml")
         self.used.add(key)
         grant = self.prices.free_grants.get(key, Decimal(0))
-        return Item(what, key, price.unit, idle, load,
-                    price.cost(max(idle - grant, Decimal(0))), price.cost(max(load - grant, Decimal(0))))
+        return Item(
+            what,
+            key,
+            price.unit,
+            idle,
+            load,
+            price.cost(max(idle - grant, Decimal(0))),
+            price.cost(max(load - grant, Decimal(0))),
+        )
 
 
 def get(data: Any, path: str, default: Any = None) -> Any:
@@ -118,11 +125,14 @@ def _pool(ctx: Context, pool: Mapping[str, Any], where: str, label: str) -> Item
     key = _vm(ctx, pool.get("vmSize"), f"{where}vmSize")
     if pool.get("enableAutoScaling"):
         idle = number(pool, "minCount")
-        load = number(pool, "maxCount") if ctx.assume("aks", "load_nodes") == "max" else number(pool, "count", 1)
+        load = (
+            number(pool, "maxCount") if ctx.assume("aks", "load_nodes") == "max" else number(pool, "count", 1)
+        )
     else:
         idle = load = number(pool, "count", 1)  # ARM default count is 1
-    return ctx.item(f"node pool {label}: {idle}–{load} × {pool.get('vmSize')}", key, idle * ctx.hours,
-                    load * ctx.hours)
+    return ctx.item(
+        f"node pool {label}: {idle}–{load} × {pool.get('vmSize')}", key, idle * ctx.hours, load * ctx.hours
+    )
 
 
 def managed_cluster(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -131,8 +141,11 @@ def managed_cluster(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     tier = get(inputs, "sku.tier", "Free")
     items: list[Item] = []
     if tier == "Standard":
-        items.append(ctx.item("control plane, Standard tier (uptime SLA)", "aks.uptime_sla.standard",
-                              ctx.hours, ctx.hours))
+        items.append(
+            ctx.item(
+                "control plane, Standard tier (uptime SLA)", "aks.uptime_sla.standard", ctx.hours, ctx.hours
+            )
+        )
     elif tier != "Free":
         raise Unpriced(f"AKS tier {tier!r}: only Free and Standard are priced (Premium not confirmed)")
     for index, pool in enumerate(inputs.get("agentPoolProfiles") or []):
@@ -175,8 +188,14 @@ def compute(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     low = number(inputs, "properties.properties.scaleSettings.minNodeCount", 0)
     high = number(inputs, "properties.properties.scaleSettings.maxNodeCount")
     busy = ctx.assume("aml_compute", "busy_hours_per_month")
-    return [ctx.item(f"cluster {low}–{high} × {size} ({busy} busy h)", key, low * ctx.hours,
-                     low * ctx.hours + (high - low) * busy)]
+    return [
+        ctx.item(
+            f"cluster {low}–{high} × {size} ({busy} busy h)",
+            key,
+            low * ctx.hours,
+            low * ctx.hours + (high - low) * busy,
+        )
+    ]
 
 
 def container_registry(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -190,8 +209,10 @@ def container_registry(r: Mapping[str, Any], ctx: Context) -> list[Item]:
 def private_endpoint(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     """Hourly endpoint + data processed in and out under load."""
     gb = ctx.assume("private_endpoint", "gb_per_month_load")
-    return [ctx.item("endpoint", "private_endpoint.hour", ctx.hours, ctx.hours),
-            ctx.item("data processed (in + out)", "private_endpoint.data", Decimal(0), 2 * gb)]
+    return [
+        ctx.item("endpoint", "private_endpoint.hour", ctx.hours, ctx.hours),
+        ctx.item("data processed (in + out)", "private_endpoint.data", Decimal(0), 2 * gb),
+    ]
 
 
 def private_zone(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -205,7 +226,10 @@ def log_analytics(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     if sku != "PerGB2018":
         raise Unpriced(f"Log Analytics SKU {sku!r}: only PerGB2018 (pay-as-you-go) is priced")
     days = ctx.hours / 24
-    idle, load = ctx.assume("log_analytics", "gb_per_day_idle"), ctx.assume("log_analytics", "gb_per_day_load")
+    idle, load = (
+        ctx.assume("log_analytics", "gb_per_day_idle"),
+        ctx.assume("log_analytics", "gb_per_day_load"),
+    )
     cap = get(r.get("inputs"), "workspaceCapping.dailyQuotaGb")
     what = "ingestion"
     if isinstance(cap, int | float) and not isinstance(cap, bool) and cap >= 0:
@@ -221,15 +245,26 @@ def app_insights(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     if get(r.get("inputs"), "workspaceResourceId"):
         raise Free("workspace-based: ingestion bills on its Log Analytics workspace")
     section = "app_insights_classic"
-    return [ctx.item("classic ingestion", "app_insights.classic_ingestion",
-                     ctx.assume(section, "gb_per_month_idle"), ctx.assume(section, "gb_per_month_load"))]
+    return [
+        ctx.item(
+            "classic ingestion",
+            "app_insights.classic_ingestion",
+            ctx.assume(section, "gb_per_month_idle"),
+            ctx.assume(section, "gb_per_month_load"),
+        )
+    ]
 
 
 def key_vault(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     """Secret operations."""
-    return [ctx.item("secret operations", "keyvault.operations",
-                     ctx.assume("key_vault", "operations_per_month_idle"),
-                     ctx.assume("key_vault", "operations_per_month_load"))]
+    return [
+        ctx.item(
+            "secret operations",
+            "keyvault.operations",
+            ctx.assume("key_vault", "operations_per_month_idle"),
+            ctx.assume("key_vault", "operations_per_month_load"),
+        )
+    ]
 
 
 def storage_account(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -240,14 +275,26 @@ def storage_account(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     if sku not in keys:
         raise Unpriced(f"storage SKU {sku!r}: only Standard_LRS and Standard_ZRS are priced")
     if inputs.get("kind", "StorageV2") != "StorageV2" or inputs.get("accessTier", "Hot") != "Hot":
-        raise Unpriced(f"storage kind {inputs.get('kind')!r} / tier {inputs.get('accessTier')!r}: "
-                       "only StorageV2 Hot is priced")
+        raise Unpriced(
+            f"storage kind {inputs.get('kind')!r} / tier {inputs.get('accessTier')!r}: "
+            "only StorageV2 Hot is priced"
+        )
     gb = ctx.assume("storage", "gb_stored")
-    return [ctx.item(f"{gb} GB stored ({sku})", keys[sku], gb, gb),
-            ctx.item("write operations", "storage.write_operations", Decimal(0),
-                     ctx.assume("storage", "write_operations_per_month_load")),
-            ctx.item("read operations", "storage.read_operations", Decimal(0),
-                     ctx.assume("storage", "read_operations_per_month_load"))]
+    return [
+        ctx.item(f"{gb} GB stored ({sku})", keys[sku], gb, gb),
+        ctx.item(
+            "write operations",
+            "storage.write_operations",
+            Decimal(0),
+            ctx.assume("storage", "write_operations_per_month_load"),
+        ),
+        ctx.item(
+            "read operations",
+            "storage.read_operations",
+            Decimal(0),
+            ctx.assume("storage", "read_operations_per_month_load"),
+        ),
+    ]
 
 
 def databricks_workspace(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -258,23 +305,51 @@ def databricks_workspace(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     section = "databricks"
     vm = ctx.assume(section, "vm_size")
     zero = Decimal(0)
-    return [ctx.item("jobs compute DBUs", f"databricks.{tier}.jobs", zero,
-                     ctx.assume(section, "jobs_dbu_hours_per_month_load")),
-            ctx.item("all-purpose compute DBUs", f"databricks.{tier}.all_purpose", zero,
-                     ctx.assume(section, "all_purpose_dbu_hours_per_month_load")),
-            ctx.item(f"cluster VMs ({vm})", _vm(ctx, vm, "assumptions databricks.vm_size"), zero,
-                     ctx.assume(section, "vm_hours_per_month_load"))]
+    return [
+        ctx.item(
+            "jobs compute DBUs",
+            f"databricks.{tier}.jobs",
+            zero,
+            ctx.assume(section, "jobs_dbu_hours_per_month_load"),
+        ),
+        ctx.item(
+            "all-purpose compute DBUs",
+            f"databricks.{tier}.all_purpose",
+            zero,
+            ctx.assume(section, "all_purpose_dbu_hours_per_month_load"),
+        ),
+        ctx.item(
+            f"cluster VMs ({vm})",
+            _vm(ctx, vm, "assumptions databricks.vm_size"),
+            zero,
+            ctx.assume(section, "vm_hours_per_month_load"),
+        ),
+    ]
 
 
 def data_factory(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     """Activity runs, read/write entities and monitoring records under load."""
     section, zero = "data_factory", Decimal(0)
-    return [ctx.item("activity runs (Azure IR)", "data_factory.activity_runs", zero,
-                     ctx.assume(section, "activity_runs_per_month_load")),
-            ctx.item("read/write operations", "data_factory.read_write", zero,
-                     ctx.assume(section, "read_write_entities_per_month_load")),
-            ctx.item("monitoring operations", "data_factory.monitoring", zero,
-                     ctx.assume(section, "monitoring_records_per_month_load"))]
+    return [
+        ctx.item(
+            "activity runs (Azure IR)",
+            "data_factory.activity_runs",
+            zero,
+            ctx.assume(section, "activity_runs_per_month_load"),
+        ),
+        ctx.item(
+            "read/write operations",
+            "data_factory.read_write",
+            zero,
+            ctx.assume(section, "read_write_entities_per_month_load"),
+        ),
+        ctx.item(
+            "monitoring operations",
+            "data_factory.monitoring",
+            zero,
+            ctx.assume(section, "monitoring_records_per_month_load"),
+        ),
+    ]
 
 
 def app_service_plan(r: Mapping[str, Any], ctx: Context) -> list[Item]:
@@ -283,22 +358,41 @@ def app_service_plan(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     sku = get(inputs, "sku.name")
     if sku == "Y1":
         zero = Decimal(0)
-        return [ctx.item("executions", "functions.consumption.executions", zero,
-                         ctx.assume("function_app", "executions_per_month_load")),
-                ctx.item("execution time", "functions.consumption.gb_seconds", zero,
-                         ctx.assume("function_app", "gb_seconds_per_month_load"))]
+        return [
+            ctx.item(
+                "executions",
+                "functions.consumption.executions",
+                zero,
+                ctx.assume("function_app", "executions_per_month_load"),
+            ),
+            ctx.item(
+                "execution time",
+                "functions.consumption.gb_seconds",
+                zero,
+                ctx.assume("function_app", "gb_seconds_per_month_load"),
+            ),
+        ]
     if sku == "EP1":
         count = number(inputs, "sku.capacity", 1)
-        return [ctx.item(f"{count} × EP1 instance", "functions.ep1.instance", count * ctx.hours,
-                         count * ctx.hours)]
-    raise Unpriced(f"App Service plan SKU {sku!r}: only Y1 (Consumption) and EP1 are priced "
-                   "(Flex Consumption meters are not in the reference table)")
+        return [
+            ctx.item(
+                f"{count} × EP1 instance", "functions.ep1.instance", count * ctx.hours, count * ctx.hours
+            )
+        ]
+    raise Unpriced(
+        f"App Service plan SKU {sku!r}: only Y1 (Consumption) and EP1 are priced "
+        "(Flex Consumption meters are not in the reference table)"
+    )
 
 
 def _elastic_pool(r: Mapping[str, Any], ctx: Context) -> Mapping[str, Any] | None:
     rid = str(r.get("id") or "").lower()
     for other in ctx.resources:
-        if other.get("type") == ELASTIC_POOL and rid and str(get(other, "inputs.azureResourceId", "")).lower() == rid:
+        if (
+            other.get("type") == ELASTIC_POOL
+            and rid
+            and str(get(other, "inputs.azureResourceId", "")).lower() == rid
+        ):
             return other
     return None
 
@@ -317,14 +411,26 @@ def vm_scale_set(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     idle = number(pool, "inputs.desiredIdle", 0)
     peak = number(pool, "inputs.maxCapacity")
     busy = ctx.assume("vmss_agents", "busy_hours_per_month")
-    return [ctx.item(f"elastic agents {idle}–{peak} × {size} ({busy} busy h)", key, idle * ctx.hours,
-                     idle * ctx.hours + (peak - idle) * busy)]
+    return [
+        ctx.item(
+            f"elastic agents {idle}–{peak} × {size} ({busy} busy h)",
+            key,
+            idle * ctx.hours,
+            idle * ctx.hours + (peak - idle) * busy,
+        )
+    ]
 
 
 def system_topic(r: Mapping[str, Any], ctx: Context) -> list[Item]:
     """Event Grid operations under load (system and custom topics share the operations meter)."""
-    return [ctx.item("operations", "event_grid.operations", Decimal(0),
-                     ctx.assume("event_grid", "operations_per_month_load"))]
+    return [
+        ctx.item(
+            "operations",
+            "event_grid.operations",
+            Decimal(0),
+            ctx.assume("event_grid", "operations_per_month_load"),
+        )
+    ]
 
 
 Rule = Callable[[Mapping[str, Any], Context], list[Item]]

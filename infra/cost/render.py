@@ -26,24 +26,42 @@ def signed(value: float | None) -> str:
 
 def _unpriced(report: Mapping[str, Any], console: Console) -> None:
     for line in report["unpriced"]:
-        console.print(f"[yellow]unpriced:[/yellow] {line['type']} {line['urn'].rsplit('::', 1)[-1]}: {line['reason']}")
+        console.print(
+            f"[yellow]unpriced:[/yellow] {line['type']} {line['urn'].rsplit('::', 1)[-1]}: {line['reason']}"
+        )
     if report["unpriced"]:
-        console.print(f"[yellow]{len(report['unpriced'])} resource(s) are not priced; the totals exclude them.[/yellow]")
+        console.print(
+            f"[yellow]{len(report['unpriced'])} resource(s) are not priced; the totals exclude them.[/yellow]"
+        )
 
 
 def render_cost(report: Mapping[str, Any], console: Console) -> None:
     """Print a cost estimate."""
-    table = Table(title=f"{report.get('stack')}: monthly estimate ({report['currency']}, {report['region']}, "
-                        f"{report['hours_per_month']:.0f} h/month)")
+    table = Table(
+        title=f"{report.get('stack')}: monthly estimate ({report['currency']}, {report['region']}, "
+        f"{report['hours_per_month']:.0f} h/month)"
+    )
     for column in ("resource", "type", "status", "idle / month", "under load / month", "basis"):
         table.add_column(column, justify="right" if "month" in column else "left")
     for line in report["resources"]:
         basis = "; ".join(item["what"] for item in line["items"]) or line["note"]
-        table.add_row(line["name"], str(line["type"]).split(":")[-1], line["status"], money(line["idle_usd"]),
-                      money(line["load_usd"]), basis)
+        table.add_row(
+            line["name"],
+            str(line["type"]).split(":")[-1],
+            line["status"],
+            money(line["idle_usd"]),
+            money(line["load_usd"]),
+            basis,
+        )
     totals = report["totals"]
-    table.add_row("total", "", f"{totals['priced']} priced, {totals['free']} free, {totals['unpriced']} unpriced",
-                  money(totals["idle_usd"]), money(totals["load_usd"]), "")
+    table.add_row(
+        "total",
+        "",
+        f"{totals['priced']} priced, {totals['free']} free, {totals['unpriced']} unpriced",
+        money(totals["idle_usd"]),
+        money(totals["load_usd"]),
+        "",
+    )
     console.print(table)
     _unpriced(report, console)
 
@@ -51,9 +69,13 @@ def render_cost(report: Mapping[str, Any], console: Console) -> None:
 def render_delta(report: Mapping[str, Any], console: Console) -> None:
     """Print a cost delta."""
     before, after, delta = report["before"], report["after"], report["delta"]
-    console.print(f"[bold]{report.get('stack')}[/bold] monthly cost change against {report.get('against', 'the ref')}:")
-    console.print(f"idle: {money(before['idle_usd'])} → {money(after['idle_usd'])} ({signed(delta['idle_usd'])}); "
-                  f"under load: {money(before['load_usd'])} → {money(after['load_usd'])} ({signed(delta['load_usd'])})")
+    console.print(
+        f"[bold]{report.get('stack')}[/bold] monthly cost change against {report.get('against', 'the ref')}:"
+    )
+    console.print(
+        f"idle: {money(before['idle_usd'])} → {money(after['idle_usd'])} ({signed(delta['idle_usd'])}); "
+        f"under load: {money(before['load_usd'])} → {money(after['load_usd'])} ({signed(delta['load_usd'])})"
+    )
     if not report["resources"]:
         console.print("no resource changes cost")
     else:
@@ -61,7 +83,12 @@ def render_delta(report: Mapping[str, Any], console: Console) -> None:
         for column in ("resource", "type", "change", "idle Δ", "load Δ"):
             table.add_column(column, justify="right" if "Δ" in column else "left")
         for line in report["resources"]:
-            table.add_row(line["name"], str(line["type"]).split(":")[-1], line["change"],
-                          signed(line["delta_idle_usd"]), signed(line["delta_load_usd"]))
+            table.add_row(
+                line["name"],
+                str(line["type"]).split(":")[-1],
+                line["change"],
+                signed(line["delta_idle_usd"]),
+                signed(line["delta_load_usd"]),
+            )
         console.print(table)
     _unpriced(report, console)

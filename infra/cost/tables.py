@@ -78,14 +78,23 @@ def parse_prices(data: dict[str, Any]) -> PriceTable:
         for field in ("usd", "per", "unit", "region", "source", "effective", "confidence"):
             if field not in raw:
                 raise ConfigError(f"price {key!r} lacks {field!r}", file=_PRICES_DISPLAY, key=f"prices.{key}")
-        prices[key] = Price(key, _dec(raw["usd"], f"prices.{key}.usd"), _dec(raw["per"], f"prices.{key}.per"),
-                            str(raw["unit"]), str(raw["region"]), str(raw["source"]), str(raw["effective"]),
-                            str(raw["confidence"]))
+        prices[key] = Price(
+            key,
+            _dec(raw["usd"], f"prices.{key}.usd"),
+            _dec(raw["per"], f"prices.{key}.per"),
+            str(raw["unit"]),
+            str(raw["region"]),
+            str(raw["source"]),
+            str(raw["effective"]),
+            str(raw["confidence"]),
+        )
     grants = {k: _dec(v["quantity"], f"free_grants.{k}") for k, v in (data.get("free_grants") or {}).items()}
     return PriceTable(
-        region=str(data["region"]), currency=str(data["currency"]),
+        region=str(data["region"]),
+        currency=str(data["currency"]),
         hours_per_month=_dec(data["hours_per_month"], "hours_per_month"),
-        prices=prices, free_grants=grants,
+        prices=prices,
+        free_grants=grants,
         free={str(k): str(v) for k, v in (data.get("free") or {}).items()},
         families_free={str(k): str(v) for k, v in (data.get("families_free") or {}).items()},
     )
@@ -130,15 +139,21 @@ def merge_assumptions(overrides: Any, *, file: str) -> dict[str, dict[str, Any]]
         if section == "schema":
             continue
         if section not in merged:
-            raise ConfigError(f"unknown section {section!r}; allowed: {', '.join(sorted(merged))}",
-                              file=file, key=str(section))
+            raise ConfigError(
+                f"unknown section {section!r}; allowed: {', '.join(sorted(merged))}",
+                file=file,
+                key=str(section),
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"expected a mapping, got {values!r}", file=file, key=str(section))
         for key, value in values.items():
             where = f"{section}.{key}"
             if key not in merged[section]:
-                raise ConfigError(f"unknown key {key!r}; allowed: {', '.join(sorted(merged[section]))}",
-                                  file=file, key=where)
+                raise ConfigError(
+                    f"unknown key {key!r}; allowed: {', '.join(sorted(merged[section]))}",
+                    file=file,
+                    key=where,
+                )
             default = merged[section][key]
             if (section, key) in ENUMS:
                 allowed = ENUMS[(section, key)]

@@ -28,8 +28,19 @@ from infra.settings import EnvironmentStackSettings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["PROJECT_ROOT", "SCHEMA", "EngineError", "clear_cache", "dumps", "preview", "preview_function",
-           "preview_ref", "project_directory", "stacks", "validate"]
+__all__ = [
+    "PROJECT_ROOT",
+    "SCHEMA",
+    "EngineError",
+    "clear_cache",
+    "dumps",
+    "preview",
+    "preview_function",
+    "preview_ref",
+    "project_directory",
+    "stacks",
+    "validate",
+]
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
@@ -66,16 +77,28 @@ def _fingerprint(project: Project, stack: str) -> str:
 def _referenced_stack(project: Project, reference: str, *, file: str) -> str:
     org, proj, stack = reference.split("/")
     if proj != project.name:
-        raise ConfigError(f"'{reference}' names project '{proj}', but this project is '{project.name}'",
-                          file=file, key="mlops-estate:sharedStack")
+        raise ConfigError(
+            f"'{reference}' names project '{proj}', but this project is '{project.name}'",
+            file=file,
+            key="mlops-estate:sharedStack",
+        )
     if not project.stack_file(stack).exists():
-        raise ConfigError(f"'{reference}' names stack '{stack}', which has no Pulumi.{stack}.yaml",
-                          file=file, key="mlops-estate:sharedStack")
+        raise ConfigError(
+            f"'{reference}' names stack '{stack}', which has no Pulumi.{stack}.yaml",
+            file=file,
+            key="mlops-estate:sharedStack",
+        )
     return stack
 
 
-def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str, Any] | None = None,
-            policy: bool = True, cache: bool = True) -> dict[str, Any]:
+def preview(
+    stack: str,
+    *,
+    project_dir: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    policy: bool = True,
+    cache: bool = True,
+) -> dict[str, Any]:
     """Preview ``stack`` offline and return its plan.
 
     ``overrides`` replaces config keys (``"mlops-estate:models"`` → a Python value) before
@@ -84,7 +107,12 @@ def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str,
     again even when this process already previewed the same stack files.
     """
     project = load_project(project_dir or project_directory())
-    key = (str(project.directory), stack, json.dumps(overrides or {}, sort_keys=True, default=str), _fingerprint(project, stack))
+    key = (
+        str(project.directory),
+        stack,
+        json.dumps(overrides or {}, sort_keys=True, default=str),
+        _fingerprint(project, stack),
+    )
     cached = _CACHE.get(key) if cache else None
     if cached is None:
         cached = _run(project, stack, overrides)
@@ -93,8 +121,13 @@ def preview(stack: str, *, project_dir: Path | None = None, overrides: dict[str,
     if policy:
         from policy.runner import evaluate
 
-        violations = evaluate(plan["resources"], environment=cached["_environment"], enforcement=cached["_enforcement"])
-        plan["policy"] = {"enforcement": cached["_enforcement"], "violations": [v.to_json() for v in violations]}
+        violations = evaluate(
+            plan["resources"], environment=cached["_environment"], enforcement=cached["_enforcement"]
+        )
+        plan["policy"] = {
+            "enforcement": cached["_enforcement"],
+            "violations": [v.to_json() for v in violations],
+        }
     plan.pop("_environment", None)
     plan.pop("_enforcement", None)
     plan.pop("_secretOutputs", None)
@@ -119,8 +152,13 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
         secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
         references[settings.shared_stack] = (shared_plan["outputs"], secrets)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
-    state = run_program(project, config, stack_references=references,
-                        disabled_default_providers=disabled, location=settings.location)
+    state = run_program(
+        project,
+        config,
+        stack_references=references,
+        disabled_default_providers=disabled,
+        location=settings.location,
+    )
     plan = build_plan(state, project=project.name, stack=stack)
     _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
     plan["_environment"] = settings.environment
@@ -128,8 +166,9 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
     return plan
 
 
-
-def preview_function(fn: Callable[[], Any], *, stack: str = "unit", location: str = "westeurope") -> dict[str, Any]:
+def preview_function(
+    fn: Callable[[], Any], *, stack: str = "unit", location: str = "westeurope"
+) -> dict[str, Any]:
     """The plan of an arbitrary function run as a program (component tests): same monitor and answers."""
     state = run_function(fn, stack=stack, location=location)
     return build_plan(state, project="mlops-estate", stack=stack)
@@ -144,28 +183,41 @@ def preview_ref(stack: str, ref: str, *, project_dir: Path | None = None) -> dic
     root = (project_dir or project_directory()).resolve()
     with tempfile.TemporaryDirectory(prefix="estate-ref-") as tmp:
         archive = Path(tmp) / "ref.tar"
-        result = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", "-o", str(archive), ref],
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["git", "-C", str(root), "archive", "--format=tar", "-o", str(archive), ref],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
-            raise ConfigError(f"cannot read git ref '{ref}': {result.stderr.strip() or 'git archive failed'}",
-                              key="--against")
+            raise ConfigError(
+                f"cannot read git ref '{ref}': {result.stderr.strip() or 'git archive failed'}",
+                key="--against",
+            )
         tree = Path(tmp) / "tree"
         with tarfile.open(archive) as tar:
             tar.extractall(tree, filter="data")
         if not (tree / "infra" / "engine").is_dir():
-            raise ConfigError(f"commit '{ref}' has no offline engine (infra/engine); compare against a newer commit",
-                              key="--against")
+            raise ConfigError(
+                f"commit '{ref}' has no offline engine (infra/engine); compare against a newer commit",
+                key="--against",
+            )
         out = Path(tmp) / "plan.json"
         env_path = str(tree)
         proc = subprocess.run(
             [sys.executable, "-m", "infra.cli", "preview", stack, "--json", str(out), "--quiet"],
-            cwd=tree, capture_output=True, text=True, check=False,
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=False,
             env={**_clean_env(), "PYTHONPATH": env_path},
         )
         if not out.exists():
             message = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-            raise ConfigError(f"preview of '{stack}' at '{ref}' failed: {message[-1] if message else proc.returncode}",
-                              key="--against")
+            raise ConfigError(
+                f"preview of '{stack}' at '{ref}' failed: {message[-1] if message else proc.returncode}",
+                key="--against",
+            )
         return json.loads(out.read_text())
 
 

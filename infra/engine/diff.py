@@ -20,11 +20,21 @@ ALWAYS_REPLACE = {"location", "resourceGroupName"}
 CREATE_ONLY: dict[str, set[str]] = {
     "azure-native:storage:StorageAccount": {"encryption.requireInfrastructureEncryption"},
     "azure-native:machinelearningservices:Workspace": {"hbiWorkspace", "managedNetwork.isolationMode"},
-    "azure-native:containerservice:ManagedCluster": {"dnsPrefix", "apiServerAccessProfile.enablePrivateCluster"},
-    "azure-native:machinelearningservices:OnlineEndpoint": {"properties.authMode", "properties.compute", "kind"},
+    "azure-native:containerservice:ManagedCluster": {
+        "dnsPrefix",
+        "apiServerAccessProfile.enablePrivateCluster",
+    },
+    "azure-native:machinelearningservices:OnlineEndpoint": {
+        "properties.authMode",
+        "properties.compute",
+        "kind",
+    },
     # A deployment's size and compute type are fixed: a new size is a new deployment (AML-Kubernetes #247).
-    "azure-native:machinelearningservices:OnlineDeployment": {"kind", "properties.instanceType",
-                                                              "properties.endpointComputeType"},
+    "azure-native:machinelearningservices:OnlineDeployment": {
+        "kind",
+        "properties.instanceType",
+        "properties.endpointComputeType",
+    },
     "azure-native:machinelearningservices:BatchEndpoint": {"properties.authMode"},
     # Asset versions are immutable: new content is a new version (hence a new resource).
     "azure-native:machinelearningservices:EnvironmentVersion": {"properties"},
@@ -82,18 +92,34 @@ def changes(old_plan: dict[str, Any], new_plan: dict[str, Any]) -> list[dict[str
     for resource in new_plan["resources"]:
         before = old.get(resource["urn"])
         if before is None:
-            result.append({"urn": resource["urn"], "type": resource["type"], "action": "create",
-                           "keys": sorted(resource["inputs"])})
+            result.append(
+                {
+                    "urn": resource["urn"],
+                    "type": resource["type"],
+                    "action": "create",
+                    "keys": sorted(resource["inputs"]),
+                }
+            )
             continue
         paths = _changed_paths(before["inputs"], resource["inputs"])
-        option_changes = [opt for opt in ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
-                          if before.get(opt) != resource.get(opt)]
+        option_changes = [
+            opt
+            for opt in ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
+            if before.get(opt) != resource.get(opt)
+        ]
         if not paths and not option_changes:
             continue
         action = "replace" if resource["custom"] and _is_replace(resource, paths) else "update"
         top_keys = sorted({p.split(".")[0].split("[")[0] for p in paths} | {f"[{o}]" for o in option_changes})
-        result.append({"urn": resource["urn"], "type": resource["type"], "action": action, "keys": top_keys,
-                       "paths": paths})
+        result.append(
+            {
+                "urn": resource["urn"],
+                "type": resource["type"],
+                "action": action,
+                "keys": top_keys,
+                "paths": paths,
+            }
+        )
     for resource in old_plan["resources"]:
         if resource["urn"] not in new:
             result.append({"urn": resource["urn"], "type": resource["type"], "action": "delete", "keys": []})

@@ -118,8 +118,13 @@ class RecordingMonitor(MockMonitor):
     an explicit provider is an error, as it is for the real engine.
     """
 
-    def __init__(self, *, stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
-                 disabled_default_providers: list[str] | None = None, location: str = "westeurope"):
+    def __init__(
+        self,
+        *,
+        stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
+        disabled_default_providers: list[str] | None = None,
+        location: str = "westeurope",
+    ):
         super().__init__(NoMocks())
         self.state = MonitorState()
         self._lock = threading.RLock()
@@ -162,7 +167,9 @@ class RecordingMonitor(MockMonitor):
         timeouts = None
         if request.HasField("customTimeouts"):
             ct = request.customTimeouts
-            timeouts = {k: v for k, v in (("create", ct.create), ("update", ct.update), ("delete", ct.delete)) if v}
+            timeouts = {
+                k: v for k, v in (("create", ct.create), ("update", ct.update), ("delete", ct.delete)) if v
+            }
             timeouts = timeouts or None
         aliases = sorted(set(request.aliasURNs) | {_alias_text(alias) for alias in request.aliases})
         registration = Registration(
@@ -197,7 +204,9 @@ class RecordingMonitor(MockMonitor):
         obj = _serialize(response_state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj)
 
-    def _answer(self, request, urn: str, inputs: dict[str, Any], custom: bool) -> tuple[str | None, dict[str, Any]]:
+    def _answer(
+        self, request, urn: str, inputs: dict[str, Any], custom: bool
+    ) -> tuple[str | None, dict[str, Any]]:
         type_ = request.type
         if not custom:
             return None, {}
@@ -207,11 +216,18 @@ class RecordingMonitor(MockMonitor):
         sub, tenant, location = self._provider_context(request.provider)
         ctx_inputs = dict(inputs)
         if answer.name_input and ctx_inputs.get(answer.name_input) is None:
-            ctx_inputs[answer.name_input] = request.name  # what auto-naming would choose, minus the random part
+            ctx_inputs[answer.name_input] = (
+                request.name
+            )  # what auto-naming would choose, minus the random part
         loc = inputs.get("location")
         ctx = ResourceContext(
-            token=type_, logical_name=request.name, urn=urn, inputs=ctx_inputs,
-            subscription_id=sub, tenant_id=tenant, location=str(loc) if isinstance(loc, str) else location,
+            token=type_,
+            logical_name=request.name,
+            urn=urn,
+            inputs=ctx_inputs,
+            subscription_id=sub,
+            tenant_id=tenant,
+            location=str(loc) if isinstance(loc, str) else location,
         )
         resource_id = answer.id(ctx)
         outputs = answer.outputs(ctx) if answer.outputs else {}
@@ -235,8 +251,15 @@ class RecordingMonitor(MockMonitor):
                 "infra/engine/answers/invokes.py"
             )
         sub, tenant, location = self._provider_context(request.provider)
-        ctx = ResourceContext(token=request.tok, logical_name=request.tok, urn=request.tok, inputs=args,
-                              subscription_id=sub, tenant_id=tenant, location=location)
+        ctx = ResourceContext(
+            token=request.tok,
+            logical_name=request.tok,
+            urn=request.tok,
+            inputs=args,
+            subscription_id=sub,
+            tenant_id=tenant,
+            location=location,
+        )
         result = fn(args, ctx)
         with self._lock:
             self.state.invokes.append(request.tok)
@@ -255,16 +278,34 @@ class RecordingMonitor(MockMonitor):
         name = str(inputs.get("name") or request.id)
         if name not in self._stack_references:
             known = ", ".join(sorted(self._stack_references)) or "none"
-            raise EngineError(f"StackReference '{name}' is not a stack the offline engine previewed (known: {known})")
+            raise EngineError(
+                f"StackReference '{name}' is not a stack the offline engine previewed (known: {known})"
+            )
         outputs, secret_names = self._stack_references[name]
         state = {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
         registration = Registration(
-            urn=urn, type=request.type, name=request.name, parent=request.parent or None, custom=True,
-            provider=request.provider or None, id=name, inputs={"name": name}, outputs={},
-            dependencies=list(request.dependencies), property_dependencies={}, protect=False,
-            retain_on_delete=False, ignore_changes=[], replace_on_changes=[], delete_before_replace=False,
-            aliases=[], custom_timeouts=None, additional_secret_outputs=list(request.additionalSecretOutputs),
-            deleted_with=None, import_id=None, read=True,
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=True,
+            provider=request.provider or None,
+            id=name,
+            inputs={"name": name},
+            outputs={},
+            dependencies=list(request.dependencies),
+            property_dependencies={},
+            protect=False,
+            retain_on_delete=False,
+            ignore_changes=[],
+            replace_on_changes=[],
+            delete_before_replace=False,
+            aliases=[],
+            custom_timeouts=None,
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            deleted_with=None,
+            import_id=None,
+            read=True,
         )
         with self._lock:
             self.state.registrations.append(registration)

@@ -111,13 +111,29 @@ def build_plan(state: MonitorState, *, project: str, stack: str) -> dict[str, An
     unknowns: list[str] = []
     resources: list[dict[str, Any]] = []
     if state.stack_urn:
-        resources.append({
-            "urn": state.stack_urn, "type": STACK_TYPE, "name": f"{project}-{stack}", "parent": None,
-            "custom": False, "provider": None, "id": None, "inputs": {}, "outputs": {}, "dependencies": [],
-            "protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": [],
-            "deleteBeforeReplace": False, "aliases": [], "customTimeouts": None, "deletedWith": None,
-            "read": False,
-        })
+        resources.append(
+            {
+                "urn": state.stack_urn,
+                "type": STACK_TYPE,
+                "name": f"{project}-{stack}",
+                "parent": None,
+                "custom": False,
+                "provider": None,
+                "id": None,
+                "inputs": {},
+                "outputs": {},
+                "dependencies": [],
+                "protect": False,
+                "retainOnDelete": False,
+                "ignoreChanges": [],
+                "replaceOnChanges": [],
+                "deleteBeforeReplace": False,
+                "aliases": [],
+                "customTimeouts": None,
+                "deletedWith": None,
+                "read": False,
+            }
+        )
     for reg in state.registrations:
         resources.append(_resource_entry(reg, unknowns))
     resources = canonical_order(resources)
@@ -142,7 +158,9 @@ def build_plan(state: MonitorState, *, project: str, stack: str) -> dict[str, An
 
 def secret_output_names(state: MonitorState) -> list[str]:
     """Names of stack outputs that are secret."""
-    return sorted(k for k, v in state.stack_outputs.items() if isinstance(v, dict) and v.get(_SIG_KEY) == _SECRET_SIG)
+    return sorted(
+        k for k, v in state.stack_outputs.items() if isinstance(v, dict) and v.get(_SIG_KEY) == _SECRET_SIG
+    )
 
 
 def dumps(plan: dict[str, Any]) -> str:

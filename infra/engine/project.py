@@ -37,7 +37,7 @@ class Project:
 
     def stacks(self) -> list[str]:
         """Every stack that has a stack file, in a stable order (shared first)."""
-        names = [p.name[len("Pulumi."):-len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml")]
+        names = [p.name[len("Pulumi.") : -len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml")]
         order = {"shared": 0, "dev": 1, "qa": 2, "prod": 3}
         return sorted(names, key=lambda n: (order.get(n, 4), n))
 
@@ -75,8 +75,11 @@ def load_project(directory: Path) -> Project:
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ConfigError(f"runtime is {runtime_name!r}; the offline engine runs Python programs", file="Pulumi.yaml",
-                          key="runtime")
+        raise ConfigError(
+            f"runtime is {runtime_name!r}; the offline engine runs Python programs",
+            file="Pulumi.yaml",
+            key="runtime",
+        )
     main = directory / str(data.get("main", "."))
     if not main.exists():
         raise ConfigError(f"main '{data.get('main')}' does not exist", file="Pulumi.yaml", key="main")
@@ -127,13 +130,20 @@ def load_stack_config(project: Project, stack: str, overrides: dict[str, Any] | 
         data = {}
     if not isinstance(data, dict):
         raise ConfigError("a stack file is a mapping with a 'config:' key", file=path.name)
-    unknown_top = sorted(set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
+    unknown_top = sorted(
+        set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+    )
     if unknown_top:
-        raise ConfigError(f"unknown top-level key '{unknown_top[0]}' (allowed: config, secretsprovider, encryptedkey, "
-                          "encryptionsalt, environment)", file=path.name)
+        raise ConfigError(
+            f"unknown top-level key '{unknown_top[0]}' (allowed: config, secretsprovider, encryptedkey, "
+            "encryptionsalt, environment)",
+            file=path.name,
+        )
     config = data.get("config") or {}
     if not isinstance(config, dict):
-        raise ConfigError("'config:' must be a mapping of '<namespace>:<key>' to values", file=path.name, key="config")
+        raise ConfigError(
+            "'config:' must be a mapping of '<namespace>:<key>' to values", file=path.name, key="config"
+        )
     values.update(config)
     for key, value in (overrides or {}).items():
         values[key] = value

@@ -60,30 +60,66 @@ def _program_path(project: Project) -> Path:
     return main if main.is_file() else main
 
 
-def run_program(project: Project, config: StackConfig, *,
-                stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
-                disabled_default_providers: list[str] | None = None,
-                location: str = "westeurope") -> MonitorState:
+def run_program(
+    project: Project,
+    config: StackConfig,
+    *,
+    stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
+    disabled_default_providers: list[str] | None = None,
+    location: str = "westeurope",
+) -> MonitorState:
     """Run the project's program for ``config.stack`` and return what it registered."""
     program = str(_program_path(project))
-    return _run(lambda: runpy.run_path(program, run_name="__main__"), project_name=project.name,
-                directory=project.directory, config=config, argv0=program, stack_references=stack_references,
-                disabled_default_providers=disabled_default_providers, location=location)
+    return _run(
+        lambda: runpy.run_path(program, run_name="__main__"),
+        project_name=project.name,
+        directory=project.directory,
+        config=config,
+        argv0=program,
+        stack_references=stack_references,
+        disabled_default_providers=disabled_default_providers,
+        location=location,
+    )
 
 
-def run_function(fn: Callable[[], Any], *, project_name: str = "mlops-estate", stack: str = "unit",
-                 directory: Path | None = None, location: str = "westeurope") -> MonitorState:
+def run_function(
+    fn: Callable[[], Any],
+    *,
+    project_name: str = "mlops-estate",
+    stack: str = "unit",
+    directory: Path | None = None,
+    location: str = "westeurope",
+) -> MonitorState:
     """Run ``fn`` as if it were a program (for component tests): same monitor, same answers."""
     config = StackConfig(stack=stack, file=Path(f"Pulumi.{stack}.yaml"), values={}, secret_keys=[])
-    return _run(fn, project_name=project_name, directory=directory or Path.cwd(), config=config,
-                argv0="unit", stack_references=None, disabled_default_providers=None, location=location)
+    return _run(
+        fn,
+        project_name=project_name,
+        directory=directory or Path.cwd(),
+        config=config,
+        argv0="unit",
+        stack_references=None,
+        disabled_default_providers=None,
+        location=location,
+    )
 
 
-def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: StackConfig, argv0: str,
-         stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None,
-         disabled_default_providers: list[str] | None, location: str) -> MonitorState:
-    monitor = RecordingMonitor(stack_references=stack_references,
-                               disabled_default_providers=disabled_default_providers, location=location)
+def _run(
+    fn: Callable[[], Any],
+    *,
+    project_name: str,
+    directory: Path,
+    config: StackConfig,
+    argv0: str,
+    stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None,
+    disabled_default_providers: list[str] | None,
+    location: str,
+) -> MonitorState:
+    monitor = RecordingMonitor(
+        stack_references=stack_references,
+        disabled_default_providers=disabled_default_providers,
+        location=location,
+    )
     saved_cwd, saved_argv, saved_path = os.getcwd(), list(sys.argv), list(sys.path)
     saved_loop = _current_loop()
     loop = asyncio.new_event_loop()
@@ -91,20 +127,26 @@ def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: S
 
     def body() -> None:
         asyncio.set_event_loop(loop)
-        runtime_settings.reset_options(project=project_name, stack=config.stack,
-                                       root_directory=str(directory), preview=True,
-                                       organization="organization")
-        runtime_settings.configure(MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
-            engine=MockEngine(LOG),
+        runtime_settings.reset_options(
             project=project_name,
             stack=config.stack,
-            dry_run=True,
-            organization="organization",
             root_directory=str(directory),
-            callbacks=None,
-        ))
+            preview=True,
+            organization="organization",
+        )
+        runtime_settings.configure(
+            MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+                engine=MockEngine(LOG),
+                project=project_name,
+                stack=config.stack,
+                dry_run=True,
+                organization="organization",
+                root_directory=str(directory),
+                callbacks=None,
+            )
+        )
         set_all_config(dict(config.values), list(config.secret_keys))
         os.chdir(directory)
         sys.argv = [argv0]
@@ -125,6 +167,8 @@ def _run(fn: Callable[[], Any], *, project_name: str, directory: Path, config: S
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         sys.path[:] = saved_path
-        asyncio.set_event_loop(saved_loop)  # the caller's loop (pytest fixtures, other SDK users) stays current
+        asyncio.set_event_loop(
+            saved_loop
+        )  # the caller's loop (pytest fixtures, other SDK users) stays current
         loop.close()
     return monitor.state

@@ -62,11 +62,14 @@ def _check_cidr(value: str) -> str:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise PydanticCustomError(
-            "cidr", "'{value}' is not an IPv4 network in CIDR form like 10.10.0.0/16 ({reason})",
+            "cidr",
+            "'{value}' is not an IPv4 network in CIDR form like 10.10.0.0/16 ({reason})",
             {"value": value, "reason": str(exc)},
         ) from None
     if network.version != 4:
-        raise PydanticCustomError("cidr", "'{value}' is not IPv4; use a CIDR like 10.10.0.0/16", {"value": value})
+        raise PydanticCustomError(
+            "cidr", "'{value}' is not IPv4; use a CIDR like 10.10.0.0/16", {"value": value}
+        )
     return str(network)
 
 
@@ -79,7 +82,8 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 def _check_uuid(value: str) -> str:
     if not _UUID.match(value):
         raise PydanticCustomError(
-            "uuid", "'{value}' is not a GUID like 00000000-0000-0000-0000-000000000000 (lower-case hex)",
+            "uuid",
+            "'{value}' is not a GUID like 00000000-0000-0000-0000-000000000000 (lower-case hex)",
             {"value": value},
         )
     return value

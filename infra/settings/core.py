@@ -14,35 +14,93 @@ Environment = Literal["shared", "dev", "qa", "prod"]
 """The kinds of stack. ``shared`` holds what every environment uses."""
 
 # Azure public regions (short names, as `az account list-locations` prints them).
-AZURE_REGIONS: frozenset[str] = frozenset({
-    "australiaeast", "australiasoutheast", "brazilsouth", "canadacentral", "canadaeast",
-    "centralindia", "centralus", "eastasia", "eastus", "eastus2", "francecentral",
-    "germanywestcentral", "italynorth", "japaneast", "japanwest", "koreacentral",
-    "northcentralus", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
-    "southafricanorth", "southcentralus", "southeastasia", "southindia", "spaincentral",
-    "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "ukwest", "westcentralus",
-    "westeurope", "westus", "westus2", "westus3",
-})
+AZURE_REGIONS: frozenset[str] = frozenset(
+    {
+        "australiaeast",
+        "australiasoutheast",
+        "brazilsouth",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "germanywestcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "koreacentral",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southcentralus",
+        "southeastasia",
+        "southindia",
+        "spaincentral",
+        "swedencentral",
+        "switzerlandnorth",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westus",
+        "westus2",
+        "westus3",
+    }
+)
 
 # Short region codes used inside resource names (CAF abbreviations).
 REGION_CODES: dict[str, str] = {
-    "australiaeast": "aue", "australiasoutheast": "ause", "brazilsouth": "brs",
-    "canadacentral": "cac", "canadaeast": "cae", "centralindia": "inc", "centralus": "cus",
-    "eastasia": "ea", "eastus": "eus", "eastus2": "eus2", "francecentral": "frc",
-    "germanywestcentral": "gwc", "italynorth": "itn", "japaneast": "jpe", "japanwest": "jpw",
-    "koreacentral": "krc", "northcentralus": "ncus", "northeurope": "neu", "norwayeast": "nwe",
-    "polandcentral": "plc", "qatarcentral": "qac", "southafricanorth": "san",
-    "southcentralus": "scus", "southeastasia": "sea", "southindia": "ins", "spaincentral": "spc",
-    "swedencentral": "sdc", "switzerlandnorth": "szn", "uaenorth": "uan", "uksouth": "uks",
-    "ukwest": "ukw", "westcentralus": "wcus", "westeurope": "weu", "westus": "wus",
-    "westus2": "wus2", "westus3": "wus3",
+    "australiaeast": "aue",
+    "australiasoutheast": "ause",
+    "brazilsouth": "brs",
+    "canadacentral": "cac",
+    "canadaeast": "cae",
+    "centralindia": "inc",
+    "centralus": "cus",
+    "eastasia": "ea",
+    "eastus": "eus",
+    "eastus2": "eus2",
+    "francecentral": "frc",
+    "germanywestcentral": "gwc",
+    "italynorth": "itn",
+    "japaneast": "jpe",
+    "japanwest": "jpw",
+    "koreacentral": "krc",
+    "northcentralus": "ncus",
+    "northeurope": "neu",
+    "norwayeast": "nwe",
+    "polandcentral": "plc",
+    "qatarcentral": "qac",
+    "southafricanorth": "san",
+    "southcentralus": "scus",
+    "southeastasia": "sea",
+    "southindia": "ins",
+    "spaincentral": "spc",
+    "swedencentral": "sdc",
+    "switzerlandnorth": "szn",
+    "uaenorth": "uan",
+    "uksouth": "uks",
+    "ukwest": "ukw",
+    "westcentralus": "wcus",
+    "westeurope": "weu",
+    "westus": "wus",
+    "westus2": "wus2",
+    "westus3": "wus3",
 }
 
 
 def _check_region(value: str) -> str:
     if value not in AZURE_REGIONS:
         raise PydanticCustomError(
-            "region", "'{value}' is not an Azure region name{hint} (use short names such as westeurope, eastus2)",
+            "region",
+            "'{value}' is not an Azure region name{hint} (use short names such as westeurope, eastus2)",
             {"value": value, "hint": did_you_mean(value, AZURE_REGIONS)},
         )
     return value
@@ -70,13 +128,19 @@ class TagSettings(StrictModel):
         reserved = {"environment", "workload", "owner", "costCenter", "managedBy"}
         for key, tag_value in value.items():
             if key in reserved:
-                raise PydanticCustomError("tag", "tag '{key}' is set by the estate; remove it from extra", {"key": key})
+                raise PydanticCustomError(
+                    "tag", "tag '{key}' is set by the estate; remove it from extra", {"key": key}
+                )
             if not _TAG_KEY.match(key) or any(ch in key for ch in "<>%&\\?/"):
                 raise PydanticCustomError(
-                    "tag", "tag name '{key}' is invalid (letters, digits, _ . -; 1-128 chars; no <>%&\\?/)", {"key": key}
+                    "tag",
+                    "tag name '{key}' is invalid (letters, digits, _ . -; 1-128 chars; no <>%&\\?/)",
+                    {"key": key},
                 )
             if len(tag_value) > 256:
-                raise PydanticCustomError("tag", "tag '{key}' value is longer than 256 characters", {"key": key})
+                raise PydanticCustomError(
+                    "tag", "tag '{key}' value is longer than 256 characters", {"key": key}
+                )
         return value
 
 

@@ -65,9 +65,11 @@ def format_validation_error(error: ValidationError, *, file: str) -> ConfigError
         path = f"{NAMESPACE}:{_format_path(loc)}" if loc else NAMESPACE
         message = item["msg"]
         if item["type"].startswith("value_error") and message.startswith("Value error, "):
-            message = message[len("Value error, "):]
+            message = message[len("Value error, ") :]
         shown = ""
-        if item["type"] not in ("unknown_key", "missing", "cross_field") and not isinstance(item.get("input"), dict):
+        if item["type"] not in ("unknown_key", "missing", "cross_field") and not isinstance(
+            item.get("input"), dict
+        ):
             shown = f" (got {_show(item.get('input'))})"
         if item["type"] == "missing":
             message = "required key is missing"
@@ -86,11 +88,15 @@ def _decode(key: str, value: Any, file: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"value is not valid JSON ({exc.msg} at column {exc.colno})", file=file, key=key) from None
+            raise ConfigError(
+                f"value is not valid JSON ({exc.msg} at column {exc.colno})", file=file, key=key
+            ) from None
     return value
 
 
-def load_settings(raw: Mapping[str, Any], *, project: str, stack: str, file: str | None = None) -> LoadedStack:
+def load_settings(
+    raw: Mapping[str, Any], *, project: str, stack: str, file: str | None = None
+) -> LoadedStack:
     """Validate a stack's flat config map (``"<namespace>:<key>" -> str``).
 
     Raises :class:`ConfigError` naming the file, the key path, the bad value and what is allowed.
@@ -102,22 +108,30 @@ def load_settings(raw: Mapping[str, Any], *, project: str, stack: str, file: str
         if not sep:
             raise ConfigError("config keys are '<namespace>:<key>'", file=file, key=full_key)
         if key.startswith("config:"):  # legacy '<ns>:config:<key>' form
-            key = key[len("config:"):]
+            key = key[len("config:") :]
         if namespace == NAMESPACE:
             tree[key] = _decode(full_key, raw[full_key], file)
         elif full_key not in _ALLOWED_FOREIGN_KEYS:
             raise ConfigError(
                 f"unknown config key '{full_key}': providers are configured explicitly by the estate "
                 f"(keys are '{NAMESPACE}:<key>'; the only other key allowed is pulumi:disable-default-providers)",
-                file=file, key=full_key,
+                file=file,
+                key=full_key,
             )
-    disabled = _decode("pulumi:disable-default-providers", raw.get("pulumi:disable-default-providers", "[]"), file)
-    missing = [p for p in REQUIRED_DISABLED_PROVIDERS if not (isinstance(disabled, list) and (p in disabled or "*" in disabled))]
+    disabled = _decode(
+        "pulumi:disable-default-providers", raw.get("pulumi:disable-default-providers", "[]"), file
+    )
+    missing = [
+        p
+        for p in REQUIRED_DISABLED_PROVIDERS
+        if not (isinstance(disabled, list) and (p in disabled or "*" in disabled))
+    ]
     if missing:
         raise ConfigError(
             f"must disable the default providers {', '.join(REQUIRED_DISABLED_PROVIDERS)} so nothing uses ambient "
             f"credentials (missing: {', '.join(missing)}; got {_show(disabled)})",
-            file=file, key="pulumi:disable-default-providers",
+            file=file,
+            key="pulumi:disable-default-providers",
         )
     env = tree.get("environment")
     model: type[SharedStackSettings] | type[EnvironmentStackSettings]
@@ -126,12 +140,17 @@ def load_settings(raw: Mapping[str, Any], *, project: str, stack: str, file: str
     elif env in ("dev", "qa", "prod"):
         model = EnvironmentStackSettings
     elif env is None:
-        raise ConfigError("required key is missing (one of shared, dev, qa, prod)", file=file, key=f"{NAMESPACE}:environment")
+        raise ConfigError(
+            "required key is missing (one of shared, dev, qa, prod)",
+            file=file,
+            key=f"{NAMESPACE}:environment",
+        )
     else:
         raise ConfigError(
             f"'{env}' is not an environment{did_you_mean(str(env), {'shared', 'dev', 'qa', 'prod'})}; "
             "allowed: shared, dev, qa, prod",
-            file=file, key=f"{NAMESPACE}:environment",
+            file=file,
+            key=f"{NAMESPACE}:environment",
         )
     try:
         settings = model.model_validate(tree)
@@ -158,8 +177,17 @@ def _derive_all_names(settings: StackSettings, namer: Namer) -> None:
     if isinstance(settings, SharedStackSettings):
         namer.name("ml_registry")
         return
-    for kind in ("container_registry", "ml_workspace", "vnet", "user_assigned_identity", "function_app",
-                 "data_factory", "databricks_workspace", "app_service_plan", "aks"):
+    for kind in (
+        "container_registry",
+        "ml_workspace",
+        "vnet",
+        "user_assigned_identity",
+        "function_app",
+        "data_factory",
+        "databricks_workspace",
+        "app_service_plan",
+        "aks",
+    ):
         namer.name(kind)
     for name, model in settings.models.items():
         namer.endpoint(name, model.serving)

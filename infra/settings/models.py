@@ -22,7 +22,7 @@ def _check_version(value: str) -> str:
     stripped = value.strip()
     if not stripped:
         raise PydanticCustomError(
-            "model_version", "empty version; pin an explicit registry version such as \"4\"", {}
+            "model_version", 'empty version; pin an explicit registry version such as "4"', {}
         )
     if stripped.lower() == "latest" or stripped.startswith("@"):
         raise PydanticCustomError(
@@ -33,7 +33,7 @@ def _check_version(value: str) -> str:
     if not VERSION.match(stripped):
         raise PydanticCustomError(
             "model_version",
-            "'{value}' is not an explicit registry version (a label or malformed); use digits such as \"4\" or \"1.2.0\"",
+            '\'{value}\' is not an explicit registry version (a label or malformed); use digits such as "4" or "1.2.0"',
             {"value": value},
         )
     return stripped
@@ -50,7 +50,9 @@ class DeploymentSlot(StrictModel):
     """Required. The registry model version this slot serves."""
     traffic: int = Field(default=0, ge=0, le=100)
     """Optional. Share of live traffic in percent. @default 0"""
-    instance_type: str | None = Field(default=None, pattern=r"^(Standard_[A-Za-z0-9_]+|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")
+    instance_type: str | None = Field(
+        default=None, pattern=r"^(Standard_[A-Za-z0-9_]+|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$"
+    )
     """Optional. Managed and batch: a VM size (``Standard_*``), overriding the spec's ``instance_type``;
     kubernetes: an instance type of the cluster's Azure ML extension. @default from deployment.yml
     (managed), ``defaultinstancetype`` (kubernetes)"""
@@ -72,7 +74,8 @@ class AutoscaleSettings(StrictModel):
     def _check_bounds(self) -> AutoscaleSettings:
         if self.min_instances > self.max_instances:
             raise PydanticCustomError(
-                "bounds", "minInstances {min} is greater than maxInstances {max}",
+                "bounds",
+                "minInstances {min} is greater than maxInstances {max}",
                 {"min": self.min_instances, "max": self.max_instances},
             )
         return self
@@ -154,7 +157,8 @@ class ModelSettings(StrictModel):
     """Optional. Online only: readiness probe of every slot. @default from deployment.yml"""
     user_assigned_identity_id: str | None = Field(
         default=None,
-        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+$")
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+$",
+    )
     """Optional. Endpoint identity: this user-assigned identity instead of a system-assigned one.
     @default system-assigned"""
 
@@ -172,7 +176,10 @@ class ModelSettings(StrictModel):
             raise PydanticCustomError(
                 "traffic",
                 "deployments traffic adds up to {total}, it must add up to 100 ({detail})",
-                {"total": total, "detail": ", ".join(f"{k}={v.traffic}" for k, v in self.deployments.items())},
+                {
+                    "total": total,
+                    "detail": ", ".join(f"{k}={v.traffic}" for k, v in self.deployments.items()),
+                },
             )
         if self.serving == "batch":
             defaults = [k for k, v in self.deployments.items() if v.traffic == 100]
@@ -183,7 +190,9 @@ class ModelSettings(StrictModel):
                     {"detail": ", ".join(f"{k}={v.traffic}" for k, v in self.deployments.items())},
                 )
             if self.target != "managed":
-                raise PydanticCustomError("target", "batch models run on the workspace cluster; target must be managed", {})
+                raise PydanticCustomError(
+                    "target", "batch models run on the workspace cluster; target must be managed", {}
+                )
             if self.mirror_traffic:
                 raise PydanticCustomError("mirror", "mirrorTraffic applies to online models only", {})
             if self.autoscale is not None:
@@ -197,7 +206,8 @@ class ModelSettings(StrictModel):
                 )
             if not 0 <= percent <= 50:
                 raise PydanticCustomError(
-                    "mirror", "mirrorTraffic.{slot} is {percent}; mirror traffic is 0-50 percent",
+                    "mirror",
+                    "mirrorTraffic.{slot} is {percent}; mirror traffic is 0-50 percent",
                     {"slot": slot, "percent": percent},
                 )
             if percent > 0 and self.deployments[slot].traffic > 0:
@@ -215,25 +225,45 @@ class ModelSettings(StrictModel):
                     "instance_type",
                     "deployments.{slot}.instanceType '{size}' is a VM size; kubernetes deployments name an instance "
                     "type of the cluster's Azure ML extension (e.g. defaultinstancetype)",
-                    {"slot": slot_name, "size": size})
+                    {"slot": slot_name, "size": size},
+                )
             if self.target == "managed" and not size.startswith("Standard_"):
                 raise PydanticCustomError(
                     "instance_type",
                     "deployments.{slot}.instanceType '{size}' is not a VM size; use Standard_* (e.g. Standard_DS3_v2)",
-                    {"slot": slot_name, "size": size})
+                    {"slot": slot_name, "size": size},
+                )
         if self.serving == "batch":
-            online_only = [key for key, value in (("appInsights", self.app_insights), ("requestSettings", self.request_settings),
-                                                  ("livenessProbe", self.liveness_probe),
-                                                  ("readinessProbe", self.readiness_probe)) if value is not None]
+            online_only = [
+                key
+                for key, value in (
+                    ("appInsights", self.app_insights),
+                    ("requestSettings", self.request_settings),
+                    ("livenessProbe", self.liveness_probe),
+                    ("readinessProbe", self.readiness_probe),
+                )
+                if value is not None
+            ]
             if online_only:
-                raise PydanticCustomError("online_only", "{keys} apply to online models only",
-                                          {"keys": ", ".join(online_only)})
+                raise PydanticCustomError(
+                    "online_only", "{keys} apply to online models only", {"keys": ", ".join(online_only)}
+                )
         if self.target == "kubernetes" and self.auth_mode == "aad_token":
-            raise PydanticCustomError("auth_mode", "authMode aad_token is not available on kubernetes endpoints; use aml_token or key", {})
+            raise PydanticCustomError(
+                "auth_mode",
+                "authMode aad_token is not available on kubernetes endpoints; use aml_token or key",
+                {},
+            )
         if self.target == "kubernetes" and self.autoscale is not None:
-            raise PydanticCustomError("autoscale", "autoscale applies to managed online deployments; kubernetes deployments scale in AKS", {})
+            raise PydanticCustomError(
+                "autoscale",
+                "autoscale applies to managed online deployments; kubernetes deployments scale in AKS",
+                {},
+            )
         if self.serving == "batch" and self.auth_mode not in (None, "aad_token"):
-            raise PydanticCustomError("auth_mode", "batch endpoints accept Entra tokens only; authMode must be aad_token", {})
+            raise PydanticCustomError(
+                "auth_mode", "batch endpoints accept Entra tokens only; authMode must be aad_token", {}
+            )
         return self
 
     @property

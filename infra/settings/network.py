@@ -69,12 +69,14 @@ class NetworkSettings(StrictModel):
                     )
         if self.subnets.functions is not None and ipaddress.ip_network(self.subnets.functions).prefixlen > 28:
             raise PydanticCustomError(
-                "address_plan", "subnets.functions {net} is too small; Function App VNet integration needs /28 or larger",
+                "address_plan",
+                "subnets.functions {net} is too small; Function App VNet integration needs /28 or larger",
                 {"net": self.subnets.functions},
             )
         if self.subnets.aks is not None and ipaddress.ip_network(self.subnets.aks).prefixlen > 24:
             raise PydanticCustomError(
-                "address_plan", "subnets.aks {net} is too small; AKS with Azure CNI overlay needs /24 or larger",
+                "address_plan",
+                "subnets.aks {net} is too small; AKS with Azure CNI overlay needs /24 or larger",
                 {"net": self.subnets.aks},
             )
         return self

@@ -88,7 +88,8 @@ class RetrainingTriggers(StrictModel):
     def _check_schedule(cls, value: str | None) -> str | None:
         if value is not None and len(value.split()) != 6:
             raise PydanticCustomError(
-                "schedule", "'{value}' is not a 6-field NCRONTAB expression (sec min hour day month weekday)",
+                "schedule",
+                "'{value}' is not a 6-field NCRONTAB expression (sec min hour day month weekday)",
                 {"value": value},
             )
         return value
@@ -97,7 +98,9 @@ class RetrainingTriggers(StrictModel):
 class TrainPipelineSettings(StrictModel):
     """The Azure DevOps train pipeline the retraining Function App queues."""
 
-    organization_url: str = Field(pattern=r"^https://(dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}|[A-Za-z0-9][A-Za-z0-9-]{0,48}\.visualstudio\.com)/?$")
+    organization_url: str = Field(
+        pattern=r"^https://(dev\.azure\.com/[A-Za-z0-9][A-Za-z0-9-]{0,48}|[A-Za-z0-9][A-Za-z0-9-]{0,48}\.visualstudio\.com)/?$"
+    )
     """Required. e.g. https://dev.azure.com/contoso."""
     project: str = Field(min_length=1, max_length=64)
     """Required. The Azure DevOps project holding the train pipeline."""

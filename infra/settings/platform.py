@@ -32,7 +32,9 @@ class ComputeClusterSettings(StrictModel):
     def _check_bounds(self) -> ComputeClusterSettings:
         if self.min_nodes > self.max_nodes:
             raise PydanticCustomError(
-                "bounds", "minNodes {min} is greater than maxNodes {max}", {"min": self.min_nodes, "max": self.max_nodes}
+                "bounds",
+                "minNodes {min} is greater than maxNodes {max}",
+                {"min": self.min_nodes, "max": self.max_nodes},
             )
         return self
 
@@ -43,14 +45,18 @@ class WorkspaceSettings(StrictModel):
     public_network_access: bool = False
     """Optional. Reach the workspace (and its Key Vault, storage, ACR) from the internet.
     @default false (must be false in qa and prod)."""
-    isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = "AllowOnlyApprovedOutbound"
+    isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = (
+        "AllowOnlyApprovedOutbound"
+    )
     """Optional. Managed network outbound mode. @default AllowOnlyApprovedOutbound
     (qa and prod require it)."""
     hbi: bool = False
     """Optional. High business impact workspace (less diagnostic data to Microsoft). @default false"""
     container_registry_sku: Literal["Basic", "Standard", "Premium"] = "Premium"
     """Optional. ACR SKU; private endpoints need Premium. @default Premium"""
-    storage_sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS"] = "Standard_ZRS"
+    storage_sku: Literal[
+        "Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS"
+    ] = "Standard_ZRS"
     """Optional. Replication of the workspace storage. @default Standard_ZRS"""
     training_cluster: ComputeClusterSettings = ComputeClusterSettings()
     """Optional. The scale-to-zero training cluster. @default Standard_DS3_v2, 0-4 nodes"""
@@ -64,15 +70,19 @@ class WorkspaceSettings(StrictModel):
     and training cluster get AzureML Registry User (read + write) on the registry instead of the
     read-only registry reader role. @default true in dev, false in qa and prod"""
 
-
     @model_validator(mode="after")
     def _check_fqdns(self) -> WorkspaceSettings:
         for fqdn in self.outbound_fqdns:
             if not _FQDN.match(fqdn):
-                raise PydanticCustomError("fqdn", "outboundFqdns entry '{fqdn}' is not a host name like pypi.org or *.pythonhosted.org",
-                                          {"fqdn": fqdn})
+                raise PydanticCustomError(
+                    "fqdn",
+                    "outboundFqdns entry '{fqdn}' is not a host name like pypi.org or *.pythonhosted.org",
+                    {"fqdn": fqdn},
+                )
         if self.outbound_fqdns and self.isolation_mode != "AllowOnlyApprovedOutbound":
-            raise PydanticCustomError("fqdn", "outboundFqdns only apply with isolationMode AllowOnlyApprovedOutbound", {})
+            raise PydanticCustomError(
+                "fqdn", "outboundFqdns only apply with isolationMode AllowOnlyApprovedOutbound", {}
+            )
         return self
 
 
@@ -99,7 +109,9 @@ class NodePoolSettings(StrictModel):
     def _check_bounds(self) -> NodePoolSettings:
         if self.min_count > self.max_count:
             raise PydanticCustomError(
-                "bounds", "minCount {min} is greater than maxCount {max}", {"min": self.min_count, "max": self.max_count}
+                "bounds",
+                "minCount {min} is greater than maxCount {max}",
+                {"min": self.min_count, "max": self.max_count},
             )
         return self
 
@@ -131,26 +143,39 @@ class AksSettings(StrictModel):
     service_cidr: Cidr = "10.0.0.0/16"
     """Optional. Kubernetes service range; the cluster DNS service takes its tenth address (must not
     overlap network.addressSpace or podCidr). @default 10.0.0.0/16"""
-    inference_hostname: str | None = Field(default=None, min_length=4, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    inference_hostname: str | None = Field(
+        default=None,
+        min_length=4,
+        max_length=253,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    )
     """Optional. TLS host name (CNAME) of the Azure ML inference router on the internal load balancer.
     @default scoring.<environment>.<workload>.internal"""
-    inference_tls_secret: str = Field(default="azureml-inference-tls", pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+    inference_tls_secret: str = Field(
+        default="azureml-inference-tls", pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$"
+    )
     """Optional. Kubernetes TLS secret (namespace azureml) holding the inference router's certificate;
     created by the cluster operators before the Azure ML extension is installed. @default azureml-inference-tls"""
 
     @model_validator(mode="after")
     def _check_pools(self) -> AksSettings:
         if self.system_pool.min_count < 1:
-            raise PydanticCustomError("bounds", "systemPool.minCount must be at least 1 (AKS needs a system node)", {})
+            raise PydanticCustomError(
+                "bounds", "systemPool.minCount must be at least 1 (AKS needs a system node)", {}
+            )
         pods, services = ipaddress.ip_network(self.pod_cidr), ipaddress.ip_network(self.service_cidr)
         if pods.overlaps(services):
             raise PydanticCustomError(
-                "address_plan", "podCidr {pods} overlaps serviceCidr {services}; give each its own range",
+                "address_plan",
+                "podCidr {pods} overlaps serviceCidr {services}; give each its own range",
                 {"pods": str(pods), "services": str(services)},
             )
         if services.num_addresses < 16:
-            raise PydanticCustomError("address_plan", "serviceCidr {services} is too small (use /28 or larger)",
-                                      {"services": str(services)})
+            raise PydanticCustomError(
+                "address_plan",
+                "serviceCidr {services} is too small (use /28 or larger)",
+                {"services": str(services)},
+            )
         return self
 
     @property

@@ -72,15 +72,32 @@ class CommonSettings(StrictModel):
     def _check_common(self) -> None:
         env = self.environment  # type: ignore[attr-defined]
         if env in ("qa", "prod", "shared") and self.policy.enforcement == "advisory":
-            raise _blame("policy.enforcement", "policy enforcement cannot be advisory in {env}; it is mandatory outside dev", env=env)
+            raise _blame(
+                "policy.enforcement",
+                "policy enforcement cannot be advisory in {env}; it is mandatory outside dev",
+                env=env,
+            )
         if env in ("qa", "prod", "shared") and self.lifecycle.protect is False:
-            raise _blame("lifecycle.protect", "stateful resources must be protected in {env}; remove protect: false", env=env)
+            raise _blame(
+                "lifecycle.protect",
+                "stateful resources must be protected in {env}; remove protect: false",
+                env=env,
+            )
         if env == "prod" and self.lifecycle.retain_on_delete is False:
-            raise _blame("lifecycle.retainOnDelete", "prod keeps data-bearing resources on delete; remove retainOnDelete: false")
+            raise _blame(
+                "lifecycle.retainOnDelete",
+                "prod keeps data-bearing resources on delete; remove retainOnDelete: false",
+            )
         if self.lifecycle.recreate_after_delete and env != "dev":
-            raise _blame("lifecycle.recreateAfterDelete", "recreateAfterDelete is a dev-only switch (got it in {env})", env=env)
+            raise _blame(
+                "lifecycle.recreateAfterDelete",
+                "recreateAfterDelete is a dev-only switch (got it in {env})",
+                env=env,
+            )
         if self.lifecycle.name_generation and not self.lifecycle.recreate_after_delete:
-            raise _blame("lifecycle.nameGeneration", "nameGeneration only applies with recreateAfterDelete: true")
+            raise _blame(
+                "lifecycle.nameGeneration", "nameGeneration only applies with recreateAfterDelete: true"
+            )
 
 
 class SharedStackSettings(CommonSettings):
@@ -144,17 +161,39 @@ class EnvironmentStackSettings(CommonSettings):
         env = self.environment
         if env in ("qa", "prod"):
             if not self.network.private_endpoints:
-                raise _blame("network.privateEndpoints", "{env} requires private networking; privateEndpoints must be true", env=env)
+                raise _blame(
+                    "network.privateEndpoints",
+                    "{env} requires private networking; privateEndpoints must be true",
+                    env=env,
+                )
             if self.workspace.public_network_access:
-                raise _blame("workspace.publicNetworkAccess", "{env} workspaces are private; publicNetworkAccess must be false", env=env)
+                raise _blame(
+                    "workspace.publicNetworkAccess",
+                    "{env} workspaces are private; publicNetworkAccess must be false",
+                    env=env,
+                )
             if self.workspace.isolation_mode != "AllowOnlyApprovedOutbound":
-                raise _blame("workspace.isolationMode", "{env} requires isolationMode AllowOnlyApprovedOutbound", env=env)
+                raise _blame(
+                    "workspace.isolationMode",
+                    "{env} requires isolationMode AllowOnlyApprovedOutbound",
+                    env=env,
+                )
             if self.aks.enabled and not self.aks.private_cluster:
-                raise _blame("aks.privateCluster", "{env} requires a private AKS cluster; privateCluster must be true", env=env)
+                raise _blame(
+                    "aks.privateCluster",
+                    "{env} requires a private AKS cluster; privateCluster must be true",
+                    env=env,
+                )
             if self.devops.approvals is None:
-                raise _blame("devops.approvals", "{env} deploys only after approval; set devops.approvals.approverGroup", env=env)
+                raise _blame(
+                    "devops.approvals",
+                    "{env} deploys only after approval; set devops.approvals.approverGroup",
+                    env=env,
+                )
         if env == "prod" and self.devops.exclusive_lock is False:
-            raise _blame("devops.exclusiveLock", "prod deployments are serialised; remove exclusiveLock: false")
+            raise _blame(
+                "devops.exclusiveLock", "prod deployments are serialised; remove exclusiveLock: false"
+            )
         if self.devops.release_trigger and self.maturity_level < 3:
             raise _blame(
                 "devops.releaseTrigger",
@@ -167,25 +206,41 @@ class EnvironmentStackSettings(CommonSettings):
                 "private endpoints are unreachable from Microsoft-hosted agents; configure self-hosted agents (agents.sshPublicKey)",
             )
         if self.network.private_endpoints and self.workspace.container_registry_sku != "Premium":
-            raise _blame("workspace.containerRegistrySku", "private endpoints need a Premium container registry (got {sku})",
-                         sku=self.workspace.container_registry_sku)
+            raise _blame(
+                "workspace.containerRegistrySku",
+                "private endpoints need a Premium container registry (got {sku})",
+                sku=self.workspace.container_registry_sku,
+            )
         if self.aks.enabled and self.network.subnets.aks is None:
             raise _blame("network.subnets.aks", "AKS is enabled but network.subnets.aks is not set")
         if self.aks.enabled:
             space = ipaddress.ip_network(self.network.address_space)
             for key, value in (("podCidr", self.aks.pod_cidr), ("serviceCidr", self.aks.service_cidr)):
                 if ipaddress.ip_network(value).overlaps(space):
-                    raise _blame(f"aks.{key}", "aks.{key} {value} overlaps network.addressSpace {space}; pick a range outside the VNet",
-                                 key=key, value=value, space=str(space))
+                    raise _blame(
+                        f"aks.{key}",
+                        "aks.{key} {value} overlaps network.addressSpace {space}; pick a range outside the VNet",
+                        key=key,
+                        value=value,
+                        space=str(space),
+                    )
         for name, model in self.models.items():
             if model.target == "kubernetes" and not self.aks.enabled:
                 raise _blame(f"models.{name}.target", "target is kubernetes but aks.enabled is false")
-        if self.databricks.enabled and (self.network.subnets.databricks_public is None or self.network.subnets.databricks_private is None):
-            raise _blame("network.subnets", "Databricks needs network.subnets.databricksPublic and databricksPrivate")
+        if self.databricks.enabled and (
+            self.network.subnets.databricks_public is None or self.network.subnets.databricks_private is None
+        ):
+            raise _blame(
+                "network.subnets", "Databricks needs network.subnets.databricksPublic and databricksPrivate"
+            )
         for name in self.retraining.models:
             if name not in self.models:
-                raise _blame(f"retraining.models.{name}", "no model '{name}' in models (models: {models})",
-                             name=name, models=", ".join(self.models) or "none")
+                raise _blame(
+                    f"retraining.models.{name}",
+                    "no model '{name}' in models (models: {models})",
+                    name=name,
+                    models=", ".join(self.models) or "none",
+                )
         self._check_operations()
         return self
 
@@ -194,51 +249,94 @@ class EnvironmentStackSettings(CommonSettings):
         level = self.maturity_level
         retraining, monitoring = self.retraining, self.monitoring
         if retraining.enabled and not any(t.any for t in retraining.models.values()):
-            raise _blame("retraining.models", "retraining is enabled but no model turns on a trigger "
-                         "(schedule, newData or drift)")
+            raise _blame(
+                "retraining.models",
+                "retraining is enabled but no model turns on a trigger (schedule, newData or drift)",
+            )
         for name, triggers in retraining.models.items():
             if triggers.drift and self.models[name].serving != "online":
-                raise _blame(f"retraining.models.{name}.drift", "drift retraining needs a model monitor, and "
-                             "monitors watch online endpoints; '{name}' is a batch model", name=name)
+                raise _blame(
+                    f"retraining.models.{name}.drift",
+                    "drift retraining needs a model monitor, and "
+                    "monitors watch online endpoints; '{name}' is a batch model",
+                    name=name,
+                )
             if triggers.drift and not monitoring.model_monitoring:
-                raise _blame(f"retraining.models.{name}.drift", "drift retraining needs monitoring.modelMonitoring: "
-                             "true (the monitor's drift alert is the trigger)")
+                raise _blame(
+                    f"retraining.models.{name}.drift",
+                    "drift retraining needs monitoring.modelMonitoring: "
+                    "true (the monitor's drift alert is the trigger)",
+                )
             if triggers.landing_prefix and not triggers.new_data:
-                raise _blame(f"retraining.models.{name}.landingPrefix", "landingPrefix only applies with newData: true")
+                raise _blame(
+                    f"retraining.models.{name}.landingPrefix", "landingPrefix only applies with newData: true"
+                )
         for name in monitoring.task_types:
             if name not in self.models:
-                raise _blame(f"monitoring.taskTypes.{name}", "no model '{name}' in models (models: {models})",
-                             name=name, models=", ".join(self.models) or "none")
+                raise _blame(
+                    f"monitoring.taskTypes.{name}",
+                    "no model '{name}' in models (models: {models})",
+                    name=name,
+                    models=", ".join(self.models) or "none",
+                )
         if monitoring.model_monitoring and not monitoring.enabled:
             raise _blame("monitoring.modelMonitoring", "model monitoring needs monitoring.enabled: true")
         if self.data_factory.enabled and not self.databricks.enabled:
-            raise _blame("dataFactory.enabled", "Data Factory schedules the Databricks batch-inference jobs; "
-                         "enable databricks too")
+            raise _blame(
+                "dataFactory.enabled",
+                "Data Factory schedules the Databricks batch-inference jobs; enable databricks too",
+            )
         batch = [name for name, model in self.models.items() if model.serving == "batch"]
         if self.databricks.enabled and batch and self.databricks.repository_url is None:
-            raise _blame("databricks.repositoryUrl", "batch models ({models}) get a Databricks batch-inference job "
-                         "that runs from this repository; set databricks.repositoryUrl", models=", ".join(batch))
+            raise _blame(
+                "databricks.repositoryUrl",
+                "batch models ({models}) get a Databricks batch-inference job "
+                "that runs from this repository; set databricks.repositoryUrl",
+                models=", ".join(batch),
+            )
         # Maturity: what the claimed level includes, and what it requires (seeds' table).
         new_data = [n for n, t in retraining.models.items() if t.new_data]
         drift = [n for n, t in retraining.models.items() if t.drift]
-        level_names = {2: "automated training", 3: "automated deployment", 4: "retraining on new data",
-                       5: "automated operations"}
+        level_names = {
+            2: "automated training",
+            3: "automated deployment",
+            4: "retraining on new data",
+            5: "automated operations",
+        }
         if retraining.enabled and level < 4:
-            raise _blame("retraining.enabled", "the retraining loop belongs to maturity level 4 ({name4}); "
-                         "maturityLevel is {level}: raise maturityLevel or disable retraining",
-                         name4=level_names[4], level=level)
+            raise _blame(
+                "retraining.enabled",
+                "the retraining loop belongs to maturity level 4 ({name4}); "
+                "maturityLevel is {level}: raise maturityLevel or disable retraining",
+                name4=level_names[4],
+                level=level,
+            )
         if drift and level < 5:
-            raise _blame(f"retraining.models.{drift[0]}.drift", "drift retraining belongs to maturity level 5 "
-                         "(automated operations); maturityLevel is {level}", level=level)
+            raise _blame(
+                f"retraining.models.{drift[0]}.drift",
+                "drift retraining belongs to maturity level 5 "
+                "(automated operations); maturityLevel is {level}",
+                level=level,
+            )
         if monitoring.model_monitoring and level < 5:
-            raise _blame("monitoring.modelMonitoring", "model monitors belong to maturity level 5 (automated "
-                         "operations); maturityLevel is {level}", level=level)
+            raise _blame(
+                "monitoring.modelMonitoring",
+                "model monitors belong to maturity level 5 (automated operations); maturityLevel is {level}",
+                level=level,
+            )
         if level >= 4 and not (retraining.enabled and new_data):
-            raise _blame("maturityLevel", "maturity level {level} includes retraining when new data arrives: set "
-                         "retraining.enabled: true and newData: true for at least one model", level=level)
+            raise _blame(
+                "maturityLevel",
+                "maturity level {level} includes retraining when new data arrives: set "
+                "retraining.enabled: true and newData: true for at least one model",
+                level=level,
+            )
         if level >= 5 and not (monitoring.model_monitoring and drift):
-            raise _blame("maturityLevel", "maturity level 5 includes monitoring-driven retraining: set "
-                         "monitoring.modelMonitoring: true and drift: true for at least one online model")
+            raise _blame(
+                "maturityLevel",
+                "maturity level 5 includes monitoring-driven retraining: set "
+                "monitoring.modelMonitoring: true and drift: true for at least one online model",
+            )
 
 
 StackSettings = SharedStackSettings | EnvironmentStackSettings

@@ -39,8 +39,13 @@ def _check_parallel(parallel: int | None) -> int:
     return value
 
 
-def _tasks(graph: Graph, durations: Mapping[str, Range], scenario: str, kinds: Sequence[str],
-           without: Edge | None = None) -> list[Task]:
+def _tasks(
+    graph: Graph,
+    durations: Mapping[str, Range],
+    scenario: str,
+    kinds: Sequence[str],
+    without: Edge | None = None,
+) -> list[Task]:
     return [
         Task(urn, durations[urn].pick(scenario), graph.deps(urn, kinds, without=without))
         for urn in graph.nodes
@@ -61,20 +66,28 @@ def _chain(graph: Graph, schedule: Schedule) -> list[dict[str, Any]]:
         else:
             how = via
         entry = _resource_ref(graph.nodes[slot.key])
-        entry.update(start=slot.start, finish=slot.finish, duration=slot.finish - slot.start,
-                     after=previous, via=how)
+        entry.update(
+            start=slot.start, finish=slot.finish, duration=slot.finish - slot.start, after=previous, via=how
+        )
         out.append(entry)
         previous = slot.key
     return out
 
 
-def _run(graph: Graph, durations: Mapping[str, Range], parallel: int,
-         kinds: Sequence[str] = ALL_KINDS) -> dict[str, Schedule]:
+def _run(
+    graph: Graph, durations: Mapping[str, Range], parallel: int, kinds: Sequence[str] = ALL_KINDS
+) -> dict[str, Schedule]:
     return {s: simulate(_tasks(graph, durations, s, kinds), parallel) for s in SCENARIOS}
 
 
-def _serializing(graph: Graph, durations: Mapping[str, Range], parallel: int, wall: float,
-                 chain: Sequence[Mapping[str, Any]], relevant: set[str] | None = None) -> list[dict[str, Any]]:
+def _serializing(
+    graph: Graph,
+    durations: Mapping[str, Range],
+    parallel: int,
+    wall: float,
+    chain: Sequence[Mapping[str, Any]],
+    relevant: set[str] | None = None,
+) -> list[dict[str, Any]]:
     on_chain = {(entry["after"], entry["urn"]) for entry in chain if entry["after"]}
     out: list[dict[str, Any]] = []
     for edge in graph.edges:
@@ -84,19 +97,31 @@ def _serializing(graph: Graph, durations: Mapping[str, Range], parallel: int, wa
             continue
         without = simulate(_tasks(graph, durations, "typical", ALL_KINDS, without=edge), parallel).wall
         source, target = graph.nodes[edge.source], graph.nodes[edge.target]
-        out.append({
-            "from": edge.source, "to": edge.target,
-            "from_name": source.get("name"), "to_name": target.get("name"),
-            "from_type": source.get("type"), "to_type": target.get("type"),
-            "on_critical_chain": (edge.source, edge.target) in on_chain,
-            "saves_seconds": round(wall - without, 3),
-        })
+        out.append(
+            {
+                "from": edge.source,
+                "to": edge.target,
+                "from_name": source.get("name"),
+                "to_name": target.get("name"),
+                "from_type": source.get("type"),
+                "to_type": target.get("type"),
+                "on_critical_chain": (edge.source, edge.target) in on_chain,
+                "saves_seconds": round(wall - without, 3),
+            }
+        )
     out.sort(key=lambda e: (-e["saves_seconds"], e["from"], e["to"]))
     return out
 
 
-def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range], parallel: int,
-            startup: Range, mode: str, relevant: set[str] | None = None) -> dict[str, Any]:
+def _report(
+    plan: Mapping[str, Any],
+    graph: Graph,
+    durations: Mapping[str, Range],
+    parallel: int,
+    startup: Range,
+    mode: str,
+    relevant: set[str] | None = None,
+) -> dict[str, Any]:
     runs = _run(graph, durations, parallel)
     data_run = simulate(_tasks(graph, durations, "typical", DATA_KINDS), parallel)
     data_only = data_run.wall
@@ -115,10 +140,15 @@ def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range
         "critical_chain": chain,
         "serializing_edges": _serializing(graph, durations, parallel, planned, chain, relevant),
         "azure_serial_edges": [
-            {"from": e.source, "to": e.target, "from_name": graph.nodes[e.source].get("name"),
-             "to_name": graph.nodes[e.target].get("name"),
-             "reason": SERIAL_REASONS[serial_group(graph.nodes[e.target])[0]]}
-            for e in graph.edges if e.kind == "azure-serial"
+            {
+                "from": e.source,
+                "to": e.target,
+                "from_name": graph.nodes[e.source].get("name"),
+                "to_name": graph.nodes[e.target].get("name"),
+                "reason": SERIAL_REASONS[serial_group(graph.nodes[e.target])[0]],
+            }
+            for e in graph.edges
+            if e.kind == "azure-serial"
         ],
         "data_only": {
             "planned_seconds": planned,
@@ -131,8 +161,13 @@ def _report(plan: Mapping[str, Any], graph: Graph, durations: Mapping[str, Range
     }
 
 
-def estimate_create(plan: Mapping[str, Any], *, parallel: int | None = None,
-                    table: DurationTable | None = None, include_startup: bool = True) -> dict[str, Any]:
+def estimate_create(
+    plan: Mapping[str, Any],
+    *,
+    parallel: int | None = None,
+    table: DurationTable | None = None,
+    include_startup: bool = True,
+) -> dict[str, Any]:
     """Estimate a first deployment of ``plan`` (every resource is created)."""
     table = table or load_table()
     parallel = _check_parallel(parallel)
@@ -154,15 +189,18 @@ def _validate_changes(changes: Any) -> list[dict[str, Any]]:
     return changes
 
 
-def _delete_phase(deleted: Sequence[Mapping[str, Any]], table: DurationTable,
-                  old_plan: Mapping[str, Any] | None) -> tuple[Range, int]:
+def _delete_phase(
+    deleted: Sequence[Mapping[str, Any]], table: DurationTable, old_plan: Mapping[str, Any] | None
+) -> tuple[Range, int]:
     """Deletes run last, in antichain levels (§2.2): Σ over levels of the longest delete."""
     old = {r["urn"]: r for r in (old_plan or {}).get("resources", [])}
     durations: dict[str, Range] = {}
     for change in deleted:
         urn, kind = change["urn"], str(change.get("type", ""))
         resource = old.get(urn)
-        custom = resource.get("custom") if resource is not None else not kind.startswith(("mlops:", "pulumi:"))
+        custom = (
+            resource.get("custom") if resource is not None else not kind.startswith(("mlops:", "pulumi:"))
+        )
         if not custom or is_provider(kind):
             continue
         durations[urn] = table.row_for(kind, urn=urn).delete
@@ -171,7 +209,10 @@ def _delete_phase(deleted: Sequence[Mapping[str, Any]], table: DurationTable,
     while remaining:
         # A resource can go once nothing still remaining depends on it.
         blocked = {
-            dep for urn in remaining for dep in (old.get(urn, {}).get("dependencies") or []) if dep in remaining
+            dep
+            for urn in remaining
+            for dep in (old.get(urn, {}).get("dependencies") or [])
+            if dep in remaining
         }
         level = [urn for urn in durations if urn in remaining and urn not in blocked]
         if not level:
@@ -182,9 +223,15 @@ def _delete_phase(deleted: Sequence[Mapping[str, Any]], table: DurationTable,
     return total, levels
 
 
-def estimate_update(plan: Mapping[str, Any], changes: Any = None, *, old_plan: Mapping[str, Any] | None = None,
-                    parallel: int | None = None, table: DurationTable | None = None,
-                    include_startup: bool = True) -> dict[str, Any]:
+def estimate_update(
+    plan: Mapping[str, Any],
+    changes: Any = None,
+    *,
+    old_plan: Mapping[str, Any] | None = None,
+    parallel: int | None = None,
+    table: DurationTable | None = None,
+    include_startup: bool = True,
+) -> dict[str, Any]:
     """Estimate ``pulumi up`` from the plan's predecessor: only changed resources take time.
 
     ``create`` takes the create duration, ``update`` the update duration (the create duration
@@ -206,11 +253,15 @@ def estimate_update(plan: Mapping[str, Any], changes: Any = None, *, old_plan: M
             deleted.append(change)
             continue
         if urn not in all_urns:
-            raise ConfigError(f"change {action} for {urn}, which is not in the plan", key=f"plan.changes[{index}]")
+            raise ConfigError(
+                f"change {action} for {urn}, which is not in the plan", key=f"plan.changes[{index}]"
+            )
         if urn not in graph.nodes:
             continue  # a component or provider: no time
         row = table.row_for(str(graph.nodes[urn].get("type")), urn=urn)
-        durations[urn] = {"create": row.create, "update": row.update, "replace": row.delete + row.create}[action]
+        durations[urn] = {"create": row.create, "update": row.update, "replace": row.delete + row.create}[
+            action
+        ]
     startup = table.startup if include_startup else ZERO
     changed = {urn for urn, d in durations.items() if d != ZERO}
     report = _report(plan, graph, durations, parallel, startup, "update", relevant=changed)

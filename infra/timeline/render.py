@@ -41,16 +41,26 @@ def render(report: Mapping[str, Any], console: Console) -> None:
     if report["mode"] == "update":
         counts = ", ".join(f"{k} {v}" for k, v in report["changes"].items())
         phase = report["delete_phase_seconds"]
-        console.print(f"changes: {counts}; delete phase typical {fmt_seconds(phase['typical'])} "
-                      f"in {report['delete_levels']} level(s)")
+        console.print(
+            f"changes: {counts}; delete phase typical {fmt_seconds(phase['typical'])} "
+            f"in {report['delete_levels']} level(s)"
+        )
 
     chain = Table(title="critical chain (typical durations)")
     for column in ("#", "resource", "type", "start", "duration", "finish", "waits via"):
-        chain.add_column(column, justify="right" if column in ("#", "start", "duration", "finish") else "left")
+        chain.add_column(
+            column, justify="right" if column in ("#", "start", "duration", "finish") else "left"
+        )
     for index, entry in enumerate(report["critical_chain"], start=1):
-        chain.add_row(str(index), entry["name"] or _short(entry["urn"]), str(entry["type"]),
-                      fmt_seconds(entry["start"]), fmt_seconds(entry["duration"]), fmt_seconds(entry["finish"]),
-                      entry["via"])
+        chain.add_row(
+            str(index),
+            entry["name"] or _short(entry["urn"]),
+            str(entry["type"]),
+            fmt_seconds(entry["start"]),
+            fmt_seconds(entry["duration"]),
+            fmt_seconds(entry["finish"]),
+            entry["via"],
+        )
     console.print(chain)
 
     edges = report["serializing_edges"]
@@ -59,8 +69,12 @@ def render(report: Mapping[str, Any], console: Console) -> None:
         for column in ("from", "to", "on critical chain", "removing it saves"):
             table.add_column(column)
         for edge in edges:
-            table.add_row(edge["from_name"] or _short(edge["from"]), edge["to_name"] or _short(edge["to"]), "yes" if edge["on_critical_chain"] else "no",
-                          fmt_seconds(edge["saves_seconds"]))
+            table.add_row(
+                edge["from_name"] or _short(edge["from"]),
+                edge["to_name"] or _short(edge["to"]),
+                "yes" if edge["on_critical_chain"] else "no",
+                fmt_seconds(edge["saves_seconds"]),
+            )
         console.print(table)
     else:
         console.print("no dependency edge serializes work without using a value")

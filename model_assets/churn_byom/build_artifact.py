@@ -73,7 +73,9 @@ def write_holdout(path: Path, seed: int = SEED + 1, count: int = 200) -> Path:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["customer_id", *FEATURES, "churned"])
         for index, (row, label) in enumerate(zip(features.tolist(), labels.tolist(), strict=True), start=1):
-            writer.writerow([f"H-{index:04d}", int(row[0]), f"{row[1]:.2f}", *(int(v) for v in row[2:]), label])
+            writer.writerow(
+                [f"H-{index:04d}", int(row[0]), f"{row[1]:.2f}", *(int(v) for v in row[2:]), label]
+            )
     return path
 
 
@@ -89,8 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=HERE / "artifact")
-    parser.add_argument("--holdout", type=Path, default=None,
-                        help=f"also write the labelled holdout here (committed as {HERE.name}/sample/holdout.csv)")
+    parser.add_argument(
+        "--holdout",
+        type=Path,
+        default=None,
+        help=f"also write the labelled holdout here (committed as {HERE.name}/sample/holdout.csv)",
+    )
     args = parser.parse_args(argv)
     if args.holdout:
         write_holdout(args.holdout)

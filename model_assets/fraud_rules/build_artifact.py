@@ -20,7 +20,9 @@ HERE = Path(__file__).resolve().parent
 
 def build(output: Path) -> Path:
     """Validate the rules and copy the rules folder; returns it."""
-    spec = importlib.util.spec_from_file_location("fraud_rules_build_engine", HERE / "src" / "rules_engine.py")
+    spec = importlib.util.spec_from_file_location(
+        "fraud_rules_build_engine", HERE / "src" / "rules_engine.py"
+    )
     assert spec is not None and spec.loader is not None
     engine = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = engine  # dataclasses look their module up while the class is built

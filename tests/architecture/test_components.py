@@ -29,7 +29,9 @@ def _component_classes() -> list[tuple[Path, ast.ClassDef]]:
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and any(
                     (isinstance(b, ast.Attribute) and b.attr == "ComponentResource")
-                    or (isinstance(b, ast.Name) and b.id == "ComponentResource") for b in node.bases):
+                    or (isinstance(b, ast.Name) and b.id == "ComponentResource")
+                    for b in node.bases
+                ):
                     found.append((path, node))
     return found
 
@@ -47,30 +49,53 @@ def test_component_shape(path, cls):
     assert init is not None, f"{cls.name} has no __init__"
     params = [a.arg for a in init.args.args]
     assert params[:3] == ["self", "name", "args"], f"{cls.name}.__init__ should take (self, name, args, opts)"
-    supers = [n for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-              and n.func.attr == "__init__" and isinstance(n.func.value, ast.Call)
-              and isinstance(n.func.value.func, ast.Name) and n.func.value.func.id == "super"]
+    supers = [
+        n
+        for n in ast.walk(init)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "__init__"
+        and isinstance(n.func.value, ast.Call)
+        and isinstance(n.func.value.func, ast.Name)
+        and n.func.value.func.id == "super"
+    ]
     assert len(supers) == 1, f"{cls.name}: one super().__init__ call"
     token = supers[0].args[0]
     assert isinstance(token, ast.Constant) and isinstance(token.value, str), f"{cls.name}: literal type token"
     parts = token.value.split(":")
-    assert len(parts) == 3 and token.value.startswith(TOKEN_PREFIX) and parts[1].islower() and parts[2][:1].isupper(), \
-        f"{cls.name}: token {token.value!r} is not mlops:<module>:<Name>"
-    calls = [n for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr == "register_outputs"]
+    assert (
+        len(parts) == 3
+        and token.value.startswith(TOKEN_PREFIX)
+        and parts[1].islower()
+        and parts[2][:1].isupper()
+    ), f"{cls.name}: token {token.value!r} is not mlops:<module>:<Name>"
+    calls = [
+        n
+        for n in ast.walk(init)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "register_outputs"
+    ]
     assert len(calls) == 1, f"{cls.name}: exactly one register_outputs"
     last = init.body[-1]
-    assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and \
-        isinstance(last.value.func, ast.Attribute) and last.value.func.attr == "register_outputs", \
-        f"{cls.name}: register_outputs must be the constructor's last statement"
+    assert (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Attribute)
+        and last.value.func.attr == "register_outputs"
+    ), f"{cls.name}: register_outputs must be the constructor's last statement"
 
 
 def test_type_tokens_are_unique():
     tokens = []
     for _, cls in COMPONENTS:
         for node in ast.walk(cls):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
-                    and node.args and isinstance(node.args[0], ast.Constant) and str(node.args[0].value).startswith(TOKEN_PREFIX):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "__init__"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith(TOKEN_PREFIX)
+            ):
                 tokens.append(node.args[0].value)
     assert len(tokens) == len(set(tokens)), sorted(tokens)
 
@@ -93,8 +118,11 @@ def test_components_never_read_config(path):
                 assert not name.startswith("stacks"), f"{path.name} imports a stack module"
 
 
-@pytest.mark.parametrize("path", _python_files("components") + _python_files("stacks") + _python_files("model_assets"),
-                         ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    _python_files("components") + _python_files("stacks") + _python_files("model_assets"),
+    ids=lambda p: str(p.relative_to(PROJECT_ROOT)),
+)
 def test_no_resources_created_inside_apply(path):
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
@@ -105,7 +133,16 @@ def test_no_resources_created_inside_apply(path):
                         if isinstance(inner, ast.Call):
                             func = inner.func
                             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                            owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
-                            assert not (name[:1].isupper() and owner not in ("str", "json", "Output", "pulumi")
-                                        and name not in ("Output",) and not name.endswith(("Args", "Error"))), \
+                            owner = (
+                                func.value.id
+                                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                                else ""
+                            )
+                            assert not (
+                                name[:1].isupper()
+                                and owner not in ("str", "json", "Output", "pulumi")
+                                and name not in ("Output",)
+                                and not name.endswith(("Args", "Error"))
+                            ), (
                                 f"{path.name}:{inner.lineno}: {name}(...) inside apply — create resources outside apply"
+                            )

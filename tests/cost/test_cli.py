@@ -15,17 +15,30 @@ from infra.errors import ConfigError
 
 
 def deployment(instance):
-    return {"urn": "urn:blue", "type": "azure-native:machinelearningservices:OnlineDeployment", "name": "blue",
-            "parent": None, "custom": True, "provider": None, "id": "/x/blue", "outputs": {}, "dependencies": [],
-            "inputs": {"properties": {"endpointComputeType": "Managed", "instanceType": instance},
-                       "sku": {"capacity": 1}}}
+    return {
+        "urn": "urn:blue",
+        "type": "azure-native:machinelearningservices:OnlineDeployment",
+        "name": "blue",
+        "parent": None,
+        "custom": True,
+        "provider": None,
+        "id": "/x/blue",
+        "outputs": {},
+        "dependencies": [],
+        "inputs": {
+            "properties": {"endpointComputeType": "Managed", "instanceType": instance},
+            "sku": {"capacity": 1},
+        },
+    }
 
 
 @pytest.fixture
 def app(monkeypatch):
     cdn = {"urn": "urn:cdn", "type": "azure-native:cdn:Profile", "name": "cdn", "custom": True, "inputs": {}}
-    plans = {"new": {"stack": "prod", "resources": [deployment("Standard_D4s_v3"), cdn]},
-             "old": {"stack": "prod", "resources": [deployment("Standard_D2s_v3"), cdn]}}
+    plans = {
+        "new": {"stack": "prod", "resources": [deployment("Standard_D4s_v3"), cdn]},
+        "old": {"stack": "prod", "resources": [deployment("Standard_D2s_v3"), cdn]},
+    }
     engine = types.ModuleType("infra.engine")
     engine.preview = lambda stack, *, project_dir=None: plans["new"]
     engine.preview_ref = lambda stack, ref: plans["old"]
@@ -41,8 +54,9 @@ def test_json_estimate_lists_unpriced(app):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["totals"] == {"idle_usd": 140.16, "load_usd": 140.16, "priced": 1, "free": 0, "unpriced": 1}
-    assert report["unpriced"] == [{"urn": "urn:cdn", "type": "azure-native:cdn:Profile",
-                                   "reason": "no price rule for this type"}]
+    assert report["unpriced"] == [
+        {"urn": "urn:cdn", "type": "azure-native:cdn:Profile", "reason": "no price rule for this type"}
+    ]
 
 
 def test_table_says_unpriced(app):

@@ -13,9 +13,25 @@ from infra.cli import main
 from infra.engine import EngineError, dumps, preview, preview_function, stacks
 from tests.support.project import copy_project, edit_stack
 
-ARM_ID = re.compile(r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[A-Za-z0-9_.()-]+(/providers/[A-Za-z.]+/[^/]+/[^/]+)*(/providers/.+)?$")
-PLAN_KEYS = {"urn", "type", "name", "parent", "custom", "provider", "id", "inputs", "outputs", "dependencies",
-             "protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace"}
+ARM_ID = re.compile(
+    r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[A-Za-z0-9_.()-]+(/providers/[A-Za-z.]+/[^/]+/[^/]+)*(/providers/.+)?$"
+)
+PLAN_KEYS = {
+    "urn",
+    "type",
+    "name",
+    "parent",
+    "custom",
+    "provider",
+    "id",
+    "inputs",
+    "outputs",
+    "dependencies",
+    "protect",
+    "retainOnDelete",
+    "ignoreChanges",
+    "deleteBeforeReplace",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +51,12 @@ def test_every_stack_previews(plans):
 def test_plans_are_byte_identical_across_runs(plans):
     again = preview("prod", cache=False)
     before = {r["urn"]: r for r in plans["prod"]["resources"]}
-    differences = [(r["urn"], key) for r in again["resources"] for key in r
-                   if r["urn"] in before and before[r["urn"]][key] != r[key]]
+    differences = [
+        (r["urn"], key)
+        for r in again["resources"]
+        for key in r
+        if r["urn"] in before and before[r["urn"]][key] != r[key]
+    ]
     assert differences == []
     assert dumps(again) == dumps(plans["prod"])
 
@@ -63,12 +83,15 @@ def test_azure_resources_have_arm_ids_and_explicit_providers(plans):
             if resource["type"].startswith("azure-native:"):
                 assert ARM_ID.match(resource["id"]), resource["id"]
                 assert resource["provider"] and resource["provider"].startswith(
-                    f"urn:pulumi:{plan['stack']}::mlops-estate::pulumi:pulumi:Stack$pulumi:providers:azure-native::"), resource["urn"]
+                    f"urn:pulumi:{plan['stack']}::mlops-estate::pulumi:pulumi:Stack$pulumi:providers:azure-native::"
+                ), resource["urn"]
 
 
 def test_ids_use_the_stack_subscription(plans):
     group = next(r for r in plans["prod"]["resources"] if r["type"] == "azure-native:resources:ResourceGroup")
-    assert group["id"] == "/subscriptions/6e4c2a0b-9d8f-4a7e-b5c3-3f2e1d0c9b87/resourceGroups/rg-mlops-prod-weu"
+    assert (
+        group["id"] == "/subscriptions/6e4c2a0b-9d8f-4a7e-b5c3-3f2e1d0c9b87/resourceGroups/rg-mlops-prod-weu"
+    )
 
 
 def test_stack_reference_sees_the_real_shared_outputs(plans):
@@ -102,8 +125,13 @@ def test_tree_output_reads_like_pulumi(capsys):
 def test_secure_values_stay_masked_and_secret(tmp_path, monkeypatch):
     project = copy_project(tmp_path / "p")
     monkeypatch.chdir(project)
-    edit_stack(project, "dev", lambda c: c["mlops-estate:tags"].__setitem__(
-        "extra", {"ticket": {"secure": "v1:AAABAJl0ZXN0Y2lwaGVydGV4dA=="}}))
+    edit_stack(
+        project,
+        "dev",
+        lambda c: c["mlops-estate:tags"].__setitem__(
+            "extra", {"ticket": {"secure": "v1:AAABAJl0ZXN0Y2lwaGVydGV4dA=="}}
+        ),
+    )
     plan = preview("dev", policy=False)
     group = next(r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup")
     assert group["inputs"]["tags"]["ticket"] == "[secret]"
@@ -113,10 +141,18 @@ def test_secure_values_stay_masked_and_secret(tmp_path, monkeypatch):
 def test_unanswered_output_is_an_error_naming_the_input():
     def program():
         provider = azure_native.Provider("p", subscription_id="00000000-0000-0000-0000-000000000001")
-        group = azure_native.resources.ResourceGroup("g", resource_group_name="rg", location="westeurope",
-                                                     opts=pulumi.ResourceOptions(provider=provider))
-        azure_native.resources.ResourceGroup("h", resource_group_name=group.managed_by, location="westeurope",
-                                             opts=pulumi.ResourceOptions(provider=provider))
+        group = azure_native.resources.ResourceGroup(
+            "g",
+            resource_group_name="rg",
+            location="westeurope",
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        azure_native.resources.ResourceGroup(
+            "h",
+            resource_group_name=group.managed_by,
+            location="westeurope",
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
 
     with pytest.raises(EngineError) as err:
         preview_function(program)
@@ -126,8 +162,12 @@ def test_unanswered_output_is_an_error_naming_the_input():
 def test_unknown_resource_type_is_an_error():
     def program():
         provider = azure_native.Provider("p", subscription_id="00000000-0000-0000-0000-000000000001")
-        azure_native.cdn.Profile("cdn", resource_group_name="rg", sku=azure_native.cdn.SkuArgs(name="Standard_Microsoft"),
-                                 opts=pulumi.ResourceOptions(provider=provider))
+        azure_native.cdn.Profile(
+            "cdn",
+            resource_group_name="rg",
+            sku=azure_native.cdn.SkuArgs(name="Standard_Microsoft"),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
 
     with pytest.raises(Exception) as err:
         preview_function(program)
@@ -160,9 +200,18 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 
     config = StackConfig(stack="unit", file=tmp_path / "Pulumi.unit.yaml", values={}, secret_keys=[])
     with pytest.raises(Exception) as err:
-        _run(lambda: azure_native.resources.ResourceGroup("g", resource_group_name="rg", location="westeurope"),
-             project_name="mlops-estate", directory=tmp_path, config=config, argv0="unit", stack_references=None,
-             disabled_default_providers=["azure-native"], location="westeurope")
+        _run(
+            lambda: azure_native.resources.ResourceGroup(
+                "g", resource_group_name="rg", location="westeurope"
+            ),
+            project_name="mlops-estate",
+            directory=tmp_path,
+            config=config,
+            argv0="unit",
+            stack_references=None,
+            disabled_default_providers=["azure-native"],
+            location="westeurope",
+        )
     assert "has no explicit provider, and the default 'azure-native' provider is disabled" in str(err.value)
 
 
@@ -194,4 +243,4 @@ def test_every_custom_resource_names_a_provider_of_its_own_package(plans):
                 package = resource["type"].split(":", 1)[0]
                 if package == "pulumi-python":  # dynamic resources run in the program itself
                     continue
-                assert f"::pulumi:providers:{package}::" in (resource["provider"] or ""), resource["urn"]
+                assert f"pulumi:providers:{package}::" in (resource["provider"] or ""), resource["urn"]

@@ -10,9 +10,19 @@ from infra.naming import RULES, Namer, check_name, stable_suffix
 DEV_SUB = "8a3e5f1b-2c4d-4b6a-9f7e-1d2c3b4a5e60"
 
 
-def namer(env: str = "dev", sub: str = DEV_SUB, stack: str = "dev", generation: int = 0, workload: str = "mlops") -> Namer:
-    return Namer(workload=workload, environment=env, region_code="weu", subscription_id=sub, project="mlops-estate",
-                 stack=stack, generation=generation, file=f"Pulumi.{stack}.yaml")
+def namer(
+    env: str = "dev", sub: str = DEV_SUB, stack: str = "dev", generation: int = 0, workload: str = "mlops"
+) -> Namer:
+    return Namer(
+        workload=workload,
+        environment=env,
+        region_code="weu",
+        subscription_id=sub,
+        project="mlops-estate",
+        stack=stack,
+        generation=generation,
+        file=f"Pulumi.{stack}.yaml",
+    )
 
 
 # (kind, longest valid, shortest valid, too long, too short, invalid characters/shape)
@@ -35,14 +45,16 @@ EDGES = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "longest", "shortest", "too_long", "too_short", "bad"), EDGES,
-                         ids=[e[0] for e in EDGES])
+@pytest.mark.parametrize(
+    ("kind", "longest", "shortest", "too_long", "too_short", "bad"), EDGES, ids=[e[0] for e in EDGES]
+)
 def test_rule_edges(kind, longest, shortest, too_long, too_short, bad):
     rule = RULES[kind]
     assert rule.check(longest) is None
     assert rule.check(shortest) is None
     assert rule.check(too_long) == (
-        f"is {len(too_long)} characters; {rule.arm_type} names are {rule.min_length}-{rule.max_length}")
+        f"is {len(too_long)} characters; {rule.arm_type} names are {rule.min_length}-{rule.max_length}"
+    )
     if too_short:
         assert "characters;" in rule.check(too_short)
     assert rule.check(bad) is not None
@@ -62,15 +74,29 @@ def test_check_name_blames_the_setting():
         check_name("storage_account", "st-bad", key="mlops-estate:workload", file="Pulumi.dev.yaml")
     assert str(err.value) == (
         "Pulumi.dev.yaml: mlops-estate:workload: derived storage account name 'st-bad' has characters or a shape "
-        "Microsoft.Storage/storageAccounts does not allow (lower-case letters and digits only)")
+        "Microsoft.Storage/storageAccounts does not allow (lower-case letters and digits only)"
+    )
 
 
 def test_dev_names_are_exactly_these():
     n = namer()
     assert n.suffix == "uc057"
-    assert {kind: n.name(kind) for kind in (
-        "resource_group", "storage_account", "key_vault", "container_registry", "ml_workspace", "log_analytics",
-        "app_insights", "aks", "function_app", "data_factory", "vnet")} == {
+    assert {
+        kind: n.name(kind)
+        for kind in (
+            "resource_group",
+            "storage_account",
+            "key_vault",
+            "container_registry",
+            "ml_workspace",
+            "log_analytics",
+            "app_insights",
+            "aks",
+            "function_app",
+            "data_factory",
+            "vnet",
+        )
+    } == {
         "resource_group": "rg-mlops-dev-weu",
         "storage_account": "stmlopsdevuc057",
         "key_vault": "kv-mlops-dev-uc057",

@@ -13,26 +13,59 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 
 
 def _resource(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> dict[str, Any]:
-    entry = {"urn": f"urn:pulumi:prod::mlops-estate::{type_}::{name}", "type": type_, "name": name, "custom": True,
-             "inputs": inputs, "protect": False, "retainOnDelete": False, "ignoreChanges": [],
-             "deleteBeforeReplace": False, "replaceOnChanges": []}
+    entry = {
+        "urn": f"urn:pulumi:prod::mlops-estate::{type_}::{name}",
+        "type": type_,
+        "name": name,
+        "custom": True,
+        "inputs": inputs,
+        "protect": False,
+        "retainOnDelete": False,
+        "ignoreChanges": [],
+        "deleteBeforeReplace": False,
+        "replaceOnChanges": [],
+    }
     entry.update(options)
     return entry
 
 
 def _deployment(**props: Any) -> dict[str, Any]:
-    properties = {"model": "azureml://registries/r/models/diabetes/versions/3", "instanceType": "Standard_DS3_v2",
-                  "endpointComputeType": "Managed", "requestSettings": {"requestTimeout": "PT5S"}}
+    properties = {
+        "model": "azureml://registries/r/models/diabetes/versions/3",
+        "instanceType": "Standard_DS3_v2",
+        "endpointComputeType": "Managed",
+        "requestSettings": {"requestTimeout": "PT5S"},
+    }
     properties.update(props)
-    return _resource(DEPLOYMENT, "model-diabetes-blue", {
-        "deploymentName": "blue", "endpointName": "diabetes-prod", "workspaceName": "mlw", "resourceGroupName": "rg",
-        "location": "westeurope", "kind": "Managed", "properties": properties, "sku": {"name": "Default", "capacity": 1}})
+    return _resource(
+        DEPLOYMENT,
+        "model-diabetes-blue",
+        {
+            "deploymentName": "blue",
+            "endpointName": "diabetes-prod",
+            "workspaceName": "mlw",
+            "resourceGroupName": "rg",
+            "location": "westeurope",
+            "kind": "Managed",
+            "properties": properties,
+            "sku": {"name": "Default", "capacity": 1},
+        },
+    )
 
 
 def _traffic(traffic: dict[str, int], endpoint: str = "ep") -> dict[str, Any]:
-    return _resource(DYNAMIC, "model-diabetes-traffic", {
-        "estateKind": "endpointTraffic", "endpointId": endpoint, "traffic": traffic, "mirrorTraffic": {},
-        "endpointRevision": "r", "__provider": "<python dynamic provider>"})
+    return _resource(
+        DYNAMIC,
+        "model-diabetes-traffic",
+        {
+            "estateKind": "endpointTraffic",
+            "endpointId": endpoint,
+            "traffic": traffic,
+            "mirrorTraffic": {},
+            "endpointRevision": "r",
+            "__provider": "<python dynamic provider>",
+        },
+    )
 
 
 def _plan(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -40,17 +73,29 @@ def _plan(*resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def _only(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, list[str], list[str]]]:
-    return [(c["action"], c["name"] if "name" in c else c["urn"].rsplit("::", 1)[-1], c["keys"], c.get("paths", []))
-            for c in changes(_plan(old), _plan(new))]
+    return [
+        (
+            c["action"],
+            c["name"] if "name" in c else c["urn"].rsplit("::", 1)[-1],
+            c["keys"],
+            c.get("paths", []),
+        )
+        for c in changes(_plan(old), _plan(new))
+    ]
 
 
 def test_version_bump_is_an_in_place_update_of_properties_model() -> None:
     new = _deployment(model="azureml://registries/r/models/diabetes/versions/4")
-    assert _only(_deployment(), new) == [("update", "model-diabetes-blue", ["properties"], ["properties.model"])]
+    assert _only(_deployment(), new) == [
+        ("update", "model-diabetes-blue", ["properties"], ["properties.model"])
+    ]
 
 
 def test_unchanged_resources_are_not_listed() -> None:
-    assert changes(_plan(_deployment(), _traffic({"blue": 100})), _plan(_deployment(), _traffic({"blue": 100}))) == []
+    assert (
+        changes(_plan(_deployment(), _traffic({"blue": 100})), _plan(_deployment(), _traffic({"blue": 100})))
+        == []
+    )
 
 
 def test_instance_type_change_is_a_replace() -> None:
@@ -60,13 +105,24 @@ def test_instance_type_change_is_a_replace() -> None:
 def test_instance_count_and_request_settings_update_in_place() -> None:
     new = _deployment(requestSettings={"requestTimeout": "PT9S"})
     new["inputs"]["sku"]["capacity"] = 3
-    assert _only(_deployment(), new) == [("update", "model-diabetes-blue", ["properties", "sku"],
-                                          ["properties.requestSettings.requestTimeout", "sku.capacity"])]
+    assert _only(_deployment(), new) == [
+        (
+            "update",
+            "model-diabetes-blue",
+            ["properties", "sku"],
+            ["properties.requestSettings.requestTimeout", "sku.capacity"],
+        )
+    ]
 
 
 def test_name_location_and_resource_group_changes_are_replaces() -> None:
-    for key, value in (("deploymentName", "green"), ("location", "northeurope"), ("resourceGroupName", "rg2"),
-                       ("endpointName", "other"), ("workspaceName", "mlw2")):
+    for key, value in (
+        ("deploymentName", "green"),
+        ("location", "northeurope"),
+        ("resourceGroupName", "rg2"),
+        ("endpointName", "other"),
+        ("workspaceName", "mlw2"),
+    ):
         new = copy.deepcopy(_deployment())
         new["inputs"][key] = value
         assert _only(_deployment(), new)[0][:3] == ("replace", "model-diabetes-blue", [key]), key
@@ -77,7 +133,8 @@ def test_traffic_shift_updates_only_the_traffic_resource() -> None:
     new = _plan(_deployment(), _traffic({"blue": 50, "green": 50}))
     result = changes(old, new)
     assert [(c["action"], c["type"], c["keys"], c["paths"]) for c in result] == [
-        ("update", DYNAMIC, ["traffic"], ["traffic.blue", "traffic.green"])]
+        ("update", DYNAMIC, ["traffic"], ["traffic.blue", "traffic.green"])
+    ]
 
 
 def test_traffic_resource_on_another_endpoint_is_a_replace() -> None:
@@ -89,14 +146,22 @@ def test_create_and_delete() -> None:
     added = changes(_plan(_deployment()), _plan(_deployment(), green))
     assert [(c["action"], c["keys"]) for c in added] == [("create", ["deploymentName"])]
     removed = changes(_plan(_deployment(), green), _plan(_deployment()))
-    assert [(c["action"], c["urn"].rsplit("::", 1)[-1]) for c in removed] == [("delete", "model-diabetes-green")]
+    assert [(c["action"], c["urn"].rsplit("::", 1)[-1]) for c in removed] == [
+        ("delete", "model-diabetes-green")
+    ]
     assert summary(added + removed) == {"create": 1, "delete": 1}
 
 
 def test_endpoint_auth_mode_is_create_only_but_description_is_not() -> None:
     def endpoint(**props: Any) -> dict[str, Any]:
-        return _resource(ENDPOINT, "model-diabetes-endpoint", {
-            "endpointName": "diabetes-prod", "properties": {"authMode": "AADToken", "description": "d", **props}})
+        return _resource(
+            ENDPOINT,
+            "model-diabetes-endpoint",
+            {
+                "endpointName": "diabetes-prod",
+                "properties": {"authMode": "AADToken", "description": "d", **props},
+            },
+        )
 
     assert _only(endpoint(), endpoint(authMode="Key"))[0][0] == "replace"
     assert _only(endpoint(), endpoint(description="new"))[0][0] == "update"
@@ -104,7 +169,8 @@ def test_endpoint_auth_mode_is_create_only_but_description_is_not() -> None:
 
 def test_option_changes_are_updates_with_bracketed_keys() -> None:
     assert _only(_deployment(), {**_deployment(), "protect": True}) == [
-        ("update", "model-diabetes-blue", ["[protect]"], [])]
+        ("update", "model-diabetes-blue", ["[protect]"], [])
+    ]
 
 
 def test_environment_version_content_change_is_a_replace() -> None:

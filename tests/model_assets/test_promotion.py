@@ -33,8 +33,15 @@ def _files(project: Path) -> dict[str, str]:
 def test_promote_edits_one_line_and_keeps_everything_else(project: Path) -> None:
     promotion = prepare("qa", "diabetes", "4", project_dir=project, preview_changes=False)
     assert promotion.slot == "blue" and promotion.old_version == "3"
-    changed = [line for line in promotion.file_diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    assert changed == ['-        blue: {version: "3", traffic: 100}', '+        blue: {version: "4", traffic: 100}']
+    changed = [
+        line
+        for line in promotion.file_diff().splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        '-        blue: {version: "3", traffic: 100}',
+        '+        blue: {version: "4", traffic: 100}',
+    ]
     before = promotion.before.splitlines()
     after = promotion.after.splitlines()
     blue = before.index('        blue: {version: "3", traffic: 100}')
@@ -43,12 +50,28 @@ def test_promote_edits_one_line_and_keeps_everything_else(project: Path) -> None
 
 
 def test_traffic_edits_both_slots_and_keeps_flow_style(project: Path) -> None:
-    promotion = prepare("prod", "diabetes", "4", slot="green", traffic=50, force=True, project_dir=project,
-                        preview_changes=False)
+    promotion = prepare(
+        "prod",
+        "diabetes",
+        "4",
+        slot="green",
+        traffic=50,
+        force=True,
+        project_dir=project,
+        preview_changes=False,
+    )
     assert promotion.new_traffic == {"blue": 50, "green": 50}
-    changed = [line for line in promotion.file_diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    assert changed == ['-        blue: {version: "3", traffic: 90}', '-        green: {version: "4", traffic: 10}',
-                       '+        blue: {version: "3", traffic: 50}', '+        green: {version: "4", traffic: 50}']
+    changed = [
+        line
+        for line in promotion.file_diff().splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        '-        blue: {version: "3", traffic: 90}',
+        '-        green: {version: "4", traffic: 10}',
+        '+        blue: {version: "3", traffic: 50}',
+        '+        green: {version: "4", traffic: 50}',
+    ]
 
 
 def test_rollback_restores_the_file_byte_for_byte(project: Path) -> None:
@@ -62,27 +85,57 @@ def test_rollback_restores_the_file_byte_for_byte(project: Path) -> None:
 def test_same_version_changes_nothing(project: Path) -> None:
     promotion = prepare("qa", "diabetes", "3", project_dir=project)
     assert not promotion.changed and promotion.changes == []
-    assert render(promotion) == "Pulumi.qa.yaml: diabetes slot blue already serves version 3; nothing to change"
+    assert (
+        render(promotion) == "Pulumi.qa.yaml: diabetes slot blue already serves version 3; nothing to change"
+    )
 
 
 REFUSALS = [
-    (("qa", "churn", "4"), {}, "MODEL: no model 'churn' in Pulumi.qa.yaml (models: diabetes, fraud_rules, churn_byom)"),
-    (("qa", "diabetes", "4"), {"slot": "green"}, "--slot: no slot 'green' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"),
-    (("qa", "diabetes", "4"), {"traffic": 101}, "--traffic: 101 is out of range; traffic is a percentage 0-100"),
-    (("qa", "diabetes", "4"), {"traffic": -1}, "--traffic: -1 is out of range; traffic is a percentage 0-100"),
-    (("qa", "diabetes", "4"), {"traffic": 50},
-     "--traffic: 50 for the only slot 'blue'; a single slot takes all traffic (100)"),
+    (
+        ("qa", "churn", "4"),
+        {},
+        "MODEL: no model 'churn' in Pulumi.qa.yaml (models: diabetes, fraud_rules, churn_byom)",
+    ),
+    (
+        ("qa", "diabetes", "4"),
+        {"slot": "green"},
+        "--slot: no slot 'green' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)",
+    ),
+    (
+        ("qa", "diabetes", "4"),
+        {"traffic": 101},
+        "--traffic: 101 is out of range; traffic is a percentage 0-100",
+    ),
+    (
+        ("qa", "diabetes", "4"),
+        {"traffic": -1},
+        "--traffic: -1 is out of range; traffic is a percentage 0-100",
+    ),
+    (
+        ("qa", "diabetes", "4"),
+        {"traffic": 50},
+        "--traffic: 50 for the only slot 'blue'; a single slot takes all traffic (100)",
+    ),
     (("qa", "diabetes", "latest"), {}, "VERSION: 'latest' is not an explicit registry version"),
     (("qa", "diabetes", ""), {}, "VERSION: empty version; pin an explicit registry version"),
     (("staging", "diabetes", "4"), {}, "STACK: no stack 'staging' (stacks: dev, prod, qa, shared)"),
-    (("prod", "diabetes", "4"), {},
-     "VERSION: qa does not run diabetes 4 (qa runs: 3); promote it in qa first, or pass --force"),
-    (("shared", "diabetes", "4"), {}, "Pulumi.shared.yaml: the stack serves no models (no mlops-estate:models)"),
+    (
+        ("prod", "diabetes", "4"),
+        {},
+        "VERSION: qa does not run diabetes 4 (qa runs: 3); promote it in qa first, or pass --force",
+    ),
+    (
+        ("shared", "diabetes", "4"),
+        {},
+        "Pulumi.shared.yaml: the stack serves no models (no mlops-estate:models)",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("argv", "options", "message"), REFUSALS, ids=[m[:30] for _, _, m in REFUSALS])
-def test_refusals_write_nothing(project: Path, argv: tuple[str, str, str], options: dict, message: str) -> None:
+def test_refusals_write_nothing(
+    project: Path, argv: tuple[str, str, str], options: dict, message: str
+) -> None:
     before = _files(project)
     with pytest.raises(ConfigError) as err:
         run_promote(*argv, project_dir=project, **options)
@@ -97,7 +150,8 @@ def test_a_version_the_registry_does_not_have_is_refused(project: Path) -> None:
         run_promote("qa", "diabetes", "41", project_dir=project)
     assert str(err.value).startswith(
         "Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: version '41' of model 'diabetes' "
-        "is not in registry ")
+        "is not in registry "
+    )
     assert str(err.value).endswith("(known: 1, 2, 3, 4)")
     assert _files(project) == before
 
@@ -111,14 +165,23 @@ def test_qa_then_prod_and_the_offline_diff_touches_only_the_slot(project: Path) 
     ]
     promotion = prepare("prod", "diabetes", "4", project_dir=project)  # qa runs 4 now: allowed
     assert [(c["action"], c["urn"].rsplit("::", 1)[-1], c["paths"]) for c in promotion.changes] == [
-        ("update", "model-diabetes-blue", ["properties.model"])]
+        ("update", "model-diabetes-blue", ["properties.model"])
+    ]
 
 
 @pytest.mark.slow  # previews the real stacks before and after
 def test_a_traffic_shift_changes_only_the_traffic_resource(project: Path) -> None:
     promotion = prepare("prod", "diabetes", "4", slot="green", traffic=30, project_dir=project, force=True)
-    assert [(c["action"], c["type"], c["urn"].rsplit("::", 1)[-1], c["paths"]) for c in promotion.changes] == [
-        ("update", "pulumi-python:dynamic:Resource", "model-diabetes-traffic", ["traffic.blue", "traffic.green"])]
+    assert [
+        (c["action"], c["type"], c["urn"].rsplit("::", 1)[-1], c["paths"]) for c in promotion.changes
+    ] == [
+        (
+            "update",
+            "pulumi-python:dynamic:Resource",
+            "model-diabetes-traffic",
+            ["traffic.blue", "traffic.green"],
+        )
+    ]
 
 
 @pytest.mark.slow  # previews the real stacks before and after
@@ -148,21 +211,28 @@ def test_cli_refusal_is_a_config_error(project: Path, monkeypatch: pytest.Monkey
 
     refused = CliRunner().invoke(app, ["promote", "qa", "diabetes", "4", "--slot", "red"])
     assert isinstance(refused.exception, ConfigError)
-    assert str(refused.exception) == "--slot: no slot 'red' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"
+    assert (
+        str(refused.exception) == "--slot: no slot 'red' for model 'diabetes' in Pulumi.qa.yaml (slots: blue)"
+    )
 
 
 @pytest.mark.slow  # previews the real shared and qa stacks
-def test_preview_of_a_version_typo_exits_2(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_preview_of_a_version_typo_exits_2(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from infra.cli import main
 
     qa = project / "Pulumi.qa.yaml"
-    qa.write_text(qa.read_text().replace('blue: {version: "3", traffic: 100}', 'blue: {version: "31", traffic: 100}'))
+    qa.write_text(
+        qa.read_text().replace('blue: {version: "3", traffic: 100}', 'blue: {version: "31", traffic: 100}')
+    )
     monkeypatch.chdir(project)
     assert main(["preview", "qa", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: "
-                          "version '31' of model 'diabetes' is not in registry ")
+    assert err.startswith(
+        "error: Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: "
+        "version '31' of model 'diabetes' is not in registry "
+    )
     assert err.rstrip().endswith("(known: 1, 2, 3, 4)")
 
 
@@ -180,12 +250,22 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_record_adds_the_new_version_to_the_catalog(project: Path, catalog: Path) -> None:
     before = catalog.read_text()
     promotion = prepare("qa", "diabetes", "5", project_dir=project, preview_changes=False, record=True)
-    changed = [line for line in promotion.file_diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    assert changed == ['-        blue: {version: "3", traffic: 100}', '+        blue: {version: "5", traffic: 100}',
-                       '-  diabetes: ["1", "2", "3", "4"]', '+  diabetes: ["1", "2", "3", "4", "5"]']
+    changed = [
+        line
+        for line in promotion.file_diff().splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        '-        blue: {version: "3", traffic: 100}',
+        '+        blue: {version: "5", traffic: 100}',
+        '-  diabetes: ["1", "2", "3", "4"]',
+        '+  diabetes: ["1", "2", "3", "4", "5"]',
+    ]
     assert catalog.read_text() == before  # nothing written yet
     promotion.write()
-    assert catalog.read_text() == before.replace('diabetes: ["1", "2", "3", "4"]', 'diabetes: ["1", "2", "3", "4", "5"]')
+    assert catalog.read_text() == before.replace(
+        'diabetes: ["1", "2", "3", "4"]', 'diabetes: ["1", "2", "3", "4", "5"]'
+    )
     assert 'blue: {version: "5", traffic: 100}' in (project / "Pulumi.qa.yaml").read_text()
 
 

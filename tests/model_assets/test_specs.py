@@ -31,7 +31,9 @@ def test_online_spec_loads_with_content_versions() -> None:
     assert spec.environment.image == "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240709.v1"
     assert "pandas==3.1.1" in spec.environment.conda_file
     assert len(spec.environment.version) == 32
-    assert spec.code is not None and spec.code.files == ("score.py",) and spec.code.scoring_script == "score.py"
+    assert (
+        spec.code is not None and spec.code.files == ("score.py",) and spec.code.scoring_script == "score.py"
+    )
     again = specs.load_serving_spec("online", "online", root=FIXTURES)
     assert again.deployment is spec.deployment and again.endpoint is spec.endpoint  # parsed once per content
 
@@ -56,8 +58,11 @@ def test_environment_version_follows_the_conda_file(tmp_path: Path) -> None:
 def test_unknown_field_and_wrong_type_name_file_and_fields(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "deployment.yml"
-    text = path.read_text().replace("instance_count: 1", "instance_count: two").replace(
-        "app_insights_enabled: true", "app_insights_enabled: true\ninstanse_type: Standard_DS3_v2")
+    text = (
+        path.read_text()
+        .replace("instance_count: 1", "instance_count: two")
+        .replace("app_insights_enabled: true", "app_insights_enabled: true\ninstanse_type: Standard_DS3_v2")
+    )
     text = text.replace("request_timeout_ms: 3000", "request_timeout_ms: fast")
     path.write_text(text)
     with pytest.raises(ConfigError) as err:
@@ -80,7 +85,9 @@ def test_endpoint_spec_errors_name_the_endpoint_file(tmp_path: Path) -> None:
 def test_missing_spec_file_names_the_model_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         specs.load_serving_spec("online", "batch", root=_copy(tmp_path))
-    assert str(err.value).startswith("mlops-estate:models.online: batch model 'online' needs the Azure ML spec ")
+    assert str(err.value).startswith(
+        "mlops-estate:models.online: batch model 'online' needs the Azure ML spec "
+    )
     assert "batch-deployment.yml" in str(err.value)
 
 
@@ -95,29 +102,52 @@ def test_a_model_in_the_spec_is_refused(tmp_path: Path) -> None:
 def test_missing_scoring_script_is_a_spec_error(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     (root / "online" / "src" / "score.py").unlink()
-    with pytest.raises(ConfigError, match=r"code_configuration.scoring_script: 'score.py' is not in '../src'"):
+    with pytest.raises(
+        ConfigError, match=r"code_configuration.scoring_script: 'score.py' is not in '../src'"
+    ):
         specs.load_serving_spec("online", "online", root=root)
 
 
 def test_managed_deployment_conversion_with_overrides() -> None:
     spec = specs.load_serving_spec("online", "online", root=FIXTURES)
     arm = specs.online_deployment_arm(
-        spec, "green",
-        _overrides(instance_type="Standard_DS3_v2", instance_count=2, app_insights=False,
-                   request_settings={"request_timeout_ms": 9000}, liveness_probe={"failure_threshold": 5}),
-        location="westeurope")
+        spec,
+        "green",
+        _overrides(
+            instance_type="Standard_DS3_v2",
+            instance_count=2,
+            app_insights=False,
+            request_settings={"request_timeout_ms": 9000},
+            liveness_probe={"failure_threshold": 5},
+        ),
+        location="westeurope",
+    )
     assert arm["sku"] == {"name": "Default", "capacity": 2}
     assert arm["properties"] == {
         "codeConfiguration": {"codeId": "C", "scoringScript": "score.py"},
         "environmentId": "E",
         "model": "M",
         "appInsightsEnabled": False,
-        "requestSettings": {"maxQueueWait": "PT0.5S", "maxConcurrentRequestsPerInstance": 1, "requestTimeout": "PT9S"},
-        "livenessProbe": {"failureThreshold": 5, "successThreshold": 1, "timeout": "PT2S", "period": "PT10S",
-                          "initialDelay": "PT20S"},
+        "requestSettings": {
+            "maxQueueWait": "PT0.5S",
+            "maxConcurrentRequestsPerInstance": 1,
+            "requestTimeout": "PT9S",
+        },
+        "livenessProbe": {
+            "failureThreshold": 5,
+            "successThreshold": 1,
+            "timeout": "PT2S",
+            "period": "PT10S",
+            "initialDelay": "PT20S",
+        },
         "instanceType": "Standard_DS3_v2",
-        "readinessProbe": {"failureThreshold": 3, "successThreshold": 1, "timeout": "PT2S", "period": "PT10S",
-                           "initialDelay": "PT5S"},
+        "readinessProbe": {
+            "failureThreshold": 3,
+            "successThreshold": 1,
+            "timeout": "PT2S",
+            "period": "PT10S",
+            "initialDelay": "PT5S",
+        },
         "endpointComputeType": "Managed",
     }
     # the loaded spec itself is untouched
@@ -129,28 +159,35 @@ def test_kubernetes_deployment_conversion() -> None:
     arm = specs.online_deployment_arm(spec, "blue", _overrides(kubernetes=True), location="westeurope")
     assert arm["properties"]["endpointComputeType"] == "Kubernetes"
     assert arm["properties"]["instanceType"] == "defaultinstancetype"
-    sized = specs.online_deployment_arm(spec, "blue", _overrides(kubernetes=True, instance_type="gpu-small"),
-                                        location="westeurope")
+    sized = specs.online_deployment_arm(
+        spec, "blue", _overrides(kubernetes=True, instance_type="gpu-small"), location="westeurope"
+    )
     assert sized["properties"]["instanceType"] == "gpu-small"
 
 
 def test_endpoint_conversion_has_no_traffic() -> None:
     spec = specs.load_serving_spec("online", "online", root=FIXTURES)
-    assert specs.online_endpoint_properties(spec, auth_mode="aad_token", compute=None, location="westeurope") == {
-        "description": "Test online endpoint.", "authMode": "AADToken"}
-    assert specs.online_endpoint_properties(spec, auth_mode="aml_token", compute="K", location="westeurope") == {
-        "description": "Test online endpoint.", "authMode": "AMLToken", "compute": "K"}
+    assert specs.online_endpoint_properties(
+        spec, auth_mode="aad_token", compute=None, location="westeurope"
+    ) == {"description": "Test online endpoint.", "authMode": "AADToken"}
+    assert specs.online_endpoint_properties(
+        spec, auth_mode="aml_token", compute="K", location="westeurope"
+    ) == {"description": "Test online endpoint.", "authMode": "AMLToken", "compute": "K"}
 
 
 def test_batch_conversion() -> None:
     spec = specs.load_serving_spec("scorer", "batch", root=FIXTURES)
-    arm = specs.batch_deployment_arm(spec, "blue", _overrides(compute="K", instance_count=3), location="westeurope")
+    arm = specs.batch_deployment_arm(
+        spec, "blue", _overrides(compute="K", instance_count=3), location="westeurope"
+    )
     assert arm["properties"]["compute"] == "K"
     assert arm["properties"]["model"] == {"assetId": "M", "referenceType": "Id"}
     assert arm["properties"]["resources"] == {"instanceCount": 3, "properties": {}}
     assert arm["properties"]["miniBatchSize"] == 10 and arm["properties"]["outputAction"] == "AppendRow"
     assert specs.batch_endpoint_properties(spec, location="westeurope") == {
-        "description": "Test batch endpoint.", "authMode": "AADToken"}
+        "description": "Test batch endpoint.",
+        "authMode": "AADToken",
+    }
 
 
 def test_sample_diabetes_spec_loads() -> None:
@@ -160,4 +197,7 @@ def test_sample_diabetes_spec_loads() -> None:
 
 
 def test_substitute_replaces_placeholders_everywhere() -> None:
-    assert specs.substitute({"a": ["X", {"b": "X"}], "c": "Y"}, {"X": "1"}) == {"a": ["1", {"b": "1"}], "c": "Y"}
+    assert specs.substitute({"a": ["X", {"b": "X"}], "c": "Y"}, {"X": "1"}) == {
+        "a": ["1", {"b": "1"}],
+        "c": "Y",
+    }

@@ -13,14 +13,23 @@ from tests.support.template import Template
 pytestmark = pytest.mark.slow  # previews the real stacks
 
 ML = "azure-native:machinelearningservices:"
-OURS = ("mlops:model_assets:ModelAssets", f"{ML}OnlineEndpoint", f"{ML}OnlineDeployment", f"{ML}BatchEndpoint",
-        f"{ML}BatchDeployment", f"{ML}EnvironmentVersion", f"{ML}RegistryModelVersion",
-        "azure-native:monitor:AutoscaleSetting")
+OURS = (
+    "mlops:model_assets:ModelAssets",
+    f"{ML}OnlineEndpoint",
+    f"{ML}OnlineDeployment",
+    f"{ML}BatchEndpoint",
+    f"{ML}BatchDeployment",
+    f"{ML}EnvironmentVersion",
+    f"{ML}RegistryModelVersion",
+    "azure-native:monitor:AutoscaleSetting",
+)
 
 
 def _counts(t: Template) -> dict[str, int]:
     counts = {k: v for k, v in t.count_by_type().items() if k in OURS}
-    kinds = Counter(r["inputs"].get("estateKind") for r in t.resources if r["type"] == "pulumi-python:dynamic:Resource")
+    kinds = Counter(
+        r["inputs"].get("estateKind") for r in t.resources if r["type"] == "pulumi-python:dynamic:Resource"
+    )
     counts.update({f"dynamic:{k}": v for k, v in kinds.items() if k in ("endpointTraffic", "servingCode")})
     return counts
 
@@ -47,20 +56,37 @@ def test_dev() -> None:
     t = Template.from_stack("dev")
     registry = _registry()
     assert _counts(t) == {
-        "mlops:model_assets:ModelAssets": 3, f"{ML}OnlineEndpoint": 2, f"{ML}OnlineDeployment": 2,
-        f"{ML}BatchEndpoint": 1, f"{ML}BatchDeployment": 1, f"{ML}EnvironmentVersion": 3,
-        f"{ML}RegistryModelVersion": 1, "dynamic:endpointTraffic": 3, "dynamic:servingCode": 3,
+        "mlops:model_assets:ModelAssets": 3,
+        f"{ML}OnlineEndpoint": 2,
+        f"{ML}OnlineDeployment": 2,
+        f"{ML}BatchEndpoint": 1,
+        f"{ML}BatchDeployment": 1,
+        f"{ML}EnvironmentVersion": 3,
+        f"{ML}RegistryModelVersion": 1,
+        "dynamic:endpointTraffic": 3,
+        "dynamic:servingCode": 3,
     }
     assert _models(t) == {
         "model-diabetes-blue": f"azureml://registries/{registry}/models/diabetes/versions/3",
         "model-fraud_rules-blue": f"azureml://registries/{registry}/models/fraud_rules/versions/2",
         "model-churn_byom-blue": f"azureml://registries/{registry}/models/churn_byom/versions/1",
     }
-    t.has_resource_properties(f"{ML}RegistryModelVersion", {
-        "registryName": registry, "modelName": "churn_byom", "version": "1",
-        "properties": {"modelUri": "azureml://datastores/byom/paths/churn/2026-11/", "modelType": "custom_model"}})
-    t.has_resource_properties(f"{ML}OnlineDeployment", {"deploymentName": "blue", "sku": {"capacity": 1},
-                                                        "properties": {"instanceType": "Standard_DS2_v2"}})
+    t.has_resource_properties(
+        f"{ML}RegistryModelVersion",
+        {
+            "registryName": registry,
+            "modelName": "churn_byom",
+            "version": "1",
+            "properties": {
+                "modelUri": "azureml://datastores/byom/paths/churn/2026-11/",
+                "modelType": "custom_model",
+            },
+        },
+    )
+    t.has_resource_properties(
+        f"{ML}OnlineDeployment",
+        {"deploymentName": "blue", "sku": {"capacity": 1}, "properties": {"instanceType": "Standard_DS2_v2"}},
+    )
     t.has_resource(f"{ML}OnlineEndpoint", {"protect": False})
 
 
@@ -71,8 +97,11 @@ def test_qa_serves_diabetes_on_aks() -> None:
     endpoint = t.resource(f"{ML}OnlineEndpoint", "model-diabetes-endpoint")
     assert endpoint["inputs"]["kind"] == "Kubernetes"
     assert endpoint["inputs"]["properties"]["authMode"] == "AMLToken"
-    attached = [r for r in t.resources if r["type"] == f"{ML}Compute"
-                and r["inputs"]["properties"]["computeType"] == "Kubernetes"]
+    attached = [
+        r
+        for r in t.resources
+        if r["type"] == f"{ML}Compute" and r["inputs"]["properties"]["computeType"] == "Kubernetes"
+    ]
     assert len(attached) == 1 and endpoint["inputs"]["properties"]["compute"] == attached[0]["id"]
     assert attached[0]["urn"] in endpoint["dependencies"]
     assert endpoint["protect"] is True
@@ -84,9 +113,15 @@ def test_prod_pins_every_deployment_and_passes_policy() -> None:
     t = Template(plan)
     registry = _registry()
     assert _counts(t) == {
-        "mlops:model_assets:ModelAssets": 3, f"{ML}OnlineEndpoint": 2, f"{ML}OnlineDeployment": 3,
-        f"{ML}BatchEndpoint": 1, f"{ML}BatchDeployment": 1, f"{ML}EnvironmentVersion": 3,
-        "azure-native:monitor:AutoscaleSetting": 1, "dynamic:endpointTraffic": 3, "dynamic:servingCode": 3,
+        "mlops:model_assets:ModelAssets": 3,
+        f"{ML}OnlineEndpoint": 2,
+        f"{ML}OnlineDeployment": 3,
+        f"{ML}BatchEndpoint": 1,
+        f"{ML}BatchDeployment": 1,
+        f"{ML}EnvironmentVersion": 3,
+        "azure-native:monitor:AutoscaleSetting": 1,
+        "dynamic:endpointTraffic": 3,
+        "dynamic:servingCode": 3,
     }
     assert _models(t) == {
         "model-diabetes-blue": f"azureml://registries/{registry}/models/diabetes/versions/3",
@@ -97,7 +132,9 @@ def test_prod_pins_every_deployment_and_passes_policy() -> None:
     assert _traffic(t, "diabetes")["traffic"] == {"blue": 90, "green": 10}
     assert _traffic(t, "churn_byom")["traffic"] == {"blue": 100}
     ours = {r["urn"] for r in plan["resources"] if r["type"] in OURS or "model_assets" in r["urn"]}
-    mandatory = [v for v in plan["policy"]["violations"] if v["enforcement"] == "mandatory" and v["urn"] in ours]
+    mandatory = [
+        v for v in plan["policy"]["violations"] if v["enforcement"] == "mandatory" and v["urn"] in ours
+    ]
     assert mandatory == []
     endpoints = plan["outputs"]["endpoints"]
     assert endpoints["diabetes"]["version"] == "3"

@@ -39,8 +39,13 @@ class FakeAzureML:
 
 
 def _props(**kwargs) -> dict:
-    props = {"estateKind": "endpointTraffic", "endpointId": ONLINE, "traffic": {"blue": 90, "green": 10},
-             "mirrorTraffic": {}, "endpointRevision": "r1"}
+    props = {
+        "estateKind": "endpointTraffic",
+        "endpointId": ONLINE,
+        "traffic": {"blue": 90, "green": 10},
+        "mirrorTraffic": {},
+        "endpointRevision": "r1",
+    }
     props.update(kwargs)
     return props
 
@@ -57,7 +62,8 @@ def test_create_sets_traffic_and_mirror_after_deployments() -> None:
 def test_update_writes_the_new_split() -> None:
     fake = FakeAzureML()
     result = EndpointTrafficProvider(fake.factory).update(
-        "id", _props(), _props(traffic={"blue": 50, "green": 50}, mirrorTraffic={}))
+        "id", _props(), _props(traffic={"blue": 50, "green": 50}, mirrorTraffic={})
+    )
     assert result.outs["traffic"] == {"blue": 50, "green": 50}
     assert fake.calls == [("traffic", "diabetes-prod", {"blue": 50, "green": 50}, {})]
 
@@ -108,12 +114,19 @@ def test_parse_endpoint_id() -> None:
 def test_serving_code_uploads_once_per_content_version() -> None:
     uploads: list[tuple] = []
     provider = ServingCodeProvider(lambda *args: uploads.append(args))
-    props = {"estateKind": "servingCode", "workspaceId": WS, "name": "diabetes-scoring", "version": "abc",
-             "path": "model_assets/diabetes/src"}
+    props = {
+        "estateKind": "servingCode",
+        "workspaceId": WS,
+        "name": "diabetes-scoring",
+        "version": "abc",
+        "path": "model_assets/diabetes/src",
+    }
     result = provider.create(props)
     assert result.id == f"{WS}/codes/diabetes-scoring/versions/abc"
     assert result.outs["assetId"] == result.id
-    assert uploads == [("sub-1", "rg-1", "ws-1", "diabetes-scoring", "abc", Path("model_assets/diabetes/src"))]
+    assert uploads == [
+        ("sub-1", "rg-1", "ws-1", "diabetes-scoring", "abc", Path("model_assets/diabetes/src"))
+    ]
     assert provider.diff(result.id, props, dict(props)).changes is False
     bumped = provider.diff(result.id, props, {**props, "version": "def"})
     assert bumped.changes is True and bumped.replaces == ["version"]

@@ -30,8 +30,15 @@ def test_placeholders_are_sdk_inputs(token):
 
 
 def _ctx(token: str, **inputs) -> ResourceContext:
-    return ResourceContext(token=token, logical_name="x", urn=f"urn:pulumi:prod::p::{token}::x", inputs=inputs,
-                           subscription_id="00000000-0000-0000-0000-000000000001", tenant_id="t", location="westeurope")
+    return ResourceContext(
+        token=token,
+        logical_name="x",
+        urn=f"urn:pulumi:prod::p::{token}::x",
+        inputs=inputs,
+        subscription_id="00000000-0000-0000-0000-000000000001",
+        tenant_id="t",
+        location="westeurope",
+    )
 
 
 def test_databricks_workspace_url_and_web_app_host():
@@ -40,22 +47,36 @@ def test_databricks_workspace_url_and_web_app_host():
     out = ws.outputs(ctx)
     assert re.fullmatch(r"adb-\d{16}\.\d{1,2}\.azuredatabricks\.net", out["workspaceUrl"])
     assert out["workspaceUrl"] == ws.outputs(ctx)["workspaceUrl"]  # deterministic
-    assert ws.id(ctx) == ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-x/providers/"
-                          "Microsoft.Databricks/workspaces/dbw-x")
-    app = ANSWERS["azure-native:web:WebApp"].outputs(_ctx("azure-native:web:WebApp", name="func-x", resourceGroupName="rg"))
+    assert ws.id(ctx) == (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-x/providers/"
+        "Microsoft.Databricks/workspaces/dbw-x"
+    )
+    app = ANSWERS["azure-native:web:WebApp"].outputs(
+        _ctx("azure-native:web:WebApp", name="func-x", resourceGroupName="rg")
+    )
     assert app["defaultHostName"] == "func-x.azurewebsites.net"
 
 
-@pytest.mark.parametrize("token", [
-    "databricks:index/clusterPolicy:ClusterPolicy", "databricks:index/secretScope:SecretScope",
-    "databricks:index/job:Job", "databricks:index/permissions:Permissions",
-    "databricks:index/servicePrincipal:ServicePrincipal", "databricks:index/group:Group",
-    "databricks:index/entitlements:Entitlements", "databricks:index/catalog:Catalog", "databricks:index/schema:Schema",
-    "databricks:index/grants:Grants",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "databricks:index/clusterPolicy:ClusterPolicy",
+        "databricks:index/secretScope:SecretScope",
+        "databricks:index/job:Job",
+        "databricks:index/permissions:Permissions",
+        "databricks:index/servicePrincipal:ServicePrincipal",
+        "databricks:index/group:Group",
+        "databricks:index/entitlements:Entitlements",
+        "databricks:index/catalog:Catalog",
+        "databricks:index/schema:Schema",
+        "databricks:index/grants:Grants",
+    ],
+)
 def test_every_databricks_type_is_answered(token):
     assert token in ANSWERS
-    assert ANSWERS[token].id(_ctx(token, name="n", catalogName="c", jobId="1", groupId="g", applicationId="a"))
+    assert ANSWERS[token].id(
+        _ctx(token, name="n", catalogName="c", jobId="1", groupId="g", applicationId="a")
+    )
 
 
 def test_job_ids_are_numeric_and_users_group_lookup():

@@ -9,38 +9,97 @@ import pytest
 from infra.maturity import LEVELS, assess, render_maturity
 from tests.support.template import Template
 
-RG = {"urn": "urn:rg", "type": "azure-native:resources:ResourceGroup", "name": "resource-group", "id": "/rg", "inputs": {}}
-COMPUTE = {"urn": "urn:compute", "type": "azure-native:machinelearningservices:Compute", "name": "workspace-training",
-           "id": "/c", "inputs": {"properties": {"computeType": "AmlCompute"}}}
-AKS_COMPUTE = {"urn": "urn:aks", "type": "azure-native:machinelearningservices:Compute", "name": "aks-attach",
-               "id": "/k", "inputs": {"properties": {"computeType": "Kubernetes"}}}
-RELEASE = {"urn": "urn:release", "type": "azure-native:eventgrid:SystemTopicEventSubscription",
-           "name": "release-trigger-subscription", "id": "/r",
-           "inputs": {"filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"]}}}
-NEW_DATA = {"urn": "urn:newdata", "type": "azure-native:eventgrid:SystemTopicEventSubscription",
-            "name": "retraining-new-data-diabetes", "id": "/n",
-            "inputs": {"filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-                       "destination": {"resourceId": "/sites/func/functions/retrain_new_data"}}}
-OTHER_BLOB = {"urn": "urn:otherblob", "type": "azure-native:eventgrid:SystemTopicEventSubscription", "name": "audit",
-              "id": "/o", "inputs": {"filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-                                     "destination": {"resourceId": "/sites/other/functions/audit"}}}
-MONITOR = {"urn": "urn:monitor", "type": "azure-native:machinelearningservices:Schedule", "name": "monitor-diabetes-schedule",
-           "id": "/s", "inputs": {"properties": {"action": {"actionType": "CreateMonitor"}}}}
-GROUP = {"urn": "urn:group", "type": "azure-native:monitor:ActionGroup", "name": "retraining-drift-action-group",
-         "id": "/ag", "inputs": {"azureFunctionReceivers": [{"functionName": "retrain_drift_alert"}]}}
-ALERT = {"urn": "urn:alert", "type": "azure-native:monitor:ScheduledQueryRule", "name": "monitor-diabetes-drift-alert",
-         "id": "/al", "inputs": {"actions": {"actionGroups": ["/ag"]}}}
+RG = {
+    "urn": "urn:rg",
+    "type": "azure-native:resources:ResourceGroup",
+    "name": "resource-group",
+    "id": "/rg",
+    "inputs": {},
+}
+COMPUTE = {
+    "urn": "urn:compute",
+    "type": "azure-native:machinelearningservices:Compute",
+    "name": "workspace-training",
+    "id": "/c",
+    "inputs": {"properties": {"computeType": "AmlCompute"}},
+}
+AKS_COMPUTE = {
+    "urn": "urn:aks",
+    "type": "azure-native:machinelearningservices:Compute",
+    "name": "aks-attach",
+    "id": "/k",
+    "inputs": {"properties": {"computeType": "Kubernetes"}},
+}
+RELEASE = {
+    "urn": "urn:release",
+    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+    "name": "release-trigger-subscription",
+    "id": "/r",
+    "inputs": {"filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"]}},
+}
+NEW_DATA = {
+    "urn": "urn:newdata",
+    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+    "name": "retraining-new-data-diabetes",
+    "id": "/n",
+    "inputs": {
+        "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
+        "destination": {"resourceId": "/sites/func/functions/retrain_new_data"},
+    },
+}
+OTHER_BLOB = {
+    "urn": "urn:otherblob",
+    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+    "name": "audit",
+    "id": "/o",
+    "inputs": {
+        "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
+        "destination": {"resourceId": "/sites/other/functions/audit"},
+    },
+}
+MONITOR = {
+    "urn": "urn:monitor",
+    "type": "azure-native:machinelearningservices:Schedule",
+    "name": "monitor-diabetes-schedule",
+    "id": "/s",
+    "inputs": {"properties": {"action": {"actionType": "CreateMonitor"}}},
+}
+GROUP = {
+    "urn": "urn:group",
+    "type": "azure-native:monitor:ActionGroup",
+    "name": "retraining-drift-action-group",
+    "id": "/ag",
+    "inputs": {"azureFunctionReceivers": [{"functionName": "retrain_drift_alert"}]},
+}
+ALERT = {
+    "urn": "urn:alert",
+    "type": "azure-native:monitor:ScheduledQueryRule",
+    "name": "monitor-diabetes-drift-alert",
+    "id": "/al",
+    "inputs": {"actions": {"actionGroups": ["/ag"]}},
+}
 
 
 def plan(*resources, claimed=5):
-    return {"resources": [dict(r) for r in resources], "outputs": {"maturityLevel": claimed} if claimed else {}}
+    return {
+        "resources": [dict(r) for r in resources],
+        "outputs": {"maturityLevel": claimed} if claimed else {},
+    }
 
 
 def test_full_estate_is_level_5_with_exact_evidence():
     result = assess(plan(RG, COMPUTE, AKS_COMPUTE, RELEASE, NEW_DATA, OTHER_BLOB, MONITOR, GROUP, ALERT))
-    assert result == {"level": 5, "claimed": 5, "evidence": {
-        "1": ["urn:rg"], "2": ["urn:compute"], "3": ["urn:release"], "4": ["urn:newdata"],
-        "5": ["urn:monitor", "urn:group", "urn:alert"]}}
+    assert result == {
+        "level": 5,
+        "claimed": 5,
+        "evidence": {
+            "1": ["urn:rg"],
+            "2": ["urn:compute"],
+            "3": ["urn:release"],
+            "4": ["urn:newdata"],
+            "5": ["urn:monitor", "urn:group", "urn:alert"],
+        },
+    }
 
 
 def test_a_gap_caps_the_level():
@@ -48,17 +107,20 @@ def test_a_gap_caps_the_level():
     assert assess(plan(RG, COMPUTE, NEW_DATA, MONITOR, GROUP, ALERT))["level"] == 2
 
 
-@pytest.mark.parametrize(("resources", "level"), [
-    ((RG,), 1),
-    ((RG, AKS_COMPUTE), 1),
-    ((RG, COMPUTE), 2),
-    ((RG, COMPUTE, RELEASE), 3),
-    ((RG, COMPUTE, RELEASE, OTHER_BLOB), 3),
-    ((RG, COMPUTE, RELEASE, NEW_DATA), 4),
-    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR), 4),  # a monitor without the drift → retrain alert
-    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP), 4),
-    ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP, ALERT), 5),
-])
+@pytest.mark.parametrize(
+    ("resources", "level"),
+    [
+        ((RG,), 1),
+        ((RG, AKS_COMPUTE), 1),
+        ((RG, COMPUTE), 2),
+        ((RG, COMPUTE, RELEASE), 3),
+        ((RG, COMPUTE, RELEASE, OTHER_BLOB), 3),
+        ((RG, COMPUTE, RELEASE, NEW_DATA), 4),
+        ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR), 4),  # a monitor without the drift → retrain alert
+        ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP), 4),
+        ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP, ALERT), 5),
+    ],
+)
 def test_levels(resources, level):
     assert assess(plan(*resources))["level"] == level
 
@@ -91,14 +153,28 @@ def test_render_shared_stack():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("stack", "level", "evidence"), [
-    ("dev", 2, {"2": ["workspace-training"], "3": [], "4": [], "5": []}),
-    ("qa", 3, {"2": ["workspace-training"], "3": ["release-trigger-subscription"], "4": [], "5": []}),
-    ("prod", 5, {"2": ["workspace-training"], "3": ["release-trigger-subscription"],
-                 "4": ["retraining-new-data-diabetes"],
-                 "5": ["monitor-diabetes-schedule", "monitor-fraud_rules-schedule", "retraining-drift-action-group",
-                       "monitor-diabetes-drift-alert"]}),
-])
+@pytest.mark.parametrize(
+    ("stack", "level", "evidence"),
+    [
+        ("dev", 2, {"2": ["workspace-training"], "3": [], "4": [], "5": []}),
+        ("qa", 3, {"2": ["workspace-training"], "3": ["release-trigger-subscription"], "4": [], "5": []}),
+        (
+            "prod",
+            5,
+            {
+                "2": ["workspace-training"],
+                "3": ["release-trigger-subscription"],
+                "4": ["retraining-new-data-diabetes"],
+                "5": [
+                    "monitor-diabetes-schedule",
+                    "monitor-fraud_rules-schedule",
+                    "retraining-drift-action-group",
+                    "monitor-diabetes-drift-alert",
+                ],
+            },
+        ),
+    ],
+)
 def test_committed_stacks_reach_their_claimed_level(stack, level, evidence):
     t = Template.from_stack(stack)
     result = assess(t.plan)
@@ -111,12 +187,14 @@ OPERATIONS = ("mlops:monitoring:", "mlops:retraining:", "mlops:databricks:", "ml
 
 def _operations_types(t: Template) -> collections.Counter:
     """Custom resources under the operations components, by type."""
+
     def under(r):
         while r is not None:
             if r["type"].startswith(OPERATIONS):
                 return True
             r = t.by_urn(r["parent"]) if r["parent"] else None
         return False
+
     return collections.Counter(r["type"] for r in t.resources if r["custom"] and under(r))
 
 
@@ -131,25 +209,51 @@ _ALERTS = {"alertEmails": ["mlops-oncall@contoso.com"]}
 PROD_AT_LEVEL = {
     2: {f"{NS}:maturityLevel": 2, f"{NS}:monitoring": _ALERTS, f"{NS}:retraining": {"enabled": False}},
     3: {f"{NS}:maturityLevel": 3, f"{NS}:monitoring": _ALERTS, f"{NS}:retraining": {"enabled": False}},
-    4: {f"{NS}:maturityLevel": 4, f"{NS}:monitoring": _ALERTS,
-        f"{NS}:retraining": {"enabled": True, "trainPipeline": _TRAIN, "models": {"diabetes": {"newData": True}}}},
+    4: {
+        f"{NS}:maturityLevel": 4,
+        f"{NS}:monitoring": _ALERTS,
+        f"{NS}:retraining": {
+            "enabled": True,
+            "trainPipeline": _TRAIN,
+            "models": {"diabetes": {"newData": True}},
+        },
+    },
     5: None,  # the committed prod stack
 }
 LEVEL_ADDS = {
-    3: {"mlops:delivery:ReleaseTrigger": 1, "azure-native:logic:Workflow": 1, "azure-native:eventgrid:SystemTopic": 1,
-        "azure-native:eventgrid:SystemTopicEventSubscription": 1, "azure-native:monitor:DiagnosticSetting": 2,
+    3: {
+        "mlops:delivery:ReleaseTrigger": 1,
+        "azure-native:logic:Workflow": 1,
+        "azure-native:eventgrid:SystemTopic": 1,
+        "azure-native:eventgrid:SystemTopicEventSubscription": 1,
+        "azure-native:monitor:DiagnosticSetting": 2,
         "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": 1,
-        "azuredevops:index/group:Group": 1, "azuredevops:index/groupMembership:GroupMembership": 1,
-        "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1},
-    4: {"mlops:retraining:RetrainingLoop": 1, "azure-native:managedidentity:UserAssignedIdentity": 1,
-        "azure-native:storage:StorageAccount": 2, "azure-native:storage:BlobContainer": 3,
-        "azure-native:authorization:RoleAssignment": 6, "azure-native:network:PrivateEndpoint": 4,
-        "azure-native:network:PrivateDnsZoneGroup": 4, "azure-native:web:AppServicePlan": 1, "azure-native:web:WebApp": 1,
-        "azure-native:web:WebAppFtpAllowed": 1, "azure-native:web:WebAppScmAllowed": 1,
-        "azure-native:eventgrid:SystemTopic": 1, "azure-native:eventgrid:SystemTopicEventSubscription": 1,
-        "azure-native:monitor:DiagnosticSetting": 5},
-    5: {"mlops:monitoring:ModelMonitor": 2, "azure-native:machinelearningservices:Schedule": 2,
-        "azure-native:monitor:ScheduledQueryRule": 2, "azure-native:monitor:ActionGroup": 1},
+        "azuredevops:index/group:Group": 1,
+        "azuredevops:index/groupMembership:GroupMembership": 1,
+        "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
+    },
+    4: {
+        "mlops:retraining:RetrainingLoop": 1,
+        "azure-native:managedidentity:UserAssignedIdentity": 1,
+        "azure-native:storage:StorageAccount": 2,
+        "azure-native:storage:BlobContainer": 3,
+        "azure-native:authorization:RoleAssignment": 6,
+        "azure-native:network:PrivateEndpoint": 4,
+        "azure-native:network:PrivateDnsZoneGroup": 4,
+        "azure-native:web:AppServicePlan": 1,
+        "azure-native:web:WebApp": 1,
+        "azure-native:web:WebAppFtpAllowed": 1,
+        "azure-native:web:WebAppScmAllowed": 1,
+        "azure-native:eventgrid:SystemTopic": 1,
+        "azure-native:eventgrid:SystemTopicEventSubscription": 1,
+        "azure-native:monitor:DiagnosticSetting": 5,
+    },
+    5: {
+        "mlops:monitoring:ModelMonitor": 2,
+        "azure-native:machinelearningservices:Schedule": 2,
+        "azure-native:monitor:ScheduledQueryRule": 2,
+        "azure-native:monitor:ActionGroup": 1,
+    },
 }
 
 

@@ -20,12 +20,21 @@ GROUP = "azure-native:monitor:ActionGroup"
 
 def endpoint(model: str, *slots: str) -> dict:
     base = f"{WS}/onlineEndpoints/{model}-prod"
-    return {"endpoint_id": base, "endpoint_name": f"{model}-prod",
-            "deployment_ids": {slot: f"{base}/deployments/{slot}" for slot in slots}}
+    return {
+        "endpoint_id": base,
+        "endpoint_name": f"{model}-prod",
+        "deployment_ids": {slot: f"{base}/deployments/{slot}" for slot in slots},
+    }
 
 
-MINIMAL = {"resource_group_name": "rg-x", "location": "westeurope", "name_prefix": "mlops-prod",
-           "action_group_name": "ag-ops", "log_analytics_id": LA, "workspace_id": WS}
+MINIMAL = {
+    "resource_group_name": "rg-x",
+    "location": "westeurope",
+    "name_prefix": "mlops-prod",
+    "action_group_name": "ag-ops",
+    "log_analytics_id": LA,
+    "workspace_id": WS,
+}
 
 
 def build(**extra) -> Template:
@@ -34,35 +43,82 @@ def build(**extra) -> Template:
 
 def test_defaults_failed_runs_only():
     t = build()
-    assert t.count_by_type() == {"pulumi:pulumi:Stack": 1, "mlops:monitoring:Monitoring": 1, GROUP: 1, METRIC: 1}
-    t.has_resource_properties(GROUP, {"actionGroupName": "ag-ops", "groupShortName": "mlops-ops", "location": "Global",
-                                      "enabled": True, "emailReceivers": []})
-    t.has_resource_properties(METRIC, {
-        "ruleName": "mlops-prod-failed-runs", "scopes": [WS], "windowSize": "PT15M", "evaluationFrequency": "PT5M",
-        "criteria": {"odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", "allOf": [{
-            "metricName": "Failed Runs", "metricNamespace": "Microsoft.MachineLearningServices/workspaces",
-            "operator": "GreaterThanOrEqual", "threshold": 1, "timeAggregation": "Total"}]}})
+    assert t.count_by_type() == {
+        "pulumi:pulumi:Stack": 1,
+        "mlops:monitoring:Monitoring": 1,
+        GROUP: 1,
+        METRIC: 1,
+    }
+    t.has_resource_properties(
+        GROUP,
+        {
+            "actionGroupName": "ag-ops",
+            "groupShortName": "mlops-ops",
+            "location": "Global",
+            "enabled": True,
+            "emailReceivers": [],
+        },
+    )
+    t.has_resource_properties(
+        METRIC,
+        {
+            "ruleName": "mlops-prod-failed-runs",
+            "scopes": [WS],
+            "windowSize": "PT15M",
+            "evaluationFrequency": "PT5M",
+            "criteria": {
+                "odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                "allOf": [
+                    {
+                        "metricName": "Failed Runs",
+                        "metricNamespace": "Microsoft.MachineLearningServices/workspaces",
+                        "operator": "GreaterThanOrEqual",
+                        "threshold": 1,
+                        "timeAggregation": "Total",
+                    }
+                ],
+            },
+        },
+    )
 
 
 def test_alerts_per_endpoint_exact():
     """Per online endpoint: latency + 5xx rate; per deployment: CPU, memory, disk; plus AKS and failed runs."""
-    t = build(endpoints={"diabetes": endpoint("diabetes", "blue", "green"), "fraud": endpoint("fraud", "main")},
-              aks_cluster_id=AKS, alert_emails=["a@contoso.com", "b@contoso.com"],
-              thresholds={"latency_ms": 250, "cpu_percent": 70, "window_minutes": 60}, failed_runs_threshold=2,
-              tags={"environment": "prod"})
+    t = build(
+        endpoints={"diabetes": endpoint("diabetes", "blue", "green"), "fraud": endpoint("fraud", "main")},
+        aks_cluster_id=AKS,
+        alert_emails=["a@contoso.com", "b@contoso.com"],
+        thresholds={"latency_ms": 250, "cpu_percent": 70, "window_minutes": 60},
+        failed_runs_threshold=2,
+        tags={"environment": "prod"},
+    )
     rules = sorted(r["inputs"]["ruleName"] for r in t.find_resources(METRIC))
-    assert rules == sorted([
-        "mlops-prod-diabetes-latency", "mlops-prod-diabetes-blue-cpu", "mlops-prod-diabetes-blue-memory",
-        "mlops-prod-diabetes-blue-disk", "mlops-prod-diabetes-green-cpu", "mlops-prod-diabetes-green-memory",
-        "mlops-prod-diabetes-green-disk", "mlops-prod-fraud-latency", "mlops-prod-fraud-main-cpu",
-        "mlops-prod-fraud-main-memory", "mlops-prod-fraud-main-disk", "mlops-prod-aks-node-health",
-        "mlops-prod-failed-runs"])
+    assert rules == sorted(
+        [
+            "mlops-prod-diabetes-latency",
+            "mlops-prod-diabetes-blue-cpu",
+            "mlops-prod-diabetes-blue-memory",
+            "mlops-prod-diabetes-blue-disk",
+            "mlops-prod-diabetes-green-cpu",
+            "mlops-prod-diabetes-green-memory",
+            "mlops-prod-diabetes-green-disk",
+            "mlops-prod-fraud-latency",
+            "mlops-prod-fraud-main-cpu",
+            "mlops-prod-fraud-main-memory",
+            "mlops-prod-fraud-main-disk",
+            "mlops-prod-aks-node-health",
+            "mlops-prod-failed-runs",
+        ]
+    )
     assert sorted(r["inputs"]["ruleName"] for r in t.find_resources(LOG)) == [
-        "mlops-prod-diabetes-error-rate", "mlops-prod-fraud-error-rate"]
+        "mlops-prod-diabetes-error-rate",
+        "mlops-prod-fraud-error-rate",
+    ]
     group = t.resource(GROUP, "monitoring-action-group")
     assert group["inputs"]["emailReceivers"] == [
         {"name": "email-0", "emailAddress": "a@contoso.com", "useCommonAlertSchema": True},
-        {"name": "email-1", "emailAddress": "b@contoso.com", "useCommonAlertSchema": True}]
+        {"name": "email-1", "emailAddress": "b@contoso.com", "useCommonAlertSchema": True},
+    ]
     latency = t.resource(METRIC, "monitoring-diabetes-latency")["inputs"]
     assert latency["scopes"] == [f"{WS}/onlineEndpoints/diabetes-prod"] and latency["windowSize"] == "PT1H"
     assert latency["criteria"]["allOf"][0]["threshold"] == 250
@@ -71,25 +127,41 @@ def test_alerts_per_endpoint_exact():
     assert cpu["scopes"] == [f"{WS}/onlineEndpoints/diabetes-prod/deployments/green"]
     assert cpu["criteria"]["allOf"][0]["metricName"] == "CpuUtilizationPercentage"
     assert cpu["criteria"]["allOf"][0]["threshold"] == 70
-    assert t.resource(METRIC, "monitoring-diabetes-green-memory")["inputs"]["criteria"]["allOf"][0]["threshold"] == 85
+    assert (
+        t.resource(METRIC, "monitoring-diabetes-green-memory")["inputs"]["criteria"]["allOf"][0]["threshold"]
+        == 85
+    )
     node = t.resource(METRIC, "monitoring-aks-node-health")["inputs"]
     assert node["scopes"] == [AKS] and node["severity"] == 1
-    assert node["criteria"]["allOf"][0]["dimensions"] == [{"name": "status2", "operator": "Include", "values": ["NotReady"]}]
+    assert node["criteria"]["allOf"][0]["dimensions"] == [
+        {"name": "status2", "operator": "Include", "values": ["NotReady"]}
+    ]
     errors = t.resource(LOG, "monitoring-diabetes-error-rate")["inputs"]
     assert errors["scopes"] == [LA] and errors["kind"] == "LogAlert"
     assert 'where EndpointName == "diabetes-prod"' in errors["criteria"]["allOf"][0]["query"]
     assert errors["criteria"]["allOf"][0]["threshold"] == 1.0
     assert errors["actions"] == {"actionGroups": [group["id"]], "customProperties": {"model": "diabetes"}}
-    t.all_resources_properties(METRIC, {"tags": {"environment": "prod"}, "autoMitigate": True, "location": "global"})
+    t.all_resources_properties(
+        METRIC, {"tags": {"environment": "prod"}, "autoMitigate": True, "location": "global"}
+    )
 
 
-@pytest.mark.parametrize(("change", "needle"), [
-    ({"thresholds": {"latency": 5}}, "Monitoring args.thresholds.latency: is not a threshold"),
-    ({"thresholds": {"window_minutes": 10}}, "Monitoring args.thresholds.window_minutes: 10 is not one of 5, 15, 30, 60"),
-    ({"endpoints": {"m": {"endpoint_id": "x", "endpoint_name": "m"}}}, "Monitoring args.endpoints.m.deployment_ids"),
-    ({"failed_runs_threshold": 0}, "Monitoring args.failed_runs_threshold: 0 must be at least 1"),
-    ({"workspace_id": ""}, "Monitoring args.workspace_id: is required"),
-])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"thresholds": {"latency": 5}}, "Monitoring args.thresholds.latency: is not a threshold"),
+        (
+            {"thresholds": {"window_minutes": 10}},
+            "Monitoring args.thresholds.window_minutes: 10 is not one of 5, 15, 30, 60",
+        ),
+        (
+            {"endpoints": {"m": {"endpoint_id": "x", "endpoint_name": "m"}}},
+            "Monitoring args.endpoints.m.deployment_ids",
+        ),
+        ({"failed_runs_threshold": 0}, "Monitoring args.failed_runs_threshold: 0 must be at least 1"),
+        ({"workspace_id": ""}, "Monitoring args.workspace_id: is required"),
+    ],
+)
 def test_bad_monitoring_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
         build(**change)
@@ -97,57 +169,109 @@ def test_bad_monitoring_arguments(change, needle):
 
 
 MONITOR = {
-    "resource_group_name": "rg-x", "location": "westeurope", "workspace_name": "mlw-x", "model": "diabetes",
-    "endpoint_name": "diabetes-prod", "deployment_name": "blue", "deployment_id": f"{WS}/onlineEndpoints/diabetes-prod/deployments/blue",
-    "reference_data_uri": "azureml:diabetes-training@latest", "log_analytics_id": LA,
-    "action_group_ids": [f"{SUB}/Microsoft.Insights/actionGroups/ag-ops", f"{SUB}/Microsoft.Insights/actionGroups/ag-retrain"],
+    "resource_group_name": "rg-x",
+    "location": "westeurope",
+    "workspace_name": "mlw-x",
+    "model": "diabetes",
+    "endpoint_name": "diabetes-prod",
+    "deployment_name": "blue",
+    "deployment_id": f"{WS}/onlineEndpoints/diabetes-prod/deployments/blue",
+    "reference_data_uri": "azureml:diabetes-training@latest",
+    "log_analytics_id": LA,
+    "action_group_ids": [
+        f"{SUB}/Microsoft.Insights/actionGroups/ag-ops",
+        f"{SUB}/Microsoft.Insights/actionGroups/ag-retrain",
+    ],
     "rule_name": "mlops-prod-diabetes-drift",
 }
 
 
 def test_model_monitor_schedule_and_drift_alert():
-    t = Template.from_function(lambda: ModelMonitor("monitor-diabetes", {**MONITOR, "alert_emails": ["a@contoso.com"],
-                                                                         "drift_threshold": 0.2, "hour_utc": 4}))
-    assert t.count_by_type() == {"pulumi:pulumi:Stack": 1, "mlops:monitoring:ModelMonitor": 1,
-                                 "azure-native:machinelearningservices:Schedule": 1, LOG: 1}
-    schedule = t.resource("azure-native:machinelearningservices:Schedule", "monitor-diabetes-schedule")["inputs"]
+    t = Template.from_function(
+        lambda: ModelMonitor(
+            "monitor-diabetes",
+            {**MONITOR, "alert_emails": ["a@contoso.com"], "drift_threshold": 0.2, "hour_utc": 4},
+        )
+    )
+    assert t.count_by_type() == {
+        "pulumi:pulumi:Stack": 1,
+        "mlops:monitoring:ModelMonitor": 1,
+        "azure-native:machinelearningservices:Schedule": 1,
+        LOG: 1,
+    }
+    schedule = t.resource("azure-native:machinelearningservices:Schedule", "monitor-diabetes-schedule")[
+        "inputs"
+    ]
     assert schedule["name"] == "diabetes-monitor" and schedule["workspaceName"] == "mlw-x"
     props = schedule["properties"]
-    assert props["trigger"] == {"triggerType": "Recurrence", "frequency": "Day", "interval": 1,
-                                "schedule": {"hours": [4], "minutes": [0]}, "timeZone": "UTC"}
+    assert props["trigger"] == {
+        "triggerType": "Recurrence",
+        "frequency": "Day",
+        "interval": 1,
+        "schedule": {"hours": [4], "minutes": [0]},
+        "timeZone": "UTC",
+    }
     definition = props["action"]["monitorDefinition"]
     assert props["action"]["actionType"] == "CreateMonitor"
-    assert definition["monitoringTarget"] == {"taskType": "Regression", "deploymentId": MONITOR["deployment_id"]}
-    assert definition["alertNotificationSettings"] == {"emailNotificationSettings": {"emails": ["a@contoso.com"]}}
+    assert definition["monitoringTarget"] == {
+        "taskType": "Regression",
+        "deploymentId": MONITOR["deployment_id"],
+    }
+    assert definition["alertNotificationSettings"] == {
+        "emailNotificationSettings": {"emails": ["a@contoso.com"]}
+    }
     signals = definition["signals"]
     assert {k: v["signalType"] for k, v in signals.items()} == {
-        "data-drift": "DataDrift", "prediction-drift": "PredictionDrift", "data-quality": "DataQuality"}
+        "data-drift": "DataDrift",
+        "prediction-drift": "PredictionDrift",
+        "data-quality": "DataQuality",
+    }
     assert signals["data-drift"]["productionData"] == {
-        "inputDataType": "Rolling", "jobInputType": "uri_folder", "uri": "azureml:diabetes-prod-blue-model_inputs:1",
-        "windowSize": "P7D", "windowOffset": "P0D"}
-    assert signals["prediction-drift"]["productionData"]["uri"] == "azureml:diabetes-prod-blue-model_outputs:1"
+        "inputDataType": "Rolling",
+        "jobInputType": "uri_folder",
+        "uri": "azureml:diabetes-prod-blue-model_inputs:1",
+        "windowSize": "P7D",
+        "windowOffset": "P0D",
+    }
+    assert (
+        signals["prediction-drift"]["productionData"]["uri"] == "azureml:diabetes-prod-blue-model_outputs:1"
+    )
     assert signals["data-drift"]["metricThresholds"][0] == {
-        "dataType": "Numerical", "metric": "NormalizedWassersteinDistance", "threshold": {"value": 0.2}}
+        "dataType": "Numerical",
+        "metric": "NormalizedWassersteinDistance",
+        "threshold": {"value": 0.2},
+    }
     assert signals["data-quality"]["metricThresholds"][0]["threshold"] == {"value": 0.05}
     alert = t.resource(LOG, "monitor-diabetes-drift-alert")["inputs"]
     assert alert["ruleName"] == "mlops-prod-diabetes-drift" and alert["scopes"] == [LA]
-    assert alert["actions"] == {"actionGroups": MONITOR["action_group_ids"], "customProperties": {"model": "diabetes"}}
-    assert 'ExperimentName has "diabetes-monitor" and Status == "Failed"' in alert["criteria"]["allOf"][0]["query"]
+    assert alert["actions"] == {
+        "actionGroups": MONITOR["action_group_ids"],
+        "customProperties": {"model": "diabetes"},
+    }
+    assert (
+        'ExperimentName has "diabetes-monitor" and Status == "Failed"'
+        in alert["criteria"]["allOf"][0]["query"]
+    )
 
 
 def test_model_monitor_without_emails_has_no_notification_settings():
     t = Template.from_function(lambda: ModelMonitor("m", MONITOR))
-    definition = t.resource("azure-native:machinelearningservices:Schedule", "m-schedule")["inputs"]["properties"]["action"]
+    definition = t.resource("azure-native:machinelearningservices:Schedule", "m-schedule")["inputs"][
+        "properties"
+    ]["action"]
     assert definition["monitorDefinition"].get("alertNotificationSettings", ABSENT) is ABSENT
 
 
-@pytest.mark.parametrize(("change", "needle"), [
-    ({"action_group_ids": []}, "ModelMonitor args.action_group_ids: needs at least one action group"),
-    ({"drift_threshold": 1.5}, "ModelMonitor args.drift_threshold: 1.5 is not in (0, 1]"),
-    ({"hour_utc": 24}, "ModelMonitor args.hour_utc: 24 is not an hour 0-23"),
-    ({"task_type": "Forecasting"}, "ModelMonitor args.task_type: 'Forecasting'"),
-    ({"reference_data_uri": ""}, "ModelMonitor args.reference_data_uri: is required"),
-])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"action_group_ids": []}, "ModelMonitor args.action_group_ids: needs at least one action group"),
+        ({"drift_threshold": 1.5}, "ModelMonitor args.drift_threshold: 1.5 is not in (0, 1]"),
+        ({"hour_utc": 24}, "ModelMonitor args.hour_utc: 24 is not an hour 0-23"),
+        ({"task_type": "Forecasting"}, "ModelMonitor args.task_type: 'Forecasting'"),
+        ({"reference_data_uri": ""}, "ModelMonitor args.reference_data_uri: is required"),
+    ],
+)
 def test_bad_monitor_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
         Template.from_function(lambda: ModelMonitor("m", {**MONITOR, **change}))

@@ -16,24 +16,55 @@ AGENTS = f"{SUB}/Microsoft.Network/virtualNetworks/vnet-x/subnets/snet-agents"
 PE_SUBNET = f"{SUB}/Microsoft.Network/virtualNetworks/vnet-x/subnets/snet-pe"
 LA = f"{SUB}/Microsoft.OperationalInsights/workspaces/log-x"
 AI = f"{SUB}/Microsoft.Insights/components/appi-x"
-ZONES = {z: f"{SUB}/Microsoft.Network/privateDnsZones/{z}" for z in (
-    "privatelink.blob.core.windows.net", "privatelink.queue.core.windows.net", "privatelink.table.core.windows.net")}
-NAMES = {"plan": "asp-x", "app": "func-x", "host_storage": "stfnx", "landing_storage": "stlandx",
-         "identity": "id-x", "system_topic": "egst-x", "action_group": "ag-x"}
+ZONES = {
+    z: f"{SUB}/Microsoft.Network/privateDnsZones/{z}"
+    for z in (
+        "privatelink.blob.core.windows.net",
+        "privatelink.queue.core.windows.net",
+        "privatelink.table.core.windows.net",
+    )
+}
+NAMES = {
+    "plan": "asp-x",
+    "app": "func-x",
+    "host_storage": "stfnx",
+    "landing_storage": "stlandx",
+    "identity": "id-x",
+    "system_topic": "egst-x",
+    "action_group": "ag-x",
+}
 MINIMAL = {
-    "resource_group_name": "rg-x", "location": "westeurope", "environment": "dev", "names": NAMES,
+    "resource_group_name": "rg-x",
+    "location": "westeurope",
+    "environment": "dev",
+    "names": NAMES,
     "models": {"diabetes": {"schedule": "0 0 2 * * 1"}},
-    "train_pipeline": {"organization_url": "https://dev.azure.com/contoso", "project": "mlops", "definition_id": 7},
-    "functions_subnet_id": SUBNET, "log_analytics_id": LA, "app_insights_id": AI,
+    "train_pipeline": {
+        "organization_url": "https://dev.azure.com/contoso",
+        "project": "mlops",
+        "definition_id": 7,
+    },
+    "functions_subnet_id": SUBNET,
+    "log_analytics_id": LA,
+    "app_insights_id": AI,
     "app_insights_connection_string": "InstrumentationKey=abc;IngestionEndpoint=https://x/",
 }
 MAX = {
-    **MINIMAL, "environment": "prod",
-    "models": {"diabetes": {"schedule": "0 0 2 * * 1", "new_data": True, "drift": True},
-               "churn_byom": {"new_data": True, "landing_prefix": "incoming/"}},
-    "cooldown_minutes": 720, "private_endpoints": True, "private_endpoint_subnet_id": PE_SUBNET,
-    "private_dns_zone_ids": ZONES, "scm_subnet_id": AGENTS, "storage_sku": "Standard_ZRS", "max_instances": 5,
-    "tags": {"environment": "prod"}, "lifecycle": {"protect": True, "retain_on_delete": True},
+    **MINIMAL,
+    "environment": "prod",
+    "models": {
+        "diabetes": {"schedule": "0 0 2 * * 1", "new_data": True, "drift": True},
+        "churn_byom": {"new_data": True, "landing_prefix": "incoming/"},
+    },
+    "cooldown_minutes": 720,
+    "private_endpoints": True,
+    "private_endpoint_subnet_id": PE_SUBNET,
+    "private_dns_zone_ids": ZONES,
+    "scm_subnet_id": AGENTS,
+    "storage_sku": "Standard_ZRS",
+    "max_instances": 5,
+    "tags": {"environment": "prod"},
+    "lifecycle": {"protect": True, "retain_on_delete": True},
 }
 APP = "azure-native:web:WebApp"
 ROLE = "azure-native:authorization:RoleAssignment"
@@ -58,16 +89,25 @@ def build(kind: str) -> Template:
 
 
 def settings_of(t: Template) -> dict[str, str]:
-    return {s["name"]: s["value"] for s in t.resource(APP, "retraining-app")["inputs"]["siteConfig"]["appSettings"]}
+    return {
+        s["name"]: s["value"]
+        for s in t.resource(APP, "retraining-app")["inputs"]["siteConfig"]["appSettings"]
+    }
 
 
 def test_defaults_counts_and_settings():
     t = build("min")
     assert t.count_by_type() == {
-        "pulumi:pulumi:Stack": 1, "mlops:retraining:RetrainingLoop": 1,
-        "azure-native:managedidentity:UserAssignedIdentity": 1, "azure-native:storage:StorageAccount": 2,
-        "azure-native:storage:BlobContainer": 2, ROLE: 6, "azure-native:web:AppServicePlan": 1, APP: 1,
-        "azure-native:web:WebAppFtpAllowed": 1, "azure-native:web:WebAppScmAllowed": 1,
+        "pulumi:pulumi:Stack": 1,
+        "mlops:retraining:RetrainingLoop": 1,
+        "azure-native:managedidentity:UserAssignedIdentity": 1,
+        "azure-native:storage:StorageAccount": 2,
+        "azure-native:storage:BlobContainer": 2,
+        ROLE: 6,
+        "azure-native:web:AppServicePlan": 1,
+        APP: 1,
+        "azure-native:web:WebAppFtpAllowed": 1,
+        "azure-native:web:WebAppScmAllowed": 1,
         "azure-native:monitor:DiagnosticSetting": 4,
     }
     identity = t.resource("azure-native:managedidentity:UserAssignedIdentity", "retraining-identity")
@@ -85,7 +125,7 @@ def test_defaults_counts_and_settings():
         "WEBSITE_RUN_FROM_PACKAGE": "https://stfnx.blob.core.windows.net/function-releases/retrain.zip",
         "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID": identity["id"],
         "RETRAIN_MODELS": '{"diabetes":{"cooldownMinutes":1440,"triggers":{"drift":false,"newData":null,'
-                          '"schedule":"0 0 2 * * 1"}}}',
+        '"schedule":"0 0 2 * * 1"}}}',
         "RETRAIN_STATE_ACCOUNT_URL": "https://stfnx.blob.core.windows.net/",
         "RETRAIN_STATE_CONTAINER": "retrain-state",
         "ADO_ORGANIZATION_URL": "https://dev.azure.com/contoso",
@@ -94,7 +134,8 @@ def test_defaults_counts_and_settings():
         "ENVIRONMENT": "dev",
     }
     assert host["inputs"]["networkRuleSet"]["virtualNetworkRules"] == [
-        {"virtualNetworkResourceId": SUBNET, "action": "Allow"}]
+        {"virtualNetworkResourceId": SUBNET, "action": "Allow"}
+    ]
     assert host["inputs"]["publicNetworkAccess"] == "Enabled"
 
 
@@ -113,48 +154,108 @@ def test_roles_name_each_scope():
     host = t.resource("azure-native:storage:StorageAccount", "retraining-host-storage")["id"]
     state = t.resource("azure-native:storage:BlobContainer", "retraining-state")["id"]
     releases = t.resource("azure-native:storage:BlobContainer", "retraining-releases")["id"]
-    principal = t.resource("azure-native:managedidentity:UserAssignedIdentity", "retraining-identity")["outputs"]["principalId"]
-    got = {(r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["scope"]) for r in t.find_resources(ROLE)}
+    principal = t.resource("azure-native:managedidentity:UserAssignedIdentity", "retraining-identity")[
+        "outputs"
+    ]["principalId"]
+    got = {
+        (r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["scope"])
+        for r in t.find_resources(ROLE)
+    }
     assert got == {
-        (ROLE_IDS["Storage Blob Data Owner"], host), (ROLE_IDS["Storage Queue Data Contributor"], host),
-        (ROLE_IDS["Storage Table Data Contributor"], host), (ROLE_IDS["Storage Blob Data Contributor"], state),
-        (ROLE_IDS["Storage Blob Data Reader"], releases), (ROLE_IDS["Monitoring Metrics Publisher"], AI),
+        (ROLE_IDS["Storage Blob Data Owner"], host),
+        (ROLE_IDS["Storage Queue Data Contributor"], host),
+        (ROLE_IDS["Storage Table Data Contributor"], host),
+        (ROLE_IDS["Storage Blob Data Contributor"], state),
+        (ROLE_IDS["Storage Blob Data Reader"], releases),
+        (ROLE_IDS["Monitoring Metrics Publisher"], AI),
     }
     for role in t.find_resources(ROLE):
-        assert role["inputs"]["principalId"] == principal and role["inputs"]["principalType"] == "ServicePrincipal"
+        assert (
+            role["inputs"]["principalId"] == principal
+            and role["inputs"]["principalType"] == "ServicePrincipal"
+        )
         subscription = "/".join(role["inputs"]["scope"].split("/")[:3])
         assert role["inputs"]["roleDefinitionId"].startswith(
-            f"{subscription}/providers/Microsoft.Authorization/roleDefinitions/")
+            f"{subscription}/providers/Microsoft.Authorization/roleDefinitions/"
+        )
 
 
 def test_waf_aligned_app_and_storage():
     t = build("max")
-    t.has_resource_properties(APP, {
-        "kind": "functionapp,linux", "httpsOnly": True, "clientCertEnabled": False, "publicNetworkAccess": "Enabled",
-        "virtualNetworkSubnetId": SUBNET, "outboundVnetRouting": {"allTraffic": True},
-        "identity": {"type": "UserAssigned"},
-        "siteConfig": {
-            "linuxFxVersion": "Python|3.11", "minTlsVersion": "1.2", "scmMinTlsVersion": "1.2", "ftpsState": "Disabled",
-            "remoteDebuggingEnabled": False, "vnetRouteAllEnabled": True, "http20Enabled": True,
-            "ipSecurityRestrictionsDefaultAction": "Deny", "scmIpSecurityRestrictionsDefaultAction": "Deny",
-            "scmIpSecurityRestrictionsUseMain": False, "functionAppScaleLimit": 5, "minimumElasticInstanceCount": 1,
-            "ipSecurityRestrictions": [
-                Match.exact({"name": "event-grid", "action": "Allow", "tag": "ServiceTag", "ipAddress": "AzureEventGrid",
-                             "priority": 100, "description": "Event Grid delivers BlobCreated to retrain_new_data"}),
-                Match.exact({"name": "action-groups", "action": "Allow", "tag": "ServiceTag", "ipAddress": "ActionGroup",
-                             "priority": 110, "description": "Azure Monitor action groups call retrain_drift_alert"}),
-            ],
-            "scmIpSecurityRestrictions": [{"name": "agents", "action": "Allow", "vnetSubnetResourceId": AGENTS}],
+    t.has_resource_properties(
+        APP,
+        {
+            "kind": "functionapp,linux",
+            "httpsOnly": True,
+            "clientCertEnabled": False,
+            "publicNetworkAccess": "Enabled",
+            "virtualNetworkSubnetId": SUBNET,
+            "outboundVnetRouting": {"allTraffic": True},
+            "identity": {"type": "UserAssigned"},
+            "siteConfig": {
+                "linuxFxVersion": "Python|3.11",
+                "minTlsVersion": "1.2",
+                "scmMinTlsVersion": "1.2",
+                "ftpsState": "Disabled",
+                "remoteDebuggingEnabled": False,
+                "vnetRouteAllEnabled": True,
+                "http20Enabled": True,
+                "ipSecurityRestrictionsDefaultAction": "Deny",
+                "scmIpSecurityRestrictionsDefaultAction": "Deny",
+                "scmIpSecurityRestrictionsUseMain": False,
+                "functionAppScaleLimit": 5,
+                "minimumElasticInstanceCount": 1,
+                "ipSecurityRestrictions": [
+                    Match.exact(
+                        {
+                            "name": "event-grid",
+                            "action": "Allow",
+                            "tag": "ServiceTag",
+                            "ipAddress": "AzureEventGrid",
+                            "priority": 100,
+                            "description": "Event Grid delivers BlobCreated to retrain_new_data",
+                        }
+                    ),
+                    Match.exact(
+                        {
+                            "name": "action-groups",
+                            "action": "Allow",
+                            "tag": "ServiceTag",
+                            "ipAddress": "ActionGroup",
+                            "priority": 110,
+                            "description": "Azure Monitor action groups call retrain_drift_alert",
+                        }
+                    ),
+                ],
+                "scmIpSecurityRestrictions": [
+                    {"name": "agents", "action": "Allow", "vnetSubnetResourceId": AGENTS}
+                ],
+            },
         },
-    })
-    t.has_resource_properties("azure-native:web:AppServicePlan", {
-        "sku": {"name": "EP1", "tier": "ElasticPremium"}, "kind": "elastic", "reserved": True,
-        "maximumElasticWorkerCount": 5})
-    t.all_resources_properties("azure-native:storage:StorageAccount", {
-        "allowSharedKeyAccess": False, "allowBlobPublicAccess": False, "enableHttpsTrafficOnly": True,
-        "minimumTlsVersion": "TLS1_2", "publicNetworkAccess": "Disabled", "defaultToOAuthAuthentication": True,
-        "networkRuleSet": {"defaultAction": "Deny", "virtualNetworkRules": []},
-        "encryption": {"requireInfrastructureEncryption": True}, "sku": {"name": "Standard_ZRS"}})
+    )
+    t.has_resource_properties(
+        "azure-native:web:AppServicePlan",
+        {
+            "sku": {"name": "EP1", "tier": "ElasticPremium"},
+            "kind": "elastic",
+            "reserved": True,
+            "maximumElasticWorkerCount": 5,
+        },
+    )
+    t.all_resources_properties(
+        "azure-native:storage:StorageAccount",
+        {
+            "allowSharedKeyAccess": False,
+            "allowBlobPublicAccess": False,
+            "enableHttpsTrafficOnly": True,
+            "minimumTlsVersion": "TLS1_2",
+            "publicNetworkAccess": "Disabled",
+            "defaultToOAuthAuthentication": True,
+            "networkRuleSet": {"defaultAction": "Deny", "virtualNetworkRules": []},
+            "encryption": {"requireInfrastructureEncryption": True},
+            "sku": {"name": "Standard_ZRS"},
+        },
+    )
     t.has_resource("azure-native:storage:StorageAccount", {"protect": True, "retainOnDelete": True})
     ftp = t.resource("azure-native:web:WebAppFtpAllowed", "retraining-ftp-disabled")
     scm = t.resource("azure-native:web:WebAppScmAllowed", "retraining-scm-basic-auth-disabled")
@@ -166,25 +267,47 @@ def test_max_private_endpoints_and_triggers():
     counts = t.count_by_type()
     assert counts["azure-native:network:PrivateEndpoint"] == 4
     assert counts["azure-native:network:PrivateDnsZoneGroup"] == 4
-    groups = sorted(pe["inputs"]["privateLinkServiceConnections"][0]["groupIds"][0] + "@" +
-                    pe["name"].split("-")[1] for pe in t.find_resources("azure-native:network:PrivateEndpoint"))
+    groups = sorted(
+        pe["inputs"]["privateLinkServiceConnections"][0]["groupIds"][0] + "@" + pe["name"].split("-")[1]
+        for pe in t.find_resources("azure-native:network:PrivateEndpoint")
+    )
     assert groups == ["blob@host", "blob@landing", "queue@host", "table@host"]
     assert counts["azure-native:storage:BlobContainer"] == 4  # state, releases, two landing containers
     assert counts[SUBSCRIPTION] == 2 and counts["azure-native:eventgrid:SystemTopic"] == 1
     app_id = t.resource(APP, "retraining-app")["id"]
     landing = t.resource("azure-native:storage:StorageAccount", "retraining-landing-storage")["id"]
-    t.has_resource_properties("azure-native:eventgrid:SystemTopic", {
-        "source": landing, "topicType": "Microsoft.Storage.StorageAccounts", "identity": {"type": "SystemAssigned"}})
+    t.has_resource_properties(
+        "azure-native:eventgrid:SystemTopic",
+        {
+            "source": landing,
+            "topicType": "Microsoft.Storage.StorageAccounts",
+            "identity": {"type": "SystemAssigned"},
+        },
+    )
     churn = t.resource(SUBSCRIPTION, "retraining-new-data-churn_byom")["inputs"]
-    assert churn["destination"] == {"endpointType": "AzureFunction", "resourceId": f"{app_id}/functions/retrain_new_data",
-                                    "maxEventsPerBatch": 1, "preferredBatchSizeInKilobytes": 64}
-    assert churn["filter"] == {"includedEventTypes": ["Microsoft.Storage.BlobCreated"],
-                               "subjectBeginsWith": "/blobServices/default/containers/landing-churn-byom/blobs/incoming/"}
+    assert churn["destination"] == {
+        "endpointType": "AzureFunction",
+        "resourceId": f"{app_id}/functions/retrain_new_data",
+        "maxEventsPerBatch": 1,
+        "preferredBatchSizeInKilobytes": 64,
+    }
+    assert churn["filter"] == {
+        "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
+        "subjectBeginsWith": "/blobServices/default/containers/landing-churn-byom/blobs/incoming/",
+    }
     group = t.resource("azure-native:monitor:ActionGroup", "retraining-drift-action-group")["inputs"]
-    assert group["azureFunctionReceivers"] == [{
-        "name": "retrain-drift", "functionAppResourceId": app_id, "functionName": "retrain_drift_alert",
-        "httpTriggerUrl": "https://func-x.azurewebsites.net/api/retrain/drift-alert", "useCommonAlertSchema": True}]
-    assert counts["azure-native:monitor:DiagnosticSetting"] == 5  # app, plan, two storage accounts, system topic
+    assert group["azureFunctionReceivers"] == [
+        {
+            "name": "retrain-drift",
+            "functionAppResourceId": app_id,
+            "functionName": "retrain_drift_alert",
+            "httpTriggerUrl": "https://func-x.azurewebsites.net/api/retrain/drift-alert",
+            "useCommonAlertSchema": True,
+        }
+    ]
+    assert (
+        counts["azure-native:monitor:DiagnosticSetting"] == 5
+    )  # app, plan, two storage accounts, system topic
 
 
 def test_no_drift_no_action_group_no_new_data_no_topic():
@@ -193,19 +316,30 @@ def test_no_drift_no_action_group_no_new_data_no_topic():
     assert "azure-native:eventgrid:SystemTopic" not in counts and SUBSCRIPTION not in counts
 
 
-@pytest.mark.parametrize(("change", "needle"), [
-    ({"models": {}}, "RetrainingLoop args.models: must name at least one model"),
-    ({"models": {"m": {}}}, "RetrainingLoop args.models.m: turns on no trigger"),
-    ({"models": {"m": {"schedule": "0 0 2 * *"}}}, "RETRAIN_MODELS.m.triggers.schedule"),
-    ({"models": {"m": {"drift": True, "landing_prefix": "x/"}}}, "models.m.landing_prefix: only applies with new_data"),
-    ({"environment": "staging"}, "RetrainingLoop args.environment: 'staging' is not one of dev, qa, prod"),
-    ({"names": {**NAMES, "app": ""}}, "RetrainingLoop args.names.app: is required"),
-    ({"max_instances": 0}, "RetrainingLoop args.max_instances: 0 is not between 1 and 20"),
-    ({"private_endpoints": True}, "RetrainingLoop args.private_endpoint_subnet_id: is required"),
-    ({"private_endpoints": True, "private_endpoint_subnet_id": PE_SUBNET, "private_dns_zone_ids": {}},
-     "has no 'privatelink.blob.core.windows.net'"),
-    ({"colour": "blue"}, "RetrainingLoop args.colour: is not an argument of RetrainingLoop"),
-])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"models": {}}, "RetrainingLoop args.models: must name at least one model"),
+        ({"models": {"m": {}}}, "RetrainingLoop args.models.m: turns on no trigger"),
+        ({"models": {"m": {"schedule": "0 0 2 * *"}}}, "RETRAIN_MODELS.m.triggers.schedule"),
+        (
+            {"models": {"m": {"drift": True, "landing_prefix": "x/"}}},
+            "models.m.landing_prefix: only applies with new_data",
+        ),
+        (
+            {"environment": "staging"},
+            "RetrainingLoop args.environment: 'staging' is not one of dev, qa, prod",
+        ),
+        ({"names": {**NAMES, "app": ""}}, "RetrainingLoop args.names.app: is required"),
+        ({"max_instances": 0}, "RetrainingLoop args.max_instances: 0 is not between 1 and 20"),
+        ({"private_endpoints": True}, "RetrainingLoop args.private_endpoint_subnet_id: is required"),
+        (
+            {"private_endpoints": True, "private_endpoint_subnet_id": PE_SUBNET, "private_dns_zone_ids": {}},
+            "has no 'privatelink.blob.core.windows.net'",
+        ),
+        ({"colour": "blue"}, "RetrainingLoop args.colour: is not an argument of RetrainingLoop"),
+    ],
+)
 def test_bad_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
         Template.from_function(lambda: RetrainingLoop("retraining", {**MINIMAL, **change}))
@@ -214,7 +348,9 @@ def test_bad_arguments(change, needle):
 
 def test_bad_schedule_is_the_apps_own_error():
     with pytest.raises(ConfigError) as caught:
-        Template.from_function(lambda: RetrainingLoop("retraining", {**MINIMAL, "models": {"m": {"schedule": "0 0 25 * * *"}}}))
+        Template.from_function(
+            lambda: RetrainingLoop("retraining", {**MINIMAL, "models": {"m": {"schedule": "0 0 25 * * *"}}})
+        )
     assert caught.value.key == "RETRAIN_MODELS.m.triggers.schedule"
     assert "is not a valid NCRONTAB expression" in caught.value.detail
     assert json.loads(json.dumps(caught.value.detail))  # one plain message, no traceback text

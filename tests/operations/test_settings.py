@@ -56,7 +56,11 @@ def test_committed_stacks_claim_levels_2_3_5():
 def _retraining(config: dict[str, Any], **triggers: Any) -> None:
     config[f"{NS}:retraining"] = {
         "enabled": True,
-        "trainPipeline": {"organizationUrl": "https://dev.azure.com/contoso", "project": "p", "definitionId": 3},
+        "trainPipeline": {
+            "organizationUrl": "https://dev.azure.com/contoso",
+            "project": "p",
+            "definitionId": 3,
+        },
         "models": {"diabetes": triggers},
     }
 
@@ -64,6 +68,7 @@ def _retraining(config: dict[str, Any], **triggers: Any) -> None:
 def test_level_5_without_drift_retraining_is_an_error():
     def change(c):
         _retraining(c, newData=True)
+
     e = error("prod", change)
     assert at(e, "prod", "maturityLevel")
     assert "level 5 includes monitoring-driven retraining" in str(e)
@@ -74,6 +79,7 @@ def test_level_4_without_new_data_is_an_error():
         c[f"{NS}:maturityLevel"] = 4
         c[f"{NS}:monitoring"] = {"alertEmails": ["a@contoso.com"]}
         _retraining(c, schedule="0 0 2 * * 1")
+
     e = error("prod", change)
     assert at(e, "prod", "maturityLevel") and "level 4 includes retraining when new data arrives" in str(e)
 
@@ -88,6 +94,7 @@ def test_drift_at_level_4_is_an_error():
     def change(c):
         c[f"{NS}:maturityLevel"] = 4
         _retraining(c, newData=True, drift=True)
+
     e = error("prod", change)
     assert at(e, "prod", "retraining.models.diabetes.drift") and "maturity level 5" in str(e)
 
@@ -107,7 +114,9 @@ def test_retraining_queues_the_shared_stacks_train_pipeline_by_default():
 
     shared = Template.from_stack("shared")
     train_id = str(shared.has_output("devopsPipelineIds")["train"])
-    app = Template.from_stack("prod").has_resource_properties("azure-native:web:WebApp", {"kind": "functionapp,linux"})
+    app = Template.from_stack("prod").has_resource_properties(
+        "azure-native:web:WebApp", {"kind": "functionapp,linux"}
+    )
     settings = {s["name"]: s["value"] for s in app["inputs"]["siteConfig"]["appSettings"]}
     assert settings["ADO_TRAIN_PIPELINE_ID"] == train_id
     assert settings["ADO_ORGANIZATION_URL"] == shared.has_output("devopsOrganizationUrl")
@@ -121,7 +130,12 @@ def test_retraining_unknown_model():
 
 def test_landing_prefix_without_new_data():
     def change(c):
-        c[f"{NS}:retraining"]["models"]["diabetes"] = {"drift": True, "schedule": None, "landingPrefix": "in/"}
+        c[f"{NS}:retraining"]["models"]["diabetes"] = {
+            "drift": True,
+            "schedule": None,
+            "landingPrefix": "in/",
+        }
+
     e = error("prod", change)
     assert at(e, "prod", "retraining.models.diabetes.landingPrefix")
 
@@ -144,8 +158,12 @@ def test_databricks_needs_its_subnets():
 def test_batch_models_need_the_repository_url():
     def change(c):
         c[f"{NS}:databricks"].pop("repositoryUrl")
-        c[f"{NS}:models"]["churn_byom"] = {"kind": "ml", "serving": "batch",
-                                           "deployments": {"main": {"version": "1", "traffic": 100}}}
+        c[f"{NS}:models"]["churn_byom"] = {
+            "kind": "ml",
+            "serving": "batch",
+            "deployments": {"main": {"version": "1", "traffic": 100}},
+        }
+
     e = error("prod", change)
     assert at(e, "prod", "databricks.repositoryUrl") and "churn_byom" in str(e)
 

@@ -394,7 +394,9 @@ def test_stack_commit_includes_the_registry_catalog_recorded_by_promote(origin: 
     result = commit_script(repo, "commit", "qa", "release: promote diabetes 4 in qa")
     assert result.returncode == 0, result.stderr
     assert git(origin, "show", "--name-only", "--format=", "main").split() == [
-        "Pulumi.qa.yaml", "model_assets/registry-catalog.yaml"]
+        "Pulumi.qa.yaml",
+        "model_assets/registry-catalog.yaml",
+    ]
 
 
 def test_stack_commit_without_change_commits_nothing(origin: Path, tmp_path: Path) -> None:

@@ -12,4 +12,7 @@ SUBNET_ID = f"/subscriptions/{SUB}/resourceGroups/rg-x/providers/Microsoft.Netwo
 
 def zone_ids(*zones: str) -> dict[str, str]:
     """Private DNS zone ids by name, as Network.private_dns_zone_ids holds them."""
-    return {z: f"/subscriptions/{SUB}/resourceGroups/rg-x/providers/Microsoft.Network/privateDnsZones/{z}" for z in zones}
+    return {
+        z: f"/subscriptions/{SUB}/resourceGroups/rg-x/providers/Microsoft.Network/privateDnsZones/{z}"
+        for z in zones
+    }

@@ -12,9 +12,19 @@ from components.registry import MlRegistry
 from tests.platform import test_aks, test_ml_workspace, test_network, test_registry
 from tests.support.template import Template
 
-WORKSPACE_ATTRS = ("workspace_id", "workspace_name", "workspace_principal_id", "key_vault_id", "key_vault_name",
-                   "key_vault_uri", "storage_account_id", "storage_account_name", "container_registry_id",
-                   "training_compute_name", "training_compute_id")
+WORKSPACE_ATTRS = (
+    "workspace_id",
+    "workspace_name",
+    "workspace_principal_id",
+    "key_vault_id",
+    "key_vault_name",
+    "key_vault_uri",
+    "storage_account_id",
+    "storage_account_name",
+    "container_registry_id",
+    "training_compute_name",
+    "training_compute_id",
+)
 AKS_ATTRS = ("cluster_id", "cluster_name", "kubernetes_compute_name", "kubernetes_compute_id")
 REGISTRY_ATTRS = ("registry_id", "registry_name", "registry_location")
 
@@ -31,11 +41,20 @@ def test_contract_attributes_are_outputs():
     Template.from_function(program)
     network = built["network"]
     assert isinstance(network.vnet_id, pulumi.Output) and isinstance(network.vnet_name, pulumi.Output)
-    assert set(network.subnet_ids) == {"privateEndpoints", "agents", "functions", "aks", "databricksPublic",
-                                       "databricksPrivate"}
+    assert set(network.subnet_ids) == {
+        "privateEndpoints",
+        "agents",
+        "functions",
+        "aks",
+        "databricksPublic",
+        "databricksPrivate",
+    }
     assert set(network.private_dns_zone_ids) == set(PRIVATE_DNS_ZONES)
     assert "privatelink.api.azureml.ms" in network.private_dns_zone_ids
-    assert all(isinstance(v, pulumi.Output) for v in [*network.subnet_ids.values(), *network.private_dns_zone_ids.values()])
+    assert all(
+        isinstance(v, pulumi.Output)
+        for v in [*network.subnet_ids.values(), *network.private_dns_zone_ids.values()]
+    )
     for part, attrs in (("workspace", WORKSPACE_ATTRS), ("aks", AKS_ATTRS), ("registry", REGISTRY_ATTRS)):
         for attr in attrs:
             assert isinstance(getattr(built[part], attr), pulumi.Output), f"{part}.{attr}"

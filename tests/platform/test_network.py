@@ -28,11 +28,20 @@ BASE_SUBNETS = {
     "agents": subnet("agents", "10.10.1.0/24"),
     "functions": subnet("func", "10.10.2.0/26"),
 }
-MINIMAL = {"resource_group_name": "rg-x", "location": "westeurope", "vnet_name": "vnet-x",
-           "address_space": "10.10.0.0/16", "subnets": BASE_SUBNETS, "log_analytics_id": LA_ID}
-ALL_SUBNETS = {**BASE_SUBNETS, "aks": subnet("aks", "10.10.4.0/22"),
-               "databricksPublic": subnet("dbw-host", "10.10.8.0/24"),
-               "databricksPrivate": subnet("dbw-container", "10.10.9.0/24")}
+MINIMAL = {
+    "resource_group_name": "rg-x",
+    "location": "westeurope",
+    "vnet_name": "vnet-x",
+    "address_space": "10.10.0.0/16",
+    "subnets": BASE_SUBNETS,
+    "log_analytics_id": LA_ID,
+}
+ALL_SUBNETS = {
+    **BASE_SUBNETS,
+    "aks": subnet("aks", "10.10.4.0/22"),
+    "databricksPublic": subnet("dbw-host", "10.10.8.0/24"),
+    "databricksPrivate": subnet("dbw-container", "10.10.9.0/24"),
+}
 
 
 def build(**extra):
@@ -42,33 +51,74 @@ def build(**extra):
 def test_defaults():
     t = build()
     assert t.count_by_type() == {
-        "mlops:network:Network": 1, "pulumi:pulumi:Stack": 1, VNET: 1, SUBNET: 3, NSG: 3,
-        ZONE: len(PRIVATE_DNS_ZONES), LINK: len(PRIVATE_DNS_ZONES), DIAG: 4,
+        "mlops:network:Network": 1,
+        "pulumi:pulumi:Stack": 1,
+        VNET: 1,
+        SUBNET: 3,
+        NSG: 3,
+        ZONE: len(PRIVATE_DNS_ZONES),
+        LINK: len(PRIVATE_DNS_ZONES),
+        DIAG: 4,
     }
-    t.has_resource_properties(VNET, {"virtualNetworkName": "vnet-x", "addressSpace": {"addressPrefixes": ["10.10.0.0/16"]},
-                                     "enableDdosProtection": False, "tags": {}})
+    t.has_resource_properties(
+        VNET,
+        {
+            "virtualNetworkName": "vnet-x",
+            "addressSpace": {"addressPrefixes": ["10.10.0.0/16"]},
+            "enableDdosProtection": False,
+            "tags": {},
+        },
+    )
     t.has_resource(VNET, {"ignoreChanges": ["subnets"]})
     nsg = t.resource(NSG, "net-privateEndpoints-nsg")
-    t.has_resource_properties(SUBNET, {
-        "subnetName": "snet-pe", "addressPrefix": "10.10.0.0/24", "defaultOutboundAccess": False,
-        "privateEndpointNetworkPolicies": "Enabled", "networkSecurityGroup": {"id": nsg["id"]},
-        "natGateway": ABSENT, "delegations": ABSENT,
-    })
+    t.has_resource_properties(
+        SUBNET,
+        {
+            "subnetName": "snet-pe",
+            "addressPrefix": "10.10.0.0/24",
+            "defaultOutboundAccess": False,
+            "privateEndpointNetworkPolicies": "Enabled",
+            "networkSecurityGroup": {"id": nsg["id"]},
+            "natGateway": ABSENT,
+            "delegations": ABSENT,
+        },
+    )
     assert "natGateway" not in t.resource(SUBNET, "net-agents")["inputs"]
-    t.has_resource_properties(SUBNET, {"subnetName": "snet-func",
-                                       "delegations": [{"name": "Microsoft.Web.serverFarms",
-                                                        "serviceName": "Microsoft.Web/serverFarms"}]})
-    assert nsg["inputs"]["securityRules"] == [{
-        "name": "deny-internet-inbound", "description": "Nothing in this subnet is reachable from the internet.",
-        "priority": 4096, "direction": "Inbound", "access": "Deny", "protocol": "*",
-        "sourceAddressPrefix": "Internet", "sourcePortRange": "*", "destinationAddressPrefix": "*",
-        "destinationPortRange": "*",
-    }]
+    t.has_resource_properties(
+        SUBNET,
+        {
+            "subnetName": "snet-func",
+            "delegations": [
+                {"name": "Microsoft.Web.serverFarms", "serviceName": "Microsoft.Web/serverFarms"}
+            ],
+        },
+    )
+    assert nsg["inputs"]["securityRules"] == [
+        {
+            "name": "deny-internet-inbound",
+            "description": "Nothing in this subnet is reachable from the internet.",
+            "priority": 4096,
+            "direction": "Inbound",
+            "access": "Deny",
+            "protocol": "*",
+            "sourceAddressPrefix": "Internet",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "*",
+            "destinationPortRange": "*",
+        }
+    ]
     assert sorted(r["inputs"]["privateZoneName"] for r in t.find_resources(ZONE)) == sorted(PRIVATE_DNS_ZONES)
     vnet = t.resource(VNET, "net-vnet")
     t.all_resources_properties(ZONE, {"location": "global"})
-    t.all_resources_properties(LINK, {"location": "global", "registrationEnabled": False,
-                                      "virtualNetwork": {"id": vnet["id"]}, "virtualNetworkLinkName": "vnet-x"})
+    t.all_resources_properties(
+        LINK,
+        {
+            "location": "global",
+            "registrationEnabled": False,
+            "virtualNetwork": {"id": vnet["id"]},
+            "virtualNetworkLinkName": "vnet-x",
+        },
+    )
 
 
 def test_subnets_are_created_one_after_another():
@@ -82,9 +132,18 @@ def test_subnets_are_created_one_after_another():
 
 def test_max():
     zones = [*PRIVATE_DNS_ZONES, "privatelink.azuredatabricks.net", "privatelink.datafactory.azure.net"]
-    t = build(subnets=ALL_SUBNETS, private_dns_zones=zones, nat_gateway_name="ng-x", tags={"environment": "prod"})
+    t = build(
+        subnets=ALL_SUBNETS, private_dns_zones=zones, nat_gateway_name="ng-x", tags={"environment": "prod"}
+    )
     counts = t.count_by_type()
-    assert (counts[SUBNET], counts[NSG], counts[ZONE], counts[LINK], counts[NAT], counts[PIP]) == (6, 6, 12, 12, 1, 1)
+    assert (counts[SUBNET], counts[NSG], counts[ZONE], counts[LINK], counts[NAT], counts[PIP]) == (
+        6,
+        6,
+        12,
+        12,
+        1,
+        1,
+    )
     assert counts[DIAG] == 1 + 6 + 1  # VNet, NSGs, public IP
     nat = t.resource(NAT, "net-nat")
     pip = t.resource(PIP, "net-nat-ip")
@@ -96,7 +155,8 @@ def test_max():
         assert "natGateway" not in t.resource(SUBNET, f"net-{role}")["inputs"]
     for role in ("databricksPublic", "databricksPrivate"):
         assert t.resource(SUBNET, f"net-{role}")["inputs"]["delegations"] == [
-            {"name": "Microsoft.Databricks.workspaces", "serviceName": "Microsoft.Databricks/workspaces"}]
+            {"name": "Microsoft.Databricks.workspaces", "serviceName": "Microsoft.Databricks/workspaces"}
+        ]
     t.all_resources_properties(NSG, {"tags": {"environment": "prod"}})
 
 
@@ -112,23 +172,38 @@ def test_waf_aligned_diagnostics_and_nsg_on_every_subnet():
         assert targets[nsg_id]["workspaceId"] == LA_ID
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"address_space": "10.10.0.1/16"}, "Network args.address_space: '10.10.0.1/16' is not an IPv4 CIDR"),
-    ({"subnets": {**BASE_SUBNETS, "agents": subnet("agents", "10.10.0.128/25")}},
-     "Network args.subnets.agents.address_prefix: 10.10.0.128/25 overlaps subnets.privateEndpoints 10.10.0.0/24"),
-    ({"subnets": {**BASE_SUBNETS, "functions": subnet("func", "10.99.2.0/26")}},
-     "Network args.subnets.functions.address_prefix: 10.99.2.0/26 is outside address_space 10.10.0.0/16"),
-    ({"subnets": {k: v for k, v in BASE_SUBNETS.items() if k != "agents"}},
-     "Network args.subnets.agents: is required"),
-    ({"subnets": {**BASE_SUBNETS, "gateway": subnet("gw", "10.10.3.0/24")}},
-     "Network args.subnets.gateway: is not a subnet role"),
-    ({"subnets": {**BASE_SUBNETS, "databricksPublic": subnet("dbw", "10.10.8.0/24")}},
-     "Network args.subnets: databricksPublic and databricksPrivate go together"),
-    ({"private_dns_zones": ["privatelink.example.com"]},
-     "Network args.private_dns_zones: 'privatelink.example.com' is not a private-link zone the estate uses"),
-    ({"vnet_name": ""}, "Network args.vnet_name: is required"),
-    ({"dns_zones": []}, "Network args.dns_zones: is not an argument of Network"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"address_space": "10.10.0.1/16"}, "Network args.address_space: '10.10.0.1/16' is not an IPv4 CIDR"),
+        (
+            {"subnets": {**BASE_SUBNETS, "agents": subnet("agents", "10.10.0.128/25")}},
+            "Network args.subnets.agents.address_prefix: 10.10.0.128/25 overlaps subnets.privateEndpoints 10.10.0.0/24",
+        ),
+        (
+            {"subnets": {**BASE_SUBNETS, "functions": subnet("func", "10.99.2.0/26")}},
+            "Network args.subnets.functions.address_prefix: 10.99.2.0/26 is outside address_space 10.10.0.0/16",
+        ),
+        (
+            {"subnets": {k: v for k, v in BASE_SUBNETS.items() if k != "agents"}},
+            "Network args.subnets.agents: is required",
+        ),
+        (
+            {"subnets": {**BASE_SUBNETS, "gateway": subnet("gw", "10.10.3.0/24")}},
+            "Network args.subnets.gateway: is not a subnet role",
+        ),
+        (
+            {"subnets": {**BASE_SUBNETS, "databricksPublic": subnet("dbw", "10.10.8.0/24")}},
+            "Network args.subnets: databricksPublic and databricksPrivate go together",
+        ),
+        (
+            {"private_dns_zones": ["privatelink.example.com"]},
+            "Network args.private_dns_zones: 'privatelink.example.com' is not a private-link zone the estate uses",
+        ),
+        ({"vnet_name": ""}, "Network args.vnet_name: is required"),
+        ({"dns_zones": []}, "Network args.dns_zones: is not an argument of Network"),
+    ],
+)
 def test_bad_args_fail_at_construction(extra, message):
     with pytest.raises(Exception) as err:
         build(**extra)

@@ -22,7 +22,9 @@ def test_no_privileged_role_and_never_contributor():
     names = {r.name for r in roles.ALL_ROLES}
     assert not names & {"Owner", "Contributor", "User Access Administrator"}
     assert not {r.guid for r in roles.ALL_ROLES} & set(PRIVILEGED_ROLES)
-    assert "b24988ac-6180-42a0-ab88-20f7382dd24c" not in {r.guid for r in roles.ALL_ROLES}  # the real Contributor id
+    assert "b24988ac-6180-42a0-ab88-20f7382dd24c" not in {
+        r.guid for r in roles.ALL_ROLES
+    }  # the real Contributor id
 
 
 def test_published_ids_of_the_roles_that_matter():

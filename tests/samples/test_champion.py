@@ -70,14 +70,18 @@ def test_unknown_stack_is_a_config_error(project: Path) -> None:
         champion.champion_version("qa", "diabetes", project)
 
 
-@pytest.mark.parametrize(("slot", "key"), [
-    ('{version: latest, traffic: 100}', "blue.version"),
-    ('{version: "3", traffic: 120}', "blue.traffic"),
-    ('{traffic: 100}', "blue"),
-])
+@pytest.mark.parametrize(
+    ("slot", "key"),
+    [
+        ("{version: latest, traffic: 100}", "blue.version"),
+        ('{version: "3", traffic: 120}', "blue.traffic"),
+        ("{traffic: 100}", "blue"),
+    ],
+)
 def test_bad_slot_is_a_config_error(tmp_path: Path, slot: str, key: str) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text(
-        "config:\n  mlops-estate:models:\n    diabetes:\n      deployments:\n        blue: " + slot + "\n")
+        "config:\n  mlops-estate:models:\n    diabetes:\n      deployments:\n        blue: " + slot + "\n"
+    )
     with pytest.raises(ConfigError) as info:
         champion.champion_version("dev", "diabetes", tmp_path)
     assert info.value.key == f"config.mlops-estate:models.diabetes.deployments.{key}"
@@ -93,10 +97,20 @@ def test_stack_without_models_and_bad_names(tmp_path: Path) -> None:
         champion.champion_version("../etc", "diabetes", tmp_path)
 
 
-@pytest.mark.parametrize(("name", "ok"), [
-    ("ab", True), ("diabetes", True), ("churn_byom", True), ("x" * 31, True),
-    ("a", False), ("x" * 32, False), ("1x", False), ("a-b", False), ("Ab", False),
-])
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("ab", True),
+        ("diabetes", True),
+        ("churn_byom", True),
+        ("x" * 31, True),
+        ("a", False),
+        ("x" * 32, False),
+        ("1x", False),
+        ("a-b", False),
+        ("Ab", False),
+    ],
+)
 def test_model_name_rule_is_the_stack_files_rule(name: str, ok: bool) -> None:
     # infra.settings.models.MODEL_NAME: a lower-case letter, then 1-30 of [a-z0-9_].
     assert bool(champion.MODEL_NAME.fullmatch(name)) is ok

@@ -15,8 +15,9 @@ def test_lower_is_better_candidate_beats_champion_by_more_than_margin() -> None:
     decision = gate.decide({"rmse": 50.0}, {"rmse": 51.0}, config, champion_version="3")
     assert decision.register is True
     assert decision.delta() == -1.0
-    assert decision.reason == ("candidate rmse=50 beats champion v3 rmse=51 by 1 > margin 0.5 "
-                               "(lower is better)")
+    assert decision.reason == (
+        "candidate rmse=50 beats champion v3 rmse=51 by 1 > margin 0.5 (lower is better)"
+    )
 
 
 def test_equal_score_is_not_better_and_says_so() -> None:
@@ -47,18 +48,23 @@ def test_no_champion_registers_when_thresholds_hold() -> None:
 
 def test_thresholds_block_even_a_better_candidate() -> None:
     config = gate.gate_config("rmse", 0, {"r2": 0.5, "mae": 40})
-    decision = gate.decide({"rmse": 10.0, "r2": 0.4, "mae": 45.0}, {"rmse": 60.0}, config, champion_version="3")
+    decision = gate.decide(
+        {"rmse": 10.0, "r2": 0.4, "mae": 45.0}, {"rmse": 60.0}, config, champion_version="3"
+    )
     assert decision.register is False
     assert decision.threshold_failures == ["mae 45 > ceiling 40", "r2 0.4 < floor 0.5"]
 
 
-@pytest.mark.parametrize(("args", "key"), [
-    (("accuracyy",), "gate.metric"),
-    (("rmse", -1), "gate.margin"),
-    (("rmse", "abc"), "gate.margin"),
-    (("rmse", 0, {"bogus": 1}), "gate.thresholds.bogus"),
-    (("rmse", 0, {"r2": "high"}), "gate.thresholds.r2"),
-])
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (("accuracyy",), "gate.metric"),
+        (("rmse", -1), "gate.margin"),
+        (("rmse", "abc"), "gate.margin"),
+        (("rmse", 0, {"bogus": 1}), "gate.thresholds.bogus"),
+        (("rmse", 0, {"r2": "high"}), "gate.thresholds.r2"),
+    ],
+)
 def test_bad_gate_config_is_a_config_error(args: tuple, key: str) -> None:
     with pytest.raises(ConfigError) as info:
         gate.gate_config(*args)
@@ -71,8 +77,9 @@ def test_missing_metric_is_a_config_error() -> None:
 
 
 def test_report_is_stable_json_and_round_trips(tmp_path) -> None:
-    decision = gate.decide({"rmse": 50.0, "r2": 0.5}, {"rmse": 50.0, "r2": 0.49}, gate.gate_config("rmse"),
-                           champion_version="3")
+    decision = gate.decide(
+        {"rmse": 50.0, "r2": 0.5}, {"rmse": 50.0, "r2": 0.49}, gate.gate_config("rmse"), champion_version="3"
+    )
     data = gate.report(decision, model_name="diabetes", context={"data_version": "v1"})
     path = gate.write_report(data, tmp_path / "r" / "evaluation_report.json")
     text = path.read_text()

@@ -46,10 +46,29 @@ def project(tmp_path: Path) -> Path:
 
 def run(project: Path, *extra: str, model: str = "churn_byom", statuses: list[str] | None = None):
     client = FakeClient(statuses)
-    code = invoke_batch.main(["--model", model, "--stack", "prod", "--subscription", "s", "--resource-group", "r",
-                              "--workspace", "w", "--endpoint", "churn-byom-prod-ab12", "--poll-seconds", "1",
-                              "--project-dir", str(project), *extra],
-                             client_factory=lambda *a: client, sleep=lambda s: None)
+    code = invoke_batch.main(
+        [
+            "--model",
+            model,
+            "--stack",
+            "prod",
+            "--subscription",
+            "s",
+            "--resource-group",
+            "r",
+            "--workspace",
+            "w",
+            "--endpoint",
+            "churn-byom-prod-ab12",
+            "--poll-seconds",
+            "1",
+            "--project-dir",
+            str(project),
+            *extra,
+        ],
+        client_factory=lambda *a: client,
+        sleep=lambda s: None,
+    )
     return code, client
 
 
@@ -60,7 +79,10 @@ def test_invokes_the_default_slot_on_the_default_input(project: Path, capsys) ->
     assert call["endpoint_name"] == "churn-byom-prod-ab12"
     assert call["deployment_name"] == "green"
     assert call["inputs"]["input"].type == "uri_folder"
-    assert call["inputs"]["input"].path == "azureml://datastores/workspaceblobstore/paths/batch/churn_byom/input/"
+    assert (
+        call["inputs"]["input"].path
+        == "azureml://datastores/workspaceblobstore/paths/batch/churn_byom/input/"
+    )
     assert "(churn_byom v2)" in capsys.readouterr().out
 
 
@@ -76,14 +98,22 @@ def test_wait(project: Path, statuses: list[str], code: int) -> None:
     assert run(project, "--wait", statuses=statuses)[0] == code
 
 
-@pytest.mark.parametrize(("extra", "model", "message"), [
-    ((), "diabetes", "model 'diabetes' is served 'online' in stack 'prod'; only batch models are invoked"),
-    (("--deployment", "red"), "churn_byom", "deployment 'red' is not a slot of 'churn_byom'"),
-    (("--input", "/local/folder"), "churn_byom", "input '/local/folder' is not a folder URI"),
-    ((), "fraud_rules", "model 'fraud_rules' is not in stack 'prod'"),
-])
-def test_config_errors_exit_2_and_invoke_nothing(project: Path, capsys, extra: tuple, model: str,
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "model", "message"),
+    [
+        (
+            (),
+            "diabetes",
+            "model 'diabetes' is served 'online' in stack 'prod'; only batch models are invoked",
+        ),
+        (("--deployment", "red"), "churn_byom", "deployment 'red' is not a slot of 'churn_byom'"),
+        (("--input", "/local/folder"), "churn_byom", "input '/local/folder' is not a folder URI"),
+        ((), "fraud_rules", "model 'fraud_rules' is not in stack 'prod'"),
+    ],
+)
+def test_config_errors_exit_2_and_invoke_nothing(
+    project: Path, capsys, extra: tuple, model: str, message: str
+) -> None:
     code, client = run(project, *extra, model=model)
     assert code == 2
     assert client.invocations == []
@@ -91,9 +121,23 @@ def test_config_errors_exit_2_and_invoke_nothing(project: Path, capsys, extra: t
 
 
 def test_endpoint_that_cannot_be_derived_asks_for_the_flag(project: Path, capsys) -> None:
-    code = invoke_batch.main(["--model", "churn_byom", "--stack", "prod", "--subscription", "s", "--resource-group",
-                              "r", "--workspace", "w", "--project-dir", str(project)],
-                             client_factory=lambda *a: pytest.fail("must not connect"))
+    code = invoke_batch.main(
+        [
+            "--model",
+            "churn_byom",
+            "--stack",
+            "prod",
+            "--subscription",
+            "s",
+            "--resource-group",
+            "r",
+            "--workspace",
+            "w",
+            "--project-dir",
+            str(project),
+        ],
+        client_factory=lambda *a: pytest.fail("must not connect"),
+    )
     assert code == 2
     assert "pass --endpoint" in capsys.readouterr().err
 

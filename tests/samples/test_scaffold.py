@@ -59,8 +59,16 @@ def test_renders_every_template_file_without_placeholders(rendered: Path, kind: 
     for name in files:
         text = (model_dir / name).read_text()
         assert "@@" not in text, name
-    expected = {"README.md", "build_artifact.py", "src/score.py", "azureml/pipeline.yml", "azureml/endpoint.yml",
-                "environment/conda.yml", "environment/serve.yml", "tests/conftest.py"}
+    expected = {
+        "README.md",
+        "build_artifact.py",
+        "src/score.py",
+        "azureml/pipeline.yml",
+        "azureml/endpoint.yml",
+        "environment/conda.yml",
+        "environment/serve.yml",
+        "tests/conftest.py",
+    }
     expected.add("azureml/deployment.yml" if serving == "online" else "azureml/batch-deployment.yml")
     expected.add("smoke/smoke.json" if serving == "online" else "sample/input.csv")
     expected.add("src/train.py" if kind == "ml" else "rules/rules.yaml")
@@ -84,11 +92,15 @@ def test_rendered_specs_load_with_azure_ai_ml(rendered: Path, kind: str, serving
     assert job._validate().passed
     assert job.inputs.model_name._data == name
     if serving == "online":
-        endpoint, deployment = load_online_endpoint(azureml / "endpoint.yml"), \
-            load_online_deployment(azureml / "deployment.yml")
+        endpoint, deployment = (
+            load_online_endpoint(azureml / "endpoint.yml"),
+            load_online_deployment(azureml / "deployment.yml"),
+        )
     else:
-        endpoint, deployment = load_batch_endpoint(azureml / "endpoint.yml"), \
-            load_batch_deployment(azureml / "batch-deployment.yml")
+        endpoint, deployment = (
+            load_batch_endpoint(azureml / "endpoint.yml"),
+            load_batch_deployment(azureml / "batch-deployment.yml"),
+        )
     assert endpoint.name == name.replace("_", "-") == deployment.endpoint_name
     assert deployment.model is None
 
@@ -101,32 +113,68 @@ def test_stack_files_get_a_stub_and_keep_everything_else(rendered: Path) -> None
         assert text.startswith(head)  # comments, order and quoting untouched
         assert text.endswith("  mlops-estate:tags:\n" + tail)
         models = YAML(typ="safe").load(text)["config"]["mlops-estate:models"]
-        assert list(models) == ["diabetes", "new_ml_online", "new_ml_batch", "new_rule_based_online",
-                                "new_rule_based_batch"]
-        assert models["new_ml_online"] == {"kind": "ml", "serving": "online", "target": "managed",
-                                           "deployments": {"blue": {"version": "1", "traffic": 100}}}
-        assert models["new_rule_based_batch"] == {"kind": "rule-based", "serving": "batch",
-                                                  "deployments": {"blue": {"version": "1", "traffic": 100}}}
-        assert '    new_ml_batch:\n      kind: ml\n      serving: batch\n      deployments:\n' \
-               '        blue: {version: "1", traffic: 100}\n' in text
+        assert list(models) == [
+            "diabetes",
+            "new_ml_online",
+            "new_ml_batch",
+            "new_rule_based_online",
+            "new_rule_based_batch",
+        ]
+        assert models["new_ml_online"] == {
+            "kind": "ml",
+            "serving": "online",
+            "target": "managed",
+            "deployments": {"blue": {"version": "1", "traffic": 100}},
+        }
+        assert models["new_rule_based_batch"] == {
+            "kind": "rule-based",
+            "serving": "batch",
+            "deployments": {"blue": {"version": "1", "traffic": 100}},
+        }
+        assert (
+            "    new_ml_batch:\n      kind: ml\n      serving: batch\n      deployments:\n"
+            '        blue: {version: "1", traffic: 100}\n' in text
+        )
         assert "# new_ml_batch: scaffolded by `estate new-model`" in text
 
 
 @pytest.mark.slow
 def test_rendered_models_own_tests_pass(rendered: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pytest", str(rendered / "model_assets"), "-q",
-                             "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:warnings"],
-                            capture_output=True, text=True, timeout=300, cwd=rendered)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(rendered / "model_assets"),
+            "-q",
+            "--import-mode=importlib",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:warnings",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=rendered,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout
 
 
-@pytest.mark.parametrize(("args", "key", "message"), [
-    (("Bad-Name", "ml", "online"), "NAME", "model name 'Bad-Name' is invalid"),
-    (("x", "ml", "online"), "NAME", "model name 'x' is invalid"),
-    (("fine_name", "deep", "online"), "--kind", "kind 'deep' is not allowed; use one of ml, rule-based"),
-    (("fine_name", "ml", "stream"), "--serving", "serving 'stream' is not allowed; use one of online, batch"),
-])
+@pytest.mark.parametrize(
+    ("args", "key", "message"),
+    [
+        (("Bad-Name", "ml", "online"), "NAME", "model name 'Bad-Name' is invalid"),
+        (("x", "ml", "online"), "NAME", "model name 'x' is invalid"),
+        (("fine_name", "deep", "online"), "--kind", "kind 'deep' is not allowed; use one of ml, rule-based"),
+        (
+            ("fine_name", "ml", "stream"),
+            "--serving",
+            "serving 'stream' is not allowed; use one of online, batch",
+        ),
+    ],
+)
 def test_bad_options_write_nothing(tmp_path: Path, args: tuple, key: str, message: str) -> None:
     make_project(tmp_path)
     before = snapshot(tmp_path)
@@ -213,6 +261,10 @@ def test_cli_creates_the_model_and_exits_2_on_errors(tmp_path: Path, monkeypatch
     assert (tmp_path / "model_assets" / "cli_model" / "src" / "score.py").is_file()
     assert infra.cli.main(argv) == 2
     assert "already exists" in capsys.readouterr().err
-    assert infra.cli.main(["new-model", "other", "--kind", "ai", "--serving", "online",
-                           "--project-dir", str(tmp_path)]) == 2
+    assert (
+        infra.cli.main(
+            ["new-model", "other", "--kind", "ai", "--serving", "online", "--project-dir", str(tmp_path)]
+        )
+        == 2
+    )
     assert "error: --kind: kind 'ai' is not allowed" in capsys.readouterr().err

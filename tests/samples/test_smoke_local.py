@@ -19,12 +19,18 @@ def test_online_models_include_both_online_samples_and_no_batch_model() -> None:
 
 
 def test_serve_requirements_are_complete_pins_matching_the_serving_environments() -> None:
-    lines = [line for line in smoke_local.REQUIREMENTS.read_text().splitlines() if line and not line.startswith("#")]
+    lines = [
+        line
+        for line in smoke_local.REQUIREMENTS.read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     pins = dict(line.split("==") for line in lines)
     assert len(pins) == len(lines)  # every line is name==version
     assert pins["azureml-inference-server-http"] == "1.5.1"
     for model in smoke_local.online_models():
-        env = YAML(typ="safe").load((smoke_local.MODELS_DIR / model / "environment" / "serve.yml").read_text())
+        env = YAML(typ="safe").load(
+            (smoke_local.MODELS_DIR / model / "environment" / "serve.yml").read_text()
+        )
         for requirement in next(d["pip"] for d in env["dependencies"] if isinstance(d, dict)):
             name, version = requirement.split("==")
             assert pins.get(name) == version, f"{model}: {requirement} vs serve-requirements.txt"
@@ -44,16 +50,30 @@ def test_venv_is_reused_while_the_stamp_matches(tmp_path: Path, monkeypatch) -> 
 
     requirements.write_text("azureml-inference-server-http==1.5.1\nPyYAML==6.0.3\n")  # changed: reinstall
     smoke_local.ensure_serve_venv(venv, requirements)
-    assert calls == [[str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                      "-r", str(requirements)]]
+    assert calls == [
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-r",
+            str(requirements),
+        ]
+    ]
     assert (venv / ".installed").read_text().strip() == smoke_local.requirements_hash(requirements)
 
 
 def test_wait_ready_and_stop_a_real_loopback_server(tmp_path: Path) -> None:
     port = smoke_local.free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         smoke_local.wait_ready(process, port, timeout=30)
         assert process.poll() is None

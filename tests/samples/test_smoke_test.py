@@ -69,8 +69,21 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 def run_main(url: str, models_dir: Path, *extra: str) -> int:
-    return smoke_test.main(["--scoring-uri", url, "--model", "toy", "--models-dir", str(models_dir),
-                            "--retry-delay", "0", "--timeout", "5", *extra])
+    return smoke_test.main(
+        [
+            "--scoring-uri",
+            url,
+            "--model",
+            "toy",
+            "--models-dir",
+            str(models_dir),
+            "--retry-delay",
+            "0",
+            "--timeout",
+            "5",
+            *extra,
+        ]
+    )
 
 
 def test_a_good_endpoint_passes(serve, models_dir: Path, capsys) -> None:
@@ -99,13 +112,16 @@ def test_a_4xx_with_a_stack_trace_fails(serve) -> None:
     assert checks[1].detail == "the rejection carries a Python stack trace"
 
 
-@pytest.mark.parametrize(("answer", "problem"), [
-    ('{"predictions": [1.0, 99.0]}', "predictions[1] = 99.0 is outside the plausible range [0, 10]"),
-    ('{"predictions": [1.0]}', "predictions has 1 items, expected 2"),
-    ('{"result": [1.0, 2.0]}', "the answer has no 'predictions'"),
-    ('{"predictions": [1.0, "x"]}', "predictions[1] = 'x' is not a finite number"),
-    ("not json", "the answer is not JSON"),
-])
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ('{"predictions": [1.0, 99.0]}', "predictions[1] = 99.0 is outside the plausible range [0, 10]"),
+        ('{"predictions": [1.0]}', "predictions has 1 items, expected 2"),
+        ('{"result": [1.0, 2.0]}', "the answer has no 'predictions'"),
+        ('{"predictions": [1.0, "x"]}', "predictions[1] = 'x' is not a finite number"),
+        ("not json", "the answer is not JSON"),
+    ],
+)
 def test_wrong_answers_fail_with_a_clear_message(serve, answer: str, problem: str) -> None:
     url = serve(lambda body, headers: (200, answer) if b'"x"' in body else (400, "{}"))
     check = smoke_test.run_smoke(url, SPEC, attempts=1, delay=0)[0]
@@ -121,15 +137,17 @@ def test_transient_failures_are_retried_a_bounded_number_of_times(serve) -> None
         return (503, "busy") if len(calls) < 3 else good(body, headers)
 
     slept: list[float] = []
-    reply = smoke_test.post_with_retries(serve(flaky), SPEC["request"], {}, timeout=5, attempts=3, delay=1.5,
-                                         sleep=slept.append)
+    reply = smoke_test.post_with_retries(
+        serve(flaky), SPEC["request"], {}, timeout=5, attempts=3, delay=1.5, sleep=slept.append
+    )
     assert reply.status == 200
     assert slept == [1.5, 3.0]
 
     calls.clear()
-    always_busy = serve(lambda body, headers: (calls.append(1) or (503, "busy")))
-    reply = smoke_test.post_with_retries(always_busy, SPEC["request"], {}, timeout=5, attempts=2, delay=0,
-                                         sleep=lambda s: None)
+    always_busy = serve(lambda body, headers: calls.append(1) or (503, "busy"))
+    reply = smoke_test.post_with_retries(
+        always_busy, SPEC["request"], {}, timeout=5, attempts=2, delay=0, sleep=lambda s: None
+    )
     assert (reply.status, len(calls)) == (503, 2)
 
 
@@ -156,12 +174,24 @@ def test_auth_header_comes_from_the_named_variable(serve, models_dir: Path, monk
     assert smoke_test.auth_headers("V", {"V": "Bearer t0k"}) == {"Authorization": "Bearer t0k"}
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--scoring-uri", "ftp://x/score", "--model", "toy"], "is not an http(s) URL"),
-    (["--scoring-uri", "http://127.0.0.1:9/score", "--model", "nope"], "model 'nope' has no smoke spec"),
-    (["--scoring-uri", "http://127.0.0.1:9/score", "--model", "toy", "--auth-header-env", "SMOKE_UNSET_VAR"],
-     "SMOKE_UNSET_VAR' is empty or not set"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scoring-uri", "ftp://x/score", "--model", "toy"], "is not an http(s) URL"),
+        (["--scoring-uri", "http://127.0.0.1:9/score", "--model", "nope"], "model 'nope' has no smoke spec"),
+        (
+            [
+                "--scoring-uri",
+                "http://127.0.0.1:9/score",
+                "--model",
+                "toy",
+                "--auth-header-env",
+                "SMOKE_UNSET_VAR",
+            ],
+            "SMOKE_UNSET_VAR' is empty or not set",
+        ),
+    ],
+)
 def test_usage_errors_exit_2(models_dir: Path, capsys, monkeypatch, argv: list[str], message: str) -> None:
     monkeypatch.delenv("SMOKE_UNSET_VAR", raising=False)
     assert smoke_test.main([*argv, "--models-dir", str(models_dir)]) == 2

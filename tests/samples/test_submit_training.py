@@ -64,11 +64,33 @@ def run(project: Path, *extra: str, model: str = "diabetes", statuses: list[str]
         factory_calls.append((subscription, resource_group, workspace))
         return client
 
-    code = submit_training.main(["--model", model, "--stack", "prod", "--subscription", "sub-1",
-                                 "--resource-group", "rg-1", "--workspace", "ws-1", "--registry", "mlopsreg",
-                                 "--git-commit", "c0ffee", "--build-id", "20261122.3", "--poll-seconds", "1",
-                                 "--project-dir", str(project), *extra],
-                                client_factory=factory, sleep=lambda s: None)
+    code = submit_training.main(
+        [
+            "--model",
+            model,
+            "--stack",
+            "prod",
+            "--subscription",
+            "sub-1",
+            "--resource-group",
+            "rg-1",
+            "--workspace",
+            "ws-1",
+            "--registry",
+            "mlopsreg",
+            "--git-commit",
+            "c0ffee",
+            "--build-id",
+            "20261122.3",
+            "--poll-seconds",
+            "1",
+            "--project-dir",
+            str(project),
+            *extra,
+        ],
+        client_factory=factory,
+        sleep=lambda s: None,
+    )
     return code, client, factory_calls
 
 
@@ -83,18 +105,27 @@ def test_submits_with_the_champion_bound(project: Path, capsys) -> None:
     assert evaluate.champion_model._data.path == "azureml://registries/mlopsreg/models/diabetes/versions/3"
     assert evaluate.champion_model._data.type == "custom_model"
     assert evaluate.champion_version._data == "3"
-    assert (job.inputs.git_commit._data, job.inputs.build_id._data, job.inputs.registry_name._data) == \
-        ("c0ffee", "20261122.3", "mlopsreg")
+    assert (job.inputs.git_commit._data, job.inputs.build_id._data, job.inputs.registry_name._data) == (
+        "c0ffee",
+        "20261122.3",
+        "mlopsreg",
+    )
     assert job.tags["champion_version"] == "3" and job.tags["stack"] == "prod"
     assert client.jobs.polled == []
-    assert "submitted diabetes training job job-42 (champion v3 in prod, registry mlopsreg" in capsys.readouterr().out
+    assert (
+        "submitted diabetes training job job-42 (champion v3 in prod, registry mlopsreg"
+        in capsys.readouterr().out
+    )
 
 
-@pytest.mark.parametrize(("statuses", "code"), [
-    (["Queued", "Running", "Completed"], 0),
-    (["Running", "Failed"], 1),
-    (["Canceled"], 1),
-])
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        (["Queued", "Running", "Completed"], 0),
+        (["Running", "Failed"], 1),
+        (["Canceled"], 1),
+    ],
+)
 def test_wait_polls_to_a_terminal_state(project: Path, statuses: list[str], code: int) -> None:
     result, client, _ = run(project, "--wait", statuses=statuses)
     assert result == code
@@ -104,8 +135,14 @@ def test_wait_polls_to_a_terminal_state(project: Path, statuses: list[str], code
 def test_wait_gives_up_after_the_timeout() -> None:
     client = FakeClient(["Running"] * 10)
     now = iter(range(0, 1000, 60))
-    status = submit_training.wait_for_job(client, "j", poll_seconds=60, timeout_seconds=180, sleep=lambda s: None,
-                                          clock=lambda: float(next(now)))
+    status = submit_training.wait_for_job(
+        client,
+        "j",
+        poll_seconds=60,
+        timeout_seconds=180,
+        sleep=lambda s: None,
+        clock=lambda: float(next(now)),
+    )
     assert status == "Running"
     assert len(client.jobs.polled) == 3
 
@@ -119,14 +156,18 @@ def test_rule_based_pipeline_gets_no_champion_input(project: Path) -> None:
     assert job.tags["champion_version"] == "none" and job.tags["kind"] == "rule-based"
 
 
-@pytest.mark.parametrize(("argv_model", "stack_text", "message"), [
-    ("churn_byom", STACK, "model 'churn_byom' is not in stack 'prod'"),
-    ("nosuchmodel", STACK, "model 'nosuchmodel' has no pipeline"),
-    ("Diabetes", STACK, "model name 'Diabetes' is not valid"),
-    ("diabetes", None, "stack 'prod' does not exist"),
-])
-def test_config_errors_exit_2_and_submit_nothing(tmp_path: Path, capsys, argv_model: str, stack_text: str | None,
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv_model", "stack_text", "message"),
+    [
+        ("churn_byom", STACK, "model 'churn_byom' is not in stack 'prod'"),
+        ("nosuchmodel", STACK, "model 'nosuchmodel' has no pipeline"),
+        ("Diabetes", STACK, "model name 'Diabetes' is not valid"),
+        ("diabetes", None, "stack 'prod' does not exist"),
+    ],
+)
+def test_config_errors_exit_2_and_submit_nothing(
+    tmp_path: Path, capsys, argv_model: str, stack_text: str | None, message: str
+) -> None:
     if stack_text:
         (tmp_path / "Pulumi.prod.yaml").write_text(stack_text)
     code, client, factory_calls = run(tmp_path, model=argv_model)
@@ -138,9 +179,23 @@ def test_config_errors_exit_2_and_submit_nothing(tmp_path: Path, capsys, argv_mo
 
 def test_registry_that_cannot_be_derived_asks_for_the_flag(tmp_path: Path, capsys) -> None:
     (tmp_path / "Pulumi.prod.yaml").write_text(STACK)
-    code = submit_training.main(["--model", "diabetes", "--stack", "prod", "--subscription", "s",
-                                 "--resource-group", "r", "--workspace", "w", "--project-dir", str(tmp_path)],
-                                client_factory=lambda *a: pytest.fail("must not connect"))
+    code = submit_training.main(
+        [
+            "--model",
+            "diabetes",
+            "--stack",
+            "prod",
+            "--subscription",
+            "s",
+            "--resource-group",
+            "r",
+            "--workspace",
+            "w",
+            "--project-dir",
+            str(tmp_path),
+        ],
+        client_factory=lambda *a: pytest.fail("must not connect"),
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "cannot derive the registry name from stack 'shared'" in err and "pass --registry" in err

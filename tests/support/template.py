@@ -52,13 +52,18 @@ class Match:
     @staticmethod
     def string_like(pattern: str) -> Match:
         """A string matching the regular expression (search)."""
-        return Match(lambda v: isinstance(v, str) and re.search(pattern, v) is not None, f"Match.string_like({pattern!r})")
+        return Match(
+            lambda v: isinstance(v, str) and re.search(pattern, v) is not None,
+            f"Match.string_like({pattern!r})",
+        )
 
     @staticmethod
     def array_with(items: list[Any]) -> Match:
         """A list containing items that match each of ``items`` (in any order)."""
-        return Match(lambda v: isinstance(v, list) and all(any(matches(i, e) for e in v) for i in items),
-                     f"Match.array_with({items!r})")
+        return Match(
+            lambda v: isinstance(v, list) and all(any(matches(i, e) for e in v) for i in items),
+            f"Match.array_with({items!r})",
+        )
 
     @staticmethod
     def exact(value: Any) -> Match:
@@ -81,8 +86,11 @@ def matches(expected: Any, actual: Any) -> bool:
                 return False
         return True
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            matches(e, a) for e, a in zip(expected, actual, strict=True))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(matches(e, a) for e, a in zip(expected, actual, strict=True))
+        )
     return expected == actual
 
 
@@ -93,7 +101,9 @@ class Template:
         self.plan = plan
 
     @classmethod
-    def from_stack(cls, stack: str, overrides: dict[str, Any] | None = None, *, policy: bool = False) -> Template:
+    def from_stack(
+        cls, stack: str, overrides: dict[str, Any] | None = None, *, policy: bool = False
+    ) -> Template:
         """Preview a stack of this project offline."""
         return cls(preview(stack, overrides=overrides, policy=policy))
 
@@ -109,7 +119,9 @@ class Template:
 
     def find_resources(self, type_: str, props: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Resources of ``type_`` whose inputs match ``props`` (partially)."""
-        return [r for r in self.resources if r["type"] == type_ and (props is None or matches(props, r["inputs"]))]
+        return [
+            r for r in self.resources if r["type"] == type_ and (props is None or matches(props, r["inputs"]))
+        ]
 
     def resource(self, type_: str, name: str) -> dict[str, Any]:
         """The one resource of ``type_`` with logical name ``name``."""
@@ -128,7 +140,9 @@ class Template:
     # -- asserting --------------------------------------------------------------------------
     def resource_count_is(self, type_: str, count: int) -> None:
         found = self.find_resources(type_)
-        assert len(found) == count, f"expected {count} {type_}, found {len(found)}: {[r['name'] for r in found]}"
+        assert len(found) == count, (
+            f"expected {count} {type_}, found {len(found)}: {[r['name'] for r in found]}"
+        )
 
     def has_resource_properties(self, type_: str, props: dict[str, Any]) -> dict[str, Any]:
         """At least one ``type_`` resource has inputs matching ``props``; returns the first."""
@@ -136,7 +150,8 @@ class Template:
         if not found:
             candidates = [json.dumps(r["inputs"], sort_keys=True)[:600] for r in self.find_resources(type_)]
             raise AssertionError(
-                f"no {type_} matches {props!r}\ncandidates ({len(candidates)}):\n  " + "\n  ".join(candidates))
+                f"no {type_} matches {props!r}\ncandidates ({len(candidates)}):\n  " + "\n  ".join(candidates)
+            )
         return found[0]
 
     def all_resources_properties(self, type_: str, props: dict[str, Any]) -> None:
@@ -155,7 +170,9 @@ class Template:
         return found[0]
 
     def has_output(self, key: str, value: Any = None) -> Any:
-        assert key in self.plan["outputs"], f"no stack output {key!r}; outputs: {sorted(self.plan['outputs'])}"
+        assert key in self.plan["outputs"], (
+            f"no stack output {key!r}; outputs: {sorted(self.plan['outputs'])}"
+        )
         if value is not None:
             assert matches(value, self.plan["outputs"][key]), f"output {key} = {self.plan['outputs'][key]!r}"
         return self.plan["outputs"][key]

@@ -12,15 +12,30 @@ from infra.timeline.durations import parse_table
 RG_ID = "/subscriptions/0000/resourceGroups/rg-test"
 
 
-def make_resource(name: str, type_: str = "test:index:Thing", *, deps: tuple[str, ...] = (),
-                  inputs: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
-                  custom: bool = True, parent: str | None = None, rid: str | None = None) -> dict[str, Any]:
+def make_resource(
+    name: str,
+    type_: str = "test:index:Thing",
+    *,
+    deps: tuple[str, ...] = (),
+    inputs: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+    custom: bool = True,
+    parent: str | None = None,
+    rid: str | None = None,
+) -> dict[str, Any]:
     """One plan resource; URN ``urn:<name>``; deps by name."""
     return {
-        "urn": f"urn:{name}", "type": type_, "name": name, "parent": f"urn:{parent}" if parent else None,
-        "custom": custom, "provider": None, "id": rid if rid is not None else (f"{RG_ID}/things/{name}" if custom else None),
-        "inputs": inputs or {}, "outputs": outputs or {},
-        "dependencies": [f"urn:{d}" for d in deps], "protect": False,
+        "urn": f"urn:{name}",
+        "type": type_,
+        "name": name,
+        "parent": f"urn:{parent}" if parent else None,
+        "custom": custom,
+        "provider": None,
+        "id": rid if rid is not None else (f"{RG_ID}/things/{name}" if custom else None),
+        "inputs": inputs or {},
+        "outputs": outputs or {},
+        "dependencies": [f"urn:{d}" for d in deps],
+        "protect": False,
     }
 
 
@@ -33,17 +48,26 @@ def resource() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def plan() -> Callable[..., dict[str, Any]]:
     """Wrap resources in a plan."""
+
     def build(*resources: dict[str, Any], changes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"schema": "mlops-estate/plan@1", "stack": "test", "resources": list(resources),
-                               "outputs": {}}
+        out: dict[str, Any] = {
+            "schema": "mlops-estate/plan@1",
+            "stack": "test",
+            "resources": list(resources),
+            "outputs": {},
+        }
         if changes is not None:
             out["changes"] = changes
         return out
+
     return build
 
 
-def table_with(durations: dict[str, tuple[float, float, float]], *,
-               updates: dict[str, tuple[float, float, float]] | None = None):
+def table_with(
+    durations: dict[str, tuple[float, float, float]],
+    *,
+    updates: dict[str, tuple[float, float, float]] | None = None,
+):
     """A durations table with the given create rows (and optional update rows)."""
     types = {}
     for key, value in durations.items():

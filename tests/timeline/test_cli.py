@@ -19,10 +19,18 @@ RG = "/subscriptions/0000/resourceGroups/rg-test"
 @pytest.fixture
 def app(monkeypatch, resource, plan):
     ws = resource("ws", "azure-native:machinelearningservices:Workspace", outputs={"name": "mlw-a"})
-    ep = resource("ep", "azure-native:machinelearningservices:OnlineEndpoint", deps=("ws",),
-                  inputs={"workspaceName": "mlw-a"})
-    dep = resource("dep", "azure-native:machinelearningservices:OnlineDeployment", deps=("ep", "ws"),
-                   inputs={"endpoint": f"{RG}/things/ep"})
+    ep = resource(
+        "ep",
+        "azure-native:machinelearningservices:OnlineEndpoint",
+        deps=("ws",),
+        inputs={"workspaceName": "mlw-a"},
+    )
+    dep = resource(
+        "dep",
+        "azure-native:machinelearningservices:OnlineDeployment",
+        deps=("ep", "ws"),
+        inputs={"endpoint": f"{RG}/things/ep"},
+    )
     new = plan(ws, ep, dep)
     calls: list[tuple[str, ...]] = []
 
@@ -37,7 +45,9 @@ def app(monkeypatch, resource, plan):
     engine = types.ModuleType("infra.engine")
     engine.preview, engine.preview_ref = preview, preview_ref
     diff = types.ModuleType("infra.engine.diff")
-    diff.changes = lambda old, new_: [{"urn": "urn:dep", "type": dep["type"], "action": "update", "keys": ["sku"]}]
+    diff.changes = lambda old, new_: [
+        {"urn": "urn:dep", "type": dep["type"], "action": "update", "keys": ["sku"]}
+    ]
     monkeypatch.setitem(sys.modules, "infra.engine", engine)
     monkeypatch.setitem(sys.modules, "infra.engine.diff", diff)
     application = typer.Typer()
@@ -57,7 +67,8 @@ def test_json_create_estimate(app):
     assert [e["name"] for e in report["critical_chain"]] == ["ws", "ep", "dep"]
     # dep also lists ws without using it: reported, but it costs nothing (ep already waits for ws).
     assert [(e["from"], e["to"], e["saves_seconds"]) for e in report["serializing_edges"]] == [
-        ("urn:ws", "urn:dep", 0.0)]
+        ("urn:ws", "urn:dep", 0.0)
+    ]
     assert app.calls == [("preview", "prod")]
 
 

@@ -12,15 +12,21 @@ def res(inputs=None, outputs=None, rid=None):
 
 
 def test_id_reference_is_data_use():
-    vault = res({"location": "eastus"}, {"name": "kv-a", "location": "eastus"}, f"{RG}/providers/Microsoft.KeyVault/vaults/kv-a")
+    vault = res(
+        {"location": "eastus"},
+        {"name": "kv-a", "location": "eastus"},
+        f"{RG}/providers/Microsoft.KeyVault/vaults/kv-a",
+    )
     ws = res({"properties": {"keyVault": f"{RG}/providers/Microsoft.KeyVault/vaults/kv-a"}})
     assert uses(ws, vault)
 
 
 def test_edge_without_any_reference_is_not_data_use():
-    vault = res({"location": "eastus", "tags": {"env": "prod-01"}},
-                {"name": "kv-a", "location": "eastus", "tags": {"env": "prod-01"}},
-                f"{RG}/providers/Microsoft.KeyVault/vaults/kv-a")
+    vault = res(
+        {"location": "eastus", "tags": {"env": "prod-01"}},
+        {"name": "kv-a", "location": "eastus", "tags": {"env": "prod-01"}},
+        f"{RG}/providers/Microsoft.KeyVault/vaults/kv-a",
+    )
     # Same location and tags: echoed configuration, not a produced value.
     other = res({"location": "eastus", "tags": {"env": "prod-01"}, "name": "st-b"})
     assert not uses(other, vault)
@@ -29,15 +35,27 @@ def test_edge_without_any_reference_is_not_data_use():
 def test_name_and_produced_values_count():
     rg = res({"location": "eastus"}, {"name": "rg-a", "location": "eastus"}, RG)
     assert uses(res({"resourceGroupName": "rg-a"}), rg)
-    identity = res({"name": "id-a"}, {"name": "id-a", "principalId": "1b2c3d4e-0000-1111-2222-333344445555"},
-                   f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-a")
+    identity = res(
+        {"name": "id-a"},
+        {"name": "id-a", "principalId": "1b2c3d4e-0000-1111-2222-333344445555"},
+        f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-a",
+    )
     assert uses(res({"principalId": "1B2C3D4E-0000-1111-2222-333344445555"}), identity)
 
 
 def test_generic_and_secret_outputs_are_not_tokens():
-    thing = res({"sku": "Standard"}, {"sku": "Standard", "publicNetworkAccess": "Enabled",
-                                      "primaryKey": "[secret]", "state": "Succeeded",
-                                      "endpoint": "<unknown>", "ref": "<resource reference>"}, "<unknown>")
+    thing = res(
+        {"sku": "Standard"},
+        {
+            "sku": "Standard",
+            "publicNetworkAccess": "Enabled",
+            "primaryKey": "[secret]",
+            "state": "Succeeded",
+            "endpoint": "<unknown>",
+            "ref": "<resource reference>",
+        },
+        "<unknown>",
+    )
     assert tokens(thing) == set()
     assert not uses(res({"publicNetworkAccess": "Enabled", "key": "[secret]"}), thing)
 

@@ -41,11 +41,18 @@ def test_no_data_edge_is_reported_with_its_saving(resource, plan, table):
     dep = resource("dep", "t:x", deps=("slow", "quick"), inputs={"quickId": f"{RG}/things/quick"})
     r = estimate_create(plan(slow, quick, dep), parallel=4, table=t)
     assert r["graph_seconds"]["typical"] == 70
-    assert r["serializing_edges"] == [{
-        "from": "urn:slow", "to": "urn:dep", "from_name": "slow", "to_name": "dep",
-        "from_type": "t:slow", "to_type": "t:x",
-        "on_critical_chain": True, "saves_seconds": 10.0,  # 70 s → max(60, 10 + 10)
-    }]
+    assert r["serializing_edges"] == [
+        {
+            "from": "urn:slow",
+            "to": "urn:dep",
+            "from_name": "slow",
+            "to_name": "dep",
+            "from_type": "t:slow",
+            "to_type": "t:x",
+            "on_critical_chain": True,
+            "saves_seconds": 10.0,  # 70 s → max(60, 10 + 10)
+        }
+    ]
     assert [e["via"] for e in r["critical_chain"]] == ["start", "no-data"]
     data = r["data_only"]
     assert (data["planned_seconds"], data["data_only_seconds"]) == (70, 60)
@@ -87,18 +94,32 @@ def test_parallel_cap_binds_and_chain_says_slot(resource, plan, table):
 
 
 def test_subnets_of_one_vnet_are_serial(resource, plan):
-    vnet = resource("vnet", "azure-native:network:VirtualNetwork", outputs={"name": "vnet-a"},
-                    rid=f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet-a")
+    vnet = resource(
+        "vnet",
+        "azure-native:network:VirtualNetwork",
+        outputs={"name": "vnet-a"},
+        rid=f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet-a",
+    )
     subnets = [
-        resource(f"snet{i}", "azure-native:network:Subnet", deps=("vnet",),
-                 inputs={"resourceGroupName": "rg-test", "virtualNetworkName": "vnet-a", "name": f"snet{i}"})
+        resource(
+            f"snet{i}",
+            "azure-native:network:Subnet",
+            deps=("vnet",),
+            inputs={"resourceGroupName": "rg-test", "virtualNetworkName": "vnet-a", "name": f"snet{i}"},
+        )
         for i in range(3)
     ]
-    other = resource("other", "azure-native:network:Subnet", deps=("vnet",),
-                     inputs={"resourceGroupName": "rg-test", "virtualNetworkName": "vnet-b", "name": "o"})
+    other = resource(
+        "other",
+        "azure-native:network:Subnet",
+        deps=("vnet",),
+        inputs={"resourceGroupName": "rg-test", "virtualNetworkName": "vnet-b", "name": "o"},
+    )
     r = estimate_create(plan(vnet, *subnets, other), parallel=16)
     assert [(e["from"], e["to"]) for e in r["azure_serial_edges"]] == [
-        ("urn:snet0", "urn:snet1"), ("urn:snet1", "urn:snet2")]
+        ("urn:snet0", "urn:snet1"),
+        ("urn:snet1", "urn:snet2"),
+    ]
     # VNet 10 s + three subnets of 10 s one after another.
     assert r["graph_seconds"]["typical"] == 40
     assert ids(r) == ["vnet", "snet0", "snet1", "snet2"]
@@ -116,7 +137,10 @@ def test_families_versions_and_table_rows():
     table = load_table()
     assert table.row_for("azuredevops:index/project:Project").create.typical == 40
     assert table.row_for("azuredevops:index/buildDefinition:BuildDefinition").create.as_dict() == {
-        "low": 1, "typical": 5, "high": 10}
+        "low": 1,
+        "typical": 5,
+        "high": 10,
+    }
     assert table.row_for("databricks:index/notebook:Notebook").create.high == 10
     assert normalize_type("azure-native:network/v20230401:Subnet") == "azure-native:network:Subnet"
     assert table.row_for("azure-native:network/v20230401:Subnet").create.typical == 10
@@ -128,12 +152,26 @@ def test_families_versions_and_table_rows():
 
 def test_update_estimate_only_times_changed_resources(resource, plan):
     ws = resource("ws", "azure-native:machinelearningservices:Workspace")
-    ep = resource("ep", "azure-native:machinelearningservices:OnlineEndpoint", deps=("ws",),
-                  inputs={"w": f"{RG}/things/ws"})
-    dep = resource("dep", "azure-native:machinelearningservices:OnlineDeployment", deps=("ep",),
-                   inputs={"e": f"{RG}/things/ep"})
-    changes = [{"urn": "urn:dep", "type": "azure-native:machinelearningservices:OnlineDeployment",
-                "action": "update", "keys": ["properties"]}]
+    ep = resource(
+        "ep",
+        "azure-native:machinelearningservices:OnlineEndpoint",
+        deps=("ws",),
+        inputs={"w": f"{RG}/things/ws"},
+    )
+    dep = resource(
+        "dep",
+        "azure-native:machinelearningservices:OnlineDeployment",
+        deps=("ep",),
+        inputs={"e": f"{RG}/things/ep"},
+    )
+    changes = [
+        {
+            "urn": "urn:dep",
+            "type": "azure-native:machinelearningservices:OnlineDeployment",
+            "action": "update",
+            "keys": ["properties"],
+        }
+    ]
     r = estimate_update(plan(ws, ep, dep, changes=changes), parallel=4, include_startup=False)
     assert r["mode"] == "update"
     assert r["graph_seconds"] == {"low": 240, "typical": 480, "high": 900}
@@ -186,16 +224,23 @@ def test_writes_to_one_app_service_site_are_serial(resource, plan):
     site = resource("site", "azure-native:web:WebApp", inputs=site_inputs, outputs={"name": "func-a"})
     ftp = resource("ftp", "azure-native:web:WebAppFtpAllowed", deps=("site",), inputs=dict(site_inputs))
     scm = resource("scm", "azure-native:web:WebAppScmAllowed", deps=("site",), inputs=dict(site_inputs))
-    other = resource("other", "azure-native:web:WebAppScmAllowed", deps=("site",),
-                     inputs={"resourceGroupName": "rg-test", "name": "func-b"})
+    other = resource(
+        "other",
+        "azure-native:web:WebAppScmAllowed",
+        deps=("site",),
+        inputs={"resourceGroupName": "rg-test", "name": "func-b"},
+    )
     r = estimate_create(plan(site, ftp, scm, other), parallel=8, include_startup=False)
     # site → ftp is already a (data) dependency; ftp → scm is Azure-side only.
     assert [(e["from_name"], e["to_name"], e["reason"]) for e in r["azure_serial_edges"]] == [
-        ("ftp", "scm", "writes to one App Service site conflict")]
+        ("ftp", "scm", "writes to one App Service site conflict")
+    ]
     assert r["graph_seconds"]["typical"] == 90 + 5 + 5
 
 
 def test_dangling_dependency_is_an_error(resource, plan, table):
     t = table({"t:x": (1, 1, 1)})
-    with pytest.raises(ConfigError, match=r"plan.resources\[0\].dependencies: resource urn:a depends on 'urn:gone'"):
+    with pytest.raises(
+        ConfigError, match=r"plan.resources\[0\].dependencies: resource urn:a depends on 'urn:gone'"
+    ):
         estimate_create(plan(resource("a", "t:x", deps=("gone",))), parallel=1, table=t)

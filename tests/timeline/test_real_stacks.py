@@ -23,7 +23,12 @@ def test_real_plan_is_timed_and_priced(stack):
     timed = [r for r in plan["resources"] if r["custom"] and not is_provider(r["type"])]
     report = estimate_create(plan, parallel=8)  # raises ConfigError naming any type without a row
     assert report["resources"] == len(timed)
-    assert 0 < report["wall_seconds"]["low"] <= report["wall_seconds"]["typical"] <= report["wall_seconds"]["high"]
+    assert (
+        0
+        < report["wall_seconds"]["low"]
+        <= report["wall_seconds"]["typical"]
+        <= report["wall_seconds"]["high"]
+    )
     chain = report["critical_chain"]
     assert chain and chain[-1]["finish"] == report["graph_seconds"]["typical"]
     cost = estimate_cost(plan)

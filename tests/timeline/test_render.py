@@ -16,8 +16,9 @@ def test_fmt_seconds():
 
 def test_render_lists_chain_and_serializing_edges(resource, plan, table):
     t = table({"t:slow": (60, 60, 60), "t:x": (10, 10, 10)})
-    report = estimate_create(plan(resource("slow", "t:slow"), resource("dep", "t:x", deps=("slow",))),
-                             parallel=2, table=t)
+    report = estimate_create(
+        plan(resource("slow", "t:slow"), resource("dep", "t:x", deps=("slow",))), parallel=2, table=t
+    )
     console = Console(width=200, record=True)
     render(report, console)
     text = console.export_text()

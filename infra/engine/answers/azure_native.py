@@ -21,86 +21,197 @@ Outputs = Callable[[ResourceContext], dict[str, Any]]
 #   scope "sub": /subscriptions/{sub}/<path>
 #   scope "ext:<input>": <value of input>/providers/<path>   (extension resources)
 _ARM: dict[str, tuple[str, str, str]] = {
-    "azure-native:resources:ResourceGroup": ("sub", "resourceGroups/{resourceGroupName}", "resourceGroupName"),
+    "azure-native:resources:ResourceGroup": (
+        "sub",
+        "resourceGroups/{resourceGroupName}",
+        "resourceGroupName",
+    ),
     "azure-native:operationalinsights:Workspace": (
-        "rg", "Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
-    "azure-native:applicationinsights:Component": ("rg", "Microsoft.Insights/components/{resourceName}", "resourceName"),
+        "rg",
+        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
+    "azure-native:applicationinsights:Component": (
+        "rg",
+        "Microsoft.Insights/components/{resourceName}",
+        "resourceName",
+    ),
     "azure-native:monitor:DiagnosticSetting": (
-        "ext:resourceUri", "Microsoft.Insights/diagnosticSettings/{name}", "name"),
+        "ext:resourceUri",
+        "Microsoft.Insights/diagnosticSettings/{name}",
+        "name",
+    ),
     "azure-native:network:VirtualNetwork": (
-        "rg", "Microsoft.Network/virtualNetworks/{virtualNetworkName}", "virtualNetworkName"),
+        "rg",
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}",
+        "virtualNetworkName",
+    ),
     "azure-native:network:Subnet": (
-        "rg", "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}", "subnetName"),
+        "rg",
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}",
+        "subnetName",
+    ),
     "azure-native:network:NetworkSecurityGroup": (
-        "rg", "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}", "networkSecurityGroupName"),
+        "rg",
+        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
+        "networkSecurityGroupName",
+    ),
     "azure-native:network:PrivateEndpoint": (
-        "rg", "Microsoft.Network/privateEndpoints/{privateEndpointName}", "privateEndpointName"),
+        "rg",
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}",
+        "privateEndpointName",
+    ),
     "azure-native:network:PrivateDnsZoneGroup": (
-        "rg", "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
-        "privateDnsZoneGroupName"),
-    "azure-native:network:NatGateway": ("rg", "Microsoft.Network/natGateways/{natGatewayName}", "natGatewayName"),
+        "rg",
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+        "privateDnsZoneGroupName",
+    ),
+    "azure-native:network:NatGateway": (
+        "rg",
+        "Microsoft.Network/natGateways/{natGatewayName}",
+        "natGatewayName",
+    ),
     "azure-native:network:PublicIPAddress": (
-        "rg", "Microsoft.Network/publicIPAddresses/{publicIpAddressName}", "publicIpAddressName"),
+        "rg",
+        "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+        "publicIpAddressName",
+    ),
     "azure-native:authorization:RoleDefinition": (
-        "ext:scope", "Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "roleDefinitionId"),
-    "azure-native:privatedns:PrivateZone": ("rg", "Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"),
+        "ext:scope",
+        "Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
+        "roleDefinitionId",
+    ),
+    "azure-native:privatedns:PrivateZone": (
+        "rg",
+        "Microsoft.Network/privateDnsZones/{privateZoneName}",
+        "privateZoneName",
+    ),
     "azure-native:privatedns:VirtualNetworkLink": (
-        "rg", "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
-        "virtualNetworkLinkName"),
+        "rg",
+        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+        "virtualNetworkLinkName",
+    ),
     "azure-native:keyvault:Vault": ("rg", "Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
-    "azure-native:storage:StorageAccount": ("rg", "Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
+    "azure-native:storage:StorageAccount": (
+        "rg",
+        "Microsoft.Storage/storageAccounts/{accountName}",
+        "accountName",
+    ),
     "azure-native:storage:BlobContainer": (
-        "rg", "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
-        "containerName"),
+        "rg",
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+        "containerName",
+    ),
     "azure-native:containerregistry:Registry": (
-        "rg", "Microsoft.ContainerRegistry/registries/{registryName}", "registryName"),
+        "rg",
+        "Microsoft.ContainerRegistry/registries/{registryName}",
+        "registryName",
+    ),
     "azure-native:machinelearningservices:Workspace": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}", "workspaceName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
     "azure-native:machinelearningservices:Registry": (
-        "rg", "Microsoft.MachineLearningServices/registries/{registryName}", "registryName"),
+        "rg",
+        "Microsoft.MachineLearningServices/registries/{registryName}",
+        "registryName",
+    ),
     "azure-native:machinelearningservices:Compute": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}", "computeName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+        "computeName",
+    ),
     "azure-native:machinelearningservices:OnlineEndpoint": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}",
-        "endpointName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}",
+        "endpointName",
+    ),
     "azure-native:machinelearningservices:OnlineDeployment": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}"
-        "/deployments/{deploymentName}", "deploymentName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}"
+        "/deployments/{deploymentName}",
+        "deploymentName",
+    ),
     "azure-native:machinelearningservices:BatchEndpoint": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}",
-        "endpointName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}",
+        "endpointName",
+    ),
     "azure-native:machinelearningservices:BatchDeployment": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}"
-        "/deployments/{deploymentName}", "deploymentName"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}"
+        "/deployments/{deploymentName}",
+        "deploymentName",
+    ),
     "azure-native:machinelearningservices:RegistryModelVersion": (
-        "rg", "Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}/versions/{version}",
-        "version"),
+        "rg",
+        "Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}/versions/{version}",
+        "version",
+    ),
     "azure-native:machinelearningservices:RegistryModelContainer": (
-        "rg", "Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}", "modelName"),
+        "rg",
+        "Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}",
+        "modelName",
+    ),
     "azure-native:machinelearningservices:Schedule": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/schedules/{name}", "name"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/schedules/{name}",
+        "name",
+    ),
     "azure-native:containerservice:ManagedCluster": (
-        "rg", "Microsoft.ContainerService/managedClusters/{resourceName}", "resourceName"),
+        "rg",
+        "Microsoft.ContainerService/managedClusters/{resourceName}",
+        "resourceName",
+    ),
     "azure-native:containerservice:AgentPool": (
-        "rg", "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}", "agentPoolName"),
+        "rg",
+        "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}",
+        "agentPoolName",
+    ),
     "azure-native:kubernetesconfiguration:Extension": (
-        "rg", "{clusterRp}/{clusterResourceName}/{clusterName}/providers/Microsoft.KubernetesConfiguration"
-        "/extensions/{extensionName}", "extensionName"),
+        "rg",
+        "{clusterRp}/{clusterResourceName}/{clusterName}/providers/Microsoft.KubernetesConfiguration"
+        "/extensions/{extensionName}",
+        "extensionName",
+    ),
     "azure-native:authorization:RoleAssignment": (
-        "ext:scope", "Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "roleAssignmentName"),
+        "ext:scope",
+        "Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+        "roleAssignmentName",
+    ),
     "azure-native:managedidentity:UserAssignedIdentity": (
-        "rg", "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"),
+        "rg",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+        "resourceName",
+    ),
     "azure-native:managedidentity:FederatedIdentityCredential": (
-        "rg", "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials"
-        "/{federatedIdentityCredentialResourceName}", "federatedIdentityCredentialResourceName"),
+        "rg",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials"
+        "/{federatedIdentityCredentialResourceName}",
+        "federatedIdentityCredentialResourceName",
+    ),
     "azure-native:compute:VirtualMachineScaleSet": (
-        "rg", "Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}", "vmScaleSetName"),
-    "azure-native:keyvault:Secret": ("rg", "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}", "secretName"),
+        "rg",
+        "Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}",
+        "vmScaleSetName",
+    ),
+    "azure-native:keyvault:Secret": (
+        "rg",
+        "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
+        "secretName",
+    ),
     "azure-native:logic:Workflow": ("rg", "Microsoft.Logic/workflows/{workflowName}", "workflowName"),
-    "azure-native:eventgrid:SystemTopic": ("rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}", "systemTopicName"),
+    "azure-native:eventgrid:SystemTopic": (
+        "rg",
+        "Microsoft.EventGrid/systemTopics/{systemTopicName}",
+        "systemTopicName",
+    ),
     "azure-native:eventgrid:SystemTopicEventSubscription": (
-        "rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
-        "eventSubscriptionName"),
+        "rg",
+        "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
+        "eventSubscriptionName",
+    ),
 }
 
 
@@ -207,9 +318,13 @@ def _vault(ctx: ResourceContext) -> dict[str, Any]:
 @extra("azure-native:storage:StorageAccount")
 def _storage(ctx: ResourceContext) -> dict[str, Any]:
     name = ctx.input("accountName")
-    return {"primaryEndpoints": {
-        svc: f"https://{name}.{svc}.core.windows.net/" for svc in ("blob", "dfs", "file", "queue", "table")
-    } | {"web": f"https://{name}.z6.web.core.windows.net/"}}
+    return {
+        "primaryEndpoints": {
+            svc: f"https://{name}.{svc}.core.windows.net/"
+            for svc in ("blob", "dfs", "file", "queue", "table")
+        }
+        | {"web": f"https://{name}.z6.web.core.windows.net/"}
+    }
 
 
 @extra("azure-native:containerregistry:Registry")
@@ -247,16 +362,20 @@ def _aks(ctx: ResourceContext) -> dict[str, Any]:
         "privateFQDN": f"{prefix}-{token}.{ctx.guid('private')}.privatelink.{ctx.location}.azmk8s.io",
         "nodeResourceGroup": ctx.input("nodeResourceGroup")
         or f"MC_{ctx.input('resourceGroupName')}_{ctx.input('resourceName')}_{ctx.location}",
-        "oidcIssuerProfile": {"issuerURL": f"https://{ctx.location}.oic.prod-aks.azure.com/{ctx.tenant_id}/{ctx.guid('oidc')}/"},
-        "identityProfile": {"kubeletidentity": {
-            "clientId": ctx.guid("kubelet-client"),
-            "objectId": ctx.guid("kubelet-object"),
-            "resourceId": (
-                f"/subscriptions/{ctx.subscription_id}/resourceGroups/MC_{ctx.input('resourceGroupName')}_"
-                f"{ctx.input('resourceName')}_{ctx.location}/providers/Microsoft.ManagedIdentity/"
-                f"userAssignedIdentities/{ctx.input('resourceName')}-agentpool"
-            ),
-        }},
+        "oidcIssuerProfile": {
+            "issuerURL": f"https://{ctx.location}.oic.prod-aks.azure.com/{ctx.tenant_id}/{ctx.guid('oidc')}/"
+        },
+        "identityProfile": {
+            "kubeletidentity": {
+                "clientId": ctx.guid("kubelet-client"),
+                "objectId": ctx.guid("kubelet-object"),
+                "resourceId": (
+                    f"/subscriptions/{ctx.subscription_id}/resourceGroups/MC_{ctx.input('resourceGroupName')}_"
+                    f"{ctx.input('resourceName')}_{ctx.location}/providers/Microsoft.ManagedIdentity/"
+                    f"userAssignedIdentities/{ctx.input('resourceName')}-agentpool"
+                ),
+            }
+        },
     }
 
 
@@ -267,13 +386,18 @@ def _uai(ctx: ResourceContext) -> dict[str, Any]:
 
 @extra("azure-native:kubernetesconfiguration:Extension")
 def _extension(ctx: ResourceContext) -> dict[str, Any]:
-    return {"aksAssignedIdentity": {"principalId": ctx.guid("extension-principal"), "tenantId": ctx.tenant_id}}
+    return {
+        "aksAssignedIdentity": {"principalId": ctx.guid("extension-principal"), "tenantId": ctx.tenant_id}
+    }
 
 
 @extra("azure-native:logic:Workflow")
 def _workflow(ctx: ResourceContext) -> dict[str, Any]:
-    return {"accessEndpoint": (
-        f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/{ctx.guid('workflow').replace('-', '')}")}
+    return {
+        "accessEndpoint": (
+            f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/{ctx.guid('workflow').replace('-', '')}"
+        )
+    }
 
 
 @extra("azure-native:compute:VirtualMachineScaleSet")
@@ -286,8 +410,13 @@ def register(token: str, scope: str, path: str, name_input: str) -> None:
     arm_type = _arm_type(path)
     if token == "azure-native:kubernetesconfiguration:Extension":
         arm_type = "Microsoft.KubernetesConfiguration/extensions"
-    answer(token, id=_id_builder(scope, path), outputs=_outputs_builder(token, arm_type, name_input),
-           name_input=name_input, arm_type=arm_type)
+    answer(
+        token,
+        id=_id_builder(scope, path),
+        outputs=_outputs_builder(token, arm_type, name_input),
+        name_input=name_input,
+        arm_type=arm_type,
+    )
 
 
 for _token, (_scope, _path, _name_input) in _ARM.items():

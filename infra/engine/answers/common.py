@@ -74,17 +74,26 @@ ANSWERS: dict[str, Answer] = {}
 INVOKES: dict[str, Callable[[dict[str, Any], ResourceContext], dict[str, Any]]] = {}
 
 
-def answer(token: str, *, id: Callable[[ResourceContext], str],
-           outputs: Callable[[ResourceContext], dict[str, Any]] | None = None,
-           name_input: str | None = None, arm_type: str | None = None) -> None:
+def answer(
+    token: str,
+    *,
+    id: Callable[[ResourceContext], str],
+    outputs: Callable[[ResourceContext], dict[str, Any]] | None = None,
+    name_input: str | None = None,
+    arm_type: str | None = None,
+) -> None:
     """Register the answer for ``token``."""
     if token in ANSWERS:
         raise ValueError(f"duplicate engine answer for {token}")
     ANSWERS[token] = Answer(token=token, id=id, outputs=outputs, name_input=name_input, arm_type=arm_type)
 
 
-def invoke(token: str) -> Callable[[Callable[[dict[str, Any], ResourceContext], dict[str, Any]]],
-                                   Callable[[dict[str, Any], ResourceContext], dict[str, Any]]]:
+def invoke(
+    token: str,
+) -> Callable[
+    [Callable[[dict[str, Any], ResourceContext], dict[str, Any]]],
+    Callable[[dict[str, Any], ResourceContext], dict[str, Any]],
+]:
     """Decorator registering the answer of an invoke (function) token."""
 
     def register(fn: Callable[[dict[str, Any], ResourceContext], dict[str, Any]]):

@@ -16,28 +16,69 @@ from infra.engine.answers.common import ANSWERS, ResourceContext, answer, guid, 
 
 # token: (scope, ARM path with placeholders, name input) — see azure_native._ARM.
 OPERATIONS_ARM: dict[str, tuple[str, str, str]] = {
-    "azure-native:monitor:ActionGroup": ("rg", "Microsoft.Insights/actionGroups/{actionGroupName}", "actionGroupName"),
+    "azure-native:monitor:ActionGroup": (
+        "rg",
+        "Microsoft.Insights/actionGroups/{actionGroupName}",
+        "actionGroupName",
+    ),
     "azure-native:monitor:MetricAlert": ("rg", "Microsoft.Insights/metricAlerts/{ruleName}", "ruleName"),
     "azure-native:monitor:ScheduledQueryRule": (
-        "rg", "Microsoft.Insights/scheduledQueryRules/{ruleName}", "ruleName"),
+        "rg",
+        "Microsoft.Insights/scheduledQueryRules/{ruleName}",
+        "ruleName",
+    ),
     "azure-native:web:AppServicePlan": ("rg", "Microsoft.Web/serverfarms/{name}", "name"),
     "azure-native:web:WebApp": ("rg", "Microsoft.Web/sites/{name}", "name"),
-    "azure-native:web:WebAppFtpAllowed": ("rg", "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp", "name"),
-    "azure-native:web:WebAppScmAllowed": ("rg", "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm", "name"),
-    "azure-native:eventgrid:SystemTopic": ("rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}", "systemTopicName"),
+    "azure-native:web:WebAppFtpAllowed": (
+        "rg",
+        "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp",
+        "name",
+    ),
+    "azure-native:web:WebAppScmAllowed": (
+        "rg",
+        "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm",
+        "name",
+    ),
+    "azure-native:eventgrid:SystemTopic": (
+        "rg",
+        "Microsoft.EventGrid/systemTopics/{systemTopicName}",
+        "systemTopicName",
+    ),
     "azure-native:eventgrid:SystemTopicEventSubscription": (
-        "rg", "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
-        "eventSubscriptionName"),
-    "azure-native:databricks:Workspace": ("rg", "Microsoft.Databricks/workspaces/{workspaceName}", "workspaceName"),
-    "azure-native:datafactory:Factory": ("rg", "Microsoft.DataFactory/factories/{factoryName}", "factoryName"),
+        "rg",
+        "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
+        "eventSubscriptionName",
+    ),
+    "azure-native:databricks:Workspace": (
+        "rg",
+        "Microsoft.Databricks/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
+    "azure-native:datafactory:Factory": (
+        "rg",
+        "Microsoft.DataFactory/factories/{factoryName}",
+        "factoryName",
+    ),
     "azure-native:datafactory:CredentialOperation": (
-        "rg", "Microsoft.DataFactory/factories/{factoryName}/credentials/{credentialName}", "credentialName"),
+        "rg",
+        "Microsoft.DataFactory/factories/{factoryName}/credentials/{credentialName}",
+        "credentialName",
+    ),
     "azure-native:datafactory:LinkedService": (
-        "rg", "Microsoft.DataFactory/factories/{factoryName}/linkedservices/{linkedServiceName}", "linkedServiceName"),
+        "rg",
+        "Microsoft.DataFactory/factories/{factoryName}/linkedservices/{linkedServiceName}",
+        "linkedServiceName",
+    ),
     "azure-native:datafactory:Pipeline": (
-        "rg", "Microsoft.DataFactory/factories/{factoryName}/pipelines/{pipelineName}", "pipelineName"),
+        "rg",
+        "Microsoft.DataFactory/factories/{factoryName}/pipelines/{pipelineName}",
+        "pipelineName",
+    ),
     "azure-native:datafactory:Trigger": (
-        "rg", "Microsoft.DataFactory/factories/{factoryName}/triggers/{triggerName}", "triggerName"),
+        "rg",
+        "Microsoft.DataFactory/factories/{factoryName}/triggers/{triggerName}",
+        "triggerName",
+    ),
 }
 
 
@@ -108,12 +149,17 @@ def _principal_id(ctx: ResourceContext) -> str:
 
 
 def _service_principal_outputs(ctx: ResourceContext) -> dict[str, Any]:
-    return {"aclPrincipalId": f"servicePrincipals/{ctx.input('applicationId')}",
-            "home": f"/Users/{ctx.input('applicationId')}"}
+    return {
+        "aclPrincipalId": f"servicePrincipals/{ctx.input('applicationId')}",
+        "home": f"/Users/{ctx.input('applicationId')}",
+    }
 
 
 def _group_outputs(ctx: ResourceContext) -> dict[str, Any]:
-    return {"aclPrincipalId": f"groups/{ctx.input('displayName')}", "url": f"#setting/accounts/groups/{_principal_id(ctx)}"}
+    return {
+        "aclPrincipalId": f"groups/{ctx.input('displayName')}",
+        "url": f"#setting/accounts/groups/{_principal_id(ctx)}",
+    }
 
 
 def _permissions_id(ctx: ResourceContext) -> str:
@@ -135,17 +181,32 @@ def _grants_id(ctx: ResourceContext) -> str:
 
 
 answer("databricks:index/clusterPolicy:ClusterPolicy", id=_hex_id, outputs=_policy_outputs)
-answer("databricks:index/secretScope:SecretScope", id=_name_id("name"),
-       outputs=lambda ctx: {"backendType": "AZURE_KEYVAULT"})
+answer(
+    "databricks:index/secretScope:SecretScope",
+    id=_name_id("name"),
+    outputs=lambda ctx: {"backendType": "AZURE_KEYVAULT"},
+)
 answer("databricks:index/job:Job", id=_job_id, outputs=_job_outputs)
-answer("databricks:index/permissions:Permissions", id=_permissions_id,
-       outputs=lambda ctx: {"objectType": "job" if ctx.input("jobId") else "cluster-policy"})
-answer("databricks:index/servicePrincipal:ServicePrincipal", id=_principal_id, outputs=_service_principal_outputs)
+answer(
+    "databricks:index/permissions:Permissions",
+    id=_permissions_id,
+    outputs=lambda ctx: {"objectType": "job" if ctx.input("jobId") else "cluster-policy"},
+)
+answer(
+    "databricks:index/servicePrincipal:ServicePrincipal", id=_principal_id, outputs=_service_principal_outputs
+)
 answer("databricks:index/group:Group", id=_principal_id, outputs=_group_outputs)
 answer("databricks:index/entitlements:Entitlements", id=lambda ctx: f"group/{ctx.input('groupId')}")
-answer("databricks:index/catalog:Catalog", id=_name_id("name"),
-       outputs=lambda ctx: {"metastoreId": ctx.guid("metastore")})
-answer("databricks:index/schema:Schema", id=_schema_id, outputs=lambda ctx: {"metastoreId": ctx.guid("metastore")})
+answer(
+    "databricks:index/catalog:Catalog",
+    id=_name_id("name"),
+    outputs=lambda ctx: {"metastoreId": ctx.guid("metastore")},
+)
+answer(
+    "databricks:index/schema:Schema",
+    id=_schema_id,
+    outputs=lambda ctx: {"metastoreId": ctx.guid("metastore")},
+)
 answer("databricks:index/grants:Grants", id=_grants_id)
 
 
@@ -153,6 +214,15 @@ answer("databricks:index/grants:Grants", id=_grants_id)
 def _get_group(args: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
     """A workspace's built-in or existing group, looked up by display name."""
     name = str(args.get("displayName") or "users")
-    return {"id": str(int(guid("group", name).replace("-", ""), 16))[:16], "displayName": name,
-            "aclPrincipalId": f"groups/{name}", "members": [], "childGroups": [], "groups": [],
-            "servicePrincipals": [], "users": [], "instanceProfiles": [], "recursive": False}
+    return {
+        "id": str(int(guid("group", name).replace("-", ""), 16))[:16],
+        "displayName": name,
+        "aclPrincipalId": f"groups/{name}",
+        "members": [],
+        "childGroups": [],
+        "groups": [],
+        "servicePrincipals": [],
+        "users": [],
+        "instanceProfiles": [],
+        "recursive": False,
+    }

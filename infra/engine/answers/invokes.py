@@ -24,10 +24,15 @@ def _workflow_callback_url(args: dict[str, Any], ctx: ResourceContext) -> dict[s
 
     workflow = str(args.get("workflowName"))
     trigger = str(args.get("triggerName"))
-    base = (f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/"
-            f"{guid(ctx.subscription_id, str(args.get('resourceGroupName')), workflow).replace('-', '')}"
-            f"/triggers/{trigger}/paths/invoke")
+    base = (
+        f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/"
+        f"{guid(ctx.subscription_id, str(args.get('resourceGroupName')), workflow).replace('-', '')}"
+        f"/triggers/{trigger}/paths/invoke"
+    )
     sig = guid("sig", ctx.subscription_id, workflow, trigger).replace("-", "")
-    return {"value": f"{base}?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={sig}",
-            "basePath": base, "method": "POST",
-            "queries": {"apiVersion": "2016-10-01", "sp": f"/triggers/{trigger}/run", "sv": "1.0", "sig": sig}}
+    return {
+        "value": f"{base}?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={sig}",
+        "basePath": base,
+        "method": "POST",
+        "queries": {"apiVersion": "2016-10-01", "sp": f"/triggers/{trigger}/run", "sv": "1.0", "sig": sig},
+    }

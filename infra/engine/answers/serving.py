@@ -22,8 +22,12 @@ DYNAMIC_KINDS: dict[str, DynamicAnswer] = {}
 """``estateKind`` → (id, computed outputs)."""
 
 
-def dynamic_kind(kind: str, *, id: Callable[[ResourceContext], str],
-                 outputs: Callable[[ResourceContext], dict[str, Any]] | None = None) -> None:
+def dynamic_kind(
+    kind: str,
+    *,
+    id: Callable[[ResourceContext], str],
+    outputs: Callable[[ResourceContext], dict[str, Any]] | None = None,
+) -> None:
     """Register how the engine answers a dynamic resource of ``estateKind: kind``."""
     if kind in DYNAMIC_KINDS:
         raise ValueError(f"duplicate engine answer for dynamic kind {kind}")
@@ -35,7 +39,8 @@ def _kind(ctx: ResourceContext) -> DynamicAnswer:
     if kind not in DYNAMIC_KINDS:
         raise LookupError(
             f"the offline engine has no answer for dynamic resource '{ctx.logical_name}' "
-            f"(estateKind {kind!r}; known: {', '.join(sorted(DYNAMIC_KINDS))}); register one with dynamic_kind()")
+            f"(estateKind {kind!r}; known: {', '.join(sorted(DYNAMIC_KINDS))}); register one with dynamic_kind()"
+        )
     return DYNAMIC_KINDS[kind]
 
 
@@ -50,15 +55,21 @@ dynamic_kind(
     "servingCode",
     id=lambda ctx: f"{ctx.input('workspaceId')}/codes/{ctx.input('name')}/versions/{ctx.input('version')}",
     outputs=lambda ctx: {
-        "assetId": f"{ctx.input('workspaceId')}/codes/{ctx.input('name')}/versions/{ctx.input('version')}"},
+        "assetId": f"{ctx.input('workspaceId')}/codes/{ctx.input('name')}/versions/{ctx.input('version')}"
+    },
 )
 
 _SERVING_ARM: dict[str, tuple[str, str, str]] = {
     "azure-native:machinelearningservices:EnvironmentVersion": (
-        "rg", "Microsoft.MachineLearningServices/workspaces/{workspaceName}/environments/{name}/versions/{version}",
-        "version"),
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/environments/{name}/versions/{version}",
+        "version",
+    ),
     "azure-native:monitor:AutoscaleSetting": (
-        "rg", "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"),
+        "rg",
+        "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}",
+        "autoscaleSettingName",
+    ),
 }
 for _token, (_scope, _path, _name_input) in _SERVING_ARM.items():
     if _token not in ARM_TABLE:
@@ -73,11 +84,20 @@ def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[
 
     model, version, registry = str(args["modelName"]), str(args["version"]), str(args["registryName"])
     load_catalog().require(model, version, registry=registry)
-    rid = (f"/subscriptions/{ctx.subscription_id}/resourceGroups/{args['resourceGroupName']}/providers/"
-           f"Microsoft.MachineLearningServices/registries/{registry}/models/{model}/versions/{version}")
-    return {"id": rid, "name": version, "type": "Microsoft.MachineLearningServices/registries/models/versions",
-            "properties": {"modelType": "custom_model", "isArchived": False,
-                           "modelUri": f"azureml://registries/{registry}/models/{model}/versions/{version}"}}
+    rid = (
+        f"/subscriptions/{ctx.subscription_id}/resourceGroups/{args['resourceGroupName']}/providers/"
+        f"Microsoft.MachineLearningServices/registries/{registry}/models/{model}/versions/{version}"
+    )
+    return {
+        "id": rid,
+        "name": version,
+        "type": "Microsoft.MachineLearningServices/registries/models/versions",
+        "properties": {
+            "modelType": "custom_model",
+            "isArchived": False,
+            "modelUri": f"azureml://registries/{registry}/models/{model}/versions/{version}",
+        },
+    }
 
 
 # azure-native v3 names the endpoints' ARM ``properties`` input and output ``properties`` (v2 said
@@ -85,12 +105,22 @@ def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[
 @extra("azure-native:machinelearningservices:OnlineEndpoint")
 def _online_endpoint(ctx: ResourceContext) -> dict[str, Any]:
     base = f"https://{ctx.input('endpointName')}.{ctx.location}.inference.ml.azure.com"
-    return {"properties": {"scoringUri": f"{base}/score", "swaggerUri": f"{base}/swagger.json",
-                           "provisioningState": "Succeeded"}}
+    return {
+        "properties": {
+            "scoringUri": f"{base}/score",
+            "swaggerUri": f"{base}/swagger.json",
+            "provisioningState": "Succeeded",
+        }
+    }
 
 
 @extra("azure-native:machinelearningservices:BatchEndpoint")
 def _batch_endpoint(ctx: ResourceContext) -> dict[str, Any]:
     base = f"https://{ctx.input('endpointName')}.{ctx.location}.inference.ml.azure.com"
-    return {"properties": {"scoringUri": f"{base}/jobs", "swaggerUri": f"{base}/swagger.json",
-                           "provisioningState": "Succeeded"}}
+    return {
+        "properties": {
+            "scoringUri": f"{base}/jobs",
+            "swaggerUri": f"{base}/swagger.json",
+            "provisioningState": "Succeeded",
+        }
+    }

@@ -52,8 +52,10 @@ def init() -> None:
 
 def probability(values: list[float]) -> float:
     """Churn probability of one customer."""
-    z = model["intercept"] + sum(c * (v - m) / s for c, v, m, s in
-                                 zip(model["coef"], values, model["mean"], model["scale"], strict=True))
+    z = model["intercept"] + sum(
+        c * (v - m) / s
+        for c, v, m, s in zip(model["coef"], values, model["mean"], model["scale"], strict=True)
+    )
     return 1 / (1 + math.exp(-z))
 
 
@@ -70,8 +72,10 @@ def score_file(path: Path) -> list[str]:
             try:
                 values = [float(row[f]) for f in features]
             except (TypeError, ValueError):
-                raise ValueError(f"{path.name}:{number}: every feature must be a number, got "
-                                 f"{ {f: row[f] for f in features} }") from None
+                raise ValueError(
+                    f"{path.name}:{number}: every feature must be a number, got "
+                    f"{ {f: row[f] for f in features} }"
+                ) from None
             if not all(math.isfinite(v) for v in values):
                 raise ValueError(f"{path.name}:{number}: features must be finite numbers")
             p = probability(values)

@@ -66,8 +66,13 @@ def metrics(probabilities: list[float], labels: list[int], threshold: float) -> 
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     accuracy = sum(1 for p, y in zip(predicted, labels, strict=True) if p == y) / len(labels)
-    return {"roc_auc": round(roc_auc(probabilities, labels), 6), "accuracy": round(accuracy, 6),
-            "precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6)}
+    return {
+        "roc_auc": round(roc_auc(probabilities, labels), 6),
+        "accuracy": round(accuracy, 6),
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(f1, 6),
+    }
 
 
 def validate(artifact: Path, holdout: Path, config: gate.GateConfig, report_dir: Path) -> dict:
@@ -80,9 +85,11 @@ def validate(artifact: Path, holdout: Path, config: gate.GateConfig, report_dir:
     if outside:
         raise ValueError(f"{outside} probabilities are outside [0, 1]")
     decision = gate.decide(metrics(probabilities, labels, score.model["threshold"]), None, config)
-    report = gate.report(decision, model_name="churn_byom",
-                         context={"format": score.model["format"], "holdout_rows": str(len(rows)),
-                                  "source": "byom"})
+    report = gate.report(
+        decision,
+        model_name="churn_byom",
+        context={"format": score.model["format"], "holdout_rows": str(len(rows)), "source": "byom"},
+    )
     gate.write_report(report, report_dir / REPORT_FILE)
     return report
 

@@ -15,7 +15,9 @@ MODEL_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def builder():
-    spec = importlib.util.spec_from_file_location("_churn_byom_build_artifact", MODEL_DIR / "build_artifact.py")
+    spec = importlib.util.spec_from_file_location(
+        "_churn_byom_build_artifact", MODEL_DIR / "build_artifact.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -33,8 +35,13 @@ def test_artifact_is_small_and_well_formed(src) -> None:
     path = MODEL_DIR / "artifact" / "model.json"
     assert path.stat().st_size < 4096
     model = src("score").load_model(path)
-    assert model["features"] == ["tenure_months", "monthly_charges", "support_calls_90d", "contract_monthly",
-                                 "late_payments_12m"]
+    assert model["features"] == [
+        "tenure_months",
+        "monthly_charges",
+        "support_calls_90d",
+        "contract_monthly",
+        "late_payments_12m",
+    ]
     assert model["coef"][0] < 0 < model["coef"][2]  # longer tenure keeps customers; support calls lose them
 
 
@@ -53,11 +60,14 @@ def test_json_scoring_matches_scikit_learn(builder, src) -> None:
     assert np.max(np.abs(ours - theirs)) < 1e-4
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda m: m.update(format="onnx"), "format 'onnx' is not"),
-    (lambda m: m["coef"].pop(), "coef has 4 values for 5 features"),
-    (lambda m: m["scale"].__setitem__(0, 0), "scale values must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m.update(format="onnx"), "format 'onnx' is not"),
+        (lambda m: m["coef"].pop(), "coef has 4 values for 5 features"),
+        (lambda m: m["scale"].__setitem__(0, 0), "scale values must be > 0"),
+    ],
+)
 def test_malformed_artifacts_are_refused(src, tmp_path: Path, edit, message: str) -> None:
     model = json.loads((MODEL_DIR / "artifact" / "model.json").read_text())
     edit(model)

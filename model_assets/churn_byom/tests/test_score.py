@@ -22,8 +22,10 @@ def score(src, tmp_path: Path, monkeypatch):
 
 def test_scores_every_customer_of_every_file(score, tmp_path: Path) -> None:
     second = tmp_path / "more.csv"
-    second.write_text("customer_id,tenure_months,monthly_charges,support_calls_90d,contract_monthly,late_payments_12m\n"
-                      "C-9,70,20,0,0,0\n")
+    second.write_text(
+        "customer_id,tenure_months,monthly_charges,support_calls_90d,contract_monthly,late_payments_12m\n"
+        "C-9,70,20,0,0,0\n"
+    )
     lines = score.run([str(SAMPLE), str(second)])
     assert len(lines) == 9
     ids = [line.split(",")[1] for line in lines]

@@ -22,14 +22,26 @@ def validate(src):
 
 
 def test_shipped_artifact_passes_the_gate(validate, tmp_path: Path) -> None:
-    assert validate.main(["--artifact", str(MODEL_DIR / "artifact"), "--holdout", str(HOLDOUT),
-                          "--report", str(tmp_path)]) == 0
+    assert (
+        validate.main(
+            ["--artifact", str(MODEL_DIR / "artifact"), "--holdout", str(HOLDOUT), "--report", str(tmp_path)]
+        )
+        == 0
+    )
     report = gate.read_report(tmp_path / "evaluation_report.json")
     assert report["register"] is True
-    assert report["candidate"]["metrics"] == {"accuracy": 0.765, "f1": 0.629921, "precision": 0.677966,
-                                              "recall": 0.588235, "roc_auc": 0.806707}
-    assert report["context"] == {"format": "mlops-estate/logistic-regression@1", "holdout_rows": "200",
-                                 "source": "byom"}
+    assert report["candidate"]["metrics"] == {
+        "accuracy": 0.765,
+        "f1": 0.629921,
+        "precision": 0.677966,
+        "recall": 0.588235,
+        "roc_auc": 0.806707,
+    }
+    assert report["context"] == {
+        "format": "mlops-estate/logistic-regression@1",
+        "holdout_rows": "200",
+        "source": "byom",
+    }
 
 
 def test_auc_matches_scikit_learn(validate) -> None:
@@ -41,8 +53,21 @@ def test_auc_matches_scikit_learn(validate) -> None:
 
 
 def test_missed_threshold_fails_the_step(validate, tmp_path: Path, capsys) -> None:
-    assert validate.main(["--artifact", str(MODEL_DIR / "artifact"), "--holdout", str(HOLDOUT), "--thresholds",
-                          '{"roc_auc": 0.9}', "--report", str(tmp_path)]) == 1
+    assert (
+        validate.main(
+            [
+                "--artifact",
+                str(MODEL_DIR / "artifact"),
+                "--holdout",
+                str(HOLDOUT),
+                "--thresholds",
+                '{"roc_auc": 0.9}',
+                "--report",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
     assert "candidate fails thresholds: roc_auc 0.806707 < floor 0.9" in capsys.readouterr().out
     assert json.loads((tmp_path / "evaluation_report.json").read_text())["register"] is False
 
@@ -65,7 +90,9 @@ def test_batch_endpoint_deployment_and_pipeline_load() -> None:
     deployment = load_batch_deployment(AZUREML / "batch-deployment.yml")
     assert deployment.model is None
     assert (deployment.output_action, deployment.output_file_name) == ("append_row", "predictions.csv")
-    assert (AZUREML / deployment.code_configuration.code / deployment.code_configuration.scoring_script).is_file()
+    assert (
+        AZUREML / deployment.code_configuration.code / deployment.code_configuration.scoring_script
+    ).is_file()
     job = load_job(AZUREML / "pipeline.yml")
     assert list(job.jobs) == ["validate"] and job._validate().passed
     assert job.jobs["validate"].component.additional_includes == ["../../../evaluation.py"]

@@ -48,19 +48,33 @@ def find_model(folder: Path) -> Path:
 def metrics(model_folder: Path, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
     """RMSE, MAE and R² of the model in ``model_folder`` on the test split."""
     predictions = joblib.load(find_model(model_folder)).predict(x_test)
-    return {"rmse": round(float(np.sqrt(mean_squared_error(y_test, predictions))), 6),
-            "mae": round(float(mean_absolute_error(y_test, predictions)), 6),
-            "r2": round(float(r2_score(y_test, predictions)), 6)}
+    return {
+        "rmse": round(float(np.sqrt(mean_squared_error(y_test, predictions))), 6),
+        "mae": round(float(mean_absolute_error(y_test, predictions)), 6),
+        "r2": round(float(r2_score(y_test, predictions)), 6),
+    }
 
 
-def evaluate(data: Path, candidate: Path, champion: Path | None, config: gate.GateConfig, *,
-             model_name: str, champion_version: str | None, report_dir: Path) -> dict:
+def evaluate(
+    data: Path,
+    candidate: Path,
+    champion: Path | None,
+    config: gate.GateConfig,
+    *,
+    model_name: str,
+    champion_version: str | None,
+    report_dir: Path,
+) -> dict:
     """Score both models, apply the gate and write the report; returns the report."""
     x_test, y_test = read_split(data / "test.csv")
     candidate_metrics = metrics(candidate, x_test, y_test)
     champion_metrics = metrics(champion, x_test, y_test) if champion is not None else None
-    decision = gate.decide(candidate_metrics, champion_metrics, config,
-                           champion_version=champion_version if champion is not None else None)
+    decision = gate.decide(
+        candidate_metrics,
+        champion_metrics,
+        config,
+        champion_version=champion_version if champion is not None else None,
+    )
     version_file = data / "data_version.json"
     context = {"test_rows": str(len(y_test))}
     if version_file.is_file():
@@ -84,8 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, required=True, help="folder for evaluation_report.json")
     args = parser.parse_args(argv)
     config = gate.gate_config(args.metric, args.margin, json.loads(args.thresholds), source="evaluate")
-    report = evaluate(args.data, args.candidate, args.champion, config, model_name=args.model_name,
-                      champion_version=args.champion_version or None, report_dir=args.report)
+    report = evaluate(
+        args.data,
+        args.candidate,
+        args.champion,
+        config,
+        model_name=args.model_name,
+        champion_version=args.champion_version or None,
+        report_dir=args.report,
+    )
     print(report["reason"])
     return 0
 

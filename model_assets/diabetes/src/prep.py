@@ -37,7 +37,11 @@ MAX_STD_RATIO = 2.0
 def load_data() -> tuple[list[str], np.ndarray, np.ndarray]:
     """The raw data: column names, feature matrix and target."""
     bunch = load_diabetes(scaled=False)
-    return list(bunch.feature_names), np.asarray(bunch.data, dtype=float), np.asarray(bunch.target, dtype=float)
+    return (
+        list(bunch.feature_names),
+        np.asarray(bunch.data, dtype=float),
+        np.asarray(bunch.target, dtype=float),
+    )
 
 
 def compute_stats(columns: Sequence[str], features: np.ndarray, target: np.ndarray) -> dict:
@@ -45,20 +49,28 @@ def compute_stats(columns: Sequence[str], features: np.ndarray, target: np.ndarr
     stats = {}
     for index, name in enumerate(list(columns) + [TARGET]):
         values = target if name == TARGET else features[:, index]
-        stats[name] = {"min": round(float(values.min()), 6), "max": round(float(values.max()), 6),
-                       "mean": round(float(values.mean()), 6), "std": round(float(values.std()), 6)}
+        stats[name] = {
+            "min": round(float(values.min()), 6),
+            "max": round(float(values.max()), 6),
+            "mean": round(float(values.mean()), 6),
+            "std": round(float(values.std()), 6),
+        }
     return {"rows": int(features.shape[0]), "columns": stats}
 
 
-def check_data(columns: Sequence[str], features: np.ndarray, target: np.ndarray, reference: dict) -> list[str]:
+def check_data(
+    columns: Sequence[str], features: np.ndarray, target: np.ndarray, reference: dict
+) -> list[str]:
     """Every sanity problem found, as readable sentences; an empty list means the data is sane."""
     problems: list[str] = []
     expected = list(reference["columns"])
     if list(columns) + [TARGET] != expected:
         return [f"schema: columns {list(columns) + [TARGET]} differ from the reference {expected}"]
     if features.ndim != 2 or features.shape[1] != len(columns) or features.shape[0] != target.shape[0]:
-        return [f"schema: feature matrix {features.shape} does not match {len(columns)} columns "
-                f"and {target.shape[0]} targets"]
+        return [
+            f"schema: feature matrix {features.shape} does not match {len(columns)} columns "
+            f"and {target.shape[0]} targets"
+        ]
     for index, name in enumerate(expected):
         values = target if name == TARGET else features[:, index]
         ref = reference["columns"][name]
@@ -68,16 +80,22 @@ def check_data(columns: Sequence[str], features: np.ndarray, target: np.ndarray,
             continue
         low, high = float(values.min()), float(values.max())
         if low < ref["min"] or high > ref["max"]:
-            problems.append(f"range: {name} spans [{low:g}, {high:g}] outside the reference "
-                            f"[{ref['min']:g}, {ref['max']:g}]")
+            problems.append(
+                f"range: {name} spans [{low:g}, {high:g}] outside the reference "
+                f"[{ref['min']:g}, {ref['max']:g}]"
+            )
         shift = abs(float(values.mean()) - ref["mean"]) / ref["std"]
         if shift > MAX_MEAN_SHIFT_STD:
-            problems.append(f"distribution: {name} mean {values.mean():.4g} moved {shift:.2f} reference "
-                            f"std from {ref['mean']:g} (limit {MAX_MEAN_SHIFT_STD})")
+            problems.append(
+                f"distribution: {name} mean {values.mean():.4g} moved {shift:.2f} reference "
+                f"std from {ref['mean']:g} (limit {MAX_MEAN_SHIFT_STD})"
+            )
         ratio = float(values.std()) / ref["std"]
         if not (1 / MAX_STD_RATIO) <= ratio <= MAX_STD_RATIO:
-            problems.append(f"distribution: {name} std {values.std():.4g} is {ratio:.2f}x the reference "
-                            f"{ref['std']:g} (limit {MAX_STD_RATIO}x)")
+            problems.append(
+                f"distribution: {name} std {values.std():.4g} is {ratio:.2f}x the reference "
+                f"{ref['std']:g} (limit {MAX_STD_RATIO}x)"
+            )
     return problems
 
 
@@ -116,13 +134,20 @@ def prepare(output: Path, reference_path: Path) -> dict:
     if problems:
         raise ValueError("data sanity checks failed:\n  " + "\n  ".join(problems))
     x_train, x_test, y_train, y_test = train_test_split(
-        features, target, test_size=TEST_FRACTION, random_state=SPLIT_SEED)
+        features, target, test_size=TEST_FRACTION, random_state=SPLIT_SEED
+    )
     output.mkdir(parents=True, exist_ok=True)
     write_csv(output / "train.csv", columns, x_train, y_train)
     write_csv(output / "test.csv", columns, x_test, y_test)
-    info = {"data_version": data_version(features, target), "rows": int(features.shape[0]),
-            "train_rows": int(x_train.shape[0]), "test_rows": int(x_test.shape[0])}
-    (output / "data_version.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    info = {
+        "data_version": data_version(features, target),
+        "rows": int(features.shape[0]),
+        "train_rows": int(x_train.shape[0]),
+        "test_rows": int(x_test.shape[0]),
+    }
+    (output / "data_version.json").write_text(
+        json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return info
 
 
@@ -130,8 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the Azure ML prep step."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, required=True, help="folder for train/test CSVs")
-    parser.add_argument("--reference", type=Path, default=Path(__file__).with_name("reference_stats.json"),
-                        help="reference statistics JSON")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=Path(__file__).with_name("reference_stats.json"),
+        help="reference statistics JSON",
+    )
     args = parser.parse_args(argv)
     info = prepare(args.output, args.reference)
     print(json.dumps(info, sort_keys=True))

@@ -22,11 +22,18 @@ REPORT_FILE = "evaluation_report.json"
 RESULT_FILE = "registration.json"
 
 
-def lineage_tags(report: dict[str, Any], *, git_commit: str, build_id: str, data_version: str) -> dict[str, str]:
+def lineage_tags(
+    report: dict[str, Any], *, git_commit: str, build_id: str, data_version: str
+) -> dict[str, str]:
     """The tags that tie a registered version to its code, build, data and evaluation."""
-    tags = {"git_commit": git_commit, "build_id": build_id, "data_version": data_version,
-            "gate_metric": report["gate"]["metric"], "gate_margin": repr(report["gate"]["margin"]),
-            "gate_reason": report["reason"]}
+    tags = {
+        "git_commit": git_commit,
+        "build_id": build_id,
+        "data_version": data_version,
+        "gate_metric": report["gate"]["metric"],
+        "gate_margin": repr(report["gate"]["margin"]),
+        "gate_reason": report["reason"],
+    }
     for name, value in report["candidate"]["metrics"].items():
         tags[f"metric_{name}"] = repr(value)
     champion = report.get("champion")
@@ -34,17 +41,29 @@ def lineage_tags(report: dict[str, Any], *, git_commit: str, build_id: str, data
     return tags
 
 
-def register(report: dict[str, Any], model_dir: Path, client: Any, *, model_name: str, git_commit: str,
-             build_id: str, data_version: str) -> str | None:
+def register(
+    report: dict[str, Any],
+    model_dir: Path,
+    client: Any,
+    *,
+    model_name: str,
+    git_commit: str,
+    build_id: str,
+    data_version: str,
+) -> str | None:
     """Register the model when the report allows it; returns the new version, or None."""
     if report.get("model") != model_name:
         raise ValueError(f"the evaluation report is for {report.get('model')!r}, not {model_name!r}")
     if not report["register"]:
         print(f"not registering {model_name}: {report['reason']}")
         return None
-    model = Model(path=str(model_dir), name=model_name, type=AssetTypes.CUSTOM_MODEL,
-                  description=f"{model_name}: {report['reason']}",
-                  tags=lineage_tags(report, git_commit=git_commit, build_id=build_id, data_version=data_version))
+    model = Model(
+        path=str(model_dir),
+        name=model_name,
+        type=AssetTypes.CUSTOM_MODEL,
+        description=f"{model_name}: {report['reason']}",
+        tags=lineage_tags(report, git_commit=git_commit, build_id=build_id, data_version=data_version),
+    )
     registered = client.models.create_or_update(model)
     print(f"registered {model_name} version {registered.version}")
     return str(registered.version)
@@ -73,15 +92,28 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
     data_version = json.loads((args.data / "data_version.json").read_text(encoding="utf-8"))["data_version"]
     version = None
     if report["register"]:
-        version = register(report, args.model, client or _registry_client(args.registry),
-                           model_name=args.model_name, git_commit=args.git_commit, build_id=args.build_id,
-                           data_version=data_version)
+        version = register(
+            report,
+            args.model,
+            client or _registry_client(args.registry),
+            model_name=args.model_name,
+            git_commit=args.git_commit,
+            build_id=args.build_id,
+            data_version=data_version,
+        )
     else:
         print(f"not registering {args.model_name}: {report['reason']}")
     args.output.mkdir(parents=True, exist_ok=True)
-    result = {"model": args.model_name, "registry": args.registry, "registered": version is not None,
-              "version": version, "reason": report["reason"]}
-    (args.output / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    result = {
+        "model": args.model_name,
+        "registry": args.registry,
+        "registered": version is not None,
+        "version": version,
+        "reason": report["reason"],
+    }
+    (args.output / RESULT_FILE).write_text(
+        json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return 0
 
 

@@ -90,7 +90,9 @@ def parse_request(raw_data: Any) -> list[list[float]]:
     try:
         body = json.loads(raw_data) if isinstance(raw_data, str) else raw_data
     except json.JSONDecodeError as exc:
-        raise BadRequest("invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        raise BadRequest(
+            "invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from None
     if not isinstance(body, dict) or "data" not in body:
         raise BadRequest("invalid_shape", 'the body must be a JSON object with a "data" list of rows')
     rows = body["data"]
@@ -113,14 +115,20 @@ def parse_request(raw_data: Any) -> list[list[float]]:
         values = []
         for name in FEATURES:
             value = row.get(name)
-            if name in row and (isinstance(value, bool) or not isinstance(value, int | float)
-                                or not math.isfinite(value)):
+            if name in row and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            ):
                 details.append(f"data[{index}].{name}: {value!r} is not a finite number")
-            values.append(float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0)
+            values.append(
+                float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+            )
         parsed.append(values)
     if details:
-        raise BadRequest("invalid_rows", f"{len(details)} problem(s) in the rows; expected features {FEATURES}",
-                         details[:20])
+        raise BadRequest(
+            "invalid_rows",
+            f"{len(details)} problem(s) in the rows; expected features {FEATURES}",
+            details[:20],
+        )
     return parsed
 
 

@@ -46,8 +46,14 @@ def train(data: Path, output: Path, alpha: float = 1.0) -> dict:
     model = build_model(alpha).fit(x_train, y_train)
     output.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, output / MODEL_FILE)
-    meta = {"features": features, "target": "progression", "algorithm": "StandardScaler+Ridge",
-            "alpha": alpha, "train_rows": int(x_train.shape[0]), "sklearn_version": sklearn.__version__}
+    meta = {
+        "features": features,
+        "target": "progression",
+        "algorithm": "StandardScaler+Ridge",
+        "alpha": alpha,
+        "train_rows": int(x_train.shape[0]),
+        "sklearn_version": sklearn.__version__,
+    }
     (output / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return meta
 

@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-ROW = {"age": 59, "sex": 2, "bmi": 32.1, "bp": 101, "s1": 157, "s2": 93.2, "s3": 38, "s4": 4, "s5": 4.8598, "s6": 87}
+ROW = {
+    "age": 59,
+    "sex": 2,
+    "bmi": 32.1,
+    "bp": 101,
+    "s1": 157,
+    "s2": 93.2,
+    "s3": 38,
+    "s4": 4,
+    "s5": 4.8598,
+    "s6": 87,
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +46,37 @@ def test_bytes_body_is_accepted(score) -> None:
     assert len(score.run(json.dumps({"data": [ROW]}).encode())["predictions"]) == 1
 
 
-@pytest.mark.parametrize(("body", "code", "detail"), [
-    ('{"data": [', "invalid_json", None),
-    ('[1, 2]', "invalid_shape", None),
-    ('{"data": []}', "invalid_shape", None),
-    (json.dumps({"data": [ROW] * 1001}), "too_many_rows", None),
-    (json.dumps({"data": [[1, 2, 3]]}), "invalid_rows", "data[0]: must be an object keyed by feature name"),
-    (json.dumps({"data": [{k: v for k, v in ROW.items() if k != "bmi"}]}), "invalid_rows", "data[0]: missing ['bmi']"),
-    (json.dumps({"data": [dict(ROW, extra=1)]}), "invalid_rows", "data[0]: unknown ['extra']"),
-    (json.dumps({"data": [dict(ROW, bp="high")]}), "invalid_rows", "data[0].bp: 'high' is not a finite number"),
-    (json.dumps({"data": [dict(ROW, sex=True)]}), "invalid_rows", "data[0].sex: True is not a finite number"),
-    ('{"data": [{"age": NaN}]}', "invalid_rows", "data[0].age: nan is not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "detail"),
+    [
+        ('{"data": [', "invalid_json", None),
+        ("[1, 2]", "invalid_shape", None),
+        ('{"data": []}', "invalid_shape", None),
+        (json.dumps({"data": [ROW] * 1001}), "too_many_rows", None),
+        (
+            json.dumps({"data": [[1, 2, 3]]}),
+            "invalid_rows",
+            "data[0]: must be an object keyed by feature name",
+        ),
+        (
+            json.dumps({"data": [{k: v for k, v in ROW.items() if k != "bmi"}]}),
+            "invalid_rows",
+            "data[0]: missing ['bmi']",
+        ),
+        (json.dumps({"data": [dict(ROW, extra=1)]}), "invalid_rows", "data[0]: unknown ['extra']"),
+        (
+            json.dumps({"data": [dict(ROW, bp="high")]}),
+            "invalid_rows",
+            "data[0].bp: 'high' is not a finite number",
+        ),
+        (
+            json.dumps({"data": [dict(ROW, sex=True)]}),
+            "invalid_rows",
+            "data[0].sex: True is not a finite number",
+        ),
+        ('{"data": [{"age": NaN}]}', "invalid_rows", "data[0].age: nan is not a finite number"),
+    ],
+)
 def test_malformed_requests_get_a_400_json_error(score, body: str, code: str, detail: str | None) -> None:
     answer = score.run(body)
     assert isinstance(answer, score.ErrorResponse)

@@ -36,8 +36,15 @@ def test_candidate_metrics_are_plausible(evaluate, built: Path) -> None:
 
 
 def test_no_champion_registers_on_thresholds(evaluate, built: Path, tmp_path: Path) -> None:
-    report = evaluate.evaluate(built / "data", built / "model", None, gate.gate_config("rmse", 0, {"r2": 0.3}),
-                               model_name="diabetes", champion_version=None, report_dir=tmp_path)
+    report = evaluate.evaluate(
+        built / "data",
+        built / "model",
+        None,
+        gate.gate_config("rmse", 0, {"r2": 0.3}),
+        model_name="diabetes",
+        champion_version=None,
+        report_dir=tmp_path,
+    )
     assert report["register"] is True
     assert report["champion"] is None
     assert report["context"]["data_version"].startswith("sklearn-diabetes@")
@@ -45,27 +52,61 @@ def test_no_champion_registers_on_thresholds(evaluate, built: Path, tmp_path: Pa
 
 
 def test_same_model_as_champion_is_not_better(evaluate, built: Path, tmp_path: Path) -> None:
-    report = evaluate.evaluate(built / "data", built / "model", built / "model", gate.gate_config("rmse"),
-                               model_name="diabetes", champion_version="3", report_dir=tmp_path)
+    report = evaluate.evaluate(
+        built / "data",
+        built / "model",
+        built / "model",
+        gate.gate_config("rmse"),
+        model_name="diabetes",
+        champion_version="3",
+        report_dir=tmp_path,
+    )
     assert report["register"] is False
     assert report["delta"] == 0.0
     assert "equal is not better" in report["reason"]
     assert report["champion"]["version"] == "3"
 
 
-def test_beats_a_weaker_champion_nested_like_a_registered_model(src, evaluate, built: Path, tmp_path: Path) -> None:
+def test_beats_a_weaker_champion_nested_like_a_registered_model(
+    src, evaluate, built: Path, tmp_path: Path
+) -> None:
     src("train").train(built / "data", tmp_path / "champion" / "model", alpha=500.0)  # over-regularised
-    report = evaluate.evaluate(built / "data", built / "model", tmp_path / "champion", gate.gate_config("rmse", 1.0),
-                               model_name="diabetes", champion_version="3", report_dir=tmp_path / "r")
+    report = evaluate.evaluate(
+        built / "data",
+        built / "model",
+        tmp_path / "champion",
+        gate.gate_config("rmse", 1.0),
+        model_name="diabetes",
+        champion_version="3",
+        report_dir=tmp_path / "r",
+    )
     assert report["register"] is True
     assert report["champion"]["metrics"]["rmse"] > report["candidate"]["metrics"]["rmse"] + 1.0
     assert "beats champion v3" in report["reason"]
 
 
 def test_command_line_writes_the_report(evaluate, built: Path, tmp_path: Path) -> None:
-    assert evaluate.main(["--data", str(built / "data"), "--candidate", str(built / "model"),
-                          "--model-name", "diabetes", "--metric", "r2", "--margin", "0.01",
-                          "--thresholds", '{"r2": 0.99}', "--report", str(tmp_path)]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--data",
+                str(built / "data"),
+                "--candidate",
+                str(built / "model"),
+                "--model-name",
+                "diabetes",
+                "--metric",
+                "r2",
+                "--margin",
+                "0.01",
+                "--thresholds",
+                '{"r2": 0.99}',
+                "--report",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     report = gate.read_report(tmp_path / "evaluation_report.json")
     assert report["register"] is False
     assert report["threshold_failures"][0].startswith("r2 0.")

@@ -14,7 +14,15 @@ import csv
 import random
 from pathlib import Path
 
-COLUMNS = ["amount", "account_age_days", "txn_count_24h", "country_mismatch", "hour", "merchant_category", "is_fraud"]
+COLUMNS = [
+    "amount",
+    "account_age_days",
+    "txn_count_24h",
+    "country_mismatch",
+    "hour",
+    "merchant_category",
+    "is_fraud",
+]
 CATEGORIES = ["grocery", "travel", "electronics", "gambling", "crypto", "gift_cards", "other"]
 SEED = 20261122
 ROWS = 400
@@ -39,12 +47,22 @@ def make_rows(seed: int = SEED, count: int = ROWS) -> list[dict[str, object]]:
             count_24h = rng.randint(0, 6) if rng.random() < 0.95 else rng.randint(10, 15)
             mismatch = rng.random() < 0.08
             hour = rng.randint(6, 23) if rng.random() < 0.9 else rng.randint(0, 5)
-            category = rng.choice(CATEGORIES[:3] + ["other"] * 2 + ([rng.choice(CATEGORIES)] if rng.random() < 0.1 else []))
+            category = rng.choice(
+                CATEGORIES[:3] + ["other"] * 2 + ([rng.choice(CATEGORIES)] if rng.random() < 0.1 else [])
+            )
         if rng.random() < 0.02:  # label noise
             fraud = not fraud
-        rows.append({"amount": min(amount, 999999.0), "account_age_days": age, "txn_count_24h": count_24h,
-                     "country_mismatch": mismatch, "hour": hour, "merchant_category": category,
-                     "is_fraud": fraud})
+        rows.append(
+            {
+                "amount": min(amount, 999999.0),
+                "account_age_days": age,
+                "txn_count_24h": count_24h,
+                "country_mismatch": mismatch,
+                "hour": hour,
+                "merchant_category": category,
+                "is_fraud": fraud,
+            }
+        )
     return rows
 
 

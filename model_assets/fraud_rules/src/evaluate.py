@@ -54,18 +54,26 @@ def metrics(rules: rules_engine.RuleSet, sample: list[tuple[dict, bool]]) -> dic
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6),
-            "accuracy": round((tp + tn) / len(sample), 6)}
+    return {
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(f1, 6),
+        "accuracy": round((tp + tn) / len(sample), 6),
+    }
 
 
-def evaluate(rules_dir: Path, sample_path: Path, config: gate.GateConfig, *, model_name: str,
-             report_dir: Path) -> dict:
+def evaluate(
+    rules_dir: Path, sample_path: Path, config: gate.GateConfig, *, model_name: str, report_dir: Path
+) -> dict:
     """Evaluate the rules folder and write the report; returns it."""
     rules = rules_engine.load_rules(rules_dir / RULES_FILE)
     sample = read_sample(sample_path, rules.schema)
     decision = gate.decide(metrics(rules, sample), None, config)
-    report = gate.report(decision, model_name=model_name,
-                         context={"rules_version": rules.version, "sample_rows": str(len(sample))})
+    report = gate.report(
+        decision,
+        model_name=model_name,
+        context={"rules_version": rules.version, "sample_rows": str(len(sample))},
+    )
     gate.write_report(report, report_dir / REPORT_FILE)
     return report
 

@@ -19,17 +19,28 @@ from azure.ai.ml.entities import Model
 REPORT_FILE = "evaluation_report.json"
 
 
-def register(report: dict[str, Any], rules_dir: Path, client: Any, *, model_name: str, git_commit: str,
-             build_id: str) -> str | None:
+def register(
+    report: dict[str, Any], rules_dir: Path, client: Any, *, model_name: str, git_commit: str, build_id: str
+) -> str | None:
     """Register the rules when the report passed; returns the new version or None."""
     if not report["register"]:
         print(f"not registering {model_name}: {report['reason']}")
         return None
-    tags = {"git_commit": git_commit, "build_id": build_id, "kind": "rule-based",
-            "rules_version": report["context"].get("rules_version", "unknown"), "gate_reason": report["reason"]}
+    tags = {
+        "git_commit": git_commit,
+        "build_id": build_id,
+        "kind": "rule-based",
+        "rules_version": report["context"].get("rules_version", "unknown"),
+        "gate_reason": report["reason"],
+    }
     tags.update({f"metric_{k}": repr(v) for k, v in report["candidate"]["metrics"].items()})
-    model = Model(path=str(rules_dir), name=model_name, type=AssetTypes.CUSTOM_MODEL,
-                  description=f"{model_name} rules {tags['rules_version']}", tags=tags)
+    model = Model(
+        path=str(rules_dir),
+        name=model_name,
+        type=AssetTypes.CUSTOM_MODEL,
+        description=f"{model_name} rules {tags['rules_version']}",
+        tags=tags,
+    )
     registered = client.models.create_or_update(model)
     print(f"registered {model_name} version {registered.version}")
     return str(registered.version)
@@ -44,8 +55,12 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:  # pragm
     parser.add_argument("--registry", required=True)
     parser.add_argument("--git-commit", required=True)
     parser.add_argument("--build-id", required=True)
-    parser.add_argument("--enabled", choices=["true", "false", "True", "False"], default="false",
-                        help="the pipeline's register_rules input")
+    parser.add_argument(
+        "--enabled",
+        choices=["true", "false", "True", "False"],
+        default="false",
+        help="the pipeline's register_rules input",
+    )
     args = parser.parse_args(argv)
     if args.enabled.lower() != "true":
         print(f"registration of {args.model_name} is off (register_rules=false)")
@@ -56,8 +71,14 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:  # pragm
         from azure.identity import DefaultAzureCredential
 
         client = MLClient(credential=DefaultAzureCredential(), registry_name=args.registry)
-    register(report, args.rules, client, model_name=args.model_name, git_commit=args.git_commit,
-             build_id=args.build_id)
+    register(
+        report,
+        args.rules,
+        client,
+        model_name=args.model_name,
+        git_commit=args.git_commit,
+        build_id=args.build_id,
+    )
     return 0
 
 

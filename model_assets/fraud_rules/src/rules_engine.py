@@ -104,9 +104,16 @@ def load_rules(path: Path) -> RuleSet:
                 raise RulesError(f"{where}.when.{field}: not a schema field ({', '.join(schema)})")
             if not isinstance(condition, dict) or not condition or set(condition) - set(OPERATORS):
                 raise RulesError(f"{where}.when.{field}: operators must be among {', '.join(OPERATORS)}")
-        rules.append(Rule(id=raw["id"], description=str(raw.get("description", "")), weight=float(weight), when=when))
-    return RuleSet(name=str(data["name"]), version=str(data["version"]), threshold=float(threshold),
-                   schema=schema, rules=rules)
+        rules.append(
+            Rule(id=raw["id"], description=str(raw.get("description", "")), weight=float(weight), when=when)
+        )
+    return RuleSet(
+        name=str(data["name"]),
+        version=str(data["version"]),
+        threshold=float(threshold),
+        schema=schema,
+        rules=rules,
+    )
 
 
 def from_text(raw: dict[str, str], schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -150,7 +157,9 @@ def check_transaction(row: Any, schema: dict[str, dict[str, Any]]) -> dict[str, 
             continue
         numeric = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
         if not numeric or (kind == "integer" and float(value) != int(value)):
-            problems.append(f"{field}: {value!r} is not {'an integer' if kind == 'integer' else 'a finite number'}")
+            problems.append(
+                f"{field}: {value!r} is not {'an integer' if kind == 'integer' else 'a finite number'}"
+            )
         elif not spec.get("min", -math.inf) <= value <= spec.get("max", math.inf):
             problems.append(f"{field}: {value!r} is outside [{spec.get('min')}, {spec.get('max')}]")
     if problems:
@@ -160,8 +169,11 @@ def check_transaction(row: Any, schema: dict[str, dict[str, Any]]) -> dict[str, 
 
 def fired(rule: Rule, row: dict[str, Any]) -> bool:
     """Whether every condition of ``rule`` holds for ``row``."""
-    return all(OPERATORS[op](row[field], bound) for field, condition in rule.when.items()
-               for op, bound in condition.items())
+    return all(
+        OPERATORS[op](row[field], bound)
+        for field, condition in rule.when.items()
+        for op, bound in condition.items()
+    )
 
 
 def score(rules: RuleSet, row: dict[str, Any]) -> dict[str, Any]:

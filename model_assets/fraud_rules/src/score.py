@@ -79,11 +79,17 @@ def run(raw_data: Any) -> Any:
     try:
         body = json.loads(raw_data) if isinstance(raw_data, str) else raw_data
     except json.JSONDecodeError as exc:
-        return error_response(400, "invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}")
+        return error_response(
+            400, "invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}"
+        )
     if not isinstance(body, dict) or not isinstance(body.get("data"), list) or not body["data"]:
-        return error_response(400, "invalid_shape", 'the body must be {"data": [transaction, ...]} with 1+ rows')
+        return error_response(
+            400, "invalid_shape", 'the body must be {"data": [transaction, ...]} with 1+ rows'
+        )
     if len(body["data"]) > MAX_ROWS:
-        return error_response(400, "too_many_rows", f'"data" has {len(body["data"])} rows; at most {MAX_ROWS}')
+        return error_response(
+            400, "too_many_rows", f'"data" has {len(body["data"])} rows; at most {MAX_ROWS}'
+        )
     details: list[str] = []
     for index, row in enumerate(body["data"]):
         try:
@@ -91,11 +97,13 @@ def run(raw_data: Any) -> Any:
         except rules_engine.InvalidTransaction as exc:
             details.extend(f"data[{index}]: {problem}" for problem in exc.problems)
     if details:
-        return error_response(400, "invalid_rows", f"{len(details)} problem(s); fields: {list(rules.schema)}",
-                              details[:20])
+        return error_response(
+            400, "invalid_rows", f"{len(details)} problem(s); fields: {list(rules.schema)}", details[:20]
+        )
     predictions = [rules_engine.score(rules, row) for row in body["data"]]
     if collectors:
         context = collectors["inputs"].collect(pd.DataFrame(body["data"]))
-        collectors["outputs"].collect(pd.DataFrame([{"fraud": p["fraud"], "score": p["score"]} for p in predictions]),
-                                      context)
+        collectors["outputs"].collect(
+            pd.DataFrame([{"fraud": p["fraud"], "score": p["score"]} for p in predictions]), context
+        )
     return {"predictions": predictions, "rules_version": rules.version}

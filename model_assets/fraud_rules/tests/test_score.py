@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 
 MODEL_DIR = Path(__file__).resolve().parents[1]
-ROW = {"amount": 2500.0, "account_age_days": 12, "txn_count_24h": 3, "country_mismatch": True, "hour": 2,
-       "merchant_category": "crypto"}
+ROW = {
+    "amount": 2500.0,
+    "account_age_days": 12,
+    "txn_count_24h": 3,
+    "country_mismatch": True,
+    "hour": 2,
+    "merchant_category": "crypto",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,21 +32,43 @@ def score(src, tmp_path_factory):
 
 
 def test_scores_a_batch_of_transactions(score) -> None:
-    clean = dict(ROW, amount=20.0, account_age_days=800, country_mismatch=False, hour=12, merchant_category="grocery")
+    clean = dict(
+        ROW, amount=20.0, account_age_days=800, country_mismatch=False, hour=12, merchant_category="grocery"
+    )
     answer = score.run(json.dumps({"data": [ROW, clean]}))
-    assert answer == {"rules_version": "1.0.0", "predictions": [
-        {"fraud": True, "score": 1.0, "rules": ["high_amount", "new_account_spend", "country_mismatch",
-                                                 "night_time", "risky_merchant"]},
-        {"fraud": False, "score": 0.0, "rules": []}]}
+    assert answer == {
+        "rules_version": "1.0.0",
+        "predictions": [
+            {
+                "fraud": True,
+                "score": 1.0,
+                "rules": [
+                    "high_amount",
+                    "new_account_spend",
+                    "country_mismatch",
+                    "night_time",
+                    "risky_merchant",
+                ],
+            },
+            {"fraud": False, "score": 0.0, "rules": []},
+        ],
+    }
 
 
-@pytest.mark.parametrize(("body", "code", "detail"), [
-    ("{", "invalid_json", None),
-    ('{"data": {}}', "invalid_shape", None),
-    (json.dumps({"data": [ROW] * 1001}), "too_many_rows", None),
-    (json.dumps({"data": [ROW, dict(ROW, hour=24)]}), "invalid_rows", "data[1]: hour: 24 is outside [0, 23]"),
-    (json.dumps({"data": ["x"]}), "invalid_rows", "data[0]: must be an object keyed by field name"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "detail"),
+    [
+        ("{", "invalid_json", None),
+        ('{"data": {}}', "invalid_shape", None),
+        (json.dumps({"data": [ROW] * 1001}), "too_many_rows", None),
+        (
+            json.dumps({"data": [ROW, dict(ROW, hour=24)]}),
+            "invalid_rows",
+            "data[1]: hour: 24 is outside [0, 23]",
+        ),
+        (json.dumps({"data": ["x"]}), "invalid_rows", "data[0]: must be an object keyed by field name"),
+    ],
+)
 def test_bad_requests_get_400(score, body: str, code: str, detail: str | None) -> None:
     answer = score.run(body)
     assert answer.status_code == 400

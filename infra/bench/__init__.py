@@ -80,6 +80,7 @@ def _series(args: list[str], runs: int, cwd: Path) -> dict[str, Any]:
         "seconds": _stats([s["seconds"] for s in samples]),
         "peakMB": _stats([s["peakKiB"] / 1024 for s in samples]),
         "resources": samples[0]["resources"],
+        "planResources": samples[0].get("planResources", samples[0]["resources"]),
         "modules": samples[0]["modules"],
         "runs": runs,
     }

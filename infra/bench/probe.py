@@ -36,13 +36,17 @@ def _peak_kib() -> int:
 
 
 def preview_probe(stack: str, overrides: dict | None) -> dict:
-    from infra.engine import preview
+    import infra.engine as engine
 
-    plan = preview(stack, overrides=overrides, policy=False)
+    plan = engine.preview(stack, overrides=overrides, policy=False)
+    # An environment stack's preview also runs the shared program (its StackReference): the
+    # floor registers as many resources as this process did, not only the stack's own.
+    registered = sum(len(p["resources"]) for p in engine._CACHE.values())  # noqa: SLF001
     return {
         "seconds": time.perf_counter() - _START,
         "peakKiB": _peak_kib(),
-        "resources": len(plan["resources"]),
+        "resources": registered,
+        "planResources": len(plan["resources"]),
         "modules": _sdk_modules(),
     }
 

@@ -218,13 +218,17 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Python {m['python']}, {m['platform']}. Each number is a fresh process (imports included); "
         f"median of {report['stacks']['prod']['runs']} runs, min-max in brackets.",
         "",
-        "| stack | resources | wall time (s) | peak memory (MB) |",
+        "| stack | resources in its plan (registered, incl. the shared stack it references) "
+        "| wall time (s) | peak memory (MB) |",
         "|---|---|---|---|",
     ]
-    for stack, data in report["stacks"].items():
+    ordered = [k for k in STACKS if k in report["stacks"]] + [k for k in report["stacks"] if k not in STACKS]
+    for stack in ordered:
+        data = report["stacks"][stack]
         s, p = data["seconds"], data["peakMB"]
         lines.append(
-            f"| {stack} | {data['resources']} | {s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}] | "
+            f"| {stack} | {data['planResources']} ({data['resources']}) | "
+            f"{s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}] | "
             f"{p['median']:.0f} [{p['min']:.0f}-{p['max']:.0f}] |"
         )
     floor = report["floor"]
@@ -236,7 +240,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Scale (synthetic models on the dev stack)",
         "",
-        "| models | resources | wall time (s) | floor (s) | peak memory (MB) |",
+        "| models | resources registered | wall time (s) | floor (s) | peak memory (MB) |",
         "|---|---|---|---|---|",
     ]
     for point in report["scale"]["points"]:

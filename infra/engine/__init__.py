@@ -68,8 +68,14 @@ def stacks(project_dir: Path | None = None) -> list[str]:
 
 
 def _fingerprint(project: Project, stack: str) -> str:
+    """What a cached plan depends on besides code: the project file, every stack file (an
+    environment stack reads the shared one) and the registry catalog (pinned versions)."""
     digest = hashlib.sha256()
-    for path in (project.directory / "Pulumi.yaml", project.stack_file(stack)):
+    paths = [project.directory / "Pulumi.yaml", project.stack_file(stack)]
+    paths += sorted(project.stack_config_dir.glob("Pulumi.*.yaml"))
+    paths.append(project.directory / "model_assets" / "registry-catalog.yaml")
+    for path in paths:
+        digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
 

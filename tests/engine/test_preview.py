@@ -244,3 +244,18 @@ def test_every_custom_resource_names_a_provider_of_its_own_package(plans):
                 if package == "pulumi-python":  # dynamic resources run in the program itself
                     continue
                 assert f"pulumi:providers:{package}::" in (resource["provider"] or ""), resource["urn"]
+
+
+def test_an_edit_to_the_shared_stack_reaches_the_environment_plan(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "p")
+    monkeypatch.chdir(project)
+
+    def registry_of(plan):
+        reference = next(r for r in plan["resources"] if r["type"].endswith(":OnlineDeployment"))
+        return reference["inputs"]["properties"]["model"].split("/")[3]
+
+    before = registry_of(preview("dev", policy=False))
+    edit_stack(project, "shared", lambda c: c.__setitem__("mlops-estate:workload", "mlx"))
+    after = registry_of(preview("dev", policy=False))
+    assert before == "mlr-mlops-weu-qvsj9"
+    assert after.startswith("mlr-mlx-weu-") and after != before

@@ -130,7 +130,9 @@ def _styled(old: Any, new: str) -> Any:
 def _stack_file(project_dir: Path, stack: str) -> Path:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        from infra.engine import stacks
+
+        known = stacks(project_dir)  # in deploy order, as every other command lists them
         raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(known)})", key="STACK")
     return path
 

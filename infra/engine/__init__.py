@@ -38,6 +38,7 @@ __all__ = [
     "preview_function",
     "preview_ref",
     "project_directory",
+    "registered_count",
     "stacks",
     "validate",
 ]
@@ -60,6 +61,12 @@ def clear_cache() -> None:
     """Forget cached plans (tests that compare two fresh runs call this)."""
     _CACHE.clear()
     _CACHE_SECRETS.clear()
+
+
+def registered_count() -> int:
+    """How many registrations this process's previews made (an environment stack's preview also
+    runs the shared program it references); the benchmark's floor registers as many."""
+    return sum(len(plan["resources"]) for plan in _CACHE.values())
 
 
 def stacks(project_dir: Path | None = None) -> list[str]:

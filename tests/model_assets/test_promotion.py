@@ -118,7 +118,7 @@ REFUSALS = [
     ),
     (("qa", "diabetes", "latest"), {}, "VERSION: 'latest' is not an explicit registry version"),
     (("qa", "diabetes", ""), {}, "VERSION: empty version; pin an explicit registry version"),
-    (("staging", "diabetes", "4"), {}, "STACK: no stack 'staging' (stacks: dev, prod, qa, shared)"),
+    (("staging", "diabetes", "4"), {}, "STACK: no stack 'staging' (stacks: shared, dev, qa, prod)"),
     (
         ("prod", "diabetes", "4"),
         {},

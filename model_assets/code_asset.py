@@ -1,113 +1,13 @@
-"""The scoring code of a model as an Azure ML code asset, uploaded by azure-ai-ml.
+"""Compatibility shim: the dynamic provider now lives in :mod:`components.serving.code_asset`.
 
-A deployment's ``codeConfiguration.codeId`` must name a code asset, and the CLI uploads the
-spec's ``code`` folder to the workspace's default datastore to make one. Storage shared keys
-are disabled in the estate, so the upload goes through azure-ai-ml (the caller's Entra
-identity against the identity-mode datastore) rather than an azure-native ``Blob``.
-
-``ServingCode`` is a dynamic resource (``estateKind: servingCode``). Its version is the content
-hash of the folder (see :mod:`model_assets.specs`), so editing ``score.py`` creates a new code
-version and updates the deployments' ``codeId``; an unchanged folder changes nothing. Code
-versions are immutable and older deployments or rollbacks may still use them, so delete
-leaves the asset in the workspace. ``path`` is relative to the project directory (where pulumi
-runs the program and its dynamic providers), so plans do not depend on the checkout location.
-The provider's Azure call goes through ``uploader`` so tests use a fake.
+Pulumi keeps a dynamic resource's provider in the stack's state, pickled by reference (module
+path and class name); resources created before the move name ``model_assets.code_asset``. This
+module must stay importable, or updating and deleting those resources fails. It makes the old
+name an alias of the new module, so both names give the very same classes. Add no code here.
 """
 
-from __future__ import annotations
+import sys
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from components.serving import code_asset as _moved
 
-import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
-
-KIND = "servingCode"
-"""The ``estateKind`` input the offline engine dispatches on."""
-
-Uploader = Callable[[str, str, str, str, str, Path], None]
-"""``(subscription, resource group, workspace, name, version, folder) -> None``."""
-
-
-def asset_id(workspace_id: str, name: str, version: str) -> str:
-    """The ARM id of a workspace code version."""
-    return f"{workspace_id}/codes/{name}/versions/{version}"
-
-
-def azure_ml_upload(
-    subscription: str, resource_group: str, workspace: str, name: str, version: str, folder: Path
-) -> None:
-    """The default uploader: ``MLClient._code.create_or_update(Code(...))`` as the CLI does."""
-    from azure.ai.ml import MLClient
-    from azure.ai.ml.entities import Code
-    from azure.identity import DefaultAzureCredential
-
-    client = MLClient(DefaultAzureCredential(), subscription, resource_group, workspace)
-    client._code.create_or_update(Code(name=name, version=version, path=str(folder)))  # noqa: SLF001 - the CLI's path
-
-
-def _workspace_parts(workspace_id: str) -> tuple[str, str, str]:
-    parts = workspace_id.strip("/").split("/")
-    lowered = [p.lower() for p in parts]
-    try:
-        return (
-            parts[lowered.index("subscriptions") + 1],
-            parts[lowered.index("resourcegroups") + 1],
-            parts[lowered.index("workspaces") + 1],
-        )
-    except (ValueError, IndexError):
-        raise ValueError(f"not an Azure ML workspace id: {workspace_id!r}") from None
-
-
-class ServingCodeProvider(ResourceProvider):
-    """Uploads a code folder as ``<name>:<version>`` (content-hashed) in a workspace."""
-
-    def __init__(self, uploader: Uploader | None = None) -> None:
-        self.uploader = uploader
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        sub, rg, ws = _workspace_parts(str(props["workspaceId"]))
-        (self.uploader or azure_ml_upload)(
-            sub, rg, ws, str(props["name"]), str(props["version"]), Path(str(props["path"]))
-        )
-        outs = dict(props)
-        outs["assetId"] = asset_id(str(props["workspaceId"]), str(props["name"]), str(props["version"]))
-        return CreateResult(id_=outs["assetId"], outs=outs)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in ("workspaceId", "name", "version", "path") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_=id_, outs=dict(props))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        return None
-
-
-class ServingCode(Resource):
-    """One content-versioned code asset; ``asset_id`` is what deployments reference."""
-
-    asset_id: pulumi.Output[str]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        workspace_id: pulumi.Input[str],
-        asset_name: str,
-        version: str,
-        path: str,
-        opts: pulumi.ResourceOptions | None = None,
-        provider: ResourceProvider | None = None,
-    ) -> None:
-        props = {
-            "estateKind": KIND,
-            "workspaceId": workspace_id,
-            "name": asset_name,
-            "version": version,
-            "path": path,
-            "assetId": None,
-        }
-        super().__init__(provider or ServingCodeProvider(), name, props, opts)
+sys.modules[__name__] = _moved

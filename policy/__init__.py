@@ -5,5 +5,5 @@
 * ``policy/__main__.py`` + ``PulumiPolicy.yaml`` — the real pack:
   ``pulumi preview --policy-pack policy --policy-pack-config policy/config/<stack>.json``.
 * ``policy.pack_config`` — writes ``policy/config/<stack>.json`` (enforcement + environment).
-* ``policy.runner.evaluate`` — the offline run over a captured plan.
+* ``infra.engine.policy_runner.evaluate`` — the offline run over a captured plan.
 """

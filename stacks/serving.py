@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
-from model_assets.component import ModelAssets, ModelAssetsArgs
+from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from stacks.context import StackContext
 
 

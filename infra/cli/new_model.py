@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from model_assets.scaffold import KINDS, SERVINGS, STACKS, create_model
+from infra.scaffold import KINDS, SERVINGS, STACKS, create_model
 
 
 def register(app: typer.Typer) -> None:

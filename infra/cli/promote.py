@@ -29,7 +29,7 @@ def run_promote(
     record: bool = False,
 ) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
-    from model_assets.promotion import prepare, render
+    from infra.promotion import prepare, render
 
     promotion = prepare(
         stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record

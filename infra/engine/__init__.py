@@ -132,7 +132,7 @@ def preview(
         _CACHE[key] = cached
     plan = json.loads(json.dumps(cached))  # callers get their own copy
     if policy:
-        from policy.runner import evaluate
+        from infra.engine.policy_runner import evaluate
 
         violations = evaluate(
             plan["resources"], environment=cached["_environment"], enforcement=cached["_enforcement"]

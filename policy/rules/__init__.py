@@ -1,7 +1,7 @@
 """The estate's policies, importable without starting a policy server.
 
 ``ALL_POLICIES`` is the one registry: ``policy/__main__.py`` hands it to ``PolicyPack`` and
-``policy.runner`` calls each policy's ``validate`` directly for the offline preview.
+``infra.engine.policy_runner`` calls each policy's ``validate`` directly for the offline preview.
 """
 
 from __future__ import annotations

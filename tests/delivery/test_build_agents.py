@@ -184,7 +184,7 @@ def test_max():
 
 
 def test_waf_aligned_passes_the_vmss_policies():
-    from policy.runner import evaluate
+    from infra.engine.policy_runner import evaluate
 
     t = build(min_idle=1, max_capacity=4, tags=TAGS)
     found = [v.to_json() for v in evaluate(t.resources, environment="prod", enforcement="mandatory")]

@@ -164,7 +164,7 @@ def test_roles_are_least_privilege():
         "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
     ):
         assert rbac["inputs"]["condition"].count(guid) == 2
-    from policy.runner import evaluate
+    from infra.engine.policy_runner import evaluate
 
     found = {
         v.to_json()["policy"] for v in evaluate(t.resources, environment="prod", enforcement="mandatory")
@@ -256,7 +256,7 @@ def test_waf_aligned_no_secret_in_the_connection():
     connection = t.resource(SC, "devops-connection")["inputs"]
     assert connection["credentials"].get("serviceprincipalkey", ABSENT) is ABSENT
     assert "serviceprincipalcertificate" not in connection["credentials"]
-    from policy.runner import evaluate
+    from infra.engine.policy_runner import evaluate
 
     found = [v.to_json() for v in evaluate(t.resources, environment="prod", enforcement="mandatory")]
     assert {v["policy"] for v in found} == {"explicit-provider"}

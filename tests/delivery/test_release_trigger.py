@@ -185,7 +185,7 @@ def test_waf_aligned_workflow_answers_validation_and_rejects_other_events():
 
 
 def test_waf_aligned_passes_policy():
-    from policy.runner import evaluate
+    from infra.engine.policy_runner import evaluate
 
     t = build(models=["diabetes"], tags=TAGS)
     found = [v.to_json() for v in evaluate(t.resources, environment="qa", enforcement="mandatory")]

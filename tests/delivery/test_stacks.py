@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from policy.runner import evaluate
+from infra.engine.policy_runner import evaluate
 from tests.support.template import Match, Template
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from infra.errors import ConfigError
-from model_assets.component import ModelAssets
+from components.serving.model_assets import ModelAssets
 from tests.support.template import ABSENT, Match, Template
 
 FIXTURES = str(Path(__file__).resolve().parent / "fixtures")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from infra.cli.promote import register, run_promote
 from infra.engine import PROJECT_ROOT
 from infra.errors import ConfigError
-from model_assets.promotion import prepare, render
+from infra.promotion import prepare, render
 
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
@@ -239,7 +239,7 @@ def test_preview_of_a_version_typo_exits_2(
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the registry catalog the promotion may edit."""
-    from model_assets.catalog import CATALOG_FILE
+    from infra.catalog import CATALOG_FILE
 
     path = tmp_path / "registry-catalog.yaml"
     shutil.copy(CATALOG_FILE, path)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from infra.errors import ConfigError
-from model_assets import specs
-from model_assets.specs import DeploymentOverrides
+from components.serving import specs
+from components.serving.specs import DeploymentOverrides
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from model_assets.code_asset import ServingCodeProvider
-from model_assets.traffic import EndpointTrafficProvider, parse_endpoint_id
+from components.serving.code_asset import ServingCodeProvider
+from components.serving.traffic import EndpointTrafficProvider, parse_endpoint_id
 
 WS = "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1"
 ONLINE = f"{WS}/onlineEndpoints/diabetes-prod"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from components.aks import AksCluster
 from components.ml_workspace import MlWorkspace
 from components.registry import MlRegistry
-from policy.runner import evaluate
+from infra.engine.policy_runner import evaluate
 from tests.platform.platform_inputs import AI_ID, LA_ID, REGISTRY_ID, SUB, SUBNET_ID, TENANT, zone_ids
 from tests.support.template import Template
 

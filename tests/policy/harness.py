@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policy.rules import ALL_POLICIES
-from policy.runner import Violation, evaluate
+from infra.engine.policy_runner import Violation, evaluate
 from tests.policy.estate_fixtures import Providers, build
 from tests.policy.sdk_capture import capture
 

@@ -11,7 +11,7 @@ import typer
 from ruamel.yaml import YAML
 
 from infra.errors import ConfigError
-from model_assets import scaffold
+from infra import scaffold
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # azure-ai-ml's own marshmallow deprecations
 

@@ -80,7 +80,7 @@ for _token, (_scope, _path, _name_input) in _SERVING_ARM.items():
 @invoke("azure-native:machinelearningservices:getRegistryModelVersion")
 def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
     """Found in the registry catalog → the version resource; missing → the registry's 404, offline."""
-    from model_assets.catalog import load_catalog
+    from infra.catalog import load_catalog
 
     model, version, registry = str(args["modelName"]), str(args["version"]), str(args["registryName"])
     load_catalog().require(model, version, registry=registry)

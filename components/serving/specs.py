@@ -32,7 +32,7 @@ from typing import Any
 
 from infra.errors import ConfigError
 
-MODEL_ASSETS = Path(__file__).resolve().parent
+MODEL_ASSETS = Path(__file__).resolve().parents[2] / "model_assets"
 """Where the model folders live."""
 
 SPEC_FILES = {"online": ("endpoint.yml", "deployment.yml"), "batch": ("endpoint.yml", "batch-deployment.yml")}

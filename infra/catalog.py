@@ -13,7 +13,7 @@ from pathlib import Path
 
 from infra.errors import ConfigError
 
-CATALOG_FILE = Path(__file__).resolve().parent / "registry-catalog.yaml"
+CATALOG_FILE = Path(__file__).resolve().parents[1] / "model_assets" / "registry-catalog.yaml"
 """The catalog the project keeps."""
 
 CATALOG_ENV = "ESTATE_REGISTRY_CATALOG"

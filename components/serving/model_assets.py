@@ -2,7 +2,7 @@
 
 ``ModelAssets`` (``mlops:model_assets:ModelAssets``) turns a model's Azure ML CLI v2 spec
 (``model_assets/<model>/azureml/*.yml``, loaded and converted with azure-ai-ml, see
-:mod:`model_assets.specs`) plus per-environment args (versions, traffic, sizes) into:
+:mod:`components.serving.specs`) plus per-environment args (versions, traffic, sizes) into:
 
 - online: a ``OnlineEndpoint`` (managed, or Kubernetes on the AKS compute) and one
   ``OnlineDeployment`` per slot; batch: a ``BatchEndpoint`` and one ``BatchDeployment`` per slot
@@ -28,7 +28,7 @@ only the split changed — depends on every deployment and sets traffic and mirr
 Its diff reports only traffic changes, so a version bump touches one deployment and a traffic
 shift touches only the traffic resource; the endpoint never fights it. On delete it zeroes
 the split first, because Azure refuses to delete a deployment that takes traffic (see
-:mod:`model_assets.traffic`).
+:mod:`components.serving.traffic`).
 """
 
 from __future__ import annotations
@@ -45,13 +45,13 @@ from pulumi_azure_native import monitor
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
 from infra.errors import ConfigError
-from model_assets import specs
-from model_assets.byom import ByomArgs, register_byom
-from model_assets.code_asset import ServingCode
-from model_assets.traffic import EndpointTraffic
+from components.serving import specs
+from components.serving.byom import ByomArgs, register_byom
+from components.serving.code_asset import ServingCode
+from components.serving.traffic import EndpointTraffic
 
 COMPONENT = "ModelAssets"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _MODEL = "@@model@@"
 _CODE = "@@code@@"

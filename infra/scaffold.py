@@ -34,7 +34,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from infra.errors import ConfigError
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "model_assets" / "templates"
 KINDS = ("ml", "rule-based")
 SERVINGS = ("online", "batch")
 STACKS = ("dev", "qa", "prod")

@@ -271,7 +271,7 @@ def _record(promotion: Promotion, model: str, version: str) -> None:
     from ruamel.yaml.comments import CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    from model_assets.catalog import catalog_path, load_catalog
+    from infra.catalog import catalog_path, load_catalog
 
     path = catalog_path()
     load_catalog(path)  # a broken catalog is reported as such
@@ -304,7 +304,7 @@ class _catalog_override:  # noqa: N801 - used as a context manager
         import os
         import tempfile
 
-        from model_assets.catalog import CATALOG_ENV
+        from infra.catalog import CATALOG_ENV
 
         if self._promotion.catalog_before == self._promotion.catalog_after:
             return
@@ -317,7 +317,7 @@ class _catalog_override:  # noqa: N801 - used as a context manager
     def __exit__(self, *exc: object) -> None:
         import os
 
-        from model_assets.catalog import CATALOG_ENV
+        from infra.catalog import CATALOG_ENV
 
         if self._tmp is None:
             return

@@ -23,6 +23,14 @@ class LifecycleArgs(TypedDict):
     """Optional. Leave data-bearing children in Azure when they leave the stack. @default False"""
 
 
+class ProgramConfigError(ConfigError, pulumi.RunError):
+    """A configuration error raised while the program runs, including inside an ``apply`` (e.g. a
+    pinned version the registry does not have). Being a ``pulumi.RunError``, the Pulumi language
+    host prints it as one line without a traceback; being a ``ConfigError``, the offline engine
+    exits 2 on it. An error raised inside an ``apply`` reaches the host from the SDK's wait for
+    outstanding registrations, not through the program's own ``try``, so it must be both."""
+
+
 def arg_error(component: str, arg: str, message: str) -> ConfigError:
     """An invalid component argument: ``<Component> args.<arg>: <message>``."""
     return ConfigError(message, key=f"{component} args.{arg}")

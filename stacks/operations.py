@@ -158,6 +158,8 @@ def _model_monitors(
     for name, part in sorted(_online_models(ctx, settings).items()):
         model = settings.models[name]
         slot = model.champion_slot
+        if slot not in part.deployment_ids:
+            continue  # declared, not yet registered: nothing to monitor before the first version
         triggers = settings.retraining.models.get(name)
         groups = [monitoring.action_group_id]
         if retraining is not None and triggers is not None and triggers.drift:

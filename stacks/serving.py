@@ -24,6 +24,11 @@ def _snake(values: Any) -> dict[str, int]:
     return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
 
 
+def unregistered_note(model: str, slot: str) -> str:
+    """The one line a preview prints for a slot declared without a registered version (day 0)."""
+    return f"{model}/{slot}: no registered version yet; deploys after the first registration"
+
+
 def _grant_registry_read(
     ctx: StackContext, model: str, component: ModelAssets, registry_id: pulumi.Output[Any]
 ) -> None:
@@ -53,7 +58,8 @@ def compose_models(ctx: StackContext) -> None:
     Publishes ``ctx.parts["models"]`` (model → component) and the stack output ``endpoints``:
     ``{<model>: {name, scoringUri, version, slots}}``, where ``version`` is the version of the
     champion slot (most traffic), the one ``estate promote`` changes by default — the release
-    pipeline reads it as the rollback target.
+    pipeline reads it as the rollback target. A slot declared without a version (day 0) shows
+    ``null`` there: its endpoint deploys, with no deployment and no traffic yet.
     """
     settings = ctx.settings
     models: dict[str, ModelAssets] = {}
@@ -137,6 +143,8 @@ def compose_models(ctx: StackContext) -> None:
         component = ModelAssets(f"model-{name}", args, opts=ctx.opts())
         models[name] = component
         _grant_registry_read(ctx, name, component, registry_id)
+        for slot in model.unregistered_slots:
+            pulumi.log.info(unregistered_note(name, slot))
         champion = model.champion_slot
         endpoints[name] = {
             "name": component.endpoint_name,

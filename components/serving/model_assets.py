@@ -42,15 +42,34 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import monitor
 
-from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.common import (
+    LifecycleArgs,
+    ProgramConfigError,
+    arg_error,
+    check_unknown_args,
+    require,
+    stateful_options,
+)
 from components.diagnostics import send_to_log_analytics
-from infra.errors import ConfigError
 from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
 
 COMPONENT = "ModelAssets"
+BYOM_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+REQUIRED_ARGS = (
+    "model",
+    "serving",
+    "endpoint_name",
+    "resource_group_name",
+    "workspace_name",
+    "workspace_id",
+    "location",
+    "registry_name",
+    "registry_resource_group_name",
+    "deployments",
+)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _MODEL = "@@model@@"
@@ -61,8 +80,9 @@ _ENV = "@@environment@@"
 class SlotArgs(TypedDict):
     """One deployment slot."""
 
-    version: str
-    """Required. Explicit registry version (digits), never latest or a label."""
+    version: NotRequired[str]
+    """Optional. Explicit registry version (digits), never latest or a label. Without it the slot is
+    declared but not yet registered (day 0): no deployment, no traffic. @default none"""
     traffic: NotRequired[int]
     """Optional. Live traffic percent. @default 0"""
     instance_type: NotRequired[str]
@@ -184,46 +204,67 @@ class ModelAssets(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelAssetsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:model_assets:ModelAssets", name, {}, opts)
         check_unknown_args(COMPONENT, args, ModelAssetsArgs)
-        require(
-            COMPONENT,
-            args,
-            "model",
-            "serving",
-            "endpoint_name",
-            "resource_group_name",
-            "workspace_name",
-            "workspace_id",
-            "location",
-            "registry_name",
-            "registry_resource_group_name",
-            "deployments",
-        )
+        require(COMPONENT, args, *REQUIRED_ARGS)
         model, serving = args["model"], args["serving"]
         target = args.get("target", "managed")
         slots = dict(args["deployments"])
         self._validate(args, serving, target, slots)
-        config_file = args.get("config_file", "stack file")
-        registry_model = args.get("registry_model", model)
         spec = specs.load_serving_spec(
             args.get("spec_folder", model),
             serving,
             root=Path(args["spec_root"]) if "spec_root" in args else None,
         )
-        tags = dict(args.get("tags", {}))
-        location = args["location"]
-        rg, ws = args["resource_group_name"], args["workspace_name"]
-        child = pulumi.ResourceOptions(parent=self)
+        registered = {slot: s for slot, s in slots.items() if s.get("version") is not None}
+        self.unregistered = [slot for slot in slots if slot not in registered]
+        references = self._references(name, args, registered)
+        environment_id, code_id = self._serving_assets(name, model, spec, args)
+        endpoint, revision, scoring_uri = self._endpoint(name, spec, args, serving, target)
+        deployments = self._deployments(
+            name, spec, args, registered, references, endpoint, code_id, environment_id
+        )
+        if deployments:
+            EndpointTraffic(
+                f"{name}-traffic",
+                endpoint_id=endpoint.id,
+                traffic={slot: int(s.get("traffic", 0)) for slot, s in registered.items()},
+                mirror_traffic={
+                    slot: int(p) for slot, p in (args.get("mirror_traffic") or {}).items() if slot in registered
+                },
+                endpoint_revision=revision,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(deployments.values())),
+            )
 
-        # Versions: registered here (BYOM) or looked up in the registry before anything uses them.
+        self.endpoint_id = endpoint.id
+        self.endpoint_name = pulumi.Output.from_input(args["endpoint_name"])
+        self.scoring_uri = scoring_uri
+        self.endpoint_principal_id = endpoint.identity.apply(  # type: ignore[attr-defined]
+            lambda i: (i.principal_id if i is not None else None) or ""
+        )
+        self.deployment_ids = {slot: d.id for slot, d in deployments.items()}
+        self.versions = {slot: str(s["version"]) for slot, s in registered.items()}
+        self.register_outputs(
+            {
+                "endpoint_id": self.endpoint_id,
+                "endpoint_name": self.endpoint_name,
+                "scoring_uri": self.scoring_uri,
+                "endpoint_principal_id": self.endpoint_principal_id,
+                "deployment_ids": self.deployment_ids,
+                "versions": self.versions,
+            }
+        )
+
+    # -- versions ----------------------------------------------------------------------------
+    def _references(
+        self, name: str, args: ModelAssetsArgs, registered: dict[str, SlotArgs]
+    ) -> dict[str, pulumi.Output[str]]:
+        """Per registered slot, its model reference: registered here (BYOM) or looked up in the
+        registry before anything uses it."""
+        model = args["model"]
+        registry_model = args.get("registry_model", model)
+        config_file = args.get("config_file", "stack file")
         byom = args.get("byom")
         byom_version: ml.RegistryModelVersion | None = None
         if byom is not None:
-            if byom.get("model_type", "custom_model") not in ("custom_model", "mlflow_model", "triton_model"):
-                raise arg_error(
-                    COMPONENT,
-                    "byom.model_type",
-                    f"'{byom.get('model_type')}' is not custom_model, mlflow_model or triton_model",
-                )
             byom_version = register_byom(
                 name,
                 registry_model,
@@ -234,9 +275,9 @@ class ModelAssets(pulumi.ComponentResource):
                 provider=args.get("registry_provider"),
             )
         references: dict[str, pulumi.Output[str]] = {}
-        for slot, slot_args in slots.items():
+        for slot, slot_args in registered.items():
             version = str(slot_args["version"])
-            if byom_version is not None and version == str(byom["version"]):
+            if byom is not None and byom_version is not None and version == str(byom["version"]):
                 references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
                     lambda v, version=version: model_reference(v[0], registry_model, version)
                 )
@@ -244,22 +285,27 @@ class ModelAssets(pulumi.ComponentResource):
                 references[slot] = self._pinned(
                     registry_model, slot, version, args, config_file, setting=model
                 )
+        return references
 
-        # Serving environment and code, content-versioned.
+    # -- serving environment and code (content-versioned) --------------------------------------
+    def _serving_assets(
+        self, name: str, model: str, spec: specs.ServingSpec, args: ModelAssetsArgs
+    ) -> tuple[pulumi.Output[str] | None, pulumi.Output[str] | None]:
+        child = pulumi.ResourceOptions(parent=self)
         environment_id: pulumi.Output[str] | None = None
         if spec.environment is not None:
             environment = ml.EnvironmentVersion(
                 f"{name}-environment",
                 name=spec.environment.name,
                 version=spec.environment.version,
-                resource_group_name=rg,
-                workspace_name=ws,
+                resource_group_name=args["resource_group_name"],
+                workspace_name=args["workspace_name"],
                 properties={
                     "image": spec.environment.image,
                     "condaFile": spec.environment.conda_file,
                     "osType": "Linux",
                     "description": f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
-                    "tags": tags,
+                    "tags": dict(args.get("tags", {})),
                 },
                 opts=child,
             )
@@ -275,13 +321,29 @@ class ModelAssets(pulumi.ComponentResource):
                 opts=child,
             )
             code_id = code.id
+        return environment_id, code_id
 
-        # Endpoint.
+    # -- endpoint and its diagnostics -----------------------------------------------------------
+    def _endpoint(
+        self, name: str, spec: specs.ServingSpec, args: ModelAssetsArgs, serving: str, target: str
+    ) -> tuple[pulumi.CustomResource, str, pulumi.Output[str]]:
+        """The endpoint (created without traffic), its revision (for the traffic resource) and
+        scoring URI."""
         identity: dict[str, Any] = {"type": "SystemAssigned"}
         if args.get("user_assigned_identity_id"):
             identity = {"type": "UserAssigned", "userAssignedIdentities": [args["user_assigned_identity_id"]]}
-        endpoint_tags = {**dict(spec.endpoint.tags or {}), **tags}
+        endpoint_tags = {**dict(spec.endpoint.tags or {}), **dict(args.get("tags", {}))}
         lifecycle = args.get("lifecycle")
+        location = args["location"]
+        common: dict[str, Any] = {
+            "endpoint_name": args["endpoint_name"],
+            "resource_group_name": args["resource_group_name"],
+            "workspace_name": args["workspace_name"],
+            "location": location,
+            "identity": identity,
+            "tags": endpoint_tags,
+        }
+        endpoint: pulumi.CustomResource
         if serving == "online":
             auth_mode = args.get("auth_mode") or ("aml_token" if target == "kubernetes" else "aad_token")
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
@@ -297,53 +359,57 @@ class ModelAssets(pulumi.ComponentResource):
                 props_input = pulumi.Output.from_input(compute_id).apply(
                     lambda cid: specs.substitute(endpoint_props, {"@@compute@@": cid})
                 )
-            endpoint: pulumi.CustomResource = ml.OnlineEndpoint(
+            endpoint = ml.OnlineEndpoint(
                 f"{name}-endpoint",
-                endpoint_name=args["endpoint_name"],
-                resource_group_name=rg,
-                workspace_name=ws,
-                location=location,
                 kind="Kubernetes" if target == "kubernetes" else "Managed",
-                identity=identity,
                 properties=props_input,
-                tags=endpoint_tags,
                 opts=stateful_options(
                     self,
                     lifecycle,
                     data_bearing=False,
                     ignore_changes=["properties.traffic", "properties.mirrorTraffic"],
                 ),
+                **common,
             )
-            scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+            if args.get("log_analytics_id") is not None:
+                send_to_log_analytics(
+                    f"{name}-endpoint",
+                    resource_id=endpoint.id,
+                    workspace_id=args["log_analytics_id"],
+                    parent=self,
+                )
         else:
             endpoint_props = specs.batch_endpoint_properties(spec, location=location)
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",
-                endpoint_name=args["endpoint_name"],
-                resource_group_name=rg,
-                workspace_name=ws,
-                location=location,
-                identity=identity,
                 properties=endpoint_props,
-                tags=endpoint_tags,
                 opts=stateful_options(
                     self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]
                 ),
+                **common,
             )
-            scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
-        if args.get("log_analytics_id") is not None and serving == "online":
-            send_to_log_analytics(
-                f"{name}-endpoint",
-                resource_id=endpoint.id,
-                workspace_id=args["log_analytics_id"],
-                parent=self,
-            )
+        scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+        return endpoint, revision, scoring_uri
 
-        # Deployments, one per slot.
+    # -- deployments, one per registered slot ---------------------------------------------------
+    def _deployments(
+        self,
+        name: str,
+        spec: specs.ServingSpec,
+        args: ModelAssetsArgs,
+        registered: dict[str, SlotArgs],
+        references: dict[str, pulumi.Output[str]],
+        endpoint: pulumi.CustomResource,
+        code_id: pulumi.Output[str] | None,
+        environment_id: pulumi.Output[str] | None,
+    ) -> dict[str, pulumi.CustomResource]:
+        serving, target = args["serving"], args.get("target", "managed")
+        rg, ws, location = args["resource_group_name"], args["workspace_name"], args["location"]
+        tags = dict(args.get("tags", {}))
         deployments: dict[str, pulumi.CustomResource] = {}
         autoscale = args.get("autoscale")
-        for slot, slot_args in slots.items():
+        for slot, slot_args in registered.items():
             overrides = specs.DeploymentOverrides(
                 model=_MODEL,
                 code_id=_CODE if code_id is not None else None,
@@ -408,34 +474,7 @@ class ModelAssets(pulumi.ComponentResource):
                 self._autoscale(
                     name, slot, deployment, autoscale, arm, args["endpoint_name"], rg, location, tags
                 )
-
-        EndpointTraffic(
-            f"{name}-traffic",
-            endpoint_id=endpoint.id,
-            traffic={slot: int(s.get("traffic", 0)) for slot, s in slots.items()},
-            mirror_traffic={slot: int(p) for slot, p in (args.get("mirror_traffic") or {}).items()},
-            endpoint_revision=revision,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(deployments.values())),
-        )
-
-        self.endpoint_id = endpoint.id
-        self.endpoint_name = pulumi.Output.from_input(args["endpoint_name"])
-        self.scoring_uri = scoring_uri
-        self.endpoint_principal_id = endpoint.identity.apply(  # type: ignore[attr-defined]
-            lambda i: (i.principal_id if i is not None else None) or ""
-        )
-        self.deployment_ids = {slot: d.id for slot, d in deployments.items()}
-        self.versions = {slot: str(s["version"]) for slot, s in slots.items()}
-        self.register_outputs(
-            {
-                "endpoint_id": self.endpoint_id,
-                "endpoint_name": self.endpoint_name,
-                "scoring_uri": self.scoring_uri,
-                "endpoint_principal_id": self.endpoint_principal_id,
-                "deployment_ids": self.deployment_ids,
-                "versions": self.versions,
-            }
-        )
+        return deployments
 
     # -- validation --------------------------------------------------------------------------
     @staticmethod
@@ -447,14 +486,31 @@ class ModelAssets(pulumi.ComponentResource):
         if not slots:
             raise arg_error(COMPONENT, "deployments", "needs at least one slot")
         for slot, slot_args in slots.items():
-            version = str(slot_args.get("version", "")).strip()
+            if slot_args.get("version") is None:
+                continue  # declared, not yet registered (day 0)
+            version = str(slot_args["version"]).strip()
             if not version or not version.replace(".", "").isdigit():
                 raise arg_error(
                     COMPONENT,
                     f"deployments.{slot}.version",
                     f"'{version}' is not an explicit registry version (digits, e.g. '4')",
                 )
+        byom = args.get("byom")
+        if byom is not None and byom.get("model_type", "custom_model") not in BYOM_MODEL_TYPES:
+            raise arg_error(
+                COMPONENT, "byom.model_type", f"'{byom.get('model_type')}' is not custom_model, mlflow_model or triton_model"
+            )
         traffic = {slot: int(s.get("traffic", 0)) for slot, s in slots.items()}
+        pending = [slot for slot, s in slots.items() if s.get("version") is None]
+        if pending and len(pending) < len(slots):
+            mirrored = args.get("mirror_traffic") or {}
+            for slot in pending:
+                if traffic[slot] or mirrored.get(slot):
+                    raise arg_error(
+                        COMPONENT,
+                        f"deployments.{slot}",
+                        "has no version but takes traffic; while other slots are pinned it takes traffic 0",
+                    )
         if sum(traffic.values()) != 100:
             raise arg_error(
                 COMPONENT, "deployments", f"traffic adds up to {sum(traffic.values())}, not 100 ({traffic})"
@@ -515,7 +571,7 @@ class ModelAssets(pulumi.ComponentResource):
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"
-                raise ConfigError(detail, file=config_file, key=key) from None
+                raise ProgramConfigError(detail, file=config_file, key=key) from None
             return model_reference(registry, model, version)
 
         return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)

@@ -1,6 +1,11 @@
 """The models a stack serves: endpoints, deployment slots pinned to registry versions, traffic.
 
 The stack file is the promotion interface: changing one slot's ``version`` promotes a model.
+
+Day 0: a slot without ``version`` is *declared, not yet registered*: the model's endpoint
+deploys, but that slot gets no deployment and no traffic until a version is registered and
+pinned (``estate promote``). Only dev may hold such slots (qa and prod serve promoted,
+registered versions only; see :data:`UNREGISTERED_SLOT_ENVIRONMENTS`).
 """
 
 from __future__ import annotations
@@ -43,11 +48,18 @@ ModelVersion = Annotated[LooseStr, AfterValidator(_check_version)]
 """An explicit registry model version: digits (``"4"``, ``"1.2.0"``), never ``latest`` or a label."""
 
 
-class DeploymentSlot(StrictModel):
-    """One deployment of an endpoint, pinned to one registry version."""
+UNREGISTERED_SLOT_ENVIRONMENTS: tuple[str, ...] = ("dev",)
+"""Environments whose stack files may declare a slot without a registered version (day 0).
+qa and prod are promoted to a registered version; an unpinned slot there is refused."""
 
-    version: ModelVersion
-    """Required. The registry model version this slot serves."""
+
+class DeploymentSlot(StrictModel):
+    """One deployment of an endpoint, pinned to one registry version (or declared, day 0)."""
+
+    version: ModelVersion | None = None
+    """Optional. The registry model version this slot serves. Without it the slot is declared but
+    not yet registered: no deployment and no traffic until a version is pinned (dev only).
+    @default none (declared, not yet registered)"""
     traffic: int = Field(default=0, ge=0, le=100)
     """Optional. Share of live traffic in percent. @default 0"""
     instance_type: str | None = Field(
@@ -197,6 +209,8 @@ class ModelSettings(StrictModel):
                 raise PydanticCustomError("mirror", "mirrorTraffic applies to online models only", {})
             if self.autoscale is not None:
                 raise PydanticCustomError("autoscale", "autoscale applies to managed online models only", {})
+        for message in unregistered_slot_problems(self):
+            raise PydanticCustomError("unregistered", message, {})
         for slot, percent in self.mirror_traffic.items():
             if slot not in self.deployments:
                 raise PydanticCustomError(
@@ -274,6 +288,11 @@ class ModelSettings(StrictModel):
         return "aml_token" if self.target == "kubernetes" else "aad_token"
 
     @property
+    def unregistered_slots(self) -> list[str]:
+        """Slots declared without a registered version (day 0), in file order."""
+        return [slot for slot, d in self.deployments.items() if d.version is None]
+
+    @property
     def champion_slot(self) -> str:
         """The slot with the most live traffic (first in file order on a tie)."""
         return max(self.deployments, key=lambda k: self.deployments[k].traffic)
@@ -288,3 +307,44 @@ def check_model_name(name: str) -> str:
             {"name": name},
         )
     return name
+
+
+def unregistered_slot_problems(model: ModelSettings) -> list[str]:
+    """What is wrong with a model's unregistered (version-less) slots, as messages (none = fine).
+
+    Rules: either every slot is unregistered (day 0: the endpoint alone deploys), or the
+    unregistered slots take no live or mirror traffic (the registered ones carry it all); a
+    BYOM model registers its own version, so its slots are pinned to it.
+    """
+    pending = model.unregistered_slots
+    if not pending:
+        return []
+    problems: list[str] = []
+    if model.byom is not None:
+        problems.append(
+            f"deployments.{pending[0]} has no version, but byom registers version "
+            f"'{model.byom.version}'; pin it: version: \"{model.byom.version}\""
+        )
+    if len(pending) < len(model.deployments):
+        live = [s for s in pending if model.deployments[s].traffic or model.mirror_traffic.get(s)]
+        if live:
+            problems.append(
+                f"deployments.{live[0]} has no registered version but takes traffic; while other slots "
+                "are pinned, an unregistered slot takes traffic 0 (pin a version or move its traffic)"
+            )
+    return problems
+
+
+def unregistered_slot_error(environment: str, models: dict[str, ModelSettings]) -> tuple[str, str] | None:
+    """``(key path, message)`` for the first unpinned slot an environment may not hold, else None."""
+    if environment in UNREGISTERED_SLOT_ENVIRONMENTS:
+        return None
+    for name, model in models.items():
+        for slot in model.unregistered_slots:
+            return (
+                f"models.{name}.deployments.{slot}.version",
+                f"{environment} serves registered versions only; pin the version dev validated "
+                f"(estate promote {environment} {name} VERSION); slots without a version are "
+                f"allowed in {', '.join(UNREGISTERED_SLOT_ENVIRONMENTS)} only",
+            )
+    return None

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from infra.settings.base import Guid, StrictModel
 from infra.settings.core import LifecycleSettings, PolicySettings, Region, TagSettings
 from infra.settings.delivery import AgentSettings, DevOpsEnvironmentSettings, DevOpsProjectSettings
-from infra.settings.models import ModelSettings, check_model_name
+from infra.settings.models import ModelSettings, check_model_name, unregistered_slot_error
 from infra.settings.network import NetworkSettings
 from infra.settings.operations import (
     DatabricksSettings,
@@ -224,6 +224,9 @@ class EnvironmentStackSettings(CommonSettings):
                         value=value,
                         space=str(space),
                     )
+        unpinned = unregistered_slot_error(env, self.models)
+        if unpinned is not None:
+            raise _blame(unpinned[0], unpinned[1])
         for name, model in self.models.items():
             if model.target == "kubernetes" and not self.aks.enabled:
                 raise _blame(f"models.{name}.target", "target is kubernetes but aks.enabled is false")

@@ -9,7 +9,7 @@ import pytest
 from infra.engine import PROJECT_ROOT
 from infra.engine.project import load_project, load_stack_config
 from infra.errors import ConfigError
-from infra.settings import load_settings
+from infra.settings import EnvironmentStackSettings, load_settings
 
 KEY = "mlops-estate:models"
 
@@ -81,8 +81,16 @@ BAD: list[tuple[dict[str, Any], str]] = [
         "mlops-estate:models.diabetes.deployments.blue.version: empty version; pin an explicit registry version",
     ),
     (
-        {"deployments": {"blue": {"traffic": 100}}},
-        "Pulumi.dev.yaml: mlops-estate:models.diabetes.deployments.blue.version: required key is missing",
+        {"deployments": {"blue": {"version": "3", "traffic": 50}, "green": {"traffic": 50}}},
+        "Pulumi.dev.yaml: mlops-estate:models.diabetes: deployments.green has no registered version but "
+        "takes traffic; while other slots are pinned, an unregistered slot takes traffic 0",
+    ),
+    (
+        {
+            "deployments": {"blue": {"version": "3", "traffic": 100}, "green": {}},
+            "mirrorTraffic": {"green": 10},
+        },
+        "mlops-estate:models.diabetes: deployments.green has no registered version but takes traffic",
     ),
     (
         {"deployments": {"blue": {"version": "3", "traffic": 90}}},
@@ -180,3 +188,32 @@ def test_kubernetes_instance_types_are_cluster_names() -> None:
         _load({"diabetes": model}, stack="qa").settings.models["diabetes"].deployments["blue"].instance_type
         == "gpu-small"
     )
+
+
+# Day 0: which stacks may declare a slot without a registered version, and what it means.
+UNPINNED = {"blue": {"traffic": 100}}
+DAY0_RULES = [
+    ("dev", UNPINNED, None),
+    ("dev", {"blue": {"version": "3", "traffic": 100}, "green": {}}, None),
+    (
+        "qa",
+        UNPINNED,
+        "Pulumi.qa.yaml: mlops-estate:models.diabetes.deployments.blue.version: qa serves registered "
+        "versions only; pin the version dev validated (estate promote qa diabetes VERSION); slots "
+        "without a version are allowed in dev only",
+    ),
+    ("prod", UNPINNED, "Pulumi.prod.yaml: mlops-estate:models.diabetes.deployments.blue.version: prod serves"),
+]
+
+
+@pytest.mark.parametrize(("stack", "deployments", "error"), DAY0_RULES)
+def test_unregistered_slots_are_dev_only(stack: str, deployments: dict[str, Any], error: str | None) -> None:
+    if error is None:
+        settings = _load({"diabetes": _model(deployments=deployments)}, stack=stack).settings
+        assert isinstance(settings, EnvironmentStackSettings)
+        model = settings.models["diabetes"]
+        assert model.unregistered_slots == [s for s, d in deployments.items() if "version" not in d]
+        return
+    with pytest.raises(ConfigError) as err:
+        _load({"diabetes": _model(deployments=deployments)}, stack=stack)
+    assert error in str(err.value)

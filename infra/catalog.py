@@ -8,6 +8,8 @@ it (see :mod:`infra.engine.answers.serving`), the way the registry answers a rea
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,49 @@ def catalog_path() -> Path:
     """The catalog the offline engine reads: ``$ESTATE_REGISTRY_CATALOG`` or the project's file."""
     override = os.environ.get(CATALOG_ENV)
     return Path(override) if override else CATALOG_FILE
+
+
+REGISTRY_ENV = "ESTATE_REGISTRY"
+"""Environment variable choosing what the offline registry holds: ``catalog`` (the catalog file,
+the default) or ``empty`` (a brand-new registry: every version lookup is the registry's 404)."""
+
+REGISTRY_CHOICES = ("catalog", "empty")
+
+
+def registry_choice() -> str:
+    """What the offline registry holds for this run (``$ESTATE_REGISTRY``, default ``catalog``)."""
+    choice = os.environ.get(REGISTRY_ENV, "catalog") or "catalog"
+    if choice not in REGISTRY_CHOICES:
+        raise ConfigError(
+            f"'{choice}' is not a registry choice; use one of {', '.join(REGISTRY_CHOICES)}", key=REGISTRY_ENV
+        )
+    return choice
+
+
+@contextmanager
+def registry_env(choice: str | None) -> Iterator[None]:
+    """Run a block with ``$ESTATE_REGISTRY`` set to ``choice`` (None: leave it as it is)."""
+    if choice is None:
+        yield
+        return
+    if choice not in REGISTRY_CHOICES:
+        raise ConfigError(f"'{choice}' is not allowed; use one of {', '.join(REGISTRY_CHOICES)}", key="--registry")
+    before = os.environ.get(REGISTRY_ENV)
+    os.environ[REGISTRY_ENV] = choice
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(REGISTRY_ENV, None)
+        else:
+            os.environ[REGISTRY_ENV] = before
+
+
+def offline_registry() -> Catalog:
+    """The catalog the offline version lookups answer from: the file, or nothing (``empty``)."""
+    if registry_choice() == "empty":
+        return Catalog(models={}, file="an empty registry (--registry empty)")
+    return load_catalog()
 
 
 class VersionNotFoundError(LookupError):
@@ -77,3 +122,50 @@ def load_catalog(path: Path | None = None) -> Catalog:
             )
         models[str(name)] = tuple(str(v) for v in versions)
     return Catalog(models=models, file=shown)
+
+
+def record_version(model: str, version: str, path: Path | None = None) -> bool:
+    """Record that ``model`` ``version`` is now registered: add it to the catalog file.
+
+    Called by the step that registered it, and only after the registration succeeded (the
+    pipeline's register step, ``estate catalog record``; the release's ``estate promote
+    --record``), so the catalog lists registered versions only. Comments and order are kept;
+    the file is replaced atomically. Returns False when the version was already listed.
+    """
+    import io
+    import tempfile
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    from infra.settings.models import MODEL_NAME, VERSION
+
+    path = path or catalog_path()
+    if not MODEL_NAME.match(model):
+        raise ConfigError(f"model name '{model}' is invalid (a lower-case letter, then [a-z0-9_])", key="MODEL")
+    if not VERSION.match(str(version)):
+        raise ConfigError(f"'{version}' is not an explicit registry version (digits, e.g. \"1\")", key="VERSION")
+    if str(version) in load_catalog(path).versions(model):
+        return False
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    document = yaml.load(path.read_text(encoding="utf-8"))
+    versions = document["models"].get(model)
+    if versions is None:
+        versions = CommentedSeq()
+        versions.fa.set_flow_style()
+        document["models"][model] = versions
+    versions.append(DoubleQuotedScalarString(str(version)))
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(buffer.getvalue())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True

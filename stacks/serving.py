@@ -9,6 +9,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from components.serving.model_assets import ModelAssets, ModelAssetsArgs
+from infra.settings.models import unregistered_note
 from stacks.context import StackContext
 
 
@@ -22,11 +23,6 @@ def _id_segment(arm_id: str, name: str) -> str:
 def _snake(values: Any) -> dict[str, int]:
     """A settings sub-model as the component's snake_case dict, without unset fields."""
     return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
-
-
-def unregistered_note(model: str, slot: str) -> str:
-    """The one line a preview prints for a slot declared without a registered version (day 0)."""
-    return f"{model}/{slot}: no registered version yet; deploys after the first registration"
 
 
 def _grant_registry_read(
@@ -58,8 +54,9 @@ def compose_models(ctx: StackContext) -> None:
     Publishes ``ctx.parts["models"]`` (model → component) and the stack output ``endpoints``:
     ``{<model>: {name, scoringUri, version, slots}}``, where ``version`` is the version of the
     champion slot (most traffic), the one ``estate promote`` changes by default — the release
-    pipeline reads it as the rollback target. A slot declared without a version (day 0) shows
-    ``null`` there: its endpoint deploys, with no deployment and no traffic yet.
+    pipeline reads it as the rollback target. Slots declared without a version (day 0) are
+    listed under ``unregistered`` instead (and ``version`` is ``""`` while the champion slot has
+    none): the endpoint deploys, with no deployment and no traffic for them yet.
     """
     settings = ctx.settings
     models: dict[str, ModelAssets] = {}
@@ -149,7 +146,9 @@ def compose_models(ctx: StackContext) -> None:
         endpoints[name] = {
             "name": component.endpoint_name,
             "scoringUri": component.scoring_uri,
-            "version": model.deployments[champion].version,
-            "slots": {slot: d.version for slot, d in model.deployments.items()},
+            "version": model.deployments[champion].version or "",
+            "slots": {slot: d.version for slot, d in model.deployments.items() if d.version is not None},
         }
+        if model.unregistered_slots:
+            endpoints[name]["unregistered"] = model.unregistered_slots
     ctx.outputs["endpoints"] = pulumi.Output.from_input(endpoints)

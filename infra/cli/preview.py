@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +23,27 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run_preview(stack: str, *, json_path: Path | None, against: str | None, quiet: bool, policy: bool) -> int:
+def unregistered_notes(plan: dict[str, Any]) -> list[str]:
+    """One line per slot declared without a registered version (day 0), from the plan's outputs."""
+    from infra.settings.models import unregistered_note
+
+    endpoints = (plan.get("outputs") or {}).get("endpoints") or {}
+    return [
+        unregistered_note(model, slot)
+        for model, endpoint in sorted(endpoints.items())
+        for slot in endpoint.get("unregistered") or []
+    ]
+
+
+def run_preview(
+    stack: str,
+    *,
+    json_path: Path | None,
+    against: str | None,
+    quiet: bool,
+    policy: bool,
+    registry: str | None = None,
+) -> int:
     """Preview ``stack``; print the tree unless ``quiet``; return the exit status."""
     from infra.engine import EngineError, dumps, preview, preview_ref
     from infra.engine.diff import changes
@@ -31,7 +51,7 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
     from infra.maturity import assess, render_maturity
 
     try:
-        plan = preview(stack, policy=policy)
+        plan = preview(stack, policy=policy, registry=registry)
     except ConfigError:
         raise
     except EngineError as exc:
@@ -66,6 +86,7 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
             render_outputs(plan),
             render_maturity(plan),
             render_policy(plan),
+            "\n".join(unregistered_notes(plan)),
             render_summary(plan, change_list),
         ]
         print("\n\n".join(p for p in parts if p))
@@ -98,6 +119,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
+        registry: Annotated[
+            str | None,
+            typer.Option(
+                "--registry",
+                help="What the offline registry holds: catalog (model_assets/registry-catalog.yaml, "
+                "the default) or empty (a brand-new estate, day 0).",
+            ),
+        ] = None,
     ) -> None:
         """Preview a stack offline: no credentials, no Pulumi CLI, nothing unknown."""
         from infra.engine import stacks, validate
@@ -116,7 +145,9 @@ def register(app: typer.Typer) -> None:
                 path = json_path / f"plan-{target}.json"
             if all_stacks and not quiet:
                 print(f"\n=== {target} ===")
-            code = run_preview(target, json_path=path, against=against, quiet=quiet, policy=not no_policy)
+            code = run_preview(
+                target, json_path=path, against=against, quiet=quiet, policy=not no_policy, registry=registry
+            )
             worst = max(worst, code)
         if worst:
             raise typer.Exit(worst)

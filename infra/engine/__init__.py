@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from infra.catalog import registry_choice, registry_env
 from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
@@ -111,25 +112,31 @@ def preview(
     overrides: dict[str, Any] | None = None,
     policy: bool = True,
     cache: bool = True,
+    registry: str | None = None,
 ) -> dict[str, Any]:
     """Preview ``stack`` offline and return its plan.
 
+    ``registry="empty"`` previews against a brand-new registry (no version is registered: day 0);
+    the default answers version lookups from the registry catalog. The choice travels to the
+    answers layer as ``$ESTATE_REGISTRY`` (see :mod:`infra.catalog`), so a program run in another
+    process sees it too.
     ``overrides`` replaces config keys (``"mlops-estate:models"`` → a Python value) before
     validation, e.g. for benchmarks and tests. With ``policy`` the CrossGuard rules run on the
     plan and their violations are added under ``"policy"``. ``cache=False`` runs the program
     again even when this process already previewed the same stack files.
     """
     project = load_project(project_dir or project_directory())
-    key = (
-        str(project.directory),
-        stack,
-        json.dumps(overrides or {}, sort_keys=True, default=str),
-        _fingerprint(project, stack),
-    )
-    cached = _CACHE.get(key) if cache else None
-    if cached is None:
-        cached = _run(project, stack, overrides)
-        _CACHE[key] = cached
+    with registry_env(registry):
+        key = (
+            str(project.directory),
+            stack,
+            json.dumps(overrides or {}, sort_keys=True, default=str),
+            _fingerprint(project, stack) + registry_choice(),
+        )
+        cached = _CACHE.get(key) if cache else None
+        if cached is None:
+            cached = _run(project, stack, overrides)
+            _CACHE[key] = cached
     plan = json.loads(json.dumps(cached))  # callers get their own copy
     if policy:
         from infra.engine.policy_runner import evaluate

@@ -309,6 +309,11 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def unregistered_note(model: str, slot: str) -> str:
+    """The one line a preview prints for a slot declared without a registered version (day 0)."""
+    return f"{model}/{slot}: no registered version yet; deploys after the first registration"
+
+
 def unregistered_slot_problems(model: ModelSettings) -> list[str]:
     """What is wrong with a model's unregistered (version-less) slots, as messages (none = fine).
 

@@ -35,8 +35,26 @@ esac
 
 export PATH="$HOME/.pulumi/bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
+# The pinned CLI from the GitHub release, verified against the checksums file that release
+# publishes (pulumi-<version>-checksums.txt) before anything is unpacked: no `curl | sh`, no
+# hash kept here. A mismatch or a missing entry stops the job.
 if [ "$(pulumi version 2>/dev/null || true)" != "v$PULUMI_VERSION" ]; then
-  curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"
+  pulumi_release="https://github.com/pulumi/pulumi/releases/download/v$PULUMI_VERSION"
+  pulumi_archive="pulumi-v$PULUMI_VERSION-linux-x64.tar.gz"
+  pulumi_tmp="$(mktemp -d)"
+  curl -fsSL --retry 3 -o "$pulumi_tmp/$pulumi_archive" "$pulumi_release/$pulumi_archive"
+  curl -fsSL --retry 3 -o "$pulumi_tmp/checksums.txt" "$pulumi_release/pulumi-$PULUMI_VERSION-checksums.txt"
+  if ! grep -E "^[0-9a-f]{64}  $pulumi_archive\$" "$pulumi_tmp/checksums.txt" > "$pulumi_tmp/expected.txt"; then
+    echo "pulumi-login.sh: $pulumi_archive is not listed in pulumi-$PULUMI_VERSION-checksums.txt" >&2
+    exit 3
+  fi
+  (cd "$pulumi_tmp" && sha256sum -c --strict expected.txt) || {
+    echo "pulumi-login.sh: $pulumi_archive does not match the release's published SHA-256" >&2
+    exit 3
+  }
+  mkdir -p "$HOME/.pulumi/bin"
+  tar -xzf "$pulumi_tmp/$pulumi_archive" -C "$HOME/.pulumi/bin" --strip-components=1
+  rm -rf "$pulumi_tmp"
 fi
 
 pulumi login "$PULUMI_BACKEND_URL"

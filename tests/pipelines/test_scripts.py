@@ -296,14 +296,67 @@ def test_pulumi_login_selects_the_stack_with_the_key_vault_provider(bin_dir: Pat
     ]
 
 
-def test_pulumi_login_installs_the_pinned_cli_when_missing(bin_dir: Path, tmp_path: Path) -> None:
-    result = pulumi_login(bin_dir, tmp_path, "v3.100.0")
+def _fake_release(bin_dir: Path, tmp_path: Path, *, tamper: bool) -> None:
+    """A fake curl serving a release tarball (holding a fake ``pulumi``) and the release's
+    checksums file; with ``tamper`` the tarball served differs from the one the file lists."""
+    import hashlib
+    import io
+    import tarfile
+
+    def tarball(script: str) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            data = script.encode()
+            info = tarfile.TarInfo("pulumi/pulumi")
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    log = tmp_path / "calls.log"
+    good = tarball(f'#!/usr/bin/env bash\necho "pulumi $*" >> {log}\n')
+    served = tarball("#!/usr/bin/env bash\necho tampered\n") if tamper else good
+    archive = "pulumi-v3.272.0-linux-x64.tar.gz"
+    (tmp_path / "served.tar.gz").write_bytes(served)
+    (tmp_path / "checksums.txt").write_text(
+        f"{hashlib.sha256(b'other').hexdigest()}  pulumi-v3.272.0-darwin-arm64.tar.gz\n"
+        f"{hashlib.sha256(good).hexdigest()}  {archive}\n"
+    )
+    fake_command(
+        bin_dir,
+        "curl",
+        f'echo "curl ${{@: -1}}" >> {log}; out=""; while [ $# -gt 1 ]; do [ "$1" = -o ] && out="$2"; shift; done; '
+        f'case "$1" in *.tar.gz) cp {tmp_path}/served.tar.gz "$out";; *) cp {tmp_path}/checksums.txt "$out";; esac',
+    )
+
+
+RELEASE = "https://github.com/pulumi/pulumi/releases/download/v3.272.0"
+
+
+def test_pulumi_login_installs_the_pinned_cli_verified_against_the_release_checksums(
+    bin_dir: Path, tmp_path: Path
+) -> None:
+    _fake_release(bin_dir, tmp_path, tamper=False)
+    env = {**base_env(bin_dir, tmp_path), **BACKEND, "HOME": str(tmp_path / "home")}
+    result = run_bash(f"set -euo pipefail; source {SCRIPTS / 'pulumi-login.sh'}", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert calls(tmp_path) == [
-        "curl -fsSL https://get.pulumi.com",
-        "install --version 3.272.0",
+        f"curl {RELEASE}/pulumi-v3.272.0-linux-x64.tar.gz",
+        f"curl {RELEASE}/pulumi-3.272.0-checksums.txt",
         "pulumi login azblob://state?storage_account=stmlopsstate01",
     ]
+    assert (tmp_path / "home" / ".pulumi" / "bin" / "pulumi").is_file()
+
+
+def test_pulumi_login_refuses_a_cli_archive_that_does_not_match_the_release_checksums(
+    bin_dir: Path, tmp_path: Path
+) -> None:
+    _fake_release(bin_dir, tmp_path, tamper=True)
+    env = {**base_env(bin_dir, tmp_path), **BACKEND, "HOME": str(tmp_path / "home")}
+    result = run_bash(f"set -euo pipefail; source {SCRIPTS / 'pulumi-login.sh'}", env, tmp_path)
+    assert result.returncode == 3
+    assert "does not match the release's published SHA-256" in result.stderr
+    assert not (tmp_path / "home" / ".pulumi" / "bin" / "pulumi").exists()
+    assert not any(c.startswith("pulumi ") for c in calls(tmp_path))
 
 
 @pytest.mark.parametrize(

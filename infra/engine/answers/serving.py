@@ -1,6 +1,7 @@
 """Answers for what the model_assets component uses beyond the shared table: the dynamic
 resources (endpoint traffic, serving code), the serving environments and autoscale settings,
-and the registry model version lookup (answered from ``model_assets/registry-catalog.yaml``).
+and the registry model version lookup (answered from ``model_assets/registry-catalog.yaml``, or
+from an empty registry with ``$ESTATE_REGISTRY=empty``).
 
 Dynamic resources all share the type ``pulumi-python:dynamic:Resource``; each carries an
 ``estateKind`` input and :data:`DYNAMIC_KINDS` maps it to its id and outputs. Another area's
@@ -79,11 +80,13 @@ for _token, (_scope, _path, _name_input) in _SERVING_ARM.items():
 
 @invoke("azure-native:machinelearningservices:getRegistryModelVersion")
 def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
-    """Found in the registry catalog → the version resource; missing → the registry's 404, offline."""
-    from infra.catalog import load_catalog
+    """Found in the registry catalog → the version resource; missing → the registry's 404, offline.
+    With ``$ESTATE_REGISTRY=empty`` (``estate preview --registry empty``) the registry is brand
+    new and holds nothing."""
+    from infra.catalog import offline_registry
 
     model, version, registry = str(args["modelName"]), str(args["version"]), str(args["registryName"])
-    load_catalog().require(model, version, registry=registry)
+    offline_registry().require(model, version, registry=registry)
     rid = (
         f"/subscriptions/{ctx.subscription_id}/resourceGroups/{args['resourceGroupName']}/providers/"
         f"Microsoft.MachineLearningServices/registries/{registry}/models/{model}/versions/{version}"

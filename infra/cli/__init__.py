@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "infra.cli.preview",
     "infra.cli.promote",
     "infra.cli.new_model",
+    "infra.cli.onboard",
     "infra.cli.timeline",
     "infra.cli.cost",
     "infra.cli.bench",

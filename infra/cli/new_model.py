@@ -1,4 +1,4 @@
-"""``estate new-model``: scaffold a model folder and add the model to every environment stack."""
+"""``estate new-model``: scaffold a model folder and declare the model in dev (day 0)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,12 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--project-dir", help="The project root (holds the stack files).")
         ] = Path("."),
     ) -> None:
-        """Render model_assets/NAME/ (code, tests, Azure ML specs, pipeline) and add NAME to the stacks."""
+        """Render model_assets/NAME/ (code, tests, Azure ML specs, pipeline) and declare NAME in dev."""
         result = create_model(name, kind, serving, project_dir)
         typer.echo(f"created {result.model_dir} ({len(result.files)} files, kind {kind}, serving {serving})")
         typer.echo(
-            f"added {name} to {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} "
-            '(slot blue, version "1": the first version its pipeline registers)'
+            f"declared {name} in {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} without a version (slot blue): "
+            "the endpoint deploys; its pipeline's register step registers version 1 and records it in "
+            f"model_assets/registry-catalog.yaml; then `estate promote dev {name} 1`"
         )
-        typer.echo(f"next: .venv/bin/python -m pytest model_assets/{name}")
+        typer.echo(f"next: .venv/bin/python -m pytest model_assets/{name} && .venv/bin/estate preview dev")

@@ -105,14 +105,24 @@ def project(tmp_path: Path) -> Iterator[Path]:
 def test_day0_sequence(project: Path) -> None:
     # 1. shared: nothing in it depends on a registered model.
     shared = preview("shared", project_dir=project, policy=False, cache=False)
-    print("SHARED", len(shared["resources"]))
+    assert len(shared["resources"]) == 51
     assert not [r for r in shared["resources"] if r["type"] in SERVING_TYPES]
 
     # 2. dev against an empty registry; the trained models are declared, not registered.
     _edit_models(project, "dev", _unpin)
     dev0 = preview("dev", project_dir=project, policy=False, cache=False, registry="empty")
-    print("DEV0", _serving(dev0))
-    print("DEV0C", len(dev0["resources"]))
+    assert _serving(dev0) == [
+        "BatchDeployment model-churn_byom-blue",
+        "BatchEndpoint model-churn_byom-endpoint",
+        "OnlineEndpoint model-diabetes-endpoint",
+        "OnlineEndpoint model-fraud_rules-endpoint",
+        "RegistryModelVersion model-churn_byom-byom-1",
+        "Resource model-churn_byom-code",
+        "Resource model-churn_byom-traffic",
+        "Resource model-diabetes-code",
+        "Resource model-fraud_rules-code",
+    ]
+    assert len(dev0["resources"]) == 96
     assert {m: (e["slots"], e.get("unregistered")) for m, e in dev0["outputs"]["endpoints"].items()} == {
         "diabetes": ({}, ["blue"]),
         "fraud_rules": ({}, ["blue"]),
@@ -143,10 +153,10 @@ def test_day0_sequence(project: Path) -> None:
         plans[stack] = preview(stack, project_dir=project, policy=False, cache=False)
     added = Counter(_serving(plans["dev"])) - Counter(_serving(dev0))
     assert sorted(added.elements()) == [
-        "OnlineDeployment diabetes-blue",
-        "OnlineDeployment fraud_rules-blue",
-        "Resource diabetes-traffic",
-        "Resource fraud_rules-traffic",
+        "OnlineDeployment model-diabetes-blue",
+        "OnlineDeployment model-fraud_rules-blue",
+        "Resource model-diabetes-traffic",
+        "Resource model-fraud_rules-traffic",
     ]
     print("PINNED", {s: len(p["resources"]) for s, p in plans.items()})
     for stack, plan in plans.items():
@@ -155,9 +165,3 @@ def test_day0_sequence(project: Path) -> None:
             "fraud_rules": {"blue": "1"},
             "churn_byom": {"blue": "1"},
         }, stack
-
-
-SHARED_COUNT = 0
-DEV0_COUNT = 0
-DEV0_SERVING: list[str] = []
-PINNED_COUNTS: dict[str, int] = {}

@@ -52,7 +52,9 @@ def registry_env(choice: str | None) -> Iterator[None]:
         yield
         return
     if choice not in REGISTRY_CHOICES:
-        raise ConfigError(f"'{choice}' is not allowed; use one of {', '.join(REGISTRY_CHOICES)}", key="--registry")
+        raise ConfigError(
+            f"'{choice}' is not allowed; use one of {', '.join(REGISTRY_CHOICES)}", key="--registry"
+        )
     before = os.environ.get(REGISTRY_ENV)
     os.environ[REGISTRY_ENV] = choice
     try:
@@ -143,9 +145,13 @@ def record_version(model: str, version: str, path: Path | None = None) -> bool:
 
     path = path or catalog_path()
     if not MODEL_NAME.match(model):
-        raise ConfigError(f"model name '{model}' is invalid (a lower-case letter, then [a-z0-9_])", key="MODEL")
+        raise ConfigError(
+            f"model name '{model}' is invalid (a lower-case letter, then [a-z0-9_])", key="MODEL"
+        )
     if not VERSION.match(str(version)):
-        raise ConfigError(f"'{version}' is not an explicit registry version (digits, e.g. \"1\")", key="VERSION")
+        raise ConfigError(
+            f"'{version}' is not an explicit registry version (digits, e.g. \"1\")", key="VERSION"
+        )
     if str(version) in load_catalog(path).versions(model):
         return False
     yaml = YAML(typ="rt")

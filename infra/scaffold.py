@@ -268,7 +268,9 @@ def _read_input(path: Path | None, option: str, *, binary: bool = False) -> str 
     if not path.is_file():
         raise ConfigError(f"{str(path)!r} is not a file", key=option)
     if path.stat().st_size > MAX_ARTIFACT_BYTES:
-        raise ConfigError(f"{str(path)!r} is larger than 200 MB; upload it and register from storage", key=option)
+        raise ConfigError(
+            f"{str(path)!r} is larger than 200 MB; upload it and register from storage", key=option
+        )
     if binary:
         return path.read_bytes()
     try:
@@ -284,7 +286,9 @@ def _check_environment(text: str, path: Path) -> None:
     try:
         data = YAML(typ="safe").load(text)
     except YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc.__class__.__name__}", file=str(path), key="--environment") from None
+        raise ConfigError(
+            f"not valid YAML: {exc.__class__.__name__}", file=str(path), key="--environment"
+        ) from None
     deps = data.get("dependencies") if isinstance(data, dict) else None
     if not isinstance(deps, list):
         raise ConfigError("a conda environment file with a 'dependencies' list is expected", file=str(path))
@@ -369,7 +373,9 @@ def first_version_cost(project_dir: Path, name: str) -> tuple[float | None, str]
 
     from infra.cost.estimate import estimate_cost
 
-    spec = YAML(typ="safe").load((project_dir / "model_assets" / name / "azureml" / "deployment.yml").read_text())
+    spec = YAML(typ="safe").load(
+        (project_dir / "model_assets" / name / "azureml" / "deployment.yml").read_text()
+    )
     size, count = str(spec.get("instance_type", "Standard_DS3_v2")), int(spec.get("instance_count", 1))
     resource = {
         "urn": f"urn:pulumi:dev::mlops-estate::azure-native:machinelearningservices:OnlineDeployment::{name}-blue",

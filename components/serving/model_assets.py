@@ -228,7 +228,9 @@ class ModelAssets(pulumi.ComponentResource):
                 endpoint_id=endpoint.id,
                 traffic={slot: int(s.get("traffic", 0)) for slot, s in registered.items()},
                 mirror_traffic={
-                    slot: int(p) for slot, p in (args.get("mirror_traffic") or {}).items() if slot in registered
+                    slot: int(p)
+                    for slot, p in (args.get("mirror_traffic") or {}).items()
+                    if slot in registered
                 },
                 endpoint_revision=revision,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(deployments.values())),
@@ -498,7 +500,9 @@ class ModelAssets(pulumi.ComponentResource):
         byom = args.get("byom")
         if byom is not None and byom.get("model_type", "custom_model") not in BYOM_MODEL_TYPES:
             raise arg_error(
-                COMPONENT, "byom.model_type", f"'{byom.get('model_type')}' is not custom_model, mlflow_model or triton_model"
+                COMPONENT,
+                "byom.model_type",
+                f"'{byom.get('model_type')}' is not custom_model, mlflow_model or triton_model",
             )
         traffic = {slot: int(s.get("traffic", 0)) for slot, s in slots.items()}
         pending = [slot for slot, s in slots.items() if s.get("version") is None]

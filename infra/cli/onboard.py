@@ -1,7 +1,7 @@
 """``estate onboard``: bring a pre-trained model file into the estate, declared in dev (day 0).
 
-    estate onboard NAME --model-file PATH [--scoring-script PATH] [--environment PATH]
-                   [--sample-request PATH] [--project-dir DIR]
+estate onboard NAME --model-file PATH [--scoring-script PATH] [--environment PATH]
+               [--sample-request PATH] [--project-dir DIR]
 """
 
 from __future__ import annotations
@@ -20,13 +20,18 @@ def register(app: typer.Typer) -> None:
     @app.command("onboard")
     def onboard(
         name: Annotated[str, typer.Argument(help="Model name: a lower-case letter, then 1-30 of [a-z0-9_].")],
-        model_file: Annotated[Path, typer.Option("--model-file", help="The trained model file (.pkl, .joblib, ...).")],
+        model_file: Annotated[
+            Path, typer.Option("--model-file", help="The trained model file (.pkl, .joblib, ...).")
+        ],
         scoring_script: Annotated[
-            Path | None, typer.Option("--scoring-script", help="Its scoring script (init/run). @default a joblib one")
+            Path | None,
+            typer.Option("--scoring-script", help="Its scoring script (init/run). @default a joblib one"),
         ] = None,
         environment: Annotated[
             Path | None,
-            typer.Option("--environment", help="Its conda environment file. @default the estate's scikit-learn one"),
+            typer.Option(
+                "--environment", help="Its conda environment file. @default the estate's scikit-learn one"
+            ),
         ] = None,
         sample_request: Annotated[
             Path | None, typer.Option("--sample-request", help="A JSON request body for the smoke test.")

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from infra.cli.preview import unregistered_notes
 from infra.catalog import CATALOG_ENV, load_catalog, record_version
+from infra.cli.preview import unregistered_notes
 from infra.engine import PROJECT_ROOT, preview
 from infra.errors import ConfigError
 
@@ -84,7 +84,9 @@ def _pin_one(models: Any) -> None:
 
 def _serving(plan: dict[str, Any]) -> list[str]:
     """``type name`` of every serving resource of a plan, sorted."""
-    return sorted(f"{r['type'].rsplit(':', 1)[-1]} {r['name']}" for r in plan["resources"] if r["type"] in SERVING_TYPES)
+    return sorted(
+        f"{r['type'].rsplit(':', 1)[-1]} {r['name']}" for r in plan["resources"] if r["type"] in SERVING_TYPES
+    )
 
 
 @pytest.fixture
@@ -134,7 +136,10 @@ def test_day0_sequence(project: Path) -> None:
     ]
     # Pinning a version the empty registry does not have fails the preview naming the key.
     _edit_models(project, "qa", _pin_one)
-    with pytest.raises(ConfigError, match=r"Pulumi.qa.yaml: mlops-estate:models\.\w+\.deployments\.blue\.version: version '1' of model"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Pulumi.qa.yaml: mlops-estate:models\.\w+\.deployments\.blue\.version: version '1' of model",
+    ):
         preview("qa", project_dir=project, policy=False, cache=False, registry="empty")
 
     # 3. The first training run registers version 1; the registering step records it.
@@ -158,7 +163,7 @@ def test_day0_sequence(project: Path) -> None:
         "Resource model-diabetes-traffic",
         "Resource model-fraud_rules-traffic",
     ]
-    print("PINNED", {s: len(p["resources"]) for s, p in plans.items()})
+    assert {s: len(p["resources"]) for s, p in plans.items()} == {"dev": 100, "qa": 184, "prod": 257}
     for stack, plan in plans.items():
         assert {m: e["slots"] for m, e in plan["outputs"]["endpoints"].items()} == {
             "diabetes": {"blue": "1"},

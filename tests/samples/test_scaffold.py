@@ -33,6 +33,7 @@ config:
 
 
 def make_project(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     for stack in scaffold.STACKS:
         (root / f"Pulumi.{stack}.yaml").write_text(STACK.format(stack=stack))
     return root
@@ -124,18 +125,25 @@ def test_stack_files_get_a_stub_and_keep_everything_else(rendered: Path) -> None
             "kind": "ml",
             "serving": "online",
             "target": "managed",
-            "deployments": {"blue": {"version": "1", "traffic": 100}},
+            "deployments": {"blue": {"traffic": 100}},
         }
         assert models["new_rule_based_batch"] == {
             "kind": "rule-based",
             "serving": "batch",
-            "deployments": {"blue": {"version": "1", "traffic": 100}},
+            "deployments": {"blue": {"traffic": 100}},
         }
         assert (
             "    new_ml_batch:\n      kind: ml\n      serving: batch\n      deployments:\n"
-            '        blue: {version: "1", traffic: 100}\n' in text
+            "        blue: {traffic: 100}\n" in text
         )
-        assert "# new_ml_batch: scaffolded by `estate new-model`" in text
+        assert "# new_ml_batch: scaffolded by `estate new-model`; declared, not yet registered" in text
+
+
+def test_new_models_go_to_dev_only(rendered: Path) -> None:
+    assert scaffold.STACKS == ("dev",)
+    for stack in ("qa", "prod"):
+        path = rendered / f"Pulumi.{stack}.yaml"
+        assert not path.exists() or "new_ml_online" not in path.read_text()
 
 
 @pytest.mark.slow
@@ -204,11 +212,11 @@ def test_model_already_in_one_stack_writes_nothing(tmp_path: Path) -> None:
 
 def test_missing_stack_file_writes_nothing(tmp_path: Path) -> None:
     make_project(tmp_path)
-    (tmp_path / "Pulumi.prod.yaml").unlink()
+    (tmp_path / "Pulumi.dev.yaml").unlink()
     before = snapshot(tmp_path)
     with pytest.raises(ConfigError, match="stack file not found") as info:
         scaffold.create_model("fresh", "rule-based", "batch", tmp_path)
-    assert info.value.file == str(tmp_path / "Pulumi.prod.yaml")
+    assert info.value.file == str(tmp_path / "Pulumi.dev.yaml")
     assert snapshot(tmp_path) == before
 
 
@@ -220,7 +228,7 @@ def test_failed_write_rolls_everything_back(tmp_path: Path, monkeypatch) -> None
 
     def flaky(path: Path, text: str) -> None:
         calls.append(path)
-        if len(calls) == 2:
+        if len(calls) == 1:
             raise OSError("disk full")
         real(path, text)
 
@@ -268,3 +276,144 @@ def test_cli_creates_the_model_and_exits_2_on_errors(tmp_path: Path, monkeypatch
         == 2
     )
     assert "error: --kind: kind 'ai' is not allowed" in capsys.readouterr().err
+
+
+# --- estate onboard: a pre-trained model file to a model folder declared in dev (day 0) -----------
+
+SCORE = """import json, os, joblib, numpy
+def init():
+    global model
+    model = joblib.load(os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model/reg.pkl"))
+def run(raw_data):
+    return model.predict(numpy.array(json.loads(raw_data)["data"])).tolist()
+"""
+ENVIRONMENT = """name: model-env
+channels: [conda-forge]
+dependencies:
+  - python=3.12
+  - pip:
+    - azureml-inference-server-http==1.4.1
+    - joblib
+"""
+
+
+@pytest.fixture
+def pretrained(tmp_path: Path) -> Path:
+    """A pickled scikit-learn regression, its scoring script, environment and sample request."""
+    import joblib
+    import numpy
+    from sklearn.linear_model import LinearRegression
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    x = numpy.arange(20, dtype=float).reshape(10, 2)
+    joblib.dump(LinearRegression().fit(x, x.sum(axis=1)), inputs / "reg.pkl")
+    (inputs / "score.py").write_text(SCORE)
+    (inputs / "conda.yaml").write_text(ENVIRONMENT)
+    (inputs / "sample.json").write_text('{"data": [[1, 2], [3, 4]]}')
+    return inputs
+
+
+def test_onboard_writes_the_model_folder_and_declares_it_in_dev(tmp_path: Path, pretrained: Path) -> None:
+    root = make_project(tmp_path / "project")
+    result = scaffold.onboard_model(
+        "reg_model",
+        pretrained / "reg.pkl",
+        root,
+        scoring_script=pretrained / "score.py",
+        environment=pretrained / "conda.yaml",
+        sample_request=pretrained / "sample.json",
+    )
+    model_dir = root / "model_assets" / "reg_model"
+    assert result.scaffolded.files == [
+        "README.md",
+        "azureml/deployment.yml",
+        "azureml/endpoint.yml",
+        "azureml/model.yml",
+        "build_artifact.py",
+        "environment/serve.yml",
+        "model/reg.pkl",
+        "smoke/request.json",
+        "smoke/smoke.json",
+        "src/score.py",
+        "tests/test_onboarded.py",
+    ]
+    assert (model_dir / "model" / "reg.pkl").read_bytes() == (pretrained / "reg.pkl").read_bytes()
+    assert (model_dir / "src" / "score.py").read_text() == SCORE
+    assert (model_dir / "environment" / "serve.yml").read_text() == ENVIRONMENT
+    models = YAML(typ="safe").load((root / "Pulumi.dev.yaml").read_text())["config"]["mlops-estate:models"]
+    assert models["reg_model"] == {
+        "kind": "ml",
+        "serving": "online",
+        "target": "managed",
+        "deployments": {"blue": {"traffic": 100}},
+    }
+    for text in (p.read_text() for p in model_dir.rglob("*") if p.suffix in (".yml", ".py", ".md")):
+        assert "@@" not in text
+
+
+def test_onboarded_models_own_tests_pass(tmp_path: Path, pretrained: Path) -> None:
+    root = make_project(tmp_path / "project")
+    scaffold.onboard_model("reg_model", pretrained / "reg.pkl", root)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(root / "model_assets" / "reg_model"),
+            "-q",
+            "-p",
+            "no:warnings",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "3 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        ({"model_file": "missing.pkl"}, "--model-file", "is not a file"),
+        ({"model_file": "score.py"}, "--model-file", "'score.py' is not a model file this command onboards"),
+        ({"environment": "bad-env.yaml"}, "dependencies.pip", "lacks azureml-inference-server-http"),
+        ({"sample_request": "score.py"}, "--sample-request", "the sample request is not JSON"),
+    ],
+)
+def test_onboard_bad_input_writes_nothing(
+    tmp_path: Path, pretrained: Path, change: dict[str, str], key: str, message: str
+) -> None:
+    root = make_project(tmp_path / "project")
+    (pretrained / "bad-env.yaml").write_text("dependencies:\n  - python=3.11\n  - pip: [joblib]\n")
+    before = snapshot(root)
+    kwargs = {"model_file": "reg.pkl", **change}
+    model_file = pretrained / kwargs.pop("model_file")
+    with pytest.raises(ConfigError) as info:
+        scaffold.onboard_model(
+            "reg_model", model_file, root, **{k: pretrained / v for k, v in kwargs.items()}
+        )
+    assert info.value.key == key and message in str(info.value)
+    assert snapshot(root) == before
+
+
+def test_onboard_cli_prints_the_cost_and_exits_2_on_errors(
+    tmp_path: Path, pretrained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import infra.cli
+
+    root = make_project(tmp_path / "project")
+    argv = ["onboard", "reg_model", "--model-file", str(pretrained / "reg.pkl"), "--project-dir", str(root)]
+    assert infra.cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert (
+        "cost in dev: $0.00/month now (endpoint only); $213.89/month once version 1 serves (1 × Standard_DS3_v2)"
+        in out
+    )
+    assert infra.cli.main(argv) == 2
+    assert "already exists" in capsys.readouterr().err

@@ -90,14 +90,22 @@ def _workspace(
     )
 
 
-def _provider(owner: pulumi.ComponentResource, name: str, workspace: azure_databricks.Workspace) -> Any:
+def _provider(
+    owner: pulumi.ComponentResource,
+    name: str,
+    workspace: azure_databricks.Workspace,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> Any:
+    """The workspace's Databricks provider. With a private workspace it waits for the private
+    endpoint and its DNS zone group (``depends_on``): until the zone resolves the workspace URL to
+    the private IP, the first ``pulumi up``'s REST calls from inside the network would fail."""
     import pulumi_databricks as dbx
 
     return dbx.Provider(
         f"{name}-provider",
         host=workspace.workspace_url.apply(lambda url: f"https://{url}"),
         azure_workspace_resource_id=workspace.id,
-        opts=pulumi.ResourceOptions(parent=owner),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=depends_on or []),
     )
 
 
@@ -240,6 +248,7 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             parent=self,
             metrics=False,
         )
+        network_ready: list[pulumi.Resource] = []
         if not public:
             endpoint = network.PrivateEndpoint(
                 f"{name}-ui-api-pe",
@@ -257,8 +266,9 @@ class DatabricksWorkspace(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            network_ready.append(endpoint)
             if args.get("private_dns_zone_id"):
-                network.PrivateDnsZoneGroup(
+                zone_group = network.PrivateDnsZoneGroup(
                     f"{name}-ui-api-dns",
                     private_dns_zone_group_name="default",
                     private_endpoint_name=endpoint.name,
@@ -271,6 +281,7 @@ class DatabricksWorkspace(pulumi.ComponentResource):
                     ],
                     opts=pulumi.ResourceOptions(parent=self),
                 )
+                network_ready.append(zone_group)
         runner = managedidentity.UserAssignedIdentity(
             f"{name}-job-runner",
             resource_name_=args["identity_name"],
@@ -282,7 +293,7 @@ class DatabricksWorkspace(pulumi.ComponentResource):
 
         import pulumi_databricks as dbx
 
-        provider = _provider(self, name, workspace)
+        provider = _provider(self, name, workspace, network_ready)
         in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
         definition = {
             "cluster_type": {"type": "allowlist", "values": ["job"]},

@@ -312,3 +312,13 @@ def test_bad_factory_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
         Template.from_function(lambda: BatchScheduler("data-factory", args))
     assert needle in str(caught.value)
+
+
+def test_private_workspace_provider_waits_for_its_private_endpoint_and_dns_zone_group():
+    """First deploy: the provider's REST calls resolve the workspace URL through the private zone."""
+    t = env_workspace("max")
+    provider = t.resource("pulumi:providers:databricks", "databricks-provider")
+    endpoint = t.resource("azure-native:network:PrivateEndpoint", "databricks-ui-api-pe")
+    zone_group = t.resource("azure-native:network:PrivateDnsZoneGroup", "databricks-ui-api-dns")
+    assert endpoint["urn"] in provider["dependencies"]
+    assert zone_group["urn"] in provider["dependencies"]

@@ -377,3 +377,46 @@ def test_outputs() -> None:
         "/onlineEndpoints/online-dev-ab12"
     )
     assert seen["versions"] == {"blue": "3"}
+
+
+def test_a_missing_version_is_a_run_error_the_language_host_prints_as_one_line() -> None:
+    """Raised inside the lookup's ``apply``, the error reaches the language host from the SDK's
+    wait for outstanding registrations, not through the program's own ``try``; the host prints a
+    ``pulumi.RunError`` as its message alone and anything else with a traceback."""
+    with pytest.raises(ConfigError) as err:
+        _template(config_file="Pulumi.dev.yaml", deployments={"blue": {"version": "41", "traffic": 100}})
+    assert isinstance(err.value, pulumi.RunError)
+    assert "\n" not in str(err.value)
+
+
+def test_declared_slots_deploy_the_endpoint_only() -> None:
+    t = _template(deployments={"blue": {"traffic": 100}})
+    assert t.count_by_type() == {
+        "pulumi:pulumi:Stack": 1,
+        "mlops:model_assets:ModelAssets": 1,
+        "azure-native:machinelearningservices:EnvironmentVersion": 1,
+        DYNAMIC: 1,  # the scoring code; no traffic resource without a deployment
+        ENDPOINT: 1,
+    }
+
+
+def test_a_declared_slot_beside_a_pinned_one_gets_no_deployment_and_no_traffic() -> None:
+    t = _template(deployments={"blue": {"version": "3", "traffic": 100}, "green": {}})
+    deployments = [r for r in t.resources if r["type"] == DEPLOYMENT]
+    assert [r["inputs"]["deploymentName"] for r in deployments] == ["blue"]
+    traffic = next(r for r in t.resources if r["name"] == "model-online-traffic")
+    assert traffic["inputs"]["traffic"] == {"blue": 100}
+
+
+def test_a_declared_slot_cannot_take_traffic_beside_a_pinned_one() -> None:
+    with pytest.raises(ConfigError, match=r"deployments.green: has no version but takes traffic"):
+        _template(deployments={"blue": {"version": "3", "traffic": 50}, "green": {"traffic": 50}})
+
+
+def test_an_empty_registry_has_no_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESTATE_REGISTRY", "empty")
+    with pytest.raises(
+        ConfigError, match=r"version '3' of model 'online' is not in registry mlr-shared \(known: none"
+    ):
+        _template()
+    assert _template(deployments={"blue": {"traffic": 100}}).count_by_type()[ENDPOINT] == 1

@@ -5,13 +5,13 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: setup preview preview-all test test-slow smoke bench lint format-check clean
+.PHONY: policy-venv setup preview preview-all test test-slow smoke bench lint format-check clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
@@ -47,3 +47,11 @@ format-check: setup
 
 clean:
 	rm -rf $(VENV) .venv-serve out .pytest_cache
+
+## The policy pack's own environment (policy/venv), hash-checked; the Pulumi CLI does not build it.
+policy-venv: policy/venv/.installed
+
+policy/venv/.installed: policy/requirements.txt
+	test -x policy/venv/bin/python || python3 -m venv policy/venv
+	policy/venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r policy/requirements.txt
+	touch policy/venv/.installed

@@ -202,7 +202,11 @@ DAY0_RULES = [
         "versions only; pin the version dev validated (estate promote qa diabetes VERSION); slots "
         "without a version are allowed in dev only",
     ),
-    ("prod", UNPINNED, "Pulumi.prod.yaml: mlops-estate:models.diabetes.deployments.blue.version: prod serves"),
+    (
+        "prod",
+        UNPINNED,
+        "Pulumi.prod.yaml: mlops-estate:models.diabetes.deployments.blue.version: prod serves",
+    ),
 ]
 
 

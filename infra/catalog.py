@@ -3,6 +3,12 @@
 ``model_assets/registry-catalog.yaml`` lists ``models: {<name>: [<version>, ...]}``. The
 offline engine answers ``azure-native:machinelearningservices:getRegistryModelVersion`` from
 it (see :mod:`infra.engine.answers.serving`), the way the registry answers a real preview.
+
+The catalog lists **registered versions only**, each added by the step that registered it,
+after the registry accepted it (:func:`record_version`: the pipeline's register step,
+``model_assets.register_artifact``, ``estate promote --record``), so an offline pass means a
+real pass. ``$ESTATE_REGISTRY=empty`` (``estate preview --registry empty``) previews against a
+brand-new registry instead (:func:`offline_registry`).
 """
 
 from __future__ import annotations

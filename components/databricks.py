@@ -163,6 +163,8 @@ class DatabricksWorkspaceArgs(TypedDict):
     """Conditional. Git URL of this repository; required with batch_jobs."""
     repository_branch: NotRequired[str]
     """Optional. @default main"""
+    repository_commit: NotRequired[str]
+    """Optional. Commit (full SHA-1) the batch jobs run from, instead of the branch head. @default none"""
     tags: NotRequired[dict[str, str]]
     """Optional. @default {}"""
 
@@ -364,7 +366,11 @@ class DatabricksWorkspace(pulumi.ComponentResource):
                 git_source={
                     "url": args["repository_url"],
                     "provider": "azureDevOpsServices",
-                    "branch": args.get("repository_branch", "main"),
+                    **(
+                        {"commit": args["repository_commit"]}
+                        if args.get("repository_commit")
+                        else {"branch": args.get("repository_branch", "main")}
+                    ),
                 },
                 job_clusters=[
                     {

@@ -233,6 +233,7 @@ def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "batch_jobs": _batch_jobs(ctx, settings),
         "repository_url": config.repository_url,
         "repository_branch": config.repository_branch,
+        **({"repository_commit": config.repository_commit} if config.repository_commit else {}),
         "tags": ctx.tags,
     }
     if not config.public_network_access:

@@ -141,7 +141,11 @@ class DatabricksSettings(StrictModel):
     """Conditional. Git URL of this repository (batch jobs run their scoring entry from it);
     required when a batch model exists. @default none"""
     repository_branch: str = Field(default="main", min_length=1, max_length=100)
-    """Optional. Branch batch jobs run from. @default main"""
+    """Optional. Branch batch jobs run from when no ``repositoryCommit`` pins them (dev). @default main"""
+    repository_commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
+    """Conditional. The commit batch jobs run from (full SHA-1, e.g. the release commit); required in
+    prod when a batch model exists, so prod never runs the head of a branch. Overrides
+    ``repositoryBranch``. @default none (the branch head: dev and qa)"""
     registry_catalog: str = Field(default="mlops_models", pattern=r"^[a-z][a-z0-9_]{1,62}$")
     """Optional. Shared stack: the Unity Catalog catalog that holds the shared models. @default mlops_models"""
 

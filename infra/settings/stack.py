@@ -224,6 +224,18 @@ class EnvironmentStackSettings(CommonSettings):
                         value=value,
                         space=str(space),
                     )
+        if (
+            env == "prod"
+            and self.databricks.enabled
+            and self.databricks.repository_commit is None
+            and any(m.serving == "batch" for m in self.models.values())
+        ):
+            raise _blame(
+                "databricks.repositoryCommit",
+                "prod batch jobs run a pinned commit, not the head of {branch}; set repositoryCommit to the "
+                "release commit (40 hex digits)",
+                branch=self.databricks.repository_branch,
+            )
         unpinned = unregistered_slot_error(env, self.models)
         if unpinned is not None:
             raise _blame(unpinned[0], unpinned[1])

@@ -82,3 +82,29 @@ def test_pulumi_install_builds_the_make_setup_environment() -> None:
     assert "pip install -q --disable-pip-version-check --require-hashes -r requirements.lock" in makefile
     assert "main:" not in (PROJECT_ROOT / "Pulumi.yaml").read_text()
     assert (PROJECT_ROOT / "__main__.py").is_file()
+
+
+def test_prod_batch_jobs_run_a_pinned_commit() -> None:
+    from infra.engine.project import load_project, load_stack_config
+    from infra.errors import ConfigError
+    from infra.settings import EnvironmentStackSettings, load_settings
+
+    project = load_project(PROJECT_ROOT)
+    config = load_stack_config(project, "prod")
+    settings = load_settings(
+        config.values, project=project.name, stack="prod", file=config.file.name
+    ).settings
+    assert isinstance(settings, EnvironmentStackSettings)
+    assert settings.databricks.repository_commit is not None
+    assert re.fullmatch(r"[0-9a-f]{40}", settings.databricks.repository_commit)
+    databricks = {
+        "enabled": True,
+        "repositoryUrl": "https://dev.azure.com/contoso/mlops-estate/_git/mlops-estate",
+    }
+    config = load_stack_config(project, "prod", {"mlops-estate:databricks": databricks})
+    with pytest.raises(ConfigError) as err:
+        load_settings(config.values, project=project.name, stack="prod", file=config.file.name)
+    assert (
+        "Pulumi.prod.yaml: mlops-estate:databricks.repositoryCommit: prod batch jobs run a pinned commit"
+        in str(err.value)
+    )

@@ -322,3 +322,12 @@ def test_private_workspace_provider_waits_for_its_private_endpoint_and_dns_zone_
     zone_group = t.resource("azure-native:network:PrivateDnsZoneGroup", "databricks-ui-api-dns")
     assert endpoint["urn"] in provider["dependencies"]
     assert zone_group["urn"] in provider["dependencies"]
+
+
+def test_batch_jobs_run_a_pinned_commit_when_given():
+    args = dict(MINIMAL)
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    args.update(batch_jobs=JOBS, repository_url=REPO, repository_commit=commit)
+    t = Template.from_function(lambda: DatabricksWorkspace("databricks", args))
+    job = t.resource(JOB, "databricks-churn_byom-batch-inference")["inputs"]
+    assert job["gitSource"] == {"url": REPO, "provider": "azureDevOpsServices", "commit": commit}

@@ -4,8 +4,9 @@ Azure ML's data-drift signal (the estate's ``ModelMonitor``) compares production
 the training data: normalized Wasserstein distance for numerical features and Jensen-Shannon
 distance for categorical ones, each against a threshold (0.1 by default). This module applies
 the same two metrics to the rows the rehearsal sent to the endpoint; the normalization
-(Wasserstein distance divided by the reference's standard deviation) is this module's choice,
-not a copy of the service's.
+(Wasserstein distance divided by the reference's range, so sampling noise between two halves
+of one sample stays well under the threshold) is this module's choice, not a copy of the
+service's.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ class FeatureDrift:
 
 
 def normalized_wasserstein(reference: Sequence[float], production: Sequence[float]) -> float:
-    """Wasserstein-1 distance divided by the reference's standard deviation."""
+    """Wasserstein-1 distance divided by the reference's range (max - min)."""
     ref = np.asarray(reference, dtype=float)
-    scale = float(ref.std()) or 1.0
+    scale = float(ref.max() - ref.min()) or 1.0
     return float(wasserstein_distance(ref, np.asarray(production, dtype=float)) / scale)
 
 

@@ -116,7 +116,7 @@ def _churn_shift(rows: Rows) -> Rows:
 
 
 def _diabetes_rows(run: Path, split: str) -> Rows:
-    return read_rows(run / "jobs" / "prep" / "prepared" / f"{split}.csv", drop=("target",))
+    return read_rows(run / "jobs" / "prep" / "prepared" / f"{split}.csv", drop=("progression",))
 
 
 PROFILES: dict[str, Profile] = {
@@ -147,8 +147,8 @@ PROFILES: dict[str, Profile] = {
         champion=_churn_champion,
         champion_note="the committed BYOM artifact",
         candidate=lambda _, inputs: Path(inputs["artifact"]),
-        reference=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned",))[::2],
-        production=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned",))[1::2],
+        reference=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id"))[::2],
+        production=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id"))[1::2],
         shift=_churn_shift,
         has_register_step=False,
     ),

@@ -160,7 +160,7 @@ def test_malformed_payload_is_a_400_with_a_clear_json_error(runtime, queue, edit
 
 
 def test_state_storage_outage_answers_503(environ, clock) -> None:
-    from retrain.state import InMemoryStateStore
+    from retrain_fakes import InMemoryStateStore
 
     class Unreachable(InMemoryStateStore):
         def load(self, model):

@@ -148,7 +148,7 @@ def _set(path: tuple[str, ...], value):
         (_two_models, "the alert's 'model' dimensions disagree (churn, demand); split the alert per model"),
         (
             _set(("data", "customProperties"), {"model": 3}),
-            "data.customProperties.model must be a model name, got 3",
+            "data.customProperties.model must be a model name, got 3 (1-64 of letters, digits, '_', '.', '-')",
         ),
     ],
 )

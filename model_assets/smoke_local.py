@@ -75,7 +75,11 @@ def requirements_hash(path: Path = REQUIREMENTS) -> str:
 
 
 def ensure_serve_venv(
-    venv: Path, requirements: Path = REQUIREMENTS, *, constraints: Path | None = None, digest: str | None = None
+    venv: Path,
+    requirements: Path = REQUIREMENTS,
+    *,
+    constraints: Path | None = None,
+    digest: str | None = None,
 ) -> Path:
     """Create or reuse the serving venv; returns its python. Idempotent."""
     python = venv / "bin" / "python"
@@ -91,7 +95,17 @@ def ensure_serve_venv(
     log(f"installing {requirements.name} into {venv}")
     extra = ["-c", str(constraints)] if constraints is not None else []
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements), *extra],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-r",
+            str(requirements),
+            *extra,
+        ],
         check=True,
         timeout=INSTALL_TIMEOUT_S,
     )
@@ -128,7 +142,9 @@ def pip_requirements(spec: Path) -> list[str]:
             requirements = [str(r).strip() for r in item["pip"] if str(r).strip()]
             if requirements:
                 return requirements
-    raise ConfigError("has no pip requirements under dependencies: - pip:", file=str(spec), key="dependencies")
+    raise ConfigError(
+        "has no pip requirements under dependencies: - pip:", file=str(spec), key="dependencies"
+    )
 
 
 def model_requirements(model: str, models_dir: Path = MODELS_DIR) -> list[str]:

@@ -28,15 +28,21 @@ EXIT_FAILED = 1
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the rehearsal; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m infra.rehearse", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", default=None, help=f"one of {sorted(PROFILES)} (repeatable)")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep every artifact here (default: a temp folder)")
+    parser.add_argument(
+        "--model", action="append", default=None, help=f"one of {sorted(PROFILES)} (repeatable)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep every artifact here (default: a temp folder)"
+    )
     args = parser.parse_args(argv)
     models = args.model or sorted(PROFILES)
     unknown = [m for m in models if m not in PROFILES]
     started = time.monotonic()
     try:
         if unknown:
-            raise ConfigError(f"{unknown} are not sample models; choose from {sorted(PROFILES)}", key="--model")
+            raise ConfigError(
+                f"{unknown} are not sample models; choose from {sorted(PROFILES)}", key="--model"
+            )
         from . import loop  # imports the stack settings machinery
 
         prod = loop.prod_settings()

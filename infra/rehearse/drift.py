@@ -60,7 +60,9 @@ def jensen_shannon(reference: Sequence[str], production: Sequence[str]) -> float
 
 
 def drift(
-    reference: dict[str, list[object]], production: dict[str, list[object]], threshold: float = DEFAULT_THRESHOLD
+    reference: dict[str, list[object]],
+    production: dict[str, list[object]],
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> list[FeatureDrift]:
     """Drift per feature present in both samples (numbers: Wasserstein, others: Jensen-Shannon)."""
     results = []

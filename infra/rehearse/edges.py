@@ -106,7 +106,11 @@ class BlobService(BaseAdapter):
                     request,
                     201,
                     b"",
-                    {"ETag": etag, "Content-MD5": base64.b64encode(md5).decode(), "x-ms-request-server-encrypted": "true"},
+                    {
+                        "ETag": etag,
+                        "Content-MD5": base64.b64encode(md5).decode(),
+                        "x-ms-request-server-encrypted": "true",
+                    },
                 )
         return self._error(request, 405, "UnsupportedHttpVerb")
 
@@ -118,7 +122,9 @@ class BlobService(BaseAdapter):
             f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code>'
             f"<Message>{code}</Message></Error>"
         ).encode()
-        return self._answer(request, status, body, {"x-ms-error-code": code, "Content-Type": "application/xml"})
+        return self._answer(
+            request, status, body, {"x-ms-error-code": code, "Content-Type": "application/xml"}
+        )
 
     def _answer(
         self, request: requests.PreparedRequest, status: int, body: bytes, extra: Mapping[str, str]
@@ -172,7 +178,9 @@ class DevOps:
             return answer(400, {"message": "the request body is not a run request"})
         unknown = sorted(set(parameters) - self.declared_parameters())
         if unknown:
-            return answer(400, {"message": f"Unexpected parameter(s) {unknown} for {self.train_pipeline.name}"})
+            return answer(
+                400, {"message": f"Unexpected parameter(s) {unknown} for {self.train_pipeline.name}"}
+            )
         run_id = 4000 + len(self.runs) + 1
         self.runs.append({"id": run_id, "url": url, "templateParameters": parameters})
         return answer(
@@ -181,7 +189,9 @@ class DevOps:
                 "id": run_id,
                 "name": f"train-{parameters.get('model')}-{parameters.get('stack')}",
                 "state": "inProgress",
-                "_links": {"web": {"href": f"https://dev.azure.com/rehearsal/_build/results?buildId={run_id}"}},
+                "_links": {
+                    "web": {"href": f"https://dev.azure.com/rehearsal/_build/results?buildId={run_id}"}
+                },
             },
         )
 
@@ -190,7 +200,9 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
-def model_registered_event(registry: str, model: str, version: str, tags: Mapping[str, str]) -> dict[str, Any]:
+def model_registered_event(
+    registry: str, model: str, version: str, tags: Mapping[str, str]
+) -> dict[str, Any]:
     """Event Grid ``Microsoft.MachineLearningServices.ModelRegistered`` (Event Grid schema)."""
     return {
         "id": str(uuid.uuid4()),
@@ -248,7 +260,9 @@ def drift_alert(model: str, rule: str, metric_value: float, threshold: float) ->
                 "signalType": "Metric",
                 "monitorCondition": "Fired",
                 "monitoringService": "Platform",
-                "alertTargetIDs": [f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-mlops-prod/providers/microsoft.machinelearningservices/workspaces/mlw-prod"],
+                "alertTargetIDs": [
+                    f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-mlops-prod/providers/microsoft.machinelearningservices/workspaces/mlw-prod"
+                ],
                 "configurationItems": ["mlw-prod"],
                 "originAlertId": str(uuid.uuid4()),
                 "firedDateTime": _now(),

@@ -77,8 +77,7 @@ class FunctionHost:
         self.functions = {fn.get_function_name(): fn for fn in self.module.app.get_functions()}
 
     def _import(self) -> ModuleType:
-        for name in [n for n in sys.modules if n == MODULE_NAME or n == "retrain" or n.startswith("retrain.")]:
-            del sys.modules[name]  # a fresh app, as a new worker process would load it
+        sys.modules.pop(MODULE_NAME, None)  # a fresh app module, as a new worker process loads it
         spec = importlib.util.spec_from_file_location(MODULE_NAME, APP_ROOT / "function_app.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -92,7 +92,12 @@ def git_commit() -> str:
     """The checked-out commit (``unknown`` outside git)."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=10, check=False
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except OSError:
         return "unknown"
@@ -126,13 +131,19 @@ def seed_registry(ctx: Context, profile: Profile, version: str) -> Path:
     champion = profile.champion(build)
     for existing in known:
         source = champion if existing == version else None
-        ctx.registry.seed(profile.name, existing, source, f"registered before the rehearsal ({profile.champion_note})")
+        ctx.registry.seed(
+            profile.name, existing, source, f"registered before the rehearsal ({profile.champion_note})"
+        )
     if version not in known:
-        raise RuntimeError(f"prod pins {profile.name} v{version}, which registry-catalog.yaml does not list ({known})")
+        raise RuntimeError(
+            f"prod pins {profile.name} v{version}, which registry-catalog.yaml does not list ({known})"
+        )
     return ctx.registry.artifact(profile.name, version)
 
 
-def training_run(ctx: Context, profile: Profile, champion: Path, version: str, build_id: str) -> tuple[Path, dict[str, Any], dict[str, str]]:
+def training_run(
+    ctx: Context, profile: Profile, champion: Path, version: str, build_id: str
+) -> tuple[Path, dict[str, Any], dict[str, str]]:
     """One pipeline run; returns its folder, its evaluation report and its parent inputs."""
     pipeline_path = MODELS_DIR / profile.name / "azureml" / "pipeline.yml"
     folder = ctx.workdir / profile.name / build_id
@@ -149,21 +160,29 @@ def training_run(ctx: Context, profile: Profile, champion: Path, version: str, b
     run = run_pipeline(
         pipeline_path, folder, overrides=overrides, step_inputs=step_inputs, registry_root=ctx.registry.root
     )
-    report = json.loads((run.output("evaluation_report") / "evaluation_report.json").read_text(encoding="utf-8"))
-    inputs = parent_inputs(pipeline, pipeline_path.parent, {k: v for k, v in overrides.items() if k in (pipeline.get("inputs") or {})})
+    report = json.loads(
+        (run.output("evaluation_report") / "evaluation_report.json").read_text(encoding="utf-8")
+    )
+    inputs = parent_inputs(
+        pipeline,
+        pipeline_path.parent,
+        {k: v for k, v in overrides.items() if k in (pipeline.get("inputs") or {})},
+    )
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.jobs)
     report["_jobs"] = timings
     return folder, report, inputs
 
 
-def release_start(model: str, version: str, tags: dict[str, str], registry: str) -> dict[str, str]:
+def release_start(
+    model: str, version: str, tags: dict[str, str], registry: str, project_dir: Path = PROJECT_DIR
+) -> dict[str, str]:
     """The event that starts the release, and the release parameters it becomes.
 
     If ``pipelines/release.yml`` is triggered by the train pipeline's completion (a pipeline
     resource with a trigger), that completion is what starts it; otherwise the registry's
     ``ModelRegistered`` Event Grid event is relayed to ``Runs - Run Pipeline``.
     """
-    release = load_yaml(PROJECT_DIR / "pipelines" / "release.yml")
+    release = load_yaml(project_dir / "pipelines" / "release.yml")
     declared = {str(p["name"]) for p in release.get("parameters") or [] if isinstance(p, dict)}
     resources = (release.get("resources") or {}).get("pipelines") or []
     triggered = [r for r in resources if isinstance(r, dict) and r.get("trigger")]
@@ -172,13 +191,17 @@ def release_start(model: str, version: str, tags: dict[str, str], registry: str)
         shape = f"train pipeline completion (resource {triggered[0].get('pipeline')!r}) with registration {model}:{version}"
     else:
         event = edges.model_registered_event(registry, model, version, tags)
-        if event["eventType"] != "Microsoft.MachineLearningServices.ModelRegistered" or not event["subject"].endswith(f":{version}"):
+        if event["eventType"] != "Microsoft.MachineLearningServices.ModelRegistered" or not event[
+            "subject"
+        ].endswith(f":{version}"):
             raise RuntimeError("the ModelRegistered event does not carry the version")
         parameters = {"model": event["data"]["modelName"], "version": event["data"]["modelVersion"]}
         shape = f"Event Grid {event['eventType']} subject {event['subject']}"
     missing = sorted(k for k in parameters if k not in declared)
     if missing:
-        raise RuntimeError(f"pipelines/release.yml declares no parameter(s) {missing} (it has {sorted(declared)})")
+        raise RuntimeError(
+            f"pipelines/release.yml declares no parameter(s) {missing} (it has {sorted(declared)})"
+        )
     return {**parameters, "shape": shape}
 
 
@@ -202,11 +225,17 @@ def rehearse(ctx: Context, profile: Profile) -> None:
         return
     with ExitStack() as stack:
         start = attempt("release start", lambda note: _release(ctx, m, registered, note))
-        target = attempt("deploy + smoke test", lambda note: _deploy(ctx, profile, registered, start, stack, note))
-        alert = attempt("drift (stand-in for the monitor)", lambda note: _drift(ctx, profile, first, target, note))
+        target = attempt(
+            "deploy + smoke test", lambda note: _deploy(ctx, profile, registered, start, stack, note)
+        )
+        alert = attempt(
+            "drift (stand-in for the monitor)", lambda note: _drift(ctx, profile, first, target, note)
+        )
     run = attempt("drift alert -> Function", lambda note: _alert(ctx, m, alert, note))
     attempt("new-data blob -> Function", lambda note: _new_data(ctx, m, run, note))
-    attempt("queued run -> pipeline run 2", lambda note: _second_run(ctx, profile, champion, version, run, note))
+    attempt(
+        "queued run -> pipeline run 2", lambda note: _second_run(ctx, profile, champion, version, run, note)
+    )
 
 
 def _champion(ctx: Context, profile: Profile, version: str, note: Any) -> Path:
@@ -235,16 +264,22 @@ def _register(ctx: Context, profile: Profile, first: Any, note: Any) -> str | No
     newest = versions[-1]
     if not profile.has_register_step and report["register"]:
         # BYOM: no register job in its pipeline (the estate registers the gated artifact).
-        ctx.registry.register(profile.name, profile.candidate(folder, inputs), {"source": "byom"}, report["reason"])
+        ctx.registry.register(
+            profile.name, profile.candidate(folder, inputs), {"source": "byom"}, report["reason"]
+        )
     after = ctx.registry.versions(profile.name)
     new = [v for v in after if v not in versions]
     if bool(new) != bool(report["register"]):
-        raise RuntimeError(f"the gate said register={report['register']} but the registry gained {new or 'nothing'}")
+        raise RuntimeError(
+            f"the gate said register={report['register']} but the registry gained {new or 'nothing'}"
+        )
     if not new:
         note.detail = f"not registered (latest stays v{newest}): {report['reason']}"
         return None
     candidate = profile.candidate(folder, inputs)
-    registered_files = sorted(p.name for p in ctx.registry.artifact(profile.name, new[0]).rglob("*") if p.is_file())
+    registered_files = sorted(
+        p.name for p in ctx.registry.artifact(profile.name, new[0]).rglob("*") if p.is_file()
+    )
     expected = sorted(p.name for p in candidate.rglob("*") if p.is_file())
     if registered_files != expected:
         raise RuntimeError(f"v{new[0]} holds {registered_files}, the candidate has {expected}")
@@ -258,7 +293,9 @@ def _release(ctx: Context, model: str, version: str, note: Any) -> dict[str, str
     return start
 
 
-def _deploy(ctx: Context, profile: Profile, version: str, start: dict[str, str] | None, stack: ExitStack, note: Any) -> str | Path:
+def _deploy(
+    ctx: Context, profile: Profile, version: str, start: dict[str, str] | None, stack: ExitStack, note: Any
+) -> str | Path:
     if start is None:
         raise RuntimeError("no release was started")
     artifact = ctx.registry.artifact(profile.name, start["version"])
@@ -296,7 +333,10 @@ def _drift(ctx: Context, profile: Profile, first: Any, target: Any, note: Any) -
         how = f"sent {sent} rows to the endpoint"
     else:
         files = [
-            serve.write_customers([{"customer_id": f"P-{i:04d}", **row} for i, row in enumerate(rows)], ctx.workdir / profile.name / f"{name}.csv")
+            serve.write_customers(
+                [{"customer_id": f"P-{i:04d}", **row} for i, row in enumerate(rows)],
+                ctx.workdir / profile.name / f"{name}.csv",
+            )
             for name, rows in (("production", production), ("shifted", shifted))
         ]
         lines = serve.batch(profile.name, target, files, __import__("sys").executable)
@@ -330,7 +370,9 @@ def _alert(ctx: Context, model: str, alert: dict[str, Any] | None, note: Any) ->
     answer = ctx.host.post_alert(contract.FUNCTION_DRIFT_ALERT, contract.DRIFT_ALERT_ROUTE, alert)
     decision = (answer.body or {}).get("decision", {})
     if answer.status == 200 and decision.get("action") in ("unknown_model", "disabled"):
-        raise Skip(f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function answered {decision.get('action')}")
+        raise Skip(
+            f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function answered {decision.get('action')}"
+        )
     if answer.status != 200 or decision.get("action") != "submitted":
         raise RuntimeError(f"the Function answered {answer.status}: {answer.body}")
     queued = ctx.host.devops.runs[before:]
@@ -350,7 +392,9 @@ def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Any) -
     if not landing:
         raise Skip(f"prod's RETRAIN_MODELS watches no landing container for {model}")
     before, logged = len(ctx.host.devops.runs), len(ctx.decisions)
-    event = edges.blob_created_event("strehearsalland", landing["container"], f"{landing['prefix']}batch-0001.csv", 2048)
+    event = edges.blob_created_event(
+        "strehearsalland", landing["container"], f"{landing['prefix']}batch-0001.csv", 2048
+    )
     answer = ctx.host.deliver_event(contract.FUNCTION_NEW_DATA, event)
     if answer.error:
         raise RuntimeError(f"the invocation failed: {answer.error}")
@@ -362,7 +406,9 @@ def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Any) -
     note.detail = f"BlobCreated {event['subject']}: {decisions[0]['reason']}"
 
 
-def _second_run(ctx: Context, profile: Profile, champion: Path | None, version: str, run: dict[str, Any] | None, note: Any) -> None:
+def _second_run(
+    ctx: Context, profile: Profile, champion: Path | None, version: str, run: dict[str, Any] | None, note: Any
+) -> None:
     if run is None or champion is None:
         raise Skip("no training run was queued")
     parameters = run["templateParameters"]

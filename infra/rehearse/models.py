@@ -97,7 +97,11 @@ def _fraud_rows(path: Path) -> Rows:
 
 def _fraud_shift(rows: Rows) -> Rows:
     return [
-        {**r, "amount": round(float(str(r["amount"])) * 4, 2), "merchant_category": "crypto" if i % 2 else r["merchant_category"]}
+        {
+            **r,
+            "amount": round(float(str(r["amount"])) * 4, 2),
+            "merchant_category": "crypto" if i % 2 else r["merchant_category"],
+        }
         for i, r in enumerate(rows)
     ]
 
@@ -110,7 +114,11 @@ def _churn_champion(out: Path) -> Path:
 
 def _churn_shift(rows: Rows) -> Rows:
     return [
-        {**r, "monthly_charges": round(float(str(r["monthly_charges"])) + 35.0, 2), "tenure_months": int(float(str(r["tenure_months"]))) // 3}
+        {
+            **r,
+            "monthly_charges": round(float(str(r["monthly_charges"])) + 35.0, 2),
+            "tenure_months": int(float(str(r["tenure_months"]))) // 3,
+        }
         for r in rows
     ]
 
@@ -147,8 +155,12 @@ PROFILES: dict[str, Profile] = {
         champion=_churn_champion,
         champion_note="the committed BYOM artifact",
         candidate=lambda _, inputs: Path(inputs["artifact"]),
-        reference=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id"))[::2],
-        production=lambda _: read_rows(MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id"))[1::2],
+        reference=lambda _: read_rows(
+            MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id")
+        )[::2],
+        production=lambda _: read_rows(
+            MODELS_DIR / "churn_byom" / "sample" / "holdout.csv", drop=("churned", "customer_id")
+        )[1::2],
         shift=_churn_shift,
         has_register_step=False,
     ),

@@ -159,7 +159,9 @@ def run_pipeline(
         snapshot = _stage(component_path, component, folder / "snapshots" / job_name)
         argv = render_command(str(component["command"]), inputs, outputs)
         if argv[:1] != ["python"] or len(argv) < 2:
-            raise StepFailed(f"job {job_name!r}: only 'python <script> ...' commands run locally, got {argv[:2]}")
+            raise StepFailed(
+                f"job {job_name!r}: only 'python <script> ...' commands run locally, got {argv[:2]}"
+            )
         script = argv[1]
         if _takes_client(snapshot / script):
             command = [python, "-c", CLIENT_LAUNCHER, script, str(registry_root), *argv[2:]]

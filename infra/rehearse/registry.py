@@ -63,7 +63,9 @@ class LocalRegistry:
 
     def meta(self, name: str, version: str) -> dict[str, Any]:
         """The metadata of one version."""
-        data: dict[str, Any] = json.loads((self.root / name / version / META_FILE).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(
+            (self.root / name / version / META_FILE).read_text(encoding="utf-8")
+        )
         return data
 
     def seed(self, name: str, version: str, source: Path | None, note: str) -> None:
@@ -77,7 +79,9 @@ class LocalRegistry:
         self._write(name, version, source, tags, description)
         return RegisteredVersion(name=name, version=version, path=self.artifact(name, version), tags=tags)
 
-    def _write(self, name: str, version: str, source: Path | None, tags: dict[str, str], description: str) -> None:
+    def _write(
+        self, name: str, version: str, source: Path | None, tags: dict[str, str], description: str
+    ) -> None:
         folder = self.root / name / version
         if folder.exists():
             raise FileExistsError(f"{name} version {version} is already registered")

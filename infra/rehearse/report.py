@@ -43,7 +43,9 @@ class Report:
     def record(self, result: StepResult) -> None:
         """Keep and print one result."""
         self.results.append(result)
-        detail = result.detail if len(result.detail) <= MAX_DETAIL else result.detail[: MAX_DETAIL - 3] + "..."
+        detail = (
+            result.detail if len(result.detail) <= MAX_DETAIL else result.detail[: MAX_DETAIL - 3] + "..."
+        )
         print(
             f"[rehearse] {result.status} {result.model:<11} {result.step:<34} {result.seconds:6.1f} s  {detail}",
             flush=True,

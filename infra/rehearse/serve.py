@@ -16,19 +16,16 @@ from .models import MODELS_DIR, Rows
 
 BATCH_TIMEOUT_S = 120.0
 # Runs in the model's code folder as Azure ML's batch driver would: init() once, run(files).
-BATCH_DRIVER = (
-    "import json, sys\n"
-    "import score\n"
-    "score.init()\n"
-    "print(json.dumps(score.run(sys.argv[1:])))\n"
-)
+BATCH_DRIVER = "import json, sys\nimport score\nscore.init()\nprint(json.dumps(score.run(sys.argv[1:])))\n"
 
 
 @contextmanager
 def online(model: str, artifact: Path, workdir: Path) -> Iterator[str]:
     """Serve ``artifact`` with the model's scoring script; yields the scoring URL."""
     python = smoke_local.serve_python(model)
-    with smoke_local.serving(python, MODELS_DIR / model / "src" / "score.py", artifact, workdir / "server.log") as port:
+    with smoke_local.serving(
+        python, MODELS_DIR / model / "src" / "score.py", artifact, workdir / "server.log"
+    ) as port:
         yield f"http://{smoke_local.HOST}:{port}/score"
 
 

@@ -240,7 +240,17 @@ def rehearse(ctx: Context, profile: Profile) -> None:
 
 def _champion(ctx: Context, profile: Profile, version: str, note: Any) -> Path:
     path = seed_registry(ctx, profile, version)
-    note.detail = f"Pulumi.prod.yaml pins v{version}; its stand-in: {profile.champion_note}"
+    served = ""
+    if profile.serving == "online":  # production's champion, served as production serves it
+        workdir = ctx.workdir / profile.name / "champion-serve"
+        workdir.mkdir(parents=True, exist_ok=True)
+        with serve.online(profile.name, path, workdir) as url:
+            checks = serve.smoke(profile.name, url)
+        bad = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
+        if bad:
+            raise RuntimeError(f"the champion does not serve: {'; '.join(bad)}")
+        served = f"; served by azmlinfsrv, smoke {len(checks)} checks passed"
+    note.detail = f"Pulumi.prod.yaml pins v{version}; its stand-in: {profile.champion_note}{served}"
     return path
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +22,15 @@ from .function_host import FunctionHost
 from .models import MODELS_DIR, Profile
 from .pipeline import load_yaml, parent_inputs, run_pipeline
 from .registry import LocalRegistry
-from .report import Report, Skip
+from .report import Note, Report, Skip
 
 PROJECT_DIR = MODELS_DIR.parent
 PROD = "prod"
 DECISIONS_LOGGER = "retrain.decisions"
+
+
+RunResult = tuple[Path, dict[str, Any], dict[str, str], list[str]]
+"""One pipeline run: its folder, its evaluation report, its inputs, the versions before it."""
 
 
 @dataclass
@@ -209,7 +215,7 @@ def rehearse(ctx: Context, profile: Profile) -> None:
     """Every step of the loop for one model."""
     m, report = profile.name, ctx.report
 
-    def attempt(name: str, body: Any) -> Any:
+    def attempt(name: str, body: Callable[[Note], Any]) -> Any:
         try:
             with report.step(m, name) as note:
                 return body(note)
@@ -238,7 +244,7 @@ def rehearse(ctx: Context, profile: Profile) -> None:
     )
 
 
-def _champion(ctx: Context, profile: Profile, version: str, note: Any) -> Path:
+def _champion(ctx: Context, profile: Profile, version: str, note: Note) -> Path:
     path = seed_registry(ctx, profile, version)
     served = ""
     if profile.serving == "online":  # production's champion, served as production serves it
@@ -259,15 +265,15 @@ def _skip(reason: str) -> None:
 
 
 def _run(
-    ctx: Context, profile: Profile, champion: Path, version: str, build_id: str, note: Any
-) -> tuple[Path, dict[str, Any], dict[str, str], list[str]]:
+    ctx: Context, profile: Profile, champion: Path, version: str, build_id: str, note: Note
+) -> RunResult:
     before = ctx.registry.versions(profile.name)
     folder, report, inputs = training_run(ctx, profile, champion, version, build_id)
     note.detail = f"{report['_jobs']}; gate: {report['reason']}"
     return folder, report, inputs, before
 
 
-def _register(ctx: Context, profile: Profile, first: Any, note: Any) -> str | None:
+def _register(ctx: Context, profile: Profile, first: RunResult | None, note: Note) -> str | None:
     if first is None:
         raise RuntimeError("the pipeline did not run")
     folder, report, inputs, versions = first
@@ -297,14 +303,14 @@ def _register(ctx: Context, profile: Profile, first: Any, note: Any) -> str | No
     return new[0]
 
 
-def _release(ctx: Context, model: str, version: str, note: Any) -> dict[str, str]:
+def _release(ctx: Context, model: str, version: str, note: Note) -> dict[str, str]:
     start = release_start(model, version, ctx.registry.meta(model, version)["tags"], ctx.registry_name)
     note.detail = f"{start['shape']} -> release parameters model={start['model']} version={start['version']}"
     return start
 
 
 def _deploy(
-    ctx: Context, profile: Profile, version: str, start: dict[str, str] | None, stack: ExitStack, note: Any
+    ctx: Context, profile: Profile, version: str, start: dict[str, str] | None, stack: ExitStack, note: Note
 ) -> str | Path:
     if start is None:
         raise RuntimeError("no release was started")
@@ -319,8 +325,6 @@ def _deploy(
             raise RuntimeError(f"smoke test: {'; '.join(bad)}")
         note.detail = f"v{version} served by azmlinfsrv at {url}; smoke: {len(checks)} checks passed"
         return url
-    import sys
-
     sample = MODELS_DIR / profile.name / "sample" / "customers.csv"
     lines = serve.batch(profile.name, artifact, [sample], sys.executable)
     expected = sum(1 for _ in sample.open(encoding="utf-8")) - 1
@@ -331,8 +335,10 @@ def _deploy(
     return artifact
 
 
-def _drift(ctx: Context, profile: Profile, first: Any, target: Any, note: Any) -> dict[str, Any]:
-    if target is None:
+def _drift(
+    ctx: Context, profile: Profile, first: RunResult | None, target: str | Path | None, note: Note
+) -> dict[str, Any]:
+    if target is None or first is None:
         raise RuntimeError("nothing is deployed")
     folder = first[0]
     reference = profile.reference(folder)
@@ -349,7 +355,7 @@ def _drift(ctx: Context, profile: Profile, first: Any, target: Any, note: Any) -
             )
             for name, rows in (("production", production), ("shifted", shifted))
         ]
-        lines = serve.batch(profile.name, target, files, __import__("sys").executable)
+        lines = serve.batch(profile.name, target, files, sys.executable)
         how = f"batch-scored {len(lines)} rows"
 
     def columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
@@ -371,7 +377,7 @@ def _drift(ctx: Context, profile: Profile, first: Any, target: Any, note: Any) -
     return edges.drift_alert(profile.name, f"{profile.name}-data-drift", worst.value, worst.threshold)
 
 
-def _alert(ctx: Context, model: str, alert: dict[str, Any] | None, note: Any) -> dict[str, Any]:
+def _alert(ctx: Context, model: str, alert: dict[str, Any] | None, note: Note) -> dict[str, Any]:
     if alert is None or ctx.host is None:
         raise RuntimeError("no drift alert to deliver")
     from retrain import contract
@@ -392,7 +398,7 @@ def _alert(ctx: Context, model: str, alert: dict[str, Any] | None, note: Any) ->
     return queued[0]
 
 
-def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Any) -> None:
+def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Note) -> None:
     if run is None or ctx.host is None:
         raise Skip("no retraining run was queued, so there is no cooldown to honour")
     from retrain import contract
@@ -417,7 +423,12 @@ def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Any) -
 
 
 def _second_run(
-    ctx: Context, profile: Profile, champion: Path | None, version: str, run: dict[str, Any] | None, note: Any
+    ctx: Context,
+    profile: Profile,
+    champion: Path | None,
+    version: str,
+    run: dict[str, Any] | None,
+    note: Note,
 ) -> None:
     if run is None or champion is None:
         raise Skip("no training run was queued")

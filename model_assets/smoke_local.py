@@ -2,9 +2,11 @@
 
     .venv/bin/python -m model_assets.smoke_local [--model NAME ...] [--keep-logs]
 
-1. Makes ``.venv-serve`` (its own venv: azureml-inference-server-http 1.5.1 conflicts with
-   azure-ai-ml) from ``model_assets/serve-requirements.txt``, fully pinned; reused as long as
-   its stamp matches that file's hash.
+1. Makes the model's own serving venv, ``.venv-serve-<hash>`` (apart from ``.venv``:
+   azureml-inference-server-http 1.5.1 conflicts with azure-ai-ml), from the pip part of the
+   environment spec its deployment names, constrained by ``model_assets/serve-requirements.txt``
+   (fully pinned); reused as long as its stamp matches. The spec's conda part and the MCR base
+   image cannot be reached here: this machine's Python and OS libraries stand in for them.
 2. For each online model (default: every folder with ``smoke/smoke.json`` and
    ``build_artifact.py``, i.e. diabetes and fraud_rules) builds the model folder locally with
    ``build_artifact.py``.
@@ -53,7 +55,7 @@ READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 10.0
 BUILD_TIMEOUT_S = 300.0
 INSTALL_TIMEOUT_S = 900.0
-# Runs inside .venv-serve: the inference server's own entry point, with its host constant
+# Runs inside a serving venv: the inference server's own entry point, with its host constant
 # (0.0.0.0 in 1.5.1, not configurable) set to loopback first.
 LAUNCHER = (
     "import sys\n"

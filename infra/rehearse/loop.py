@@ -180,7 +180,7 @@ def training_run(
 
 
 def release_start(
-    model: str, version: str, tags: dict[str, str], registry: str, project_dir: Path = PROJECT_DIR
+    model: str, version: str, tags: dict[str, str], workspace: str, project_dir: Path = PROJECT_DIR
 ) -> dict[str, str]:
     """The event that starts the release, and the release parameters it becomes.
 
@@ -196,7 +196,7 @@ def release_start(
         parameters = {"model": model, "version": version}
         shape = f"train pipeline completion (resource {triggered[0].get('pipeline')!r}) with registration {model}:{version}"
     else:
-        event = edges.model_registered_event(registry, model, version, tags)
+        event = edges.model_registered_event(workspace, model, version, tags)
         if event["eventType"] != "Microsoft.MachineLearningServices.ModelRegistered" or not event[
             "subject"
         ].endswith(f":{version}"):
@@ -304,7 +304,7 @@ def _register(ctx: Context, profile: Profile, first: RunResult | None, note: Not
 
 
 def _release(ctx: Context, model: str, version: str, note: Note) -> dict[str, str]:
-    start = release_start(model, version, ctx.registry.meta(model, version)["tags"], ctx.registry_name)
+    start = release_start(model, version, ctx.registry.meta(model, version)["tags"], "mlw-rehearsal")
     note.detail = f"{start['shape']} -> release parameters model={start['model']} version={start['version']}"
     return start
 

@@ -1,14 +1,17 @@
 """Command line of the rehearsal (``make rehearse``).
 
-    .venv/bin/python -m infra.rehearse [--model NAME ...] [--workdir DIR]
+    .venv/bin/python -m infra.rehearse [--model NAME ...] [--workdir DIR] [--json PATH]
 
-Exit status: 0 every step passed or was skipped with its reason, 1 a step failed, 2 bad
-arguments or stack settings, 70 internal error.
+``--json PATH`` writes every step (model, step, status, seconds, detail) and the summary
+(``-`` = stdout). Exit status: 0 every step passed or was skipped with its reason, 1 a step
+failed, 2 bad arguments or stack settings, 70 internal error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -17,12 +20,44 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from infra.errors import EXIT_CONFIG, ConfigError
+from infra.settings import EnvironmentStackSettings
 
 from .models import PROFILES
 from .registry import LocalRegistry
 from .report import Report
 
 EXIT_FAILED = 1
+EXIT_INTERNAL = 70
+SCHEMA = "mlops-estate/rehearsal@1"
+
+
+def write_json(report: Report, summary: str, path: str) -> None:
+    """The results as JSON, to ``path`` (through a temp file + rename) or stdout for ``-``."""
+    body = json.dumps(
+        {
+            "schema": SCHEMA,
+            "summary": summary,
+            "steps": [
+                {
+                    "model": r.model,
+                    "step": r.step,
+                    "status": r.status,
+                    "seconds": round(r.seconds, 2),
+                    "detail": r.detail,
+                }
+                for r in report.results
+            ],
+        },
+        indent=2,
+    )
+    if path == "-":
+        print(body)
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(body + "\n", encoding="utf-8")
+    os.replace(temporary, target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep every artifact here (default: a temp folder)"
     )
+    parser.add_argument("--json", default=None, metavar="PATH", help="write the steps as JSON ('-' = stdout)")
     args = parser.parse_args(argv)
     models = args.model or sorted(PROFILES)
     unknown = [m for m in models if m not in PROFILES]
@@ -52,6 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="rehearse-"))
     workdir.mkdir(parents=True, exist_ok=True)
     report = Report()
+    try:
+        _run(args.workdir, workdir, models, prod, report)
+    except Exception as exc:  # a defect of the harness itself, not of a rehearsed step
+        print(f"internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    summary = report.summary(time.monotonic() - started)
+    print(f"[rehearse] {summary}", flush=True)
+    if args.json:
+        write_json(report, summary, args.json)
+    return EXIT_FAILED if any(r.status == "FAIL" for r in report.results) else 0
+
+
+def _run(
+    keep: Path | None, workdir: Path, models: list[str], prod: EnvironmentStackSettings, report: Report
+) -> None:
+    from . import loop
+
     try:
         from model_assets import submit_training
 
@@ -76,8 +129,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         for model in models:
             loop.rehearse(ctx, PROFILES[model])
     finally:
-        if args.workdir is None:
+        if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    summary = report.summary(time.monotonic() - started)
-    print(f"[rehearse] {summary}", flush=True)
-    return EXIT_FAILED if any(r.status == "FAIL" for r in report.results) else 0

@@ -189,3 +189,29 @@ def test_retraining_settings_match_the_prod_plan() -> None:
     ours = loop.retrain_app_settings(loop.prod_settings())
     assert json.loads(ours["RETRAIN_MODELS"]) == json.loads(settings[0]["RETRAIN_MODELS"])
     assert ours["ENVIRONMENT"] == settings[0]["ENVIRONMENT"]
+
+
+def test_cli_refuses_an_unknown_model(capsys) -> None:
+    from infra.rehearse.cli import main
+
+    assert main(["--model", "nope"]) == 2
+    assert "--model: ['nope'] are not sample models" in capsys.readouterr().err
+
+
+def test_cli_rehearses_the_batch_sample_and_writes_json(tmp_path: Path, capsys) -> None:
+    from infra.rehearse.cli import main
+
+    assert (
+        main(
+            ["--model", "churn_byom", "--workdir", str(tmp_path / "work"), "--json", str(tmp_path / "r.json")]
+        )
+        == 0
+    )
+    data = json.loads((tmp_path / "r.json").read_text())
+    statuses = {step["step"]: step["status"] for step in data["steps"]}
+    assert statuses["pipeline run 1"] == "PASS" and statuses["deploy + smoke test"] == "PASS"
+    assert statuses["drift (stand-in for the monitor)"] == "PASS"
+    assert statuses["drift alert -> Function"] == "SKIP"  # prod retrains only diabetes
+    assert data["summary"].startswith("6 passed, 0 failed, 3 skipped")
+    assert LocalRegistry(tmp_path / "work" / "registry").versions("churn_byom") == ["1", "2"]
+    assert "[rehearse] 6 passed, 0 failed, 3 skipped" in capsys.readouterr().out

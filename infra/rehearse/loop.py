@@ -239,9 +239,7 @@ def rehearse(ctx: Context, profile: Profile) -> None:
         )
     run = attempt("drift alert -> Function", lambda note: _alert(ctx, m, alert, note))
     attempt("new-data blob -> Function", lambda note: _new_data(ctx, m, run, note))
-    attempt(
-        "queued run -> pipeline run 2", lambda note: _second_run(ctx, profile, champion, version, run, note)
-    )
+    attempt("queued run -> pipeline run 2", lambda note: _second_run(ctx, profile, registered, run, note))
 
 
 def _champion(ctx: Context, profile: Profile, version: str, note: Note) -> Path:
@@ -425,18 +423,30 @@ def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Note) 
 def _second_run(
     ctx: Context,
     profile: Profile,
-    champion: Path | None,
-    version: str,
+    released: str | None,
     run: dict[str, Any] | None,
     note: Note,
 ) -> None:
-    if run is None or champion is None:
+    """The queued run trains again; its champion is now the version the rehearsed release put in
+    production (the release pipeline's promotion; the stack file itself is not edited here)."""
+    if run is None or released is None:
         raise Skip("no training run was queued")
     parameters = run["templateParameters"]
     if parameters.get("model") != profile.name:
         raise RuntimeError(f"the queued run trains {parameters.get('model')!r}, not {profile.name!r}")
-    folder, report, inputs = training_run(ctx, profile, champion, version, f"ado-{run['id']}")
+    before = ctx.registry.versions(profile.name)
+    champion = ctx.registry.artifact(profile.name, released)
+    folder, report, inputs = training_run(ctx, profile, champion, released, f"ado-{run['id']}")
     candidate = profile.candidate(folder, inputs)
     if not any(candidate.rglob("*")):
         raise RuntimeError("the second run produced no candidate")
-    note.detail = f"run {run['id']} (stack={parameters.get('stack')}): new candidate at {candidate.relative_to(ctx.workdir)}; gate: {report['reason']}"
+    new = [v for v in ctx.registry.versions(profile.name) if v not in before]
+    if bool(new) != bool(report["register"]):
+        raise RuntimeError(
+            f"the gate said register={report['register']} but the registry gained {new or 'nothing'}"
+        )
+    outcome = f"registered v{new[0]}" if new else "not registered"
+    note.detail = (
+        f"run {run['id']} (stack={parameters.get('stack')}): new candidate at "
+        f"{candidate.relative_to(ctx.workdir)} vs released v{released}: {outcome} ({report['reason']})"
+    )

@@ -329,7 +329,20 @@ def _deploy(
     probabilities = [float(line.split(",")[2]) for line in lines]
     if len(lines) != expected or not all(0.0 <= p <= 1.0 for p in probabilities):
         raise RuntimeError(f"batch smoke: {len(lines)} lines for {expected} customers: {lines[:3]}")
-    note.detail = f"v{version} batch-scored {len(lines)} customers with score.py init()/run()"
+    crafted = workdir / "crafted.csv"
+    header, first = sample.read_text(encoding="utf-8").splitlines()[:2]
+    crafted.write_text(f'{header}\n"C-1\nX-9,0.99,1",{first.split(",", 1)[1]}\n', encoding="utf-8")
+    try:
+        injected = serve.batch(profile.name, artifact, [crafted], sys.executable)
+    except RuntimeError as exc:
+        if "BadInput" not in str(exc):
+            raise RuntimeError(f"a crafted customer_id failed the scorer without BadInput: {exc}") from None
+    else:
+        raise RuntimeError(f"a crafted customer_id was scored: {injected}")
+    note.detail = (
+        f"v{version} batch-scored {len(lines)} customers with score.py init()/run(); "
+        "a customer_id with a line break is refused (BadInput)"
+    )
     return artifact
 
 

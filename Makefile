@@ -5,7 +5,7 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: policy-venv setup preview preview-all test test-slow smoke bench lint format-check clean
+.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench lint format-check clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ test-slow: setup
 ## Serves a sample model with the real Azure ML inference server and smoke-tests it.
 smoke: setup
 	$(PY) -m model_assets.smoke_local
+
+## The MLOps loop rehearsed on this machine: train, gate, register, release, serve, smoke, drift,
+## retraining Function (fakes only at the Azure / Azure DevOps HTTP edge). Prints each step's time.
+rehearse: setup
+	$(PY) -m infra.rehearse
 
 ## Benchmarks the offline preview (writes out/bench.json and docs/benchmarks.md).
 bench: setup

@@ -2,9 +2,11 @@
 
     .venv/bin/python -m model_assets.smoke_local [--model NAME ...] [--keep-logs]
 
-1. Makes ``.venv-serve`` (its own venv: azureml-inference-server-http 1.5.1 conflicts with
-   azure-ai-ml) from ``model_assets/serve-requirements.txt``, fully pinned; reused as long as
-   its stamp matches that file's hash.
+1. Makes the model's own serving venv, ``.venv-serve-<hash>`` (apart from ``.venv``:
+   azureml-inference-server-http 1.5.1 conflicts with azure-ai-ml), from the pip part of the
+   environment spec its deployment names, constrained by ``model_assets/serve-requirements.txt``
+   (fully pinned); reused as long as its stamp matches. The spec's conda part and the MCR base
+   image cannot be reached here: this machine's Python and OS libraries stand in for them.
 2. For each online model (default: every folder with ``smoke/smoke.json`` and
    ``build_artifact.py``, i.e. diabetes and fraud_rules) builds the model folder locally with
    ``build_artifact.py``.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,18 +40,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
 from infra.errors import EXIT_CONFIG, ConfigError
 from model_assets import smoke_test
 
 MODELS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = MODELS_DIR.parent
 REQUIREMENTS = MODELS_DIR / "serve-requirements.txt"
+SERVER_PACKAGE = "azureml-inference-server-http"
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 10.0
 BUILD_TIMEOUT_S = 300.0
 INSTALL_TIMEOUT_S = 900.0
-# Runs inside .venv-serve: the inference server's own entry point, with its host constant
+# Runs inside a serving venv: the inference server's own entry point, with its host constant
 # (0.0.0.0 in 1.5.1, not configurable) set to loopback first.
 LAUNCHER = (
     "import sys\n"
@@ -69,11 +76,17 @@ def requirements_hash(path: Path = REQUIREMENTS) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def ensure_serve_venv(venv: Path, requirements: Path = REQUIREMENTS) -> Path:
+def ensure_serve_venv(
+    venv: Path,
+    requirements: Path = REQUIREMENTS,
+    *,
+    constraints: Path | None = None,
+    digest: str | None = None,
+) -> Path:
     """Create or reuse the serving venv; returns its python. Idempotent."""
     python = venv / "bin" / "python"
     stamp = venv / ".installed"
-    wanted = requirements_hash(requirements)
+    wanted = digest or requirements_hash(requirements)
     if python.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == wanted:
         log(f"reusing {venv}")
         return python
@@ -82,14 +95,86 @@ def ensure_serve_venv(venv: Path, requirements: Path = REQUIREMENTS) -> Path:
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     log(f"installing {requirements.name} into {venv}")
+    extra = ["-c", str(constraints)] if constraints is not None else []
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-r",
+            str(requirements),
+            *extra,
+        ],
         check=True,
         timeout=INSTALL_TIMEOUT_S,
     )
     stamp.write_text(wanted + "\n", encoding="utf-8")
     log(f"{venv} ready in {time.monotonic() - started:.1f} s")
     return python
+
+
+def environment_spec(model: str, models_dir: Path = MODELS_DIR) -> Path:
+    """The model's serving environment spec (the conda file its online deployment names)."""
+    deployment = models_dir / model / "azureml" / "deployment.yml"
+    if deployment.is_file():
+        data = YAML(typ="safe").load(deployment.read_text(encoding="utf-8")) or {}
+        environment = data.get("environment") if isinstance(data, dict) else None
+        conda = environment.get("conda_file") if isinstance(environment, dict) else None
+        if isinstance(conda, str):
+            return (deployment.parent / conda).resolve()
+    return models_dir / model / "environment" / "serve.yml"
+
+
+def pip_requirements(spec: Path) -> list[str]:
+    """The pip-installable part of a conda environment spec (``dependencies: - pip: [...]``).
+
+    Conda packages (python, pip, channels) and the deployment's base image are not installable
+    here; ConfigError names the file when the spec has no pip part or does not parse.
+    """
+    try:
+        data = YAML(typ="safe").load(spec.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
+        raise ConfigError(f"cannot read the environment spec: {exc}", file=str(spec)) from None
+    deps = data.get("dependencies") if isinstance(data, dict) else None
+    for item in deps or []:
+        if isinstance(item, dict) and isinstance(item.get("pip"), list):
+            requirements = [str(r).strip() for r in item["pip"] if str(r).strip()]
+            if requirements:
+                return requirements
+    raise ConfigError(
+        "has no pip requirements under dependencies: - pip:", file=str(spec), key="dependencies"
+    )
+
+
+def model_requirements(model: str, models_dir: Path = MODELS_DIR) -> list[str]:
+    """What the model's local serving venv installs: its spec's pip part, plus the inference
+    server when the spec does not list it (Azure ML's inference base images ship it)."""
+    requirements = pip_requirements(environment_spec(model, models_dir))
+    names = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    if SERVER_PACKAGE not in names:
+        requirements.append(SERVER_PACKAGE)
+    return requirements
+
+
+def serve_python(model: str, venvs_dir: Path = PROJECT_DIR, models_dir: Path = MODELS_DIR) -> Path:
+    """The python of the model's own serving venv (built from its environment spec), created
+    or reused: ``<venvs_dir>/.venv-serve-<hash>``, one per distinct requirement set.
+
+    ``serve-requirements.txt`` is used as the constraints file, so every transitive dependency
+    gets the pinned version the project tested.
+    """
+    requirements = model_requirements(model, models_dir)
+    text = "\n".join(requirements) + "\n"
+    digest = hashlib.sha256((text + REQUIREMENTS.read_text(encoding="utf-8")).encode()).hexdigest()
+    venv = venvs_dir / f".venv-serve-{digest[:12]}"
+    venv.mkdir(parents=True, exist_ok=True)
+    wanted = venv / "requirements.txt"
+    if not wanted.is_file() or wanted.read_text(encoding="utf-8") != text:
+        wanted.write_text(text, encoding="utf-8")
+    return ensure_serve_venv(venv, wanted, constraints=REQUIREMENTS, digest=digest)
 
 
 def online_models(models_dir: Path = MODELS_DIR) -> list[str]:
@@ -236,7 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--model", action="append", default=None, help="model to serve (repeatable; default: all)"
     )
     parser.add_argument(
-        "--venv", type=Path, default=PROJECT_DIR / ".venv-serve", help="serving venv location"
+        "--venvs-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="where the per-model serving venvs (.venv-serve-<hash>) live",
     )
     parser.add_argument("--keep-logs", type=Path, default=None, help="copy each server log into this folder")
     args = parser.parse_args(argv)
@@ -250,9 +338,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    python = ensure_serve_venv(args.venv)
     results: dict[str, bool] = {}
     for model in models:
+        try:
+            python = serve_python(model, args.venvs_dir)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         with tempfile.TemporaryDirectory(prefix=f"smoke-{model}-") as tmp:
             results[model] = smoke_model(python, model, Path(tmp))
             if args.keep_logs:

@@ -5,14 +5,19 @@
 It reads ``model_assets/<NAME>/smoke/smoke.json``::
 
     {"request":   {...a real request body...},
-     "response":  {"key": "predictions", "length": 5,
-                   "items": {"type": "number", "min": 0, "max": 400}
-                         | {"type": "object", "fields": {"score": {"type": "number", "min": 0, "max": 1},
-                                                         "fraud": {"type": "boolean"}}}},
-     "malformed": [{"name": "...", "body": <JSON value, or a raw string sent as is>}, ...]}
+     "response":  <shape>,
+     "errors":    {"status": [400, 413]},          (optional: the model's error contract)
+     "malformed": [{"name": "...", "body": <JSON value, or a raw string sent as is>,
+                    "status": 400}, ...]}          (optional per case: int or list of ints)
 
-and checks that the real request answers 200 with the expected shape and plausible values,
-and that every malformed request is rejected with a 4xx (not a 5xx, not a stack trace).
+A ``<shape>`` describes any JSON answer: ``{"type": "object", "fields": {name: <shape>}}``,
+``{"type": "list", "length": 5, "min_length": 1, "max_length": 9, "items": <shape>}``,
+``{"type": "number", "min": 0, "max": 400}``, ``{"type": "integer"}``, ``{"type": "string"}``,
+``{"type": "boolean"}``, ``{"type": "null"}`` or ``{"type": "any"}``. The older form
+``{"key": "predictions", "length": 5, "items": <shape>}`` (an object holding one list) still
+works. It checks that the real request answers 200 with the described shape and plausible
+values, and that every malformed request is rejected as the model's error contract says: the
+case's ``status``, else ``errors.status``, else any 4xx; never a stack trace.
 Transient failures (connection errors, 429, 502, 503, 504) are retried a bounded number of
 times; every request has a timeout. Exit status: 0 all checks passed, 1 a check failed,
 2 bad arguments or smoke spec. Only the standard library is used, so it runs anywhere.
@@ -68,6 +73,37 @@ class Check:
     detail: str
 
 
+SHAPE_TYPES = ("object", "list", "number", "integer", "string", "boolean", "null", "any")
+
+
+def check_shape(shape: Any, where: str) -> list[str]:
+    """Problems with a response ``<shape>`` description itself (empty when it is valid)."""
+    if not isinstance(shape, dict) or shape.get("type") not in SHAPE_TYPES:
+        return [f"{where}: must be an object whose 'type' is one of {', '.join(SHAPE_TYPES)}"]
+    problems: list[str] = []
+    if shape["type"] == "object":
+        fields = shape.get("fields", {})
+        if not isinstance(fields, dict):
+            return [f"{where}.fields: must be an object of name -> shape"]
+        for name, sub in fields.items():
+            problems.extend(check_shape(sub, f"{where}.fields.{name}"))
+    if shape["type"] == "list" and "items" in shape:
+        problems.extend(check_shape(shape["items"], f"{where}.items"))
+    return problems
+
+
+def _statuses(value: Any, where: str, path: Path) -> None:
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 400 <= v < 600 for v in values
+    ):
+        raise ConfigError(
+            f"must be an HTTP error status or a list of them (400-599), got {value!r}",
+            file=str(path),
+            key=where,
+        )
+
+
 def load_spec(model: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """Read and validate ``<models_dir>/<model>/smoke/smoke.json``."""
     path = models_dir / model / "smoke" / "smoke.json"
@@ -77,19 +113,49 @@ def load_spec(model: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not valid JSON: {exc}", file=str(path)) from None
+    if not isinstance(spec, dict):
+        raise ConfigError("must be a JSON object", file=str(path))
     for key in ("request", "response", "malformed"):
         if key not in spec:
             raise ConfigError(f"missing {key!r}", file=str(path), key=key)
     response = spec["response"]
-    if (
+    if isinstance(response, dict) and "type" in response:
+        problems = check_shape(response, "response")
+        if problems:
+            raise ConfigError("; ".join(problems), file=str(path), key="response")
+    elif (
         not isinstance(response, dict)
         or not isinstance(response.get("key"), str)
         or not isinstance(response.get("items"), dict)
     ):
-        raise ConfigError("must be an object with 'key' and 'items'", file=str(path), key="response")
+        raise ConfigError(
+            "must be a shape ({'type': ...}) or an object with 'key' and 'items'",
+            file=str(path),
+            key="response",
+        )
     if not isinstance(spec["malformed"], list) or not spec["malformed"]:
         raise ConfigError("must be a non-empty list of {name, body}", file=str(path), key="malformed")
+    errors = spec.get("errors", {})
+    if not isinstance(errors, dict):
+        raise ConfigError("must be an object such as {'status': [400, 413]}", file=str(path), key="errors")
+    if "status" in errors:
+        _statuses(errors["status"], "errors.status", path)
+    for index, case in enumerate(spec["malformed"]):
+        if not isinstance(case, dict) or "body" not in case:
+            raise ConfigError("must be an object with a 'body'", file=str(path), key=f"malformed[{index}]")
+        if "status" in case:
+            _statuses(case["status"], f"malformed[{index}].status", path)
     return spec
+
+
+def as_shape(expected: dict[str, Any]) -> dict[str, Any]:
+    """The ``<shape>`` a response description stands for (the older key/items form converted)."""
+    if "type" in expected:
+        return expected
+    listing: dict[str, Any] = {"type": "list", "items": expected["items"]}
+    if "length" in expected:
+        listing["length"] = expected["length"]
+    return {"type": "object", "fields": {expected["key"]: listing}}
 
 
 def post(url: str, body: Any, headers: dict[str, str], timeout: float) -> Reply:
@@ -131,24 +197,44 @@ def post_with_retries(
 
 def _check_value(value: Any, rule: dict[str, Any], where: str) -> list[str]:
     kind = rule.get("type")
-    if kind == "number":
+    shown = repr(value)[:120]
+    if kind == "any":
+        return []
+    if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return [f"{where} = {value!r} is not a finite number"]
+            return [f"{where} = {shown} is not a finite number"]
+        if kind == "integer" and not isinstance(value, int):
+            return [f"{where} = {shown} is not an integer"]
         if "min" in rule and value < rule["min"] or "max" in rule and value > rule["max"]:
             return [
-                f"{where} = {value!r} is outside the plausible range "
+                f"{where} = {shown} is outside the plausible range "
                 f"[{rule.get('min', '-inf')}, {rule.get('max', 'inf')}]"
             ]
         return []
     if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"{where} = {value!r} is not a boolean"]
+        return [] if isinstance(value, bool) else [f"{where} = {shown} is not a boolean"]
     if kind == "string":
-        return [] if isinstance(value, str) else [f"{where} = {value!r} is not a string"]
+        return [] if isinstance(value, str) else [f"{where} = {shown} is not a string"]
+    if kind == "null":
+        return [] if value is None else [f"{where} = {shown} is not null"]
     if kind == "list":
-        return [] if isinstance(value, list) else [f"{where} = {value!r} is not a list"]
+        if not isinstance(value, list):
+            return [f"{where} = {shown} is not a list"]
+        size = len(value)
+        if "length" in rule and size != rule["length"]:
+            return [f"{where} has {size} items, expected {rule['length']}"]
+        if size < rule.get("min_length", 0) or size > rule.get("max_length", size):
+            return [
+                f"{where} has {size} items, expected {rule.get('min_length', 0)} to {rule.get('max_length', 'any')}"
+            ]
+        problems: list[str] = []
+        if "items" in rule:
+            for index, item in enumerate(value):
+                problems.extend(_check_value(item, rule["items"], f"{where}[{index}]"))
+        return problems
     if kind == "object":
         if not isinstance(value, dict):
-            return [f"{where} = {value!r} is not an object"]
+            return [f"{where} = {shown} is not an object"]
         problems = []
         for field, sub in rule.get("fields", {}).items():
             if field not in value:
@@ -167,28 +253,25 @@ def check_response(reply: Reply, expected: dict[str, Any]) -> list[str]:
         body = json.loads(reply.body)
     except json.JSONDecodeError:
         return [f"the answer is not JSON: {reply.body[:300]}"]
-    if isinstance(body, str):  # some servers double-encode JSON answers
+    shape = as_shape(expected)
+    if isinstance(body, str) and shape["type"] != "string":  # some servers double-encode JSON answers
         try:
             body = json.loads(body)
         except json.JSONDecodeError:
-            return [f"the answer is a string, not a JSON object: {body[:300]}"]
-    key = expected["key"]
-    if not isinstance(body, dict) or key not in body:
-        return [f"the answer has no {key!r}: {reply.body[:300]}"]
-    items = body[key]
-    if not isinstance(items, list):
-        return [f"{key} is not a list: {items!r}"[:300]]
-    if "length" in expected and len(items) != expected["length"]:
-        return [f"{key} has {len(items)} items, expected {expected['length']}"]
-    problems: list[str] = []
-    for index, item in enumerate(items):
-        problems.extend(_check_value(item, expected["items"], f"{key}[{index}]"))
-    return problems
+            return [f"the answer is a string, not JSON of type {shape['type']}: {body[:300]}"]
+    return _check_value(body, shape, "answer")
 
 
-def check_rejected(reply: Reply) -> list[str]:
-    """Problems with the answer to a malformed request: it must be a clean 4xx."""
-    if not 400 <= reply.status < 500:
+def check_rejected(reply: Reply, expected: int | list[int] | None = None) -> list[str]:
+    """Problems with the answer to a malformed request: the expected status (any 4xx by default)."""
+    if expected is not None:
+        allowed = expected if isinstance(expected, list) else [expected]
+        if reply.status not in allowed:
+            wanted = " or ".join(str(s) for s in allowed)
+            return [
+                f"expected HTTP {wanted} (the model's error contract), got {reply.status or 'no answer'}: {reply.body[:300]}"
+            ]
+    elif not 400 <= reply.status < 500:
         return [f"expected a 4xx rejection, got {reply.status or 'no answer'}: {reply.body[:300]}"]
     if "Traceback (most recent call last)" in reply.body:
         return ["the rejection carries a Python stack trace"]
@@ -218,7 +301,7 @@ def run_smoke(
         reply = post_with_retries(
             url, case["body"], headers, timeout=timeout, attempts=attempts, delay=delay, sleep=sleep
         )
-        problems = check_rejected(reply)
+        problems = check_rejected(reply, case.get("status", spec.get("errors", {}).get("status")))
         checks.append(Check(name, not problems, "; ".join(problems) or f"HTTP {reply.status}"))
     return checks
 

@@ -17,11 +17,11 @@ for path in (APP_ROOT, HERE):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from retrain.clock import FixedClock  # noqa: E402
-from retrain.state import InMemoryStateStore  # noqa: E402
 from retrain_fakes import (  # noqa: E402
     MODELS_JSON,
     FakeQueue,
+    FixedClock,
+    InMemoryStateStore,
     base_environ,
     make_runtime,
 )

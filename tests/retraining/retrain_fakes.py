@@ -8,14 +8,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from retrain.ado import HttpResponse, QueuedRun
-from retrain.errors import SubmitFailed
+from retrain.errors import StateConflict, SubmitFailed
 from retrain.logs import LOGGER_NAME
+from retrain.record import ModelState
 from retrain.runtime import Runtime, build_runtime
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
@@ -241,3 +243,55 @@ class FakeCredential:
         if self.error is not None:
             raise self.error
         return FakeToken("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake.token")
+
+
+class InMemoryStateStore:
+    """A process-local store with the same ETag semantics (test double)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[bytes, str]] = {}
+        self._version = 0
+        self._lock = threading.Lock()
+
+    def load(self, model: str) -> tuple[ModelState | None, str | None]:
+        """See :meth:`StateStore.load`."""
+        with self._lock:
+            record = self._records.get(model)
+        if record is None:
+            return None, None
+        return ModelState.from_json(record[0]), record[1]
+
+    def save(self, model: str, state: ModelState, etag: str | None) -> str:
+        """See :meth:`StateStore.save`."""
+        with self._lock:
+            current = self._records.get(model)
+            current_etag = current[1] if current else None
+            if current_etag != etag:
+                raise StateConflict(f"state of model {model!r} changed since it was read")
+            self._version += 1
+            new_etag = f'"{self._version}"'
+            self._records[model] = (state.to_json(), new_etag)
+            return new_etag
+
+
+class FixedClock:
+    """A clock that only moves when told to (for tests and replays)."""
+
+    def __init__(self, start: datetime):
+        if start.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        """The time the clock was set to."""
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment`` (aware)."""
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._now = moment.astimezone(UTC)
+
+    def advance(self, **delta: float) -> None:
+        """Move forward by ``timedelta(**delta)``."""
+        self._now = self._now + timedelta(**delta)

@@ -10,8 +10,8 @@ import pytest
 from retrain.errors import StateConflict
 from retrain.events import Action, TriggerEvent
 from retrain.record import ModelState
-from retrain.state import BlobStateStore, InMemoryStateStore
-from retrain_fakes import FakeContainerClient, FakeQueue, make_runtime
+from retrain.state import BlobStateStore
+from retrain_fakes import FakeContainerClient, FakeQueue, InMemoryStateStore, make_runtime
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

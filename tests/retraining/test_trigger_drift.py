@@ -148,7 +148,7 @@ def _set(path: tuple[str, ...], value):
         (_two_models, "the alert's 'model' dimensions disagree (churn, demand); split the alert per model"),
         (
             _set(("data", "customProperties"), {"model": 3}),
-            "data.customProperties.model must be a model name, got 3",
+            "data.customProperties.model must be a model name, got 3 (1-64 of letters, digits, '_', '.', '-')",
         ),
     ],
 )
@@ -160,7 +160,7 @@ def test_malformed_payload_is_a_400_with_a_clear_json_error(runtime, queue, edit
 
 
 def test_state_storage_outage_answers_503(environ, clock) -> None:
-    from retrain.state import InMemoryStateStore
+    from retrain_fakes import InMemoryStateStore
 
     class Unreachable(InMemoryStateStore):
         def load(self, model):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from infra.errors import ConfigError
 from model_assets import smoke_local
 
 
@@ -99,3 +100,52 @@ def test_unknown_model_is_a_usage_error(capsys) -> None:
 def test_launcher_binds_the_server_to_loopback() -> None:
     assert "amlserver.DEFAULT_HOST = '127.0.0.1'" in smoke_local.LAUNCHER
     assert smoke_local.LAUNCHER.rstrip().endswith("amlserver.run()")
+
+
+@pytest.mark.parametrize("model", ["diabetes", "fraud_rules"])
+def test_each_model_is_served_from_its_own_environment_spec(model: str) -> None:
+    spec = smoke_local.environment_spec(model)
+    assert spec == smoke_local.MODELS_DIR / model / "environment" / "serve.yml"  # what deployment.yml names
+    text = spec.read_text(encoding="utf-8")
+    requirements = smoke_local.model_requirements(model)
+    assert requirements == smoke_local.pip_requirements(spec)
+    assert all(f"- {r}" in text for r in requirements)
+    assert any(r.startswith("azureml-inference-server-http==") for r in requirements)
+
+
+def test_the_two_samples_get_different_serving_venvs(tmp_path: Path, monkeypatch) -> None:
+    made: list[tuple[Path, Path, Path | None]] = []
+
+    def fake(
+        venv: Path, requirements: Path, *, constraints: Path | None = None, digest: str | None = None
+    ) -> Path:
+        made.append((venv, requirements, constraints))
+        return venv / "bin" / "python"
+
+    monkeypatch.setattr(smoke_local, "ensure_serve_venv", fake)
+    pythons = {m: smoke_local.serve_python(m, tmp_path) for m in ("diabetes", "fraud_rules")}
+    assert pythons["diabetes"] != pythons["fraud_rules"]
+    assert all(v.name.startswith(".venv-serve-") and c == smoke_local.REQUIREMENTS for v, _, c in made)
+    installed = made[1][1].read_text(encoding="utf-8").split()
+    assert installed == smoke_local.model_requirements("fraud_rules")
+    assert "PyYAML==6.0.3" in installed and not any(r.startswith("scikit-learn") for r in installed)
+
+
+def test_a_spec_without_the_inference_server_gets_it_added(tmp_path: Path) -> None:
+    (tmp_path / "m" / "environment").mkdir(parents=True)
+    (tmp_path / "m" / "environment" / "serve.yml").write_text(
+        "name: m\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip:\n      - numpy==2.4.6\n"
+    )
+    assert smoke_local.model_requirements("m", tmp_path) == ["numpy==2.4.6", "azureml-inference-server-http"]
+
+
+@pytest.mark.parametrize(
+    "content", ["name: m\ndependencies:\n  - python=3.11\n", "dependencies: [\n", "name: m\n"]
+)
+def test_a_spec_without_a_pip_part_names_the_file(tmp_path: Path, content: str) -> None:
+    (tmp_path / "m" / "environment").mkdir(parents=True)
+    spec = tmp_path / "m" / "environment" / "serve.yml"
+    spec.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        smoke_local.model_requirements("m", tmp_path)
+    assert str(spec) in str(caught.value)

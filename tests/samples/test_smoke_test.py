@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.errors import ConfigError
 from model_assets import smoke_test
 
 SPEC = {
@@ -117,7 +118,7 @@ def test_a_4xx_with_a_stack_trace_fails(serve) -> None:
     [
         ('{"predictions": [1.0, 99.0]}', "predictions[1] = 99.0 is outside the plausible range [0, 10]"),
         ('{"predictions": [1.0]}', "predictions has 1 items, expected 2"),
-        ('{"result": [1.0, 2.0]}', "the answer has no 'predictions'"),
+        ('{"result": [1.0, 2.0]}', "answer has no 'predictions'"),
         ('{"predictions": [1.0, "x"]}', "predictions[1] = 'x' is not a finite number"),
         ("not json", "the answer is not JSON"),
     ],
@@ -205,3 +206,89 @@ def test_every_shipped_smoke_spec_loads() -> None:
     for name in specs:
         spec = smoke_test.load_spec(name)
         assert spec["malformed"]
+
+
+@pytest.mark.parametrize(
+    ("response", "answer", "problem"),
+    [
+        ({"type": "list", "length": 2, "items": {"type": "number", "min": 0, "max": 10}}, "[1.5, 2]", None),
+        (
+            {"type": "list", "length": 2, "items": {"type": "number"}},
+            "[1.5]",
+            "answer has 1 items, expected 2",
+        ),
+        (
+            {"type": "list", "min_length": 1, "items": {"type": "integer"}},
+            "[1, 2.5]",
+            "answer[1] = 2.5 is not an integer",
+        ),
+        ({"type": "number", "min": 0, "max": 1}, "0.25", None),
+        ({"type": "number", "min": 0, "max": 1}, "7", "answer = 7 is outside the plausible range [0, 1]"),
+        ({"type": "string"}, '"churn"', None),
+        ({"type": "boolean"}, "true", None),
+        ({"type": "null"}, "null", None),
+        (
+            {"type": "object", "fields": {"label": {"type": "string"}}},
+            '{"label": 3}',
+            "answer.label = 3 is not a string",
+        ),
+        ({"type": "any"}, '{"whatever": [1]}', None),
+    ],
+)
+def test_any_response_shape_can_be_described(serve, response: dict, answer: str, problem: str | None) -> None:
+    spec = {**SPEC, "response": response}
+    url = serve(lambda body, headers: (200, answer) if b'"x"' in body else (400, "{}"))
+    check = smoke_test.run_smoke(url, spec, attempts=1, delay=0)[0]
+    assert check.ok is (problem is None), check.detail
+    if problem:
+        assert problem in check.detail
+
+
+def test_a_model_declares_its_own_error_contract(serve) -> None:
+    spec = {
+        **SPEC,
+        "errors": {"status": 422},
+        "malformed": [
+            {"name": "not JSON", "body": "{oops", "status": [400, 415]},
+            {"name": "empty", "body": {"data": []}},
+        ],
+    }
+
+    def behaviour(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        if b'"x"' in body:
+            return 200, '{"predictions": [1, 2]}'
+        return (415, "{}") if body.startswith(b"{oops") else (422, "{}")
+
+    checks = smoke_test.run_smoke(serve(behaviour), spec, attempts=1, delay=0)
+    assert [c.ok for c in checks] == [True, True, True]
+    wrong = {**spec, "errors": {"status": 400}}
+    checks = smoke_test.run_smoke(serve(behaviour), wrong, attempts=1, delay=0)
+    assert [c.ok for c in checks] == [True, True, False]
+    assert "expected HTTP 400 (the model's error contract), got 422" in checks[2].detail
+
+
+def test_a_model_may_declare_a_5xx_contract_for_bad_input(serve) -> None:
+    spec = {**SPEC, "errors": {"status": 500}}
+    url = serve(
+        lambda body, headers: (200, '{"predictions": [1, 2]}') if b'"x"' in body else (500, "bad input")
+    )
+    assert all(c.ok for c in smoke_test.run_smoke(url, spec, attempts=1, delay=0))
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        ({"response": {"type": "tuple"}}, "response"),
+        ({"response": {"type": "list", "items": {"type": "weird"}}}, "response"),
+        ({"errors": {"status": 200}}, "errors.status"),
+        ({"errors": []}, "errors"),
+        ({"malformed": [{"name": "x", "body": "{", "status": "400"}]}, "malformed[0].status"),
+        ({"malformed": [{"name": "no body"}]}, "malformed[0]"),
+    ],
+)
+def test_a_bad_smoke_spec_names_the_key(tmp_path: Path, edit: dict, key: str) -> None:
+    (tmp_path / "toy" / "smoke").mkdir(parents=True)
+    (tmp_path / "toy" / "smoke" / "smoke.json").write_text(json.dumps({**SPEC, **edit}))
+    with pytest.raises(ConfigError) as caught:
+        smoke_test.load_spec("toy", tmp_path)
+    assert caught.value.key == key

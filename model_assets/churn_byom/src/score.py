@@ -3,9 +3,13 @@
 Each mini-batch is a list of CSV files with the header ``customer_id`` plus the model's
 features (see README.md). ``run`` returns one output line per customer,
 ``<file>,<customer_id>,<churn_probability>,<churn 0|1>``, which the deployment's
-``output_action: append_row`` gathers into ``predictions.csv``. A malformed file raises a
-ValueError naming the file, the line and the problem, so the job's error report says what to
-fix (``error_threshold`` decides whether the job goes on).
+``output_action: append_row`` gathers into ``predictions.csv``. A malformed file raises
+:class:`BadInput` (a ValueError) naming the file, the line and the problem, so the job's error
+report says what to fix (``error_threshold`` decides whether the job goes on); the job never
+fails on an unexpected exception. A ``customer_id`` must match :data:`CUSTOMER_ID` (so no
+comma, quote or line break can add columns or rows to the output), a file name may hold no
+comma, quote or line break, and anything quoted from the input is cut to
+:data:`MAX_ECHO_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -15,11 +19,26 @@ import json
 import logging
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "model.json"
 FORMAT = "mlops-estate/logistic-regression@1"
+CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+FILE_NAME = re.compile(r"[^,\"\r\n]{1,255}")
+MAX_ECHO_CHARS = 80
+
+
+class BadInput(ValueError):
+    """A batch input file that cannot be scored as it is (the message says why and where)."""
+
+
+def show(value: object) -> str:
+    """``repr(value)`` cut to :data:`MAX_ECHO_CHARS`."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
+
 
 logger = logging.getLogger(__name__)
 model: dict[str, Any] = {}
@@ -60,27 +79,44 @@ def probability(values: list[float]) -> float:
 
 
 def score_file(path: Path) -> list[str]:
-    """Output lines for every customer in one CSV file."""
+    """Output lines for every customer in one CSV file (BadInput when the file is malformed)."""
     features = model["features"]
+    if not FILE_NAME.fullmatch(path.name):
+        raise BadInput(f"file name {show(path.name)} holds a comma, quote or line break")
     lines = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ["customer_id", *features] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path.name}: missing column(s) {missing}; expected customer_id + {features}")
-        for number, row in enumerate(reader, start=2):
-            try:
-                values = [float(row[f]) for f in features]
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"{path.name}:{number}: every feature must be a number, got "
-                    f"{ {f: row[f] for f in features} }"
-                ) from None
-            if not all(math.isfinite(v) for v in values):
-                raise ValueError(f"{path.name}:{number}: features must be finite numbers")
-            p = probability(values)
-            lines.append(f"{path.name},{row['customer_id']},{p:.6f},{int(p >= model['threshold'])}")
+    number = 1
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ["customer_id", *features] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise BadInput(f"{path.name}: missing column(s) {missing}; expected customer_id + {features}")
+            for number, row in enumerate(reader, start=2):
+                lines.append(_score_row(path.name, number, row, features))
+    except UnicodeDecodeError:
+        raise BadInput(f"{path.name}:{number + 1}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BadInput(
+            f"{path.name}:{number + 1}: not a readable CSV line ({str(exc)[:MAX_ECHO_CHARS]})"
+        ) from None
     return lines
+
+
+def _score_row(name: str, number: int, row: dict[str, str | None], features: list[str]) -> str:
+    customer = row.get("customer_id") or ""
+    if not CUSTOMER_ID.fullmatch(customer):
+        raise BadInput(
+            f"{name}:{number}: customer_id {show(customer)} must be 1-64 of letters, digits, '_', '.', ':', '-'"
+        )
+    try:
+        values = [float(row[f] or "") for f in features]
+    except (TypeError, ValueError):
+        shown = {f: show(row.get(f)) for f in features}
+        raise BadInput(f"{name}:{number}: every feature must be a number, got {shown}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise BadInput(f"{name}:{number}: features must be finite numbers")
+    p = probability(values)
+    return f"{name},{customer},{p:.6f},{int(p >= model['threshold'])}"
 
 
 def run(mini_batch: list[str]) -> list[str]:

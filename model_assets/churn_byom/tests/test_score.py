@@ -54,3 +54,44 @@ def test_init_without_artifact(src, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="no model.json under AZUREML_MODEL_DIR"):
         src("score").init()
+
+
+HEADER = "customer_id,tenure_months,monthly_charges,support_calls_90d,contract_monthly,late_payments_12m\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("line break in an id", 'C-1,2,104.5,4,1,3\n"C-2\nX-9,1,1,1,1,1",2,104.5,4,1,3\n', "customer_id"),
+        ("comma in an id", '"C-2,injected,0.99,1",2,104.5,4,1,3\n', "customer_id"),
+        ("empty id", ",2,104.5,4,1,3\n", "customer_id"),
+        ("100 KB id", "C" * 100_000 + ",2,104.5,4,1,3\n", "customer_id"),
+        ("400-digit number", "C-1," + "9" * 400 + ",104.5,4,1,3\n", "finite"),
+        ("100 KB value", "C-1," + "x" * 100_000 + ",104.5,4,1,3\n", "number"),
+        ("missing fields", "C-1,2\n", "number"),
+        ("300 KB field", "C-1," + "x" * 300_000 + ",1,1,1,1\n", "readable CSV line"),
+    ],
+)
+def test_hostile_rows_are_refused_without_injecting_output(
+    score, tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER + content, encoding="utf-8")
+    with pytest.raises(score.BadInput, match=message) as caught:
+        score.run([str(path)])
+    assert len(str(caught.value)) < 600, name
+
+
+def test_a_file_name_with_a_comma_is_refused(score, tmp_path: Path) -> None:
+    path = tmp_path / "a,b.csv"
+    path.write_text(HEADER + "C-1,2,104.5,4,1,3\n", encoding="utf-8")
+    with pytest.raises(score.BadInput, match="file name"):
+        score.run([str(path)])
+
+
+def test_valid_ids_give_one_line_each_with_four_fields(score, tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER + "C-1,2,104.5,4,1,3\ncust_2.x:9,60,35.2,0,0,0\n", encoding="utf-8")
+    lines = score.run([str(path)])
+    assert [line.split(",")[:2] for line in lines] == [["in.csv", "C-1"], ["in.csv", "cust_2.x:9"]]
+    assert all(len(line.split(",")) == 4 for line in lines)

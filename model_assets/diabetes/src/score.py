@@ -33,6 +33,13 @@ except ImportError:  # not installed: scoring works, nothing is collected
 FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 MAX_ROWS = 1000
 MODEL_FILE = "model.joblib"
+# Limits on what a request may be and on what an error echoes back (and what gets logged).
+MAX_BODY_BYTES = 1_048_576  # larger bodies: 413
+MAX_INT_DIGITS = 30  # longer integer literals: 400 (they cannot be a feature value)
+MAX_ECHO_CHARS = 80  # a value quoted in an error is cut to this
+MAX_DETAIL_CHARS = 200  # each detail line is cut to this
+MAX_DETAILS = 20  # at most this many detail lines
+MAX_ERROR_BYTES = 8192  # an error body never exceeds this (UTF-8 JSON)
 
 logger = logging.getLogger(__name__)
 model: Any = None
@@ -40,12 +47,13 @@ collectors: dict[str, Any] = {}
 
 
 class BadRequest(ValueError):
-    """A request the caller must fix (answered with HTTP 400)."""
+    """A request the caller must fix (answered with HTTP 400, or 413 when too large)."""
 
-    def __init__(self, code: str, message: str, details: list[str] | None = None):
+    def __init__(self, code: str, message: str, details: list[str] | None = None, status: int = 400):
         super().__init__(message)
         self.code = code
         self.details = details or []
+        self.status = status
 
 
 class ErrorResponse:
@@ -57,11 +65,67 @@ class ErrorResponse:
 
 
 def error_response(status: int, code: str, message: str, details: list[str] | None = None) -> Any:
-    """An HTTP error with a JSON body, as the inference server sends it."""
-    body = {"error": {"code": code, "message": message, "details": details or []}}
+    """An HTTP error with a JSON body of at most :data:`MAX_ERROR_BYTES` (inputs are never echoed uncut)."""
+    kept = [
+        d if len(d) <= MAX_DETAIL_CHARS else d[: MAX_DETAIL_CHARS - 3] + "..."
+        for d in (details or [])[:MAX_DETAILS]
+    ]
+    body = {"error": {"code": code, "message": message[: MAX_DETAIL_CHARS * 2], "details": kept}}
+    while len(json.dumps(body).encode("utf-8")) > MAX_ERROR_BYTES and body["error"]["details"]:
+        body["error"]["details"].pop()
+    logger.info("rejected request: %s %s", status, code)
     if AMLResponse is not None:
         return AMLResponse(json.dumps(body), status, {"Content-Type": "application/json"}, json_str=False)
     return ErrorResponse(body, status)
+
+
+def show(value: Any) -> str:
+    """``repr(value)`` cut to :data:`MAX_ECHO_CHARS` (what an error may quote of the input)."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise BadRequest(
+            "number_too_long",
+            f"an integer literal has {len(text.lstrip('-'))} digits; at most {MAX_INT_DIGITS}",
+        )
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise BadRequest("invalid_json", f"{name} is not valid JSON (numbers must be finite)")
+
+
+def load_body(raw_data: Any) -> Any:
+    """The request body as JSON values; BadRequest for anything that is not acceptable JSON."""
+    if isinstance(raw_data, bytes | bytearray):
+        if len(raw_data) > MAX_BODY_BYTES:
+            raise BadRequest(
+                "too_large", f"the body has {len(raw_data)} bytes; at most {MAX_BODY_BYTES}", status=413
+            )
+        raw_data = raw_data.decode("utf-8", errors="replace")
+    if not isinstance(raw_data, str):
+        return raw_data  # already decoded by the server
+    if len(raw_data) > MAX_BODY_BYTES:
+        raise BadRequest(
+            "too_large", f"the body has {len(raw_data)} characters; at most {MAX_BODY_BYTES}", status=413
+        )
+    try:
+        return json.loads(raw_data, parse_int=_bounded_int, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            "invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from None
+    except RecursionError:
+        raise BadRequest("too_deep", "the body nests arrays or objects too deeply") from None
+    except BadRequest:
+        raise
+    except ValueError as exc:  # e.g. Python's limit on integer string conversion
+        raise BadRequest(
+            "invalid_json", f"the body is not acceptable JSON: {str(exc)[:MAX_DETAIL_CHARS]}"
+        ) from None
 
 
 def _collection_off(error: Exception) -> None:
@@ -85,14 +149,7 @@ def init() -> None:
 
 def parse_request(raw_data: Any) -> list[list[float]]:
     """Validate a request body and return the feature rows in :data:`FEATURES` order."""
-    if isinstance(raw_data, bytes | bytearray):
-        raw_data = raw_data.decode("utf-8", errors="replace")
-    try:
-        body = json.loads(raw_data) if isinstance(raw_data, str) else raw_data
-    except json.JSONDecodeError as exc:
-        raise BadRequest(
-            "invalid_json", f"the body is not valid JSON: {exc.msg} at position {exc.pos}"
-        ) from None
+    body = load_body(raw_data)
     if not isinstance(body, dict) or "data" not in body:
         raise BadRequest("invalid_shape", 'the body must be a JSON object with a "data" list of rows')
     rows = body["data"]
@@ -111,14 +168,14 @@ def parse_request(raw_data: Any) -> list[list[float]]:
         if missing:
             details.append(f"data[{index}]: missing {missing}")
         if extra:
-            details.append(f"data[{index}]: unknown {extra}")
+            details.append(f"data[{index}]: unknown {show(extra)}")
         values = []
         for name in FEATURES:
             value = row.get(name)
             if name in row and (
                 isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
             ):
-                details.append(f"data[{index}].{name}: {value!r} is not a finite number")
+                details.append(f"data[{index}].{name}: {show(value)} is not a finite number")
             values.append(
                 float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
             )
@@ -127,7 +184,7 @@ def parse_request(raw_data: Any) -> list[list[float]]:
         raise BadRequest(
             "invalid_rows",
             f"{len(details)} problem(s) in the rows; expected features {FEATURES}",
-            details[:20],
+            details,
         )
     return parsed
 
@@ -137,7 +194,7 @@ def run(raw_data: Any) -> Any:
     try:
         rows = parse_request(raw_data)
     except BadRequest as exc:
-        return error_response(400, exc.code, str(exc), exc.details)
+        return error_response(exc.status, exc.code, str(exc), exc.details)
     predictions = [round(float(p), 4) for p in model.predict(rows)]
     if collectors:
         context = collectors["inputs"].collect(pd.DataFrame(rows, columns=FEATURES))

@@ -74,7 +74,8 @@ def test_bytes_body_is_accepted(score) -> None:
             "invalid_rows",
             "data[0].sex: True is not a finite number",
         ),
-        ('{"data": [{"age": NaN}]}', "invalid_rows", "data[0].age: nan is not a finite number"),
+        ('{"data": [{"age": NaN}]}', "invalid_json", None),
+        ('{"data": [{"age": 1e999}]}', "invalid_rows", "data[0].age: inf is not a finite number"),
     ],
 )
 def test_malformed_requests_get_a_400_json_error(score, body: str, code: str, detail: str | None) -> None:
@@ -91,3 +92,37 @@ def test_init_without_a_model_says_where_it_looked(src, tmp_path: Path, monkeypa
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match=f"no model.joblib under AZUREML_MODEL_DIR={tmp_path}"):
         src("score").init()
+
+
+# Each class of hostile input: answered 4xx (never 500), the body capped at MAX_ERROR_BYTES.
+HOSTILE = [
+    ("400-digit integer", json.dumps({"data": [dict(ROW, age=int("9" * 400))]}), 400, "number_too_long"),
+    ("5000-digit integer", '{"data": [{"age": ' + "9" * 5000 + "}]}", 400, "number_too_long"),
+    ("deeply nested arrays", "[" * 100_000 + "]" * 100_000, 400, "too_deep"),
+    ("deeply nested objects", '{"a":' * 50_000 + "1" + "}" * 50_000, 400, "too_deep"),
+    ("float overflow", '{"data": [{"age": 1e999}]}', 400, "invalid_rows"),
+    ("Infinity literal", '{"data": [{"age": Infinity}]}', 400, "invalid_json"),
+    (
+        "5 rows of 200 KB strings",
+        json.dumps({"data": [dict(ROW, age="x" * 200_000)] * 5}),
+        400,
+        "invalid_rows",
+    ),
+    ("200 KB key", json.dumps({"data": [{**ROW, "k" * 200_000: 1}]}), 400, "invalid_rows"),
+    ("body over 1 MiB", json.dumps({"data": [ROW]}) + " " * 1_100_000, 413, "too_large"),
+    ("bare list", "[1, 2]", 400, "invalid_shape"),
+    ("scalar", "3", 400, "invalid_shape"),
+    ("not UTF-8", b"\xff\xfe{", 400, "invalid_json"),
+    ("1000 bad rows", json.dumps({"data": [{"z" * 1000: [1]}] * 1000}), 400, "invalid_rows"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "status", "code"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_input_gets_a_capped_4xx(score, name: str, body: str | bytes, status: int, code: str) -> None:
+    answer = score.run(body)
+    assert isinstance(answer, score.ErrorResponse), name
+    assert answer.status_code == status
+    assert answer.body["error"]["code"] == code
+    assert len(json.dumps(answer.body).encode()) <= score.MAX_ERROR_BYTES
+    assert all(len(d) <= score.MAX_DETAIL_CHARS for d in answer.body["error"]["details"])
+    assert "x" * (score.MAX_ECHO_CHARS + 1) not in json.dumps(answer.body)

@@ -81,3 +81,34 @@ def test_init_fails_clearly_without_rules(src, tmp_path: Path, monkeypatch) -> N
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="no rules.yaml under AZUREML_MODEL_DIR"):
         src("score").init()
+
+
+# Each class of hostile input: answered 4xx (never 500), the body capped at MAX_ERROR_BYTES.
+HOSTILE = [
+    ("400-digit integer", json.dumps({"data": [dict(ROW, hour=int("9" * 400))]}), 400, "number_too_long"),
+    ("deeply nested arrays", "[" * 100_000 + "]" * 100_000, 400, "too_deep"),
+    ("float overflow", '{"data": [{"amount": 1e999}]}', 400, "invalid_rows"),
+    ("NaN literal", '{"data": [{"amount": NaN}]}', 400, "invalid_json"),
+    (
+        "5 rows of 200 KB strings",
+        json.dumps({"data": [dict(ROW, merchant_category="x" * 200_000)] * 5}),
+        400,
+        "invalid_rows",
+    ),
+    ("nested value", json.dumps({"data": [dict(ROW, merchant_category=[[[{}]]])]}), 400, "invalid_rows"),
+    ("body over 1 MiB", json.dumps({"data": [ROW]}) + " " * 1_100_000, 413, "too_large"),
+    ("bare list", "[1, 2]", 400, "invalid_shape"),
+    ("1000 bad rows", json.dumps({"data": [{"x" * 1000: 1}] * 1000}), 400, "invalid_rows"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "status", "code"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_input_gets_a_capped_4xx(score, name: str, body: str, status: int, code: str) -> None:
+    answer = score.run(body)
+    assert isinstance(answer, score.ErrorResponse), name
+    assert answer.status_code == status
+    assert answer.body["error"]["code"] == code
+    assert len(json.dumps(answer.body).encode()) <= score.MAX_ERROR_BYTES
+    assert len(answer.body["error"]["details"]) <= score.MAX_DETAILS
+    assert all(len(d) <= score.MAX_DETAIL_CHARS for d in answer.body["error"]["details"])
+    assert "x" * (score.MAX_DETAIL_CHARS + 1) not in json.dumps(answer.body)

@@ -8,13 +8,15 @@ fired condition. Only ``Fired`` triggers a retrain; ``Resolved`` is logged and i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .errors import PayloadError
+from .errors import PayloadError, show
 from .events import Action, Decision, TriggerEvent
 from .timeutil import iso, parse_utc
 
@@ -22,6 +24,9 @@ COMMON_SCHEMA_ID = "azureMonitorCommonAlertSchema"
 KIND = "drift"
 MODEL_KEY = "model"
 CONDITIONS = ("Fired", "Resolved")
+MAX_BODY_BYTES = 1_048_576  # a larger body is refused with 413 before it is parsed
+MAX_ID_CHARS = 256  # a longer alert id is kept as its SHA-256 (state records stay small)
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -39,15 +44,19 @@ class Alert:
 
 def parse_alert(body: bytes | str) -> Alert:
     """Validate a common-alert-schema payload; raise :class:`PayloadError` saying what is wrong."""
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadError(f"body has {len(body)} bytes; at most {MAX_BODY_BYTES}", status=413)
     try:
         payload = json.loads(body)
+    except RecursionError:
+        raise PayloadError("body nests arrays or objects too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not JSON ({exc})") from None
+        raise PayloadError(f"body is not JSON ({str(exc)[:200]})") from None
     if not isinstance(payload, Mapping):
         raise PayloadError("body must be a JSON object")
     if payload.get("schemaId") != COMMON_SCHEMA_ID:
         raise PayloadError(
-            f"schemaId is {payload.get('schemaId')!r}; enable the common alert schema on the action "
+            f"schemaId is {show(payload.get('schemaId'))}; enable the common alert schema on the action "
             f"group's Azure Function receiver (schemaId {COMMON_SCHEMA_ID!r})"
         )
     data = _object(payload.get("data"), "data")
@@ -55,7 +64,7 @@ def parse_alert(body: bytes | str) -> Alert:
     condition = essentials.get("monitorCondition")
     if condition not in CONDITIONS:
         raise PayloadError(
-            f"data.essentials.monitorCondition is {condition!r}; expected one of {', '.join(CONDITIONS)}"
+            f"data.essentials.monitorCondition is {show(condition)}; expected one of {', '.join(CONDITIONS)}"
         )
     alert_id = _text(essentials, "alertId")
     rule = _text(essentials, "alertRule")
@@ -72,13 +81,16 @@ def parse_alert(body: bytes | str) -> Alert:
 
 def to_event(alert: Alert) -> TriggerEvent | Decision:
     """A drift trigger event for a fired alert, or the ``ignored`` decision for a resolved one."""
-    source_id = f"alert:{alert.alert_id}"
+    alert_id = alert.alert_id
+    if len(alert_id) > MAX_ID_CHARS:
+        alert_id = "sha256:" + hashlib.sha256(alert_id.encode("utf-8", "replace")).hexdigest()
+    source_id = f"alert:{alert_id}"
     if alert.condition != "Fired":
         return Decision(
             model=alert.model,
             kind=KIND,
             action=Action.IGNORED,
-            reason=f"alert {alert.rule!r} is {alert.condition}; only Fired alerts retrain",
+            reason=f"alert {show(alert.rule)} is {alert.condition}; only Fired alerts retrain",
             source_id=source_id,
         )
     return TriggerEvent(
@@ -86,7 +98,7 @@ def to_event(alert: Alert) -> TriggerEvent | Decision:
         kind=KIND,
         source_id=source_id,
         at=alert.fired_at,
-        detail=f"{alert.signal_type.lower() or 'alert'} alert {alert.rule!r} fired at {iso(alert.fired_at)}",
+        detail=f"{alert.signal_type.lower()[:40] or 'alert'} alert {show(alert.rule)} fired at {iso(alert.fired_at)}",
     )
 
 
@@ -99,20 +111,28 @@ def _model(data: Mapping[str, Any]) -> str:
     ):
         if isinstance(properties, Mapping):
             for key, value in properties.items():
-                if key.lower() == MODEL_KEY:
-                    if not isinstance(value, str) or not value:
-                        raise PayloadError(f"{where}.{key} must be a model name, got {value!r}")
-                    return value
+                if isinstance(key, str) and key.lower() == MODEL_KEY:
+                    return _model_name(value, f"{where}.{key}")
     found: set[str] = set()
     condition = context.get("condition") if isinstance(context.get("condition"), Mapping) else {}
-    for criterion in condition.get("allOf") or []:
-        for dimension in (criterion or {}).get("dimensions") or []:
-            if isinstance(dimension, Mapping) and str(dimension.get("name", "")).lower() == MODEL_KEY:
-                found.add(str(dimension.get("value") or ""))
-    found.discard("")
+    criteria = condition.get("allOf")
+    if criteria is not None and not isinstance(criteria, list):
+        raise PayloadError(f"data.alertContext.condition.allOf must be a list, got {show(criteria)}")
+    for index, criterion in enumerate(criteria or []):
+        where = f"data.alertContext.condition.allOf[{index}]"
+        if not isinstance(criterion, Mapping):
+            raise PayloadError(f"{where} must be an object, got {show(criterion)}")
+        dimensions = criterion.get("dimensions")
+        if dimensions is not None and not isinstance(dimensions, list):
+            raise PayloadError(f"{where}.dimensions must be a list, got {show(dimensions)}")
+        for dimension in dimensions or []:
+            if isinstance(dimension, Mapping) and str(dimension.get("name", ""))[:20].lower() == MODEL_KEY:
+                value = dimension.get("value")
+                if value not in (None, ""):
+                    found.add(_model_name(value, f"{where}.dimensions.value"))
     if len(found) > 1:
         raise PayloadError(
-            f"the alert's 'model' dimensions disagree ({', '.join(sorted(found))}); split the alert per model"
+            f"the alert's 'model' dimensions disagree ({', '.join(sorted(found)[:5])}); split the alert per model"
         )
     if not found:
         raise PayloadError(
@@ -120,6 +140,14 @@ def _model(data: Mapping[str, Any]) -> str:
             "'model' dimension"
         )
     return found.pop()
+
+
+def _model_name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not MODEL_NAME.fullmatch(value):
+        raise PayloadError(
+            f"{where} must be a model name, got {show(value)} (1-64 of letters, digits, '_', '.', '-')"
+        )
+    return value
 
 
 def _object(value: Any, where: str) -> Mapping[str, Any]:
@@ -131,5 +159,5 @@ def _object(value: Any, where: str) -> Mapping[str, Any]:
 def _text(essentials: Mapping[str, Any], key: str) -> str:
     value = essentials.get(key)
     if not isinstance(value, str) or not value:
-        raise PayloadError(f"data.essentials.{key} must be a non-empty string, got {value!r}")
+        raise PayloadError(f"data.essentials.{key} must be a non-empty string, got {show(value)}")
     return value

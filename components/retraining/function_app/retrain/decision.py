@@ -9,6 +9,13 @@ Rules, in order:
 3. an event id already handled is a ``duplicate`` (deliveries are at-least-once);
 4. one retrain per model per cooldown window, whatever fires (else ``cooldown``);
 5. otherwise the event *claims* the window; the claim is undone if the submit fails.
+
+A claim is a lease: it is confirmed only by :func:`record_run` after the submit succeeded. A
+claim still unconfirmed :data:`CLAIM_LEASE` after it was taken (the instance stopped between
+claiming and submitting) is given back before the next decision, so a crash can never lose a
+retrain nor block the model for its whole cooldown; the price is that a crash *after* the
+submit but before the confirmation can queue one extra run. While a claim is in flight, a
+redelivery of the event that holds it is answered ``pending`` (retryable), not ``duplicate``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .errors import show
 from .events import Action, TriggerEvent
 from .record import Claim, Failure, ModelState
 from .settings import ModelConfig
@@ -24,6 +32,8 @@ from .settings import ModelConfig
 # Event Grid retries for up to 24 hours and action groups for minutes; a week is ample.
 DEDUP_RETENTION = timedelta(days=7)
 DEDUP_MAX_ENTRIES = 1000
+# Longer than any submit takes (token + Azure DevOps call with its retries, about 2 minutes).
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ class Verdict:
     reason: str
     state: ModelState | None = None
     claim: Claim | None = None
+    retryable: bool = False
 
 
 def decide(
@@ -48,17 +59,28 @@ def decide(
     if config is None:
         known = ", ".join(sorted(models)) or "none"
         return Verdict(
-            Action.UNKNOWN_MODEL, f"model {event.model!r} is not in RETRAIN_MODELS (configured: {known})"
+            Action.UNKNOWN_MODEL, f"model {show(event.model)} is not in RETRAIN_MODELS (configured: {known})"
         )
     if not config.trigger_enabled(event.kind):
         return Verdict(
-            Action.DISABLED, f"trigger {event.kind!r} is off for model {event.model!r} in RETRAIN_MODELS"
+            Action.DISABLED,
+            f"trigger {show(event.kind)} is off for model {show(event.model)} in RETRAIN_MODELS",
         )
     current = prune(state or ModelState(model=event.model), now)
+    pending = current.pending
+    if pending is not None and now >= pending.claimed_at + CLAIM_LEASE:
+        current = expire_claim(current, now)
+    elif pending is not None and pending.source_id == event.source_id:
+        return Verdict(
+            Action.PENDING,
+            f"the submit for event {show(event.source_id)} is in flight since {_show(pending.claimed_at)}; "
+            f"deliver it again later (the claim lapses at {_show(pending.claimed_at + CLAIM_LEASE)})",
+            retryable=True,
+        )
     if event.source_id in current.seen:
         return Verdict(
             Action.DUPLICATE,
-            f"event {event.source_id!r} was already handled at {_show(current.seen[event.source_id])}",
+            f"event {show(event.source_id)} was already handled at {_show(current.seen[event.source_id])}",
         )
     seen = {**current.seen, event.source_id: now}
     watermark = current.schedule_watermark
@@ -127,6 +149,23 @@ def release_claim(state: ModelState, claim: Claim, failure: Failure, *, retry_sc
         ),
         last_failure=failure,
     )
+
+
+def expire_claim(state: ModelState, now: datetime) -> ModelState:
+    """The state after an unconfirmed claim outlived its lease: given back as a failed submit."""
+    claim = state.pending
+    if claim is None:
+        return state
+    failure = Failure(
+        at=now,
+        source_id=claim.source_id,
+        kind=claim.kind,
+        message=(
+            f"the claim taken at {_show(claim.claimed_at)} was never confirmed within "
+            f"{_minutes(CLAIM_LEASE)} min (the instance stopped between claiming and submitting); released"
+        ),
+    )
+    return release_claim(state, claim, failure, retry_schedule=True)
 
 
 def prune(state: ModelState, now: datetime) -> ModelState:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from .ado import PipelineQueue
 from .clock import Clock
 from .decision import decide, record_run, release_claim
-from .errors import StateConflict, SubmitFailed
+from .errors import StateConflict, SubmitFailed, show
 from .events import Action, Decision, TriggerEvent
 from .logs import DecisionLog
 from .record import Claim, Failure, ModelState
@@ -64,11 +64,11 @@ class RetrainEngine:
                 except StateConflict:
                     continue  # someone else wrote first: read again and decide again
             if verdict.claim is None:
-                return self._decided(event, verdict.action, verdict.reason)
+                return self._decided(event, verdict.action, verdict.reason, retryable=verdict.retryable)
             return self._submit(event, verdict.claim, verdict.reason)
         raise RuntimeError(
-            f"state of model {event.model!r} kept changing under {self._max_conflicts} attempts; "
-            f"event {event.source_id!r} not decided (the trigger will be redelivered)"
+            f"state of model {show(event.model)} kept changing under {self._max_conflicts} attempts; "
+            f"event {show(event.source_id)} not decided (the trigger will be redelivered)"
         )
 
     def _submit(self, event: TriggerEvent, claim: Claim, reason: str) -> Decision:

@@ -16,8 +16,30 @@ class SettingsError(Exception):
         super().__init__(f"{key}: {message}")
 
 
+MAX_ECHO_CHARS = 120
+"""A value from a payload quoted in an error, a decision or a log line is cut to this."""
+
+
+def show(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters (never echo a payload uncut)."""
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails must not turn a 400 into a 500
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def cut(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """``text`` cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class PayloadError(ValueError):
-    """A trigger payload that does not have the shape Azure sends."""
+    """A trigger payload that does not have the shape Azure sends (HTTP ``status``, 400 or 413)."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 class StateConflict(Exception):

@@ -9,18 +9,21 @@ and malformed subjects are ignored with a logged reason.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .errors import cut, show
 from .events import Action, Decision, TriggerEvent
 from .settings import ModelConfig
 from .timeutil import parse_utc
 
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 KIND = "newData"
+MAX_ID_CHARS = 256  # a longer event id is kept as its SHA-256 (state records stay small)
 _SUBJECT = re.compile(r"^/blobServices/default/containers/(?P<container>[^/]+)/blobs/(?P<name>.+)$")
 
 
@@ -71,16 +74,19 @@ def route(
     event: GridEvent, models: Mapping[str, ModelConfig], now: datetime
 ) -> list[TriggerEvent] | Decision:
     """The models' trigger events for ``event``, or the decision to log when there are none."""
-    source_id = f"eventgrid:{event.id}"
+    event_id = event.id
+    if len(event_id) > MAX_ID_CHARS:
+        event_id = "sha256:" + hashlib.sha256(event_id.encode("utf-8", "replace")).hexdigest()
+    source_id = f"eventgrid:{event_id}"
 
     def no_retrain(action: Action, reason: str) -> Decision:
         return Decision(model=None, kind=KIND, action=action, reason=reason, source_id=source_id)
 
     if event.event_type != BLOB_CREATED:
-        return no_retrain(Action.IGNORED, f"event type {event.event_type!r} is not {BLOB_CREATED}")
+        return no_retrain(Action.IGNORED, f"event type {show(event.event_type)} is not {BLOB_CREATED}")
     match = _SUBJECT.match(event.subject)
     if not match:
-        return no_retrain(Action.IGNORED, f"subject {event.subject!r} does not name a blob")
+        return no_retrain(Action.IGNORED, f"subject {show(event.subject)} does not name a blob")
     if event.data.get("api") == "CreateFile":
         return no_retrain(
             Action.IGNORED, "Data Lake CreateFile comes before the data is written; FlushWithClose follows"
@@ -95,12 +101,16 @@ def route(
         )
         return no_retrain(
             Action.UNKNOWN_MODEL,
-            f"no model in RETRAIN_MODELS watches blob {container}/{name} (watched: {watched or 'none'})",
+            f"no model in RETRAIN_MODELS watches blob {cut(f'{container}/{name}')} (watched: {watched or 'none'})",
         )
     at = event.event_time or now
     return [
         TriggerEvent(
-            model=model, kind=KIND, source_id=source_id, at=at, detail=f"new blob {container}/{name}"
+            model=model,
+            kind=KIND,
+            source_id=source_id,
+            at=at,
+            detail=f"new blob {cut(f'{container}/{name}')}",
         )
         for model in matching
     ]

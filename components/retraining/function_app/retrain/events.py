@@ -17,6 +17,7 @@ class Action(StrEnum):
     UNKNOWN_MODEL = "unknown_model"  # no model in RETRAIN_MODELS matches
     FAILED = "failed"  # queuing the pipeline failed; the cooldown was not consumed
     IGNORED = "ignored"  # not a retraining signal (other event type, resolved alert, ...)
+    PENDING = "pending"  # this event's submit is in flight (claimed, not yet confirmed); retry later
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import logging
 from .events import Action, Decision
 
 LOGGER_NAME = "retrain.decisions"
+MAX_FIELD_CHARS = 600  # each text field of a decision line is cut to this (a line stays under 2 KB)
 
 
 class DecisionLog:
@@ -19,7 +20,13 @@ class DecisionLog:
 
     def line(self, decision: Decision) -> str:
         """The JSON line for ``decision`` (sorted keys, no spaces, one line)."""
-        body = {"event": "retrain.decision", "environment": self._environment, **decision.as_dict()}
+        fields = {
+            key: value[: MAX_FIELD_CHARS - 3] + "..."
+            if isinstance(value, str) and len(value) > MAX_FIELD_CHARS
+            else value
+            for key, value in decision.as_dict().items()
+        }
+        body = {"event": "retrain.decision", "environment": self._environment, **fields}
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     def record(self, decision: Decision) -> Decision:

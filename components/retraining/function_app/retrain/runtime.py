@@ -26,6 +26,7 @@ from .state import BlobStateStore, StateStore
 from .timeutil import parse_utc
 
 _log = logging.getLogger(__name__)
+MAX_ERROR_CHARS = 1000
 
 
 class RetryLater(Exception):
@@ -92,23 +93,29 @@ class Runtime:
     def on_alert(self, body: bytes) -> HttpAnswer:
         """Handle one action-group webhook call (common alert schema).
 
-        400 for a payload that is not a usable common-schema alert; 503 when the decision or the
-        submit failed transiently (action groups retry 503); 200 with the decision otherwise.
+        400 for a payload that is not a usable common-schema alert (413 when too large); 503 when
+        the decision or the submit failed transiently (action groups retry 503); 200 with the
+        decision otherwise. Error bodies and log lines quote the payload cut to
+        ``errors.MAX_ECHO_CHARS`` per value and are at most :data:`MAX_ERROR_CHARS` long.
         """
         try:
             alert = alerts.parse_alert(body)
         except PayloadError as exc:
-            _log.warning("rejected alert payload: %s", exc)
-            return HttpAnswer(400, {"error": str(exc)})
+            message = str(exc)[:MAX_ERROR_CHARS]
+            _log.warning("rejected alert payload (%d bytes): %s", len(body), message)
+            return HttpAnswer(exc.status, {"error": message})
         routed = alerts.to_event(alert)
         if isinstance(routed, Decision):
             return HttpAnswer(200, {"decision": self.engine.log(routed).as_dict()})
         try:
             decision = self.engine.handle(routed)
         except Exception as exc:  # e.g. state storage unreachable: 503 makes the action group retry
-            _log.exception("could not decide on alert %s for model %r", alert.alert_id, alert.model)
+            _log.exception("could not decide on alert %s for model %r", alert.alert_id[:300], alert.model)
             return HttpAnswer(
-                503, {"error": f"could not decide on the alert now ({exc.__class__.__name__}: {exc})"}
+                503,
+                {
+                    "error": f"could not decide on the alert now ({exc.__class__.__name__}: {str(exc)[:MAX_ERROR_CHARS]})"
+                },
             )
         return HttpAnswer(503 if decision.retryable else 200, {"decision": decision.as_dict()})
 

@@ -7,7 +7,6 @@ caller reads again and re-decides. That is what keeps two instances from both su
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Protocol
 
 from azure.core import MatchConditions
@@ -31,35 +30,6 @@ class StateStore(Protocol):
         Raises :class:`StateConflict` if another writer got there first.
         """
         ...
-
-
-class InMemoryStateStore:
-    """A process-local store with the same ETag semantics (for tests and local runs)."""
-
-    def __init__(self) -> None:
-        self._records: dict[str, tuple[bytes, str]] = {}
-        self._version = 0
-        self._lock = threading.Lock()
-
-    def load(self, model: str) -> tuple[ModelState | None, str | None]:
-        """See :meth:`StateStore.load`."""
-        with self._lock:
-            record = self._records.get(model)
-        if record is None:
-            return None, None
-        return ModelState.from_json(record[0]), record[1]
-
-    def save(self, model: str, state: ModelState, etag: str | None) -> str:
-        """See :meth:`StateStore.save`."""
-        with self._lock:
-            current = self._records.get(model)
-            current_etag = current[1] if current else None
-            if current_etag != etag:
-                raise StateConflict(f"state of model {model!r} changed since it was read")
-            self._version += 1
-            new_etag = f'"{self._version}"'
-            self._records[model] = (state.to_json(), new_etag)
-            return new_etag
 
 
 class BlobStateStore:

@@ -1,0 +1,7 @@
+"""``python -m infra.rehearse``."""
+
+import sys
+
+from infra.rehearse.cli import main
+
+sys.exit(main())

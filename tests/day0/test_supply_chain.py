@@ -15,7 +15,7 @@ LOCKS = {
     "function app": PROJECT_ROOT / "components" / "retraining" / "function_app" / "requirements.txt",
     "policy pack": PROJECT_ROOT / "policy" / "requirements.txt",
 }
-REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)")
+REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9,._-]+\])?==([^\s\\]+)")
 
 
 def _entries(path: Path) -> dict[str, tuple[str, list[str]]]:

@@ -49,12 +49,17 @@ _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
 
 def project_directory(start: Path | None = None) -> Path:
     """The project the CLI works on: the nearest directory up from ``start`` (default: the
-    working directory) holding a ``Pulumi.yaml``, as the Pulumi CLI finds it; else this checkout."""
+    working directory) holding a ``Pulumi.yaml``, as the Pulumi CLI finds it. Outside a
+    project this is a :class:`ConfigError` (never the checkout the tool was installed from)."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
-    return PROJECT_ROOT
+    raise ConfigError(
+        f"no Pulumi.yaml in {here} or any folder above it; run estate inside the project "
+        "(the folder that holds Pulumi.yaml, or one below it)",
+        key="project",
+    )
 
 
 def clear_cache() -> None:
@@ -165,13 +170,16 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
         secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
         references[settings.shared_stack] = (shared_plan["outputs"], secrets)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
-    state = run_program(
-        project,
-        config,
-        stack_references=references,
-        disabled_default_providers=disabled,
-        location=settings.location,
-    )
+    from infra.catalog import project_catalog
+
+    with project_catalog(project.directory):  # the registry lookup reads this project's catalog
+        state = run_program(
+            project,
+            config,
+            stack_references=references,
+            disabled_default_providers=disabled,
+            location=settings.location,
+        )
     plan = build_plan(state, project=project.name, stack=stack)
     _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
     plan["_environment"] = settings.environment

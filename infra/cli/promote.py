@@ -29,14 +29,23 @@ def run_promote(
     record: bool = False,
 ) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
+    from infra.cli.common import current_project, progress, width
     from infra.promotion import prepare, render
 
-    promotion = prepare(
-        stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
-    )
+    project_dir = project_dir or current_project()
+    with progress(f"checking and previewing {stack}…"):
+        promotion = prepare(
+            stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
+        )
     if promotion.changed:
         promotion.write()
-    return render(promotion)
+    written = [promotion.file.name] + (
+        [f"model_assets/{promotion.catalog_file.name}"]
+        if promotion.catalog_file is not None and promotion.catalog_before != promotion.catalog_after
+        else []
+    )
+    note = f"\nwrote {', '.join(written)} in {project_dir}" if promotion.changed else ""
+    return render(promotion, width=width()) + note
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from infra.engine.project import Project, load_project, load_stack_config
 from infra.engine.runner import run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
+from infra.settings.loader import LoadedStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,12 +157,65 @@ def validate(stack: str, *, project_dir: Path | None = None, overrides: dict[str
     """Check a stack's file and settings without running the program (raises ConfigError)."""
     project = load_project(project_dir or project_directory())
     config = load_stack_config(project, stack, overrides)
-    load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    check_model_folders(project, loaded)
+    check_own_names(project, stack, loaded)
+
+
+def check_model_folders(project: Project, loaded: LoadedStack) -> None:
+    """Every served model has its folder under ``model_assets/`` (checked before the program
+    runs, naming the stack file and key and listing the models the project has)."""
+    settings = loaded.settings
+    if not isinstance(settings, EnvironmentStackSettings):
+        return
+    root = project.directory / "model_assets"
+    known = sorted(p.parent.name for p in root.glob("*/azureml") if p.is_dir())
+    for name, model in settings.models.items():
+        folder = model.spec or name
+        if not (root / folder / "azureml").is_dir():
+            key = f"mlops-estate:models.{name}" + (".spec" if model.spec else "")
+            raise ConfigError(
+                f"no model folder model_assets/{folder}/ with Azure ML specs (azureml/); "
+                f"known models: {', '.join(known) or 'none'} (estate new-model NAME creates one)",
+                file=loaded.file,
+                key=key,
+            )
+
+
+def check_own_names(project: Project, stack: str, loaded: LoadedStack) -> None:
+    """Refuse a stack whose names are another stack's (a stack file copied under a new name
+    without new settings): both would deploy the same resource group, vault, workspace…
+
+    Names come from workload, environment and location (``infra/naming.py``); only globally
+    unique names carry a per-stack suffix, so the resource group name (in its subscription)
+    identifies the set.
+    """
+    resource_group = loaded.namer.name("resource_group")
+    for other in project.stacks():
+        if other == stack:
+            continue
+        try:
+            other_config = load_stack_config(project, other)
+            other_loaded = load_settings(
+                other_config.values, project=project.name, stack=other, file=other_config.file.name
+            )
+        except ConfigError:
+            continue  # that file's own problems are reported when it is previewed
+        same_subscription = other_loaded.settings.subscription_id == loaded.settings.subscription_id
+        if same_subscription and other_loaded.namer.name("resource_group") == resource_group:
+            raise ConfigError(
+                f"gives the same names as Pulumi.{other}.yaml (resource group '{resource_group}'): both "
+                "stacks would deploy the same resources; give this stack its own names by changing "
+                "mlops-estate:workload, mlops-estate:location or mlops-estate:subscriptionId",
+                file=project.stack_file(stack).name,
+            )
 
 
 def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
     config = load_stack_config(project, stack, overrides)
     loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    check_model_folders(project, loaded)
+    check_own_names(project, stack, loaded)
     settings = loaded.settings
     references: dict[str, tuple[dict[str, Any], list[str]]] = {}
     if isinstance(settings, EnvironmentStackSettings):

@@ -99,6 +99,8 @@ def render_tree(
     for change in changes or []:
         if change["action"] == "delete":
             rows.append(("-", change["type"], change["name"], "delete"))
+    if not rows:
+        return ""
     return _table(rows, width)
 
 

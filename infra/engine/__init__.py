@@ -168,6 +168,10 @@ def check_model_folders(project: Project, loaded: LoadedStack) -> None:
     settings = loaded.settings
     if not isinstance(settings, EnvironmentStackSettings):
         return
+    if settings.models:
+        from infra.catalog import catalog_path, load_catalog
+
+        load_catalog(catalog_path(project.directory))  # a broken catalog is blamed on itself
     root = project.directory / "model_assets"
     known = sorted(p.parent.name for p in root.glob("*/azureml") if p.is_dir())
     for name, model in settings.models.items():

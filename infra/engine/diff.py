@@ -123,7 +123,7 @@ def _entry(
         "type": resource["type"],
         "name": _name(resource),
         "action": action,
-        "keys": keys if action in ("update", "replace") else [],
+        "keys": keys if action != "delete" else [],
         "paths": [d["path"] for d in diffs] if action in ("update", "replace") else [],
         "diffs": diffs if action in ("update", "replace") else [],
         "replaceBecause": because,

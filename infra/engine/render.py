@@ -84,7 +84,7 @@ def render_tree(
         action = action_of(resource)
         change = actions.get(resource["urn"]) if actions is not None else None
         detail = "" if action == "same" else action
-        if change is not None and change["keys"]:
+        if change is not None and change["keys"] and action in ("update", "replace"):
             marks = [f"~{k}" if not k.startswith("[") else k for k in change["keys"]]
             detail = f"{action} [diff: {' '.join(marks)}]"
         rows.append((_SYMBOL[action], prefix + branch + resource["type"], resource["name"], detail))
@@ -104,22 +104,46 @@ def render_tree(
     return _table(rows, width)
 
 
+def short_type(type_: str) -> str:
+    """``azure-native:machinelearningservices:OnlineDeployment`` → ``azure-native:…:OnlineDeployment``."""
+    parts = type_.split(":")
+    if len(parts) < 3:
+        return type_
+    return f"{parts[0]}:{ELLIPSIS}:{parts[-1]}"
+
+
+def _shorten_type(cell: str, width: int) -> str:
+    """A tree cell (``└─ `` prefix + type) fitted to ``width``: the module is elided first."""
+    if len(cell) <= width:
+        return cell
+    stem = cell.rstrip()
+    prefix_len = len(stem) - len(stem.lstrip("│├└─ "))
+    prefix, type_ = stem[:prefix_len], stem[prefix_len:]
+    return fit(prefix + short_type(type_), width)
+
+
 def _table(rows: list[tuple[str, str, str, str]], width: int) -> str:
     type_w = max([len(r[1]) for r in rows] + [4])
     name_w = max([len(r[2]) for r in rows] + [4])
     plan_w = max([len(r[3]) for r in rows] + [4])
-    # " +-  " (5) + type + 2 + name + 2 + plan must fit; the plan column shrinks first, then
-    # the type and the name share what is left (pulumi cuts long cells the same way).
+    # " +-  " (5) + type + 2 + name + 2 + plan must fit the width. As pulumi does, long cells
+    # are cut: first the type's module (``azure-native:…:OnlineDeployment``), then the plan
+    # detail (the action word stays), then type and name share what is left.
     budget = width - 5 - 4
     if type_w + name_w + plan_w > budget:
-        plan_w = max(min(plan_w, budget - type_w - name_w), min(plan_w, 16))
+        type_w = min(type_w, max(len(_shorten_type(r[1], 10**6)) for r in rows))
+    if type_w + name_w + plan_w > budget:
+        # Keep the action word; the ``[diff: …]`` detail goes (the Changes section has it).
+        rows = [(a, b, c, d if len(d) <= budget - type_w - name_w else d.split(" ")[0]) for a, b, c, d in rows]
+        plan_w = max([len(r[3]) for r in rows] + [4])
+    if type_w + name_w + plan_w > budget:
         rest = budget - plan_w
-        if type_w + name_w > rest:
-            name_w = min(name_w, max(rest // 3, rest - type_w))
-            type_w = rest - name_w
+        name_w = min(name_w, max(rest // 2, rest - type_w))
+        type_w = rest - name_w
     lines = [f"     {fit('Type', type_w):<{type_w}}  {fit('Name', name_w):<{name_w}}  Plan"]
     for symbol, type_, name, detail in rows:
-        line = f" {symbol:<3} {fit(type_, type_w):<{type_w}}  {fit(name, name_w):<{name_w}}  {fit(detail, plan_w)}"
+        cell = _shorten_type(type_, type_w)
+        line = f" {symbol:<3} {cell:<{type_w}}  {fit(name, name_w):<{name_w}}  {fit(detail, plan_w)}"
         lines.append(line.rstrip())
     return "\n".join(lines)
 
@@ -128,6 +152,24 @@ def _value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _elide_common(before: str, after: str, room: int) -> tuple[str, str]:
+    """Two long strings shown by what differs: the shared start becomes ``…``."""
+    common = 0
+    for a, b in zip(before, after, strict=False):
+        if a != b:
+            break
+        common += 1
+    keep = max(room - 3, 8)
+    start = max(min(common, len(before) - keep, len(after) - keep), 0)
+    if start == 0:
+        return json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)
+    old, new = before[start:], after[start:]
+    return (
+        fit('"' + ELLIPSIS + old + '"', room),
+        fit('"' + ELLIPSIS + new + '"', room),
+    )
 
 
 def render_property(diff: Mapping[str, Any], width: int, indent: str = "      ") -> list[str]:
@@ -143,6 +185,11 @@ def render_property(diff: Mapping[str, Any], width: int, indent: str = "      ")
     line = head + body
     if len(line) <= width:
         return [line]
+    if diff["kind"] == "update" and isinstance(diff["before"], str) and isinstance(diff["after"], str):
+        old, new = _elide_common(diff["before"], diff["after"], (width - len(head) - 4) // 2)
+        line = f"{head}{old} => {new}"
+        if len(line) <= width:
+            return [line]
     # Too long for one line: old and new on their own lines, each cut to fit.
     lines = [fit(f"{indent}{symbol} {diff['path']}:", width)]
     if "before" in diff:
@@ -159,7 +206,8 @@ def render_changes(changes: list[dict[str, Any]], *, width: int = 80, limit: int
         if change["action"] not in ("update", "replace"):
             continue
         symbol = _SYMBOL[change["action"]]
-        lines.append(fit(f"  {symbol} {change['name']} ({change['type']}): {change['action']}", width))
+        kind = str(change["type"]).rsplit(":", 1)[-1]
+        lines.append(fit(f"  {symbol} {change['name']} ({kind}): {change['action']}", width))
         because = set(change.get("replaceBecause") or [])
         diffs = change["diffs"]
         for diff in diffs[:limit]:

@@ -17,6 +17,7 @@ from infra.settings.delivery import AgentSettings, DevOpsEnvironmentSettings, De
 from infra.settings.models import ModelSettings, check_model_name
 from infra.settings.network import NetworkSettings
 from infra.settings.operations import (
+    BudgetSettings,
     DatabricksSettings,
     DataFactorySettings,
     MonitoringSettings,
@@ -141,6 +142,9 @@ class EnvironmentStackSettings(CommonSettings):
     """Conditional. Self-hosted agents; required with private endpoints. @default none"""
     monitoring: MonitoringSettings = MonitoringSettings()
     """Optional. @default enabled"""
+    budget: BudgetSettings = BudgetSettings()
+    """Optional. The stack's Azure budget with alerts. @default enabled; created once
+    ``amountUsd`` is set (``estate cost STACK --set-budget`` writes the stack's estimate)"""
     retraining: RetrainingSettings = RetrainingSettings()
     """Optional. @default disabled"""
     databricks: DatabricksSettings = DatabricksSettings()

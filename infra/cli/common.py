@@ -1,8 +1,10 @@
 """What every ``estate`` command shares: the project it works on, ``--json``, the console.
 
 - :func:`current_project` finds the project from the working folder upward (``Pulumi.yaml``),
-  refuses outside one (exit 2), prints ``project: <path>`` on stderr once, and finishes an
-  interrupted multi-file write (:func:`infra.atomic.recover`) before anything reads the files.
+  refuses outside one (exit 2) and finishes an interrupted multi-file write
+  (:func:`infra.atomic.recover`) before anything reads the files; :func:`announce` then
+  prints ``project: <path>`` on stderr once the command's inputs are valid (an error stays
+  one line).
 - :func:`emit_json` gives ``--json PATH`` one meaning everywhere: write the JSON to PATH
   (crash-safe), or to stdout for ``-`` (the human output is then left out).
 - :func:`console` is a rich console at the real terminal width (``COLUMNS`` respected), with
@@ -24,8 +26,8 @@ JSON_HELP = "Write the JSON report to this file ('-' for stdout, which then hold
 _PROJECT: list[Path] = []
 
 
-def current_project(*, announce: bool = True) -> Path:
-    """The project folder (raises ConfigError outside one); says which on stderr, once."""
+def current_project() -> Path:
+    """The project folder (raises ConfigError outside one), recovered from any interrupted write."""
     from infra.engine import project_directory
 
     directory = project_directory()
@@ -35,9 +37,17 @@ def current_project(*, announce: bool = True) -> Path:
 
         for line in recover(directory, watched=(catalog_path(directory),)):
             print(f"note: {line}", file=sys.stderr)
-        if announce:
-            print(f"project: {directory}", file=sys.stderr)
     return directory
+
+
+_ANNOUNCED: set[Path] = set()
+
+
+def announce(directory: Path) -> None:
+    """Say on stderr which project the command works on (once per project and process)."""
+    if directory not in _ANNOUNCED:
+        _ANNOUNCED.add(directory)
+        print(f"project: {directory}", file=sys.stderr)
 
 
 def json_to_stdout(path: Path | None) -> bool:

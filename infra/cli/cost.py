@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.common import JSON_HELP, console, current_project, emit_json, json_to_stdout, progress
+from infra.cli.common import JSON_HELP, announce, console, current_project, emit_json, json_to_stdout, progress
 
 
 def run_cost(stack: str, *, json_path: Path | None, against: str | None, assumptions_file: Path | None) -> None:
@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
 
         project = current_project()
         validate(stack)
+        announce(project)
         if write_budget:
             if against:
                 raise ConfigError("--set-budget writes the current estimate; leave out --against", key="--set-budget")

@@ -32,11 +32,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Render model_assets/NAME/ (code, tests, Azure ML specs, pipeline) and add NAME to the stacks."""
-        from infra.cli.common import current_project
+        from infra.cli.common import announce, current_project
 
         if project_dir is None:
             project_dir = current_project()
         result = create_model(name, kind, serving, project_dir)
+        announce(project_dir)
         typer.echo(f"created {result.model_dir} ({len(result.files)} files, kind {kind}, serving {serving})")
         typer.echo(
             f"added {name} to {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} "

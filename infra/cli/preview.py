@@ -15,7 +15,16 @@ from typing import Annotated, Any
 
 import typer
 
-from infra.cli.common import JSON_HELP, current_project, emit_json, json_to_stdout, print_plan_text, progress, width
+from infra.cli.common import (
+    JSON_HELP,
+    announce,
+    current_project,
+    emit_json,
+    json_to_stdout,
+    print_plan_text,
+    progress,
+    width,
+)
 from infra.errors import EXIT_CHANGES, EXIT_DEFECT, EXIT_INTERNAL, EXIT_POLICY, ConfigError
 
 
@@ -134,7 +143,7 @@ def register(app: typer.Typer) -> None:
         """Preview a stack offline: no credentials, no Pulumi CLI, nothing unknown."""
         from infra.engine import stacks, validate
 
-        current_project()
+        project = current_project()
         if all_stacks == (stack is not None):
             raise ConfigError("give a STACK or --all (not both)", key="estate preview")
         if expect_no_changes and not against:
@@ -146,6 +155,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(stacks())})", key="STACK")
         for target in targets:  # every stack file is valid before any program runs
             validate(str(target))
+        announce(project)
         worst = 0
         for target in targets:
             path = json_path

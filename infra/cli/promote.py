@@ -32,7 +32,7 @@ def run_promote(
     json_path: Path | None = None,
 ) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
-    from infra.cli.common import current_project, progress, width
+    from infra.cli.common import announce, current_project, progress, width
     from infra.promotion import prepare, render
 
     project_dir = project_dir or current_project()
@@ -40,6 +40,7 @@ def run_promote(
         promotion = prepare(
             stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
         )
+    announce(project_dir)
     if promotion.changed:
         promotion.write()
     written = [promotion.file.name] + (

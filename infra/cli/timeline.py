@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.common import JSON_HELP, console, current_project, emit_json, json_to_stdout, progress
+from infra.cli.common import JSON_HELP, announce, console, current_project, emit_json, json_to_stdout, progress
 from infra.errors import ConfigError
 
 
@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         """Estimate deploy time: wall time, critical chain and edges that serialize work needlessly."""
         from infra.engine import validate
 
-        current_project()
+        project = current_project()
         validate(stack)
+        announce(project)
         run_timeline(stack, json_path=json_path, against=against, parallel=parallel)

@@ -75,7 +75,9 @@ class Budget(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "amount_usd", f"{args['amount_usd']} must be greater than 0")
         bad = [p for p in args["thresholds"] if not 1 <= p <= 1000]
         if bad or not args["thresholds"]:
-            raise arg_error(COMPONENT, "thresholds", f"{args['thresholds']} must be 1-5 percentages of 1-1000")
+            raise arg_error(
+                COMPONENT, "thresholds", f"{args['thresholds']} must be 1-5 percentages of 1-1000"
+            )
         emails = list(args.get("contact_emails", []))
         group = args.get("action_group_id")
         if not emails and group is None:

@@ -354,7 +354,9 @@ def render(promotion: Promotion, *, width: int = 80) -> str:
     ]
     for change in promotion.changes:
         kind = str(change["type"]).rsplit(":", 1)[-1]
-        lines.append(fit(f"  {symbols[change['action']]:<2} {change['action']:<7} {kind} {change['name']}", width))
+        lines.append(
+            fit(f"  {symbols[change['action']]:<2} {change['action']:<7} {kind} {change['name']}", width)
+        )
         for diff in change.get("diffs") or []:
             lines.extend(render_property(diff, width, indent="        "))
     if not promotion.changes:

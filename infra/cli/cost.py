@@ -8,10 +8,20 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.common import JSON_HELP, announce, console, current_project, emit_json, json_to_stdout, progress
+from infra.cli.common import (
+    JSON_HELP,
+    announce,
+    console,
+    current_project,
+    emit_json,
+    json_to_stdout,
+    progress,
+)
 
 
-def run_cost(stack: str, *, json_path: Path | None, against: str | None, assumptions_file: Path | None) -> None:
+def run_cost(
+    stack: str, *, json_path: Path | None, against: str | None, assumptions_file: Path | None
+) -> None:
     """Build the plan(s) with the offline engine, price them and print."""
     from infra import engine
     from infra.cost import cost_delta, estimate_cost, load_assumptions
@@ -98,7 +108,9 @@ def register(app: typer.Typer) -> None:
         announce(project)
         if write_budget:
             if against:
-                raise ConfigError("--set-budget writes the current estimate; leave out --against", key="--set-budget")
+                raise ConfigError(
+                    "--set-budget writes the current estimate; leave out --against", key="--set-budget"
+                )
             with progress(f"previewing {stack}…"):
                 report = estimate_cost(preview(stack, policy=False))
             typer.echo(set_budget(stack, project, report))

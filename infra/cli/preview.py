@@ -35,7 +35,9 @@ def _program_failed(stack: str, exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
-def _diff(plan: dict[str, Any], stack: str, against: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _diff(
+    plan: dict[str, Any], stack: str, against: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The resource and output changes from ``against`` to ``plan`` (added to the plan JSON)."""
     from infra.engine import preview_ref
     from infra.engine.diff import changes, output_changes

@@ -38,7 +38,14 @@ def run_promote(
     project_dir = project_dir or current_project()
     with progress(f"checking and previewing {stack}…"):
         promotion = prepare(
-            stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
+            stack,
+            model,
+            version,
+            slot=slot,
+            traffic=traffic,
+            force=force,
+            project_dir=project_dir,
+            record=record,
         )
     announce(project_dir)
     if promotion.changed:

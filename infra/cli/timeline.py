@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from infra.cli.common import JSON_HELP, announce, console, current_project, emit_json, json_to_stdout, progress
+from infra.cli.common import (
+    JSON_HELP,
+    announce,
+    console,
+    current_project,
+    emit_json,
+    json_to_stdout,
+    progress,
+)
 from infra.errors import ConfigError
 
 
@@ -49,7 +57,9 @@ def register(app: typer.Typer) -> None:
         parallel: Annotated[
             int | None,
             typer.Option(
-                "--parallel", metavar="N", help="Concurrent operations (default 8: Pulumi's 4 × CPUs on a 2-vCPU agent)."
+                "--parallel",
+                metavar="N",
+                help="Concurrent operations (default 8: Pulumi's 4 × CPUs on a 2-vCPU agent).",
             ),
         ] = None,
     ) -> None:

@@ -70,7 +70,12 @@ def _top(path: str) -> str:
 def _forces_replace(path: str, keys: set[str]) -> bool:
     plain = re.sub(r"\[\d+\]", "[*]", path)
     for key in keys:
-        if plain == key or plain.startswith(key + ".") or plain.startswith(key + "[") or plain.startswith(key + '["'):
+        if (
+            plain == key
+            or plain.startswith(key + ".")
+            or plain.startswith(key + "[")
+            or plain.startswith(key + '["')
+        ):
             return True
     return False
 
@@ -115,7 +120,12 @@ def changes(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> list[di
 
 
 def _entry(
-    resource: Mapping[str, Any], action: str, diffs: list[dict[str, Any]], because: list[str], *, protect: bool
+    resource: Mapping[str, Any],
+    action: str,
+    diffs: list[dict[str, Any]],
+    because: list[str],
+    *,
+    protect: bool,
 ) -> dict[str, Any]:
     keys = sorted({_top(d["path"]) if not d["path"].startswith("[") else d["path"] for d in diffs})
     return {

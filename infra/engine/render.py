@@ -134,7 +134,9 @@ def _table(rows: list[tuple[str, str, str, str]], width: int) -> str:
         type_w = min(type_w, max(len(_shorten_type(r[1], 10**6)) for r in rows))
     if type_w + name_w + plan_w > budget:
         # Keep the action word; the ``[diff: …]`` detail goes (the Changes section has it).
-        rows = [(a, b, c, d if len(d) <= budget - type_w - name_w else d.split(" ")[0]) for a, b, c, d in rows]
+        rows = [
+            (a, b, c, d if len(d) <= budget - type_w - name_w else d.split(" ")[0]) for a, b, c, d in rows
+        ]
         plan_w = max([len(r[3]) for r in rows] + [4])
     if type_w + name_w + plan_w > budget:
         rest = budget - plan_w

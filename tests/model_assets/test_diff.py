@@ -198,7 +198,10 @@ def test_replace_says_which_path_forces_it() -> None:
 def test_replace_on_changes_option_forces_a_replace() -> None:
     old = _resource(ENDPOINT, "ep", {"endpointName": "e", "properties": {"description": "d"}})
     new = _resource(
-        ENDPOINT, "ep", {"endpointName": "e", "properties": {"description": "n"}}, replaceOnChanges=["properties"]
+        ENDPOINT,
+        "ep",
+        {"endpointName": "e", "properties": {"description": "n"}},
+        replaceOnChanges=["properties"],
     )
     assert _only(old, new)[0][0] == "replace"
     assert _only(old, {**new, "replaceOnChanges": []})[0][0] == "update"

@@ -25,7 +25,12 @@ def _error_lines(err: str) -> list[str]:
 
 
 def test_outside_a_project_every_command_refuses(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
-    for argv in (["preview", "dev"], ["promote", "qa", "diabetes", "4"], ["cost", "dev"], ["timeline", "dev"]):
+    for argv in (
+        ["preview", "dev"],
+        ["promote", "qa", "diabetes", "4"],
+        ["cost", "dev"],
+        ["timeline", "dev"],
+    ):
         code, out, err = _run(tmp_path, monkeypatch, capsys, *argv)
         assert code == EXIT_CONFIG, argv
         assert _error_lines(err) == [
@@ -82,7 +87,9 @@ def test_a_malformed_catalog_is_blamed_on_the_catalog(project: Path, monkeypatch
     (project / "model_assets" / "registry-catalog.yaml").write_text('models:\n  diabetes: ["1", "2"\n')
     code, _, err = _run(project, monkeypatch, capsys, "preview", "dev")
     assert code == EXIT_CONFIG
-    assert _error_lines(err) == ["error: model_assets/registry-catalog.yaml: not valid YAML at line 3 (ParserError)"]
+    assert _error_lines(err) == [
+        "error: model_assets/registry-catalog.yaml: not valid YAML at line 3 (ParserError)"
+    ]
 
 
 def test_an_unknown_model_folder_is_named_before_the_program_runs(
@@ -106,7 +113,9 @@ def test_an_unknown_vm_size_is_refused_with_its_source(project: Path, monkeypatc
     code, _, err = _run(project, monkeypatch, capsys, "preview", "dev")
     assert code == EXIT_CONFIG
     [line] = _error_lines(err)
-    assert line.startswith("error: Pulumi.dev.yaml: mlops-estate:models.diabetes: deployments.blue.instanceType ")
+    assert line.startswith(
+        "error: Pulumi.dev.yaml: mlops-estate:models.diabetes: deployments.blue.instanceType "
+    )
     assert "'Standard_FOO9' is not a VM size managed online endpoints accept" in line
     assert "retrieved 2026-12-03" in line and "per-region availability cannot be checked offline" in line
 
@@ -150,7 +159,9 @@ def test_json_dash_means_stdout_on_every_command(project: Path, monkeypatch: Any
 def test_new_model_works_from_a_subfolder(project: Path, monkeypatch: Any, capsys: Any) -> None:
     below = project / "notes"
     below.mkdir()
-    code, out, err = _run(below, monkeypatch, capsys, "new-model", "credit", "--kind", "ml", "--serving", "online")
+    code, out, err = _run(
+        below, monkeypatch, capsys, "new-model", "credit", "--kind", "ml", "--serving", "online"
+    )
     assert code == 0, err
     assert (project / "model_assets" / "credit" / "azureml").is_dir()
     assert "credit:" in (project / "Pulumi.dev.yaml").read_text()

@@ -98,7 +98,12 @@ def test_every_real_change_has_a_fitting_diff_a_cost_and_a_timeline(name: str) -
     text = _rendered(old, new, change_list)
     assert max(len(line) for line in text.splitlines()) <= 80, text
     report = estimate_update(new, change_list, old_plan=old)  # was a KeyError on every change
-    assert 0 < report["wall_seconds"]["low"] <= report["wall_seconds"]["typical"] <= report["wall_seconds"]["high"]
+    assert (
+        0
+        < report["wall_seconds"]["low"]
+        <= report["wall_seconds"]["typical"]
+        <= report["wall_seconds"]["high"]
+    )
     assert all(edge["saves_seconds"] >= 0 for edge in report["serializing_edges"])
     delta = cost_delta(old, new)
     unknown = {u["urn"] for u in delta["unknown"]}

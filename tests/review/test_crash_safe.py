@@ -9,6 +9,7 @@ other, never truncated. The fast tests pin the journal protocol step by step.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -95,11 +96,8 @@ def test_the_next_command_recovers_an_interrupted_promotion(project: Path) -> No
     (project / STACK).write_text(after[0], encoding="utf-8")
     temp = project / "model_assets" / f".registry-catalog.yaml{TMP_SUFFIX}"
     temp.write_text(after[1], encoding="utf-8")
-    write_text(
-        project / JOURNAL,
-        '{"renames": [{"target": "%s", "temp": "%s"}]}'
-        % ((project / CATALOG).resolve(), temp.resolve()),
-    )
+    entry = {"target": str((project / CATALOG).resolve()), "temp": str(temp.resolve())}
+    write_text(project / JOURNAL, json.dumps({"renames": [entry]}))
     result = subprocess.run(
         [sys.executable, "-m", "infra.cli", "cost", "qa", "--assumptions", "missing.yaml"],
         cwd=project,

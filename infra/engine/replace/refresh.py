@@ -91,7 +91,9 @@ def _find_put(specs: _Specs, folder_files: list[Path], arm_path: str) -> tuple[A
     return None
 
 
-def _walk(specs: _Specs, schema: Any, base: Path, prefix: str, out: set[str], depth: int, seen: frozenset[str]) -> None:
+def _walk(
+    specs: _Specs, schema: Any, base: Path, prefix: str, out: set[str], depth: int, seen: frozenset[str]
+) -> None:
     if depth > MAX_DEPTH or not isinstance(schema, dict):
         return
     if "$ref" in schema:
@@ -152,9 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     from infra.atomic import write_text
     from infra.engine.answers.azure_native import ARM_TABLE
 
-    commit = args.commit or subprocess.run(
-        ["git", "-C", str(args.specs), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    commit = (
+        args.commit
+        or subprocess.run(
+            ["git", "-C", str(args.specs), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
     types: dict[str, Any] = {}
     missing: list[str] = []
     for token, (_scope, arm_path, _name) in sorted(ARM_TABLE.items()):

@@ -99,9 +99,10 @@ def print_plan_text(text: str, *, colour: bool = True) -> None:
     """Print preview text, coloured by plan symbol where the terminal supports colour."""
     from rich.text import Text
 
-    from infra.engine.render import style_of
+    from infra.engine.render import fit, style_of
 
     out = console()
+    cols = out.size.width
     for line in text.split("\n"):
         style = style_of(line) if colour else None
-        out.print(Text(line, style=style or ""), overflow="ignore", crop=False)
+        out.print(Text(fit(line, cols), style=style or ""), overflow="ignore", crop=False)

@@ -55,7 +55,7 @@ def _budget(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: A
         thresholds=list(budget.thresholds),
         forecast_threshold=budget.forecast_threshold,
         start_date=budget.start_date,
-        contact_emails=list(settings.monitoring.alert_emails),
+        contact_emails=list(budget.contact_emails or settings.monitoring.alert_emails),
     )
     if monitoring is not None:
         args["action_group_id"] = monitoring.action_group_id

@@ -80,6 +80,16 @@ class BudgetSettings(StrictModel):
     """Optional. Also alert when the month's *forecast* passes this percentage (none to skip). @default 100"""
     start_date: str = Field(default="2026-01-01", pattern=r"^\d{4}-\d{2}-01$")
     """Optional. First month the budget tracks (the first of a month). @default 2026-01-01"""
+    contact_emails: list[str] = Field(default_factory=list, max_length=20)
+    """Optional. Who gets the budget alerts. @default monitoring.alertEmails"""
+
+    @field_validator("contact_emails")
+    @classmethod
+    def _check_emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if not _EMAIL.match(email):
+                raise PydanticCustomError("email", "'{email}' is not an e-mail address", {"email": email})
+        return value
 
     @field_validator("thresholds")
     @classmethod

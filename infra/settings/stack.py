@@ -285,6 +285,15 @@ class EnvironmentStackSettings(CommonSettings):
                 )
         if monitoring.model_monitoring and not monitoring.enabled:
             raise _blame("monitoring.modelMonitoring", "model monitoring needs monitoring.enabled: true")
+        budget = self.budget
+        if budget.enabled and budget.amount_usd is not None and not (
+            budget.contact_emails or monitoring.alert_emails or monitoring.enabled
+        ):
+            raise _blame(
+                "budget.contactEmails",
+                "a budget alerts someone: set budget.contactEmails (or monitoring.alertEmails, or "
+                "enable monitoring for its action group)",
+            )
         if self.data_factory.enabled and not self.databricks.enabled:
             raise _blame(
                 "dataFactory.enabled",

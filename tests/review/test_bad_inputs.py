@@ -166,3 +166,12 @@ def test_new_model_works_from_a_subfolder(project: Path, monkeypatch: Any, capsy
     assert (project / "model_assets" / "credit" / "azureml").is_dir()
     assert "credit:" in (project / "Pulumi.dev.yaml").read_text()
     assert not (below / "model_assets").exists()
+
+
+def test_a_budget_nobody_hears_is_refused(project: Path, monkeypatch: Any, capsys: Any) -> None:
+    stack = project / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("    contactEmails: [platform-team@contoso.com]\n", ""))
+    code, _, err = _run(project, monkeypatch, capsys, "preview", "dev")
+    assert code == EXIT_CONFIG
+    [line] = _error_lines(err)
+    assert line.startswith("error: Pulumi.dev.yaml: mlops-estate:budget.contactEmails: a budget alerts someone")

@@ -45,7 +45,11 @@ def _traffic(config: dict[str, Any]) -> dict[str, Any]:
 
 def _new_model(config: dict[str, Any]) -> dict[str, Any]:
     models = copy.deepcopy(config[MODELS])
-    models["fraud_rules_b"] = {**copy.deepcopy(models["fraud_rules"]), "spec": "fraud_rules"}
+    models["fraud_rules_b"] = {
+        **copy.deepcopy(models["fraud_rules"]),
+        "spec": "fraud_rules",
+        "registryModel": "fraud_rules",
+    }
     return {MODELS: models}
 
 

@@ -71,9 +71,20 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+UNLIMITED = 1_000_000
+"""Width used when stdout is neither a terminal nor given ``COLUMNS`` (a pipe, a CI log):
+nothing is cut there, as ``pulumi preview`` cuts nothing in non-interactive output."""
+
+
 def width() -> int:
-    """The terminal width the output must fit (``COLUMNS``, else the terminal, else 80)."""
-    return console().size.width
+    """The width plan text must fit: ``COLUMNS`` when set, else the terminal's, else unlimited."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    out = console()
+    return out.size.width if out.is_terminal else UNLIMITED
 
 
 class _Quiet:
@@ -102,7 +113,7 @@ def print_plan_text(text: str, *, colour: bool = True) -> None:
     from infra.engine.render import fit, style_of
 
     out = console()
-    cols = out.size.width
+    cols = width()
     for line in text.split("\n"):
         style = style_of(line) if colour else None
-        out.print(Text(fit(line, cols), style=style or ""), overflow="ignore", crop=False)
+        out.print(Text(fit(line, cols), style=style or ""), soft_wrap=True)

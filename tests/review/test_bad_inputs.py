@@ -174,4 +174,6 @@ def test_a_budget_nobody_hears_is_refused(project: Path, monkeypatch: Any, capsy
     code, _, err = _run(project, monkeypatch, capsys, "preview", "dev")
     assert code == EXIT_CONFIG
     [line] = _error_lines(err)
-    assert line.startswith("error: Pulumi.dev.yaml: mlops-estate:budget.contactEmails: a budget alerts someone")
+    assert line.startswith(
+        "error: Pulumi.dev.yaml: mlops-estate:budget.contactEmails: a budget alerts someone"
+    )

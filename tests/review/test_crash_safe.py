@@ -49,7 +49,9 @@ def test_write_text_replaces_without_leaving_a_temp_file(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.qa.yaml"]
 
 
-def test_a_journal_left_between_the_renames_is_rolled_forward(tmp_path: Path) -> None:
+def test_a_journal_left_between_the_renames_is_rolled_forward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b = tmp_path / "a.yaml", tmp_path / "sub" / "b.yaml"
     b.parent.mkdir()
     a.write_text("a0")
@@ -58,21 +60,17 @@ def test_a_journal_left_between_the_renames_is_rolled_forward(tmp_path: Path) ->
     class Killed(Exception):
         pass
 
-    calls = {"n": 0}
     real_replace = os.replace
 
     def replace_then_die(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         real_replace(src, dst)
         if str(dst) == str(a.resolve()):
             raise Killed  # the process dies after the first of the two renames
-        calls["n"] += 1
 
-    os.replace = replace_then_die  # type: ignore[assignment]
-    try:
-        with pytest.raises(Killed):
-            write_all({a: "a1", b: "b1"}, journal_dir=tmp_path)
-    finally:
-        os.replace = real_replace  # type: ignore[assignment]
+    monkeypatch.setattr(os, "replace", replace_then_die)
+    with pytest.raises(Killed):
+        write_all({a: "a1", b: "b1"}, journal_dir=tmp_path)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert (a.read_text(), b.read_text()) == ("a1", "b0")  # half done, journal says so
     assert (tmp_path / JOURNAL).exists()
     done = recover(tmp_path)

@@ -21,17 +21,40 @@ from pathlib import Path
 
 from infra.errors import ConfigError
 
-CATALOG_FILE = Path(__file__).resolve().parents[1] / "model_assets" / "registry-catalog.yaml"
-"""The catalog the project keeps."""
+CATALOG_RELATIVE = Path("model_assets") / "registry-catalog.yaml"
+"""Where a project keeps its catalog, relative to the folder holding ``Pulumi.yaml``."""
 
 CATALOG_ENV = "ESTATE_REGISTRY_CATALOG"
 """Environment variable naming another catalog file (component tests with their own models)."""
 
+_ACTIVE: list[Path] = []
+"""The project whose program the engine is running (innermost last)."""
 
-def catalog_path() -> Path:
-    """The catalog the offline engine reads: ``$ESTATE_REGISTRY_CATALOG`` or the project's file."""
+
+@contextmanager
+def project_catalog(project_dir: Path) -> Iterator[None]:
+    """While the engine runs a project's program, registry lookups read that project's catalog."""
+    _ACTIVE.append(project_dir)
+    try:
+        yield
+    finally:
+        _ACTIVE.pop()
+
+
+def catalog_path(project_dir: Path | None = None) -> Path:
+    """The catalog to read: ``$ESTATE_REGISTRY_CATALOG``, else the catalog of ``project_dir``
+    (default: the project the engine is running, else the one found from the working folder)."""
     override = os.environ.get(CATALOG_ENV)
-    return Path(override) if override else CATALOG_FILE
+    if override:
+        return Path(override)
+    if project_dir is None:
+        if _ACTIVE:
+            project_dir = _ACTIVE[-1]
+        else:
+            from infra.engine import project_directory
+
+            project_dir = project_directory()
+    return project_dir / CATALOG_RELATIVE
 
 
 REGISTRY_ENV = "ESTATE_REGISTRY"
@@ -110,14 +133,17 @@ def load_catalog(path: Path | None = None) -> Catalog:
     from ruamel.yaml import YAML, YAMLError
 
     path = path or catalog_path()
-    shown = path.name if path == CATALOG_FILE else str(path)
-    shown = f"model_assets/{shown}" if path == CATALOG_FILE else shown
+    shown = str(CATALOG_RELATIVE) if path.parts[-2:] == CATALOG_RELATIVE.parts else str(path)
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("the registry catalog file is missing", file=shown) from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise ConfigError("the registry catalog is not a UTF-8 text file", file=shown) from None
     except YAMLError as exc:
-        raise ConfigError(f"not valid YAML ({exc.__class__.__name__})", file=shown) from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"not valid YAML{where} ({exc.__class__.__name__})", file=shown) from None
     if not isinstance(data, dict) or set(data) != {"models"} or not isinstance(data["models"], dict):
         raise ConfigError("expected one key 'models' mapping model names to lists of versions", file=shown)
     models: dict[str, tuple[str, ...]] = {}

@@ -11,6 +11,14 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_POLICY = 1
 EXIT_CONFIG = 2
+EXIT_DEFECT = 3
+"""A check found a defect that is not bad input (e.g. a refused replace of a protected resource)."""
+EXIT_CHANGES = 4
+"""Changes are present, in the CI no-changes mode (``--expect-no-changes``) only."""
+EXIT_INTERNAL = 70
+"""An internal error: a bug in the estate's own code (EX_SOFTWARE)."""
+REPORT_TO = "the mlops-estate maintainers (the platform team's issue tracker)"
+"""Where the CLI tells people to report an internal error."""
 
 
 class ConfigError(Exception):
@@ -28,6 +36,10 @@ class ConfigError(Exception):
         elif key:
             prefix = f"{key}: "
         super().__init__(prefix + message)
+
+
+class DefectError(Exception):
+    """A check found a defect that is not bad input (exit status 3): one line, no traceback."""
 
 
 class PolicyViolationError(Exception):

@@ -93,10 +93,18 @@ class Promotion:
         return text
 
     def write(self) -> None:
-        """Write the edited stack file (and the registry catalog when ``--record`` added a version)."""
+        """Write the edited stack file (and the registry catalog when ``--record`` added a
+        version), all-or-nothing: temporary files in the same folders, a journal, then the
+        renames (:func:`infra.atomic.write_all`); a kill at any point leaves both files as
+        they were or, once the next command has recovered the journal, both as they will be."""
+        from infra.atomic import write_all
+
+        files: dict[Path, str] = {}
+        if self.before != self.after:
+            files[self.file] = self.after
         if self.catalog_file is not None and self.catalog_before != self.catalog_after:
-            self.catalog_file.write_text(self.catalog_after, encoding="utf-8")
-        self.file.write_text(self.after, encoding="utf-8")
+            files[self.catalog_file] = self.catalog_after
+        write_all(files, journal_dir=self.file.parent)
 
 
 def _plain(value: Any) -> Any:
@@ -273,7 +281,7 @@ def _record(promotion: Promotion, model: str, version: str) -> None:
 
     from infra.catalog import catalog_path, load_catalog
 
-    path = catalog_path()
+    path = catalog_path(promotion.file.parent)
     load_catalog(path)  # a broken catalog is reported as such
     text = path.read_text(encoding="utf-8")
     promotion.catalog_file, promotion.catalog_before, promotion.catalog_after = path, text, text
@@ -328,13 +336,15 @@ class _catalog_override:  # noqa: N801 - used as a context manager
         Path(self._tmp.name).unlink(missing_ok=True)
 
 
-def render(promotion: Promotion) -> str:
+def render(promotion: Promotion, *, width: int = 80) -> str:
     """What ``estate promote`` prints: the stack file diff, then the offline diff per resource."""
     if not promotion.changed:
         return (
             f"{promotion.file.name}: {promotion.model} slot {promotion.slot} already serves version "
             f"{promotion.new_version}; nothing to change"
         )
+    from infra.engine.render import fit, render_property
+
     symbols = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
     lines = [
         promotion.file_diff().rstrip("\n"),
@@ -343,12 +353,12 @@ def render(promotion: Promotion) -> str:
         f"{promotion.new_version} in slot {promotion.slot}):",
     ]
     for change in promotion.changes:
-        name = change["urn"].rsplit("::", 1)[-1]
-        keys = ", ".join(change.get("paths") or change["keys"])
+        kind = str(change["type"]).rsplit(":", 1)[-1]
         lines.append(
-            f"  {symbols[change['action']]:<2} {change['action']:<7} {change['type']}  {name}"
-            + (f"  [{keys}]" if keys else "")
+            fit(f"  {symbols[change['action']]:<2} {change['action']:<7} {kind} {change['name']}", width)
         )
+        for diff in change.get("diffs") or []:
+            lines.extend(render_property(diff, width, indent="        "))
     if not promotion.changes:
         lines.append("  (no resource changes)")
     return "\n".join(lines)

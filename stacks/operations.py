@@ -30,6 +30,8 @@ def compose_operations(ctx: StackContext) -> None:
     settings: EnvironmentStackSettings = ctx.settings  # type: ignore[assignment]
     ctx.outputs["maturityLevel"] = settings.maturity_level
     monitoring = _monitoring(ctx, settings) if settings.monitoring.enabled else None
+    if settings.budget.enabled and settings.budget.amount_usd is not None:
+        _budget(ctx, settings, monitoring)
     retraining = _retraining(ctx, settings) if settings.retraining.enabled else None
     if settings.monitoring.model_monitoring and monitoring is not None:
         _model_monitors(ctx, settings, monitoring, retraining)
@@ -37,6 +39,27 @@ def compose_operations(ctx: StackContext) -> None:
         workspace = _databricks(ctx, settings)
         if settings.data_factory.enabled:
             _data_factory(ctx, settings, workspace)
+
+
+def _budget(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any) -> None:
+    """The stack's Azure budget (alerts to the ops e-mails and action group)."""
+    from components.budget import Budget, BudgetArgs
+
+    budget = settings.budget
+    if ctx.resource_group_id is None or budget.amount_usd is None:
+        return
+    args = BudgetArgs(
+        scope=ctx.resource_group_id,
+        budget_name="budget-" + ctx.namer.name("resource_group").removeprefix("rg-"),
+        amount_usd=budget.amount_usd,
+        thresholds=list(budget.thresholds),
+        forecast_threshold=budget.forecast_threshold,
+        start_date=budget.start_date,
+        contact_emails=list(budget.contact_emails or settings.monitoring.alert_emails),
+    )
+    if monitoring is not None:
+        args["action_group_id"] = monitoring.action_group_id
+    ctx.parts["budget"] = Budget("budget", args, opts=ctx.opts())
 
 
 def _online_models(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:

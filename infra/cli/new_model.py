@@ -24,11 +24,20 @@ def register(app: typer.Typer) -> None:
         kind: Annotated[str, typer.Option("--kind", help=" | ".join(KINDS))],
         serving: Annotated[str, typer.Option("--serving", help=" | ".join(SERVINGS))],
         project_dir: Annotated[
-            Path, typer.Option("--project-dir", help="The project root (holds the stack files).")
-        ] = Path("."),
+            Path | None,
+            typer.Option(
+                "--project-dir",
+                help="The project root (holds the stack files). Default: found from the working folder up.",
+            ),
+        ] = None,
     ) -> None:
         """Render model_assets/NAME/ (code, tests, Azure ML specs, pipeline) and declare NAME in dev."""
+        from infra.cli.common import announce, current_project
+
+        if project_dir is None:
+            project_dir = current_project()
         result = create_model(name, kind, serving, project_dir)
+        announce(project_dir)
         typer.echo(f"created {result.model_dir} ({len(result.files)} files, kind {kind}, serving {serving})")
         typer.echo(
             f"declared {name} in {', '.join(f'Pulumi.{s}.yaml' for s in STACKS)} without a version (slot blue): "

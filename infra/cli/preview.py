@@ -1,26 +1,38 @@
 """``estate preview``: the offline preview of one stack or all of them.
 
-Exit status: 0 ok; 1 a mandatory policy failed (or the program failed); 2 a configuration
-or usage error. The JSON plan (``--json``) is written before the exit status is decided, so
-a policy failure still leaves the plan to read.
+Exit status: 0 ok; 1 a mandatory policy failed; 2 a configuration or usage error; 3 the
+change would replace or delete a protected resource (refused, as Pulumi refuses it); 4
+changes are present and ``--expect-no-changes`` was given; 70 an internal error. The JSON
+plan (``--json``) is written before the exit status is decided, so a refused change or a
+policy failure still leaves the plan to read.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from infra.errors import EXIT_POLICY, ConfigError
+from infra.cli.common import (
+    JSON_HELP,
+    announce,
+    current_project,
+    emit_json,
+    json_to_stdout,
+    print_plan_text,
+    progress,
+    width,
+)
+from infra.errors import EXIT_CHANGES, EXIT_DEFECT, EXIT_INTERNAL, EXIT_POLICY, ConfigError
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _program_failed(stack: str, exc: Exception) -> int:
+    from infra.cli import internal_error_message
+
+    print(f"error: {stack}: {internal_error_message(exc)}", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def unregistered_notes(plan: dict[str, Any]) -> list[str]:
@@ -35,6 +47,23 @@ def unregistered_notes(plan: dict[str, Any]) -> list[str]:
     ]
 
 
+def _diff(
+    plan: dict[str, Any], stack: str, against: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The resource and output changes from ``against`` to ``plan`` (added to the plan JSON)."""
+    from infra.engine import preview_ref
+    from infra.engine.diff import changes, output_changes
+
+    with progress(f"previewing {stack} at {against}…"):
+        old = preview_ref(stack, against)
+    change_list = changes(old, plan)
+    outputs = output_changes(old, plan)
+    plan["changes"] = change_list
+    plan["outputChanges"] = outputs
+    plan["against"] = against
+    return change_list, outputs
+
+
 def run_preview(
     stack: str,
     *,
@@ -43,54 +72,59 @@ def run_preview(
     quiet: bool,
     policy: bool,
     registry: str | None = None,
+    show_same: bool = False,
+    expect_no_changes: bool = False,
 ) -> int:
     """Preview ``stack``; print the tree unless ``quiet``; return the exit status."""
-    from infra.engine import EngineError, dumps, preview, preview_ref
-    from infra.engine.diff import changes
-    from infra.engine.render import render_outputs, render_policy, render_summary, render_tree
+    from infra.engine import EngineError, dumps, preview
+    from infra.engine.diff import protected_violations, refusal_message
+    from infra.engine.render import (
+        render_changes,
+        render_outputs,
+        render_policy,
+        render_summary,
+        render_tree,
+    )
     from infra.maturity import assess, render_maturity
 
     try:
-        plan = preview(stack, policy=policy, registry=registry)
+        with progress(f"previewing {stack}…"):
+            plan = preview(stack, policy=policy, registry=registry)
     except ConfigError:
         raise
-    except EngineError as exc:
-        print(f"error: {stack}: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - a program bug: say where, full trace on request
-        if os.environ.get("ESTATE_DEBUG"):
-            traceback.print_exc()
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        print(
-            f"error: {stack}: the program failed: {type(exc).__name__}: {exc}\n"
-            f"  at {frame.filename}:{frame.lineno} (set ESTATE_DEBUG=1 for the full traceback)",
-            file=sys.stderr,
-        )
-        return 1
-    change_list = None
+    except (EngineError, Exception) as exc:  # noqa: BLE001 - a program or engine bug: exit 70
+        return _program_failed(stack, exc)
+    change_list = output_list = None
     if against:
-        old = preview_ref(stack, against)
-        change_list = changes(old, plan)
-        plan["changes"] = [{k: c[k] for k in ("urn", "type", "action", "keys")} for c in change_list]
-        plan["against"] = against
+        change_list, output_list = _diff(plan, stack, against)
     plan["maturity"] = assess(plan)
-    if json_path is not None:
-        _write(json_path, dumps(plan))
+    emit_json(json_path, dumps(plan))
+    refused = protected_violations(change_list or [])
     violations = plan.get("policy", {}).get("violations", [])
     mandatory = [v for v in violations if v["enforcement"] == "mandatory"]
-    if not quiet:
+    if not quiet and not json_to_stdout(json_path):
+        cols = width()
         title = f"Previewing update ({stack})" + (f" against {against}" if against else "") + " [offline]:"
         parts = [
             title,
-            render_tree(plan, change_list),
-            render_outputs(plan),
-            render_maturity(plan),
-            render_policy(plan),
+            render_tree(plan, change_list, width=cols, show_same=show_same),
+            render_changes(change_list or [], width=cols),
+            render_outputs(plan, output_list, width=cols),
+            render_maturity(plan) if not against else "",
+            render_policy(plan, width=cols),
             "\n".join(unregistered_notes(plan)),
             render_summary(plan, change_list),
         ]
-        print("\n\n".join(p for p in parts if p))
-    return EXIT_POLICY if mandatory else 0
+        print_plan_text("\n\n".join(p for p in parts if p))
+    if refused:
+        print(f"error: {stack}: {refusal_message(refused)}", file=sys.stderr)
+        return EXIT_DEFECT
+    if mandatory:
+        return EXIT_POLICY
+    if expect_no_changes and change_list:
+        print(f"{stack}: {len(change_list)} change(s) present (--expect-no-changes)", file=sys.stderr)
+        return EXIT_CHANGES
+    return 0
 
 
 def register(app: typer.Typer) -> None:
@@ -106,17 +140,19 @@ def register(app: typer.Typer) -> None:
         ] = False,
         json_path: Annotated[
             Path | None,
-            typer.Option(
-                "--json",
-                help="Write the plan JSON here (with --all: a directory, one plan-<stack>.json each).",
-            ),
+            typer.Option("--json", help=JSON_HELP + " With --all: a directory, one plan-<stack>.json each."),
         ] = None,
         against: Annotated[
             str | None,
-            typer.Option(
-                "--against", help="Git ref to diff against: prints create/update/replace/delete per resource."
-            ),
+            typer.Option("--against", help="Git ref to diff against: only what changes, old → new."),
         ] = None,
+        show_same: Annotated[
+            bool, typer.Option("--show-same", help="With --against: list unchanged resources too.")
+        ] = False,
+        expect_no_changes: Annotated[
+            bool,
+            typer.Option("--expect-no-changes", help="With --against: exit 4 when anything changes (CI)."),
+        ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
         registry: Annotated[
@@ -131,13 +167,19 @@ def register(app: typer.Typer) -> None:
         """Preview a stack offline: no credentials, no Pulumi CLI, nothing unknown."""
         from infra.engine import stacks, validate
 
+        project = current_project()
         if all_stacks == (stack is not None):
             raise ConfigError("give a STACK or --all (not both)", key="estate preview")
+        if expect_no_changes and not against:
+            raise ConfigError("needs --against REF (the commit to compare with)", key="--expect-no-changes")
+        if all_stacks and json_to_stdout(json_path):
+            raise ConfigError("with --all, --json names a directory (one plan per stack)", key="--json")
         targets = stacks() if all_stacks else [stack]
         if not all_stacks and stack not in stacks():
             raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(stacks())})", key="STACK")
         for target in targets:  # every stack file is valid before any program runs
-            validate(target)
+            validate(str(target))
+        announce(project)
         worst = 0
         for target in targets:
             path = json_path
@@ -146,7 +188,14 @@ def register(app: typer.Typer) -> None:
             if all_stacks and not quiet:
                 print(f"\n=== {target} ===")
             code = run_preview(
-                target, json_path=path, against=against, quiet=quiet, policy=not no_policy, registry=registry
+                str(target),
+                json_path=path,
+                against=against,
+                quiet=quiet,
+                policy=not no_policy,
+                show_same=show_same,
+                expect_no_changes=expect_no_changes,
+                registry=registry,
             )
             worst = max(worst, code)
         if worst:

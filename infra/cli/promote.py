@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from infra.cli.common import JSON_HELP
+
 
 def run_promote(
     stack: str,
@@ -27,16 +29,51 @@ def run_promote(
     force: bool = False,
     project_dir: Path | None = None,
     record: bool = False,
+    json_path: Path | None = None,
 ) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
+    from infra.cli.common import announce, current_project, progress, width
     from infra.promotion import prepare, render
 
-    promotion = prepare(
-        stack, model, version, slot=slot, traffic=traffic, force=force, project_dir=project_dir, record=record
-    )
+    project_dir = project_dir or current_project()
+    with progress(f"checking and previewing {stack}…"):
+        promotion = prepare(
+            stack,
+            model,
+            version,
+            slot=slot,
+            traffic=traffic,
+            force=force,
+            project_dir=project_dir,
+            record=record,
+        )
+    announce(project_dir)
     if promotion.changed:
         promotion.write()
-    return render(promotion)
+    written = [promotion.file.name] + (
+        [f"model_assets/{promotion.catalog_file.name}"]
+        if promotion.catalog_file is not None and promotion.catalog_before != promotion.catalog_after
+        else []
+    )
+    note = f"\nwrote {', '.join(written)} in {project_dir}" if promotion.changed else ""
+    if json_path is not None:
+        import json
+
+        from infra.cli.common import emit_json
+
+        report = {
+            "stack": stack,
+            "model": model,
+            "slot": promotion.slot,
+            "oldVersion": promotion.old_version,
+            "newVersion": promotion.new_version,
+            "oldTraffic": promotion.old_traffic,
+            "newTraffic": promotion.new_traffic,
+            "written": written if promotion.changed else [],
+            "changes": promotion.changes,
+        }
+        emit_json(json_path, json.dumps(report, indent=2, sort_keys=True))
+    return render(promotion, width=width()) + note
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +105,13 @@ def register(app: typer.Typer) -> None:
                 "--record", help="Add VERSION to model_assets/registry-catalog.yaml (it was just registered)."
             ),
         ] = False,
+        json_path: Annotated[Path | None, typer.Option("--json", metavar="PATH", help=JSON_HELP)] = None,
     ) -> None:
         """Pin MODEL to VERSION in Pulumi.<STACK>.yaml and print the offline diff of the change."""
-        print(run_promote(stack, model, version, slot=slot, traffic=traffic, force=force, record=record))
+        from infra.cli.common import json_to_stdout, print_plan_text
+
+        text = run_promote(
+            stack, model, version, slot=slot, traffic=traffic, force=force, record=record, json_path=json_path
+        )
+        if not json_to_stdout(json_path):
+            print_plan_text(text)

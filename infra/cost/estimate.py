@@ -166,6 +166,14 @@ def cost_delta(
                 "delta_load_usd": _diff((new or zero)["load_usd"], (old or zero)["load_usd"]),
             }
         )
+    # A resource unpriced on either side has an unknown delta, and so has the total: leaving
+    # it out would turn a change that costs more into a saving. The known part is kept apart.
+    unknown = [c for c in changed if c["delta_idle_usd"] is None or c["delta_load_usd"] is None]
+    known = [c for c in changed if c not in unknown]
+    known_delta = {
+        key: usd(sum((Decimal(str(c[f"delta_{key}"])) for c in known), Decimal(0)))
+        for key in ("idle_usd", "load_usd")
+    }
     return {
         "schema": DELTA_SCHEMA,
         "stack": new_plan.get("stack"),
@@ -173,9 +181,17 @@ def cost_delta(
         "before": before["totals"],
         "after": after["totals"],
         "delta": {
-            "idle_usd": _diff(after["totals"]["idle_usd"], before["totals"]["idle_usd"]),
-            "load_usd": _diff(after["totals"]["load_usd"], before["totals"]["load_usd"]),
+            "idle_usd": None if unknown else known_delta["idle_usd"],
+            "load_usd": None if unknown else known_delta["load_usd"],
         },
+        "known_delta": known_delta,
+        "unknown": [{"urn": c["urn"], "type": c["type"], "name": c["name"]} for c in unknown],
         "resources": changed,
-        "unpriced": after["unpriced"],
+        "unpriced": _unpriced_either(before, after),
     }
+
+
+def _unpriced_either(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Unpriced lines of the new plan, then those only the old plan had."""
+    seen = {line["urn"] for line in after["unpriced"]}
+    return list(after["unpriced"]) + [line for line in before["unpriced"] if line["urn"] not in seen]

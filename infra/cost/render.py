@@ -72,10 +72,21 @@ def render_delta(report: Mapping[str, Any], console: Console) -> None:
     console.print(
         f"[bold]{report.get('stack')}[/bold] monthly cost change against {report.get('against', 'the ref')}:"
     )
-    console.print(
-        f"idle: {money(before['idle_usd'])} → {money(after['idle_usd'])} ({signed(delta['idle_usd'])}); "
-        f"under load: {money(before['load_usd'])} → {money(after['load_usd'])} ({signed(delta['load_usd'])})"
-    )
+    unknown = report.get("unknown") or []
+    if unknown:
+        known = report["known_delta"]
+        names = ", ".join(u["name"] for u in unknown)
+        console.print(
+            f"[yellow]delta: unknown[/yellow] — {len(unknown)} changed resource(s) unpriced on "
+            f"one side: {names}; the priced part: idle {signed(known['idle_usd'])}, "
+            f"under load {signed(known['load_usd'])}"
+        )
+    else:
+        console.print(
+            f"idle: {money(before['idle_usd'])} → {money(after['idle_usd'])} "
+            f"({signed(delta['idle_usd'])}); under load: {money(before['load_usd'])} → "
+            f"{money(after['load_usd'])} ({signed(delta['load_usd'])})"
+        )
     if not report["resources"]:
         console.print("no resource changes cost")
     else:

@@ -26,6 +26,7 @@ from infra.engine.project import Project, load_project, load_stack_config
 from infra.engine.runner import run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
+from infra.settings.loader import LoadedStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,12 +51,17 @@ _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
 
 def project_directory(start: Path | None = None) -> Path:
     """The project the CLI works on: the nearest directory up from ``start`` (default: the
-    working directory) holding a ``Pulumi.yaml``, as the Pulumi CLI finds it; else this checkout."""
+    working directory) holding a ``Pulumi.yaml``, as the Pulumi CLI finds it. Outside a
+    project this is a :class:`ConfigError` (never the checkout the tool was installed from)."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
-    return PROJECT_ROOT
+    raise ConfigError(
+        f"no Pulumi.yaml in {here} or any folder above it; run estate inside the project "
+        "(the folder that holds Pulumi.yaml, or one below it)",
+        key="project",
+    )
 
 
 def clear_cache() -> None:
@@ -158,12 +164,69 @@ def validate(stack: str, *, project_dir: Path | None = None, overrides: dict[str
     """Check a stack's file and settings without running the program (raises ConfigError)."""
     project = load_project(project_dir or project_directory())
     config = load_stack_config(project, stack, overrides)
-    load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    check_model_folders(project, loaded)
+    check_own_names(project, stack, loaded)
+
+
+def check_model_folders(project: Project, loaded: LoadedStack) -> None:
+    """Every served model has its folder under ``model_assets/`` (checked before the program
+    runs, naming the stack file and key and listing the models the project has)."""
+    settings = loaded.settings
+    if not isinstance(settings, EnvironmentStackSettings):
+        return
+    if settings.models:
+        from infra.catalog import catalog_path, load_catalog
+
+        load_catalog(catalog_path(project.directory))  # a broken catalog is blamed on itself
+    root = project.directory / "model_assets"
+    known = sorted(p.parent.name for p in root.glob("*/azureml") if p.is_dir())
+    for name, model in settings.models.items():
+        folder = model.spec or name
+        if not (root / folder / "azureml").is_dir():
+            key = f"mlops-estate:models.{name}" + (".spec" if model.spec else "")
+            raise ConfigError(
+                f"no model folder model_assets/{folder}/ with Azure ML specs (azureml/); "
+                f"known models: {', '.join(known) or 'none'} (estate new-model NAME creates one)",
+                file=loaded.file,
+                key=key,
+            )
+
+
+def check_own_names(project: Project, stack: str, loaded: LoadedStack) -> None:
+    """Refuse a stack whose names are another stack's (a stack file copied under a new name
+    without new settings): both would deploy the same resource group, vault, workspace…
+
+    Names come from workload, environment and location (``infra/naming.py``); only globally
+    unique names carry a per-stack suffix, so the resource group name (in its subscription)
+    identifies the set.
+    """
+    resource_group = loaded.namer.name("resource_group")
+    for other in project.stacks():
+        if other == stack:
+            continue
+        try:
+            other_config = load_stack_config(project, other)
+            other_loaded = load_settings(
+                other_config.values, project=project.name, stack=other, file=other_config.file.name
+            )
+        except ConfigError:
+            continue  # that file's own problems are reported when it is previewed
+        same_subscription = other_loaded.settings.subscription_id == loaded.settings.subscription_id
+        if same_subscription and other_loaded.namer.name("resource_group") == resource_group:
+            raise ConfigError(
+                f"gives the same names as Pulumi.{other}.yaml (resource group '{resource_group}'): both "
+                "stacks would deploy the same resources; give this stack its own names by changing "
+                "mlops-estate:workload, mlops-estate:location or mlops-estate:subscriptionId",
+                file=project.stack_file(stack).name,
+            )
 
 
 def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
     config = load_stack_config(project, stack, overrides)
     loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
+    check_model_folders(project, loaded)
+    check_own_names(project, stack, loaded)
     settings = loaded.settings
     references: dict[str, tuple[dict[str, Any], list[str]]] = {}
     if isinstance(settings, EnvironmentStackSettings):
@@ -172,13 +235,16 @@ def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict
         secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
         references[settings.shared_stack] = (shared_plan["outputs"], secrets)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
-    state = run_program(
-        project,
-        config,
-        stack_references=references,
-        disabled_default_providers=disabled,
-        location=settings.location,
-    )
+    from infra.catalog import project_catalog
+
+    with project_catalog(project.directory):  # the registry lookup reads this project's catalog
+        state = run_program(
+            project,
+            config,
+            stack_references=references,
+            disabled_default_providers=disabled,
+            location=settings.location,
+        )
     plan = build_plan(state, project=project.name, stack=stack)
     _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
     plan["_environment"] = settings.environment

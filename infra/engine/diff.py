@@ -1,129 +1,163 @@
-"""Offline diff: what a change does to a stack, resource by resource.
+"""Offline diff: what a change does to a stack, resource by resource and property by property.
 
 Compares two plans by URN. A resource only in the new plan is a ``create``, only in the old
-one a ``delete``; one whose inputs differ is an ``update`` — or a ``replace`` when a changed
-input is one Azure cannot change in place (the name, location, resource group, the parent
-path of a child resource, or the resource's ``replaceOnChanges``). Output order follows the
-plans, so the same two commits always give the same list.
+one a ``delete``; one whose inputs or resource options differ is an ``update`` — or a
+``replace`` when a changed input cannot be changed in place. Which inputs those are comes
+from :mod:`infra.engine.replace`: for Azure types the vendor's own ``x-ms-mutability``
+data (vendored, with provenance), for the other providers a small documented rule set.
+
+Every change carries ``diffs``: one entry per changed property path (``properties.model``,
+``tags["env"]``, ``ipRules[0].value``) with ``before`` and ``after`` (secrets stay masked as
+the plan masks them), and ``replaceBecause``: the paths that force the replace. Stack outputs
+are compared the same way (:func:`output_changes`). Output order follows the plans, so the
+same two commits always give the same list.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from infra.engine.answers import ANSWERS
+from infra.engine.replace import replace_paths
 
-# Inputs Azure cannot update in place for every resource that has them.
-ALWAYS_REPLACE = {"location", "resourceGroupName"}
-
-# Per type: more create-only inputs (beyond the name and the parent path in the ARM id).
-CREATE_ONLY: dict[str, set[str]] = {
-    "azure-native:storage:StorageAccount": {"encryption.requireInfrastructureEncryption"},
-    "azure-native:machinelearningservices:Workspace": {"hbiWorkspace", "managedNetwork.isolationMode"},
-    "azure-native:containerservice:ManagedCluster": {
-        "dnsPrefix",
-        "apiServerAccessProfile.enablePrivateCluster",
-    },
-    "azure-native:machinelearningservices:OnlineEndpoint": {
-        "properties.authMode",
-        "properties.compute",
-        "kind",
-    },
-    # A deployment's size and compute type are fixed: a new size is a new deployment (AML-Kubernetes #247).
-    "azure-native:machinelearningservices:OnlineDeployment": {
-        "kind",
-        "properties.instanceType",
-        "properties.endpointComputeType",
-    },
-    "azure-native:machinelearningservices:BatchEndpoint": {"properties.authMode"},
-    # Asset versions are immutable: new content is a new version (hence a new resource).
-    "azure-native:machinelearningservices:EnvironmentVersion": {"properties"},
-    "azure-native:machinelearningservices:RegistryModelVersion": {"properties"},
-    # Dynamic resources (model_assets): what identifies the object they manage.
-    "pulumi-python:dynamic:Resource": {"estateKind", "endpointId", "workspaceId", "name", "version", "path"},
-}
+OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+_MISSING = object()
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
-        for key, inner in value.items():
-            out.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
+def _join(prefix: str, key: str) -> str:
+    if _IDENT.match(key):
+        return f"{prefix}.{key}" if prefix else key
+    return f'{prefix}["{key}"]'
 
 
-def _changed_paths(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    flat_old, flat_new = _flatten(old), _flatten(new)
-    return sorted(k for k in set(flat_old) | set(flat_new) if flat_old.get(k) != flat_new.get(k))
+def _diff_values(before: Any, after: Any, path: str, out: list[dict[str, Any]]) -> None:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in list(before) + [k for k in after if k not in before]:
+            _diff_values(before.get(key, _MISSING), after.get(key, _MISSING), _join(path, str(key)), out)
+        return
+    if isinstance(before, list) and isinstance(after, list):
+        for index in range(max(len(before), len(after))):
+            old = before[index] if index < len(before) else _MISSING
+            new = after[index] if index < len(after) else _MISSING
+            _diff_values(old, new, f"{path}[{index}]", out)
+        return
+    if before is _MISSING and after is _MISSING:
+        return
+    if before is not _MISSING and after is not _MISSING and before == after:
+        return
+    kind = "add" if before is _MISSING else "delete" if after is _MISSING else "update"
+    entry: dict[str, Any] = {"path": path or "(value)", "kind": kind}
+    if before is not _MISSING:
+        entry["before"] = before
+    if after is not _MISSING:
+        entry["after"] = after
+    out.append(entry)
 
 
-def _replace_keys(resource: dict[str, Any]) -> set[str]:
-    keys = set(ALWAYS_REPLACE)
-    answer = ANSWERS.get(resource["type"])
-    if answer is not None:
-        if answer.name_input:
-            keys.add(answer.name_input)
-    from infra.engine.answers.azure_native import ARM_TABLE
-
-    row = ARM_TABLE.get(resource["type"])
-    if row is not None:
-        import re
-
-        keys |= set(re.findall(r"\{(\w+)\}", row[1]))
-    keys |= CREATE_ONLY.get(resource["type"], set())
-    keys |= set(resource.get("replaceOnChanges") or [])
-    return keys
+def property_diffs(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One entry per changed leaf path: ``{"path", "kind": add|update|delete, "before", "after"}``."""
+    out: list[dict[str, Any]] = []
+    _diff_values(dict(before), dict(after), "", out)
+    return out
 
 
-def _is_replace(resource: dict[str, Any], paths: list[str]) -> bool:
-    keys = _replace_keys(resource)
-    for path in paths:
-        if any(path == key or path.startswith(key + ".") for key in keys):
+def _top(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def _forces_replace(path: str, keys: set[str]) -> bool:
+    plain = re.sub(r"\[\d+\]", "[*]", path)
+    for key in keys:
+        if (
+            plain == key
+            or plain.startswith(key + ".")
+            or plain.startswith(key + "[")
+            or plain.startswith(key + '["')
+        ):
             return True
     return False
 
 
-def changes(old_plan: dict[str, Any], new_plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """``[{"urn", "type", "action", "keys"}]`` for every resource that changes."""
+def _name(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("name") or str(resource["urn"]).rsplit("::", 1)[-1])
+
+
+def changes(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every resource that changes: ``{"urn", "type", "name", "action", "keys", "paths", "diffs",
+    "replaceBecause", "protect"}`` (``keys``: the changed top-level inputs)."""
     old = {r["urn"]: r for r in old_plan["resources"]}
     new = {r["urn"]: r for r in new_plan["resources"]}
     result: list[dict[str, Any]] = []
     for resource in new_plan["resources"]:
         before = old.get(resource["urn"])
         if before is None:
-            result.append(
-                {
-                    "urn": resource["urn"],
-                    "type": resource["type"],
-                    "action": "create",
-                    "keys": sorted(resource["inputs"]),
-                }
-            )
+            diffs = property_diffs({}, resource["inputs"])
+            result.append(_entry(resource, "create", diffs, [], protect=bool(resource.get("protect"))))
             continue
-        paths = _changed_paths(before["inputs"], resource["inputs"])
-        option_changes = [
-            opt
-            for opt in ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
+        diffs = property_diffs(before["inputs"], resource["inputs"])
+        options = [
+            {"path": f"[{opt}]", "kind": "update", "before": before.get(opt), "after": resource.get(opt)}
+            for opt in OPTIONS
             if before.get(opt) != resource.get(opt)
         ]
-        if not paths and not option_changes:
+        if not diffs and not options:
             continue
-        action = "replace" if resource["custom"] and _is_replace(resource, paths) else "update"
-        top_keys = sorted({p.split(".")[0].split("[")[0] for p in paths} | {f"[{o}]" for o in option_changes})
-        result.append(
-            {
-                "urn": resource["urn"],
-                "type": resource["type"],
-                "action": action,
-                "keys": top_keys,
-                "paths": paths,
-            }
-        )
+        because: list[str] = []
+        if resource["custom"]:
+            keys = replace_paths(resource)
+            because = [d["path"] for d in diffs if _forces_replace(d["path"], keys)]
+        action = "replace" if because else "update"
+        # A resource protected before the change is what Pulumi checks on replace.
+        protect = bool(before.get("protect"))
+        result.append(_entry(resource, action, diffs + options, because, protect=protect))
     for resource in old_plan["resources"]:
         if resource["urn"] not in new:
-            result.append({"urn": resource["urn"], "type": resource["type"], "action": "delete", "keys": []})
+            diffs = property_diffs(resource["inputs"], {})
+            result.append(_entry(resource, "delete", diffs, [], protect=bool(resource.get("protect"))))
     return result
+
+
+def _entry(
+    resource: Mapping[str, Any],
+    action: str,
+    diffs: list[dict[str, Any]],
+    because: list[str],
+    *,
+    protect: bool,
+) -> dict[str, Any]:
+    keys = sorted({_top(d["path"]) if not d["path"].startswith("[") else d["path"] for d in diffs})
+    return {
+        "urn": resource["urn"],
+        "type": resource["type"],
+        "name": _name(resource),
+        "action": action,
+        "keys": keys if action != "delete" else [],
+        "paths": [d["path"] for d in diffs] if action in ("update", "replace") else [],
+        "diffs": diffs if action in ("update", "replace") else [],
+        "replaceBecause": because,
+        "protect": protect,
+    }
+
+
+def output_changes(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Changed stack outputs, one entry per changed leaf path (same shape as ``diffs``)."""
+    return property_diffs(old_plan.get("outputs") or {}, new_plan.get("outputs") or {})
+
+
+def protected_violations(change_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Changes Pulumi refuses: a replace or delete of a resource with ``protect: true``."""
+    return [c for c in change_list if c["action"] in ("replace", "delete") and c.get("protect")]
+
+
+def refusal_message(violations: list[dict[str, Any]]) -> str:
+    """One message naming every protected resource the change would replace or delete."""
+    named = ", ".join(f"{c['type']} '{c['name']}' ({c['action']})" for c in violations)
+    return (
+        f"refusing a change that would replace or delete {len(violations)} protected resource(s): "
+        f"{named}; unprotect them first (protect: false) or undo the change that forces it"
+    )
 
 
 def summary(change_list: list[dict[str, Any]]) -> dict[str, int]:

@@ -57,6 +57,16 @@ def _load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(path.name)) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not a stack file (a YAML file)", file=path.name) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at line {line}); save it as UTF-8",
+            file=path.name,
+        ) from None
+    except PermissionError:
+        raise ConfigError("cannot be read (permission denied)", file=path.name) from None
     try:
         return YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
@@ -126,8 +136,12 @@ def load_stack_config(project: Project, stack: str, overrides: dict[str, Any] | 
         if default is not None:
             values[full] = default
     data = _load_yaml(path)
-    if data is None:
-        data = {}
+    if data is None or data == {}:
+        raise ConfigError(
+            "the stack file is empty; it needs a 'config:' mapping with the mlops-estate settings "
+            "(copy another stack's file and give it its own names)",
+            file=path.name,
+        )
     if not isinstance(data, dict):
         raise ConfigError("a stack file is a mapping with a 'config:' key", file=path.name)
     unknown_top = sorted(

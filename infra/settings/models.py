@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from infra.settings.base import LooseStr, StrictModel
+from infra.settings.vm_sizes import describe_unknown, is_managed_online_size
 
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 SLOT_NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
@@ -246,6 +247,12 @@ class ModelSettings(StrictModel):
                     "instance_type",
                     "deployments.{slot}.instanceType '{size}' is not a VM size; use Standard_* (e.g. Standard_DS3_v2)",
                     {"slot": slot_name, "size": size},
+                )
+            if self.target == "managed" and self.serving == "online" and not is_managed_online_size(size):
+                raise PydanticCustomError(
+                    "instance_type",
+                    "deployments.{slot}.instanceType {detail}",
+                    {"slot": slot_name, "detail": describe_unknown(size)},
                 )
         if self.serving == "batch":
             online_only = [

@@ -66,6 +66,44 @@ class MonitoringSettings(StrictModel):
         return value
 
 
+class BudgetSettings(StrictModel):
+    """The stack's Azure budget (Cost Management) at resource-group scope, with alerts."""
+
+    enabled: bool = True
+    """Optional. @default true"""
+    amount_usd: float | None = Field(default=None, gt=0, le=10_000_000)
+    """Optional. Monthly amount in USD. @default the stack's own estimate: ``estate cost STACK``'s
+    idle monthly total, which ``estate cost STACK --set-budget`` writes here"""
+    thresholds: list[int] = Field(default_factory=lambda: [80, 100, 120], min_length=1, max_length=5)
+    """Optional. Alert at these percentages of the amount (actual cost; 1-1000). @default [80, 100, 120]"""
+    forecast_threshold: int | None = Field(default=100, ge=1, le=1000)
+    """Optional. Also alert when the month's *forecast* passes this percentage (none to skip). @default 100"""
+    start_date: str = Field(default="2026-01-01", pattern=r"^\d{4}-\d{2}-01$")
+    """Optional. First month the budget tracks (the first of a month). @default 2026-01-01"""
+    contact_emails: list[str] = Field(default_factory=list, max_length=20)
+    """Optional. Who gets the budget alerts. @default monitoring.alertEmails"""
+
+    @field_validator("contact_emails")
+    @classmethod
+    def _check_emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if not _EMAIL.match(email):
+                raise PydanticCustomError("email", "'{email}' is not an e-mail address", {"email": email})
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _check_thresholds(cls, value: list[int]) -> list[int]:
+        for percent in value:
+            if not 1 <= percent <= 1000:
+                raise PydanticCustomError(
+                    "threshold", "{percent} is not a percentage of the budget (1-1000)", {"percent": percent}
+                )
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("threshold", "thresholds repeat a value: {value}", {"value": value})
+        return sorted(value)
+
+
 class RetrainingTriggers(StrictModel):
     """Which events retrain one model."""
 

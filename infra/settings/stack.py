@@ -17,6 +17,7 @@ from infra.settings.delivery import AgentSettings, DevOpsEnvironmentSettings, De
 from infra.settings.models import ModelSettings, check_model_name, unregistered_slot_error
 from infra.settings.network import NetworkSettings
 from infra.settings.operations import (
+    BudgetSettings,
     DatabricksSettings,
     DataFactorySettings,
     MonitoringSettings,
@@ -141,6 +142,9 @@ class EnvironmentStackSettings(CommonSettings):
     """Conditional. Self-hosted agents; required with private endpoints. @default none"""
     monitoring: MonitoringSettings = MonitoringSettings()
     """Optional. @default enabled"""
+    budget: BudgetSettings = BudgetSettings()
+    """Optional. The stack's Azure budget with alerts. @default enabled; created once
+    ``amountUsd`` is set (``estate cost STACK --set-budget`` writes the stack's estimate)"""
     retraining: RetrainingSettings = RetrainingSettings()
     """Optional. @default disabled"""
     databricks: DatabricksSettings = DatabricksSettings()
@@ -296,6 +300,15 @@ class EnvironmentStackSettings(CommonSettings):
                 )
         if monitoring.model_monitoring and not monitoring.enabled:
             raise _blame("monitoring.modelMonitoring", "model monitoring needs monitoring.enabled: true")
+        budget = self.budget
+        if budget.enabled and budget.amount_usd is not None and not (
+            budget.contact_emails or monitoring.alert_emails or monitoring.enabled
+        ):
+            raise _blame(
+                "budget.contactEmails",
+                "a budget alerts someone: set budget.contactEmails (or monitoring.alertEmails, or "
+                "enable monitoring for its action group)",
+            )
         if self.data_factory.enabled and not self.databricks.enabled:
             raise _blame(
                 "dataFactory.enabled",

@@ -6,7 +6,6 @@ prints them for people.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,9 +26,16 @@ SERIAL_REASONS = {
 }
 
 
+AGENT_CPUS = 2
+"""vCPUs of the deploying agent the estimate models (a standard hosted CI agent)."""
+DEFAULT_PARALLEL = 4 * AGENT_CPUS
+"""Pulumi's default ``--parallel`` on that agent: 4 × CPUs (durations reference §2.1). A
+constant, so the same plan gives the same estimate on any machine it is computed on."""
+
+
 def default_parallel() -> int:
-    """Pulumi's default: 4 × CPUs (durations reference §2.1)."""
-    return 4 * (os.cpu_count() or 1)
+    """The modelled default parallelism (:data:`DEFAULT_PARALLEL`), never the local CPU count."""
+    return DEFAULT_PARALLEL
 
 
 def _check_parallel(parallel: int | None) -> int:
@@ -106,7 +112,7 @@ def _serializing(
                 "from_type": source.get("type"),
                 "to_type": target.get("type"),
                 "on_critical_chain": (edge.source, edge.target) in on_chain,
-                "saves_seconds": round(wall - without, 3),
+                "saves_seconds": round(max(wall - without, 0.0), 3),  # never negative: no saving
             }
         )
     out.sort(key=lambda e: (-e["saves_seconds"], e["from"], e["to"]))

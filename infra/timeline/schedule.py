@@ -131,9 +131,11 @@ def simulate(tasks: Sequence[Task], parallel: int) -> Schedule:
         else:
             heapq.heappush(ready, (at, order[key], key))
 
-    for task in tasks:
-        if missing[task.key] == 0:
-            become_ready(task.key)
+    # The roots are fixed before any completes: a zero-duration root completes at once and
+    # readies its dependents, which must not be readied (and completed) a second time here.
+    roots = [task.key for task in tasks if missing[task.key] == 0]
+    for key in roots:
+        become_ready(key)
 
     now = 0.0
     freed_by: str | None = None

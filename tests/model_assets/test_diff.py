@@ -98,8 +98,42 @@ def test_unchanged_resources_are_not_listed() -> None:
     )
 
 
-def test_instance_type_change_is_a_replace() -> None:
-    assert _only(_deployment(), _deployment(instanceType="Standard_DS4_v2"))[0][0] == "replace"
+def test_a_changed_property_carries_its_path_and_old_and_new_values() -> None:
+    new = _deployment(model="azureml://registries/r/models/diabetes/versions/4")
+    [change] = changes(_plan(_deployment()), _plan(new))
+    assert change["diffs"] == [
+        {
+            "path": "properties.model",
+            "kind": "update",
+            "before": "azureml://registries/r/models/diabetes/versions/3",
+            "after": "azureml://registries/r/models/diabetes/versions/4",
+        }
+    ]
+    assert change["replaceBecause"] == []
+
+
+def test_added_removed_and_list_entries_get_full_paths() -> None:
+    old = _deployment()
+    new = copy.deepcopy(old)
+    old["inputs"]["tags"] = {"env": "qa"}
+    new["inputs"]["tags"] = {"env": "qa", "cost center": "42"}
+    new["inputs"]["ipRules"] = [{"value": "10.0.0.1"}]
+    old["inputs"]["ipRules"] = [{"value": "10.0.0.2"}, {"value": "10.0.0.3"}]
+    del new["inputs"]["properties"]["requestSettings"]
+    [change] = changes(_plan(old), _plan(new))
+    assert [(d["path"], d["kind"]) for d in change["diffs"]] == [
+        ("properties.requestSettings", "delete"),
+        ('tags["cost center"]', "add"),
+        ("ipRules[0].value", "update"),
+        ("ipRules[1]", "delete"),
+    ]
+
+
+def test_secrets_stay_masked_in_the_diff() -> None:
+    old = _resource(DYNAMIC, "s", {"estateKind": "x", "token": "[secret]", "n": 1})
+    new = _resource(DYNAMIC, "s", {"estateKind": "x", "token": "[secret]", "n": 2})
+    [change] = changes(_plan(old), _plan(new))
+    assert [d["path"] for d in change["diffs"]] == ["n"]
 
 
 def test_instance_count_and_request_settings_update_in_place() -> None:
@@ -152,29 +186,48 @@ def test_create_and_delete() -> None:
     assert summary(added + removed) == {"create": 1, "delete": 1}
 
 
-def test_endpoint_auth_mode_is_create_only_but_description_is_not() -> None:
-    def endpoint(**props: Any) -> dict[str, Any]:
-        return _resource(
-            ENDPOINT,
-            "model-diabetes-endpoint",
-            {
-                "endpointName": "diabetes-prod",
-                "properties": {"authMode": "AADToken", "description": "d", **props},
-            },
-        )
+def test_replace_says_which_path_forces_it() -> None:
+    new = copy.deepcopy(_deployment())
+    new["inputs"]["location"] = "northeurope"
+    new["inputs"]["properties"]["instanceType"] = "Standard_DS4_v2"
+    [change] = changes(_plan(_deployment()), _plan(new))
+    assert change["action"] == "replace"
+    assert change["replaceBecause"] == ["location"]
 
-    assert _only(endpoint(), endpoint(authMode="Key"))[0][0] == "replace"
-    assert _only(endpoint(), endpoint(description="new"))[0][0] == "update"
+
+def test_replace_on_changes_option_forces_a_replace() -> None:
+    old = _resource(ENDPOINT, "ep", {"endpointName": "e", "properties": {"description": "d"}})
+    new = _resource(
+        ENDPOINT,
+        "ep",
+        {"endpointName": "e", "properties": {"description": "n"}},
+        replaceOnChanges=["properties"],
+    )
+    assert _only(old, new)[0][0] == "replace"
+    assert _only(old, {**new, "replaceOnChanges": []})[0][0] == "update"
+
+
+def test_protected_replace_and_delete_are_refused_in_one_message() -> None:
+    from infra.engine.diff import protected_violations, refusal_message
+
+    old = _deployment()
+    old["protect"] = True
+    moved = copy.deepcopy(old)
+    moved["inputs"]["location"] = "northeurope"
+    refused = protected_violations(changes(_plan(old), _plan(moved)))
+    assert [c["name"] for c in refused] == ["model-diabetes-blue"]
+    assert refusal_message(refused) == (
+        "refusing a change that would replace or delete 1 protected resource(s): "
+        f"{DEPLOYMENT} 'model-diabetes-blue' (replace); unprotect them first (protect: false) "
+        "or undo the change that forces it"
+    )
+    assert protected_violations(changes(_plan(old), _plan())) != []
+    tagged = copy.deepcopy(old)
+    tagged["inputs"]["tags"] = {"a": "b"}
+    assert protected_violations(changes(_plan(old), _plan(tagged))) == []
 
 
 def test_option_changes_are_updates_with_bracketed_keys() -> None:
     assert _only(_deployment(), {**_deployment(), "protect": True}) == [
-        ("update", "model-diabetes-blue", ["[protect]"], [])
+        ("update", "model-diabetes-blue", ["[protect]"], ["[protect]"])
     ]
-
-
-def test_environment_version_content_change_is_a_replace() -> None:
-    token = "azure-native:machinelearningservices:EnvironmentVersion"
-    old = _resource(token, "env", {"name": "e", "version": "1", "properties": {"image": "a:1"}})
-    new = _resource(token, "env", {"name": "e", "version": "1", "properties": {"image": "a:2"}})
-    assert _only(old, new)[0][0] == "replace"

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from infra.engine import PROJECT_ROOT
 
 CODE_DIRS = ("infra", "stacks", "components", "model_assets", "policy", "pipelines")
+CODE_FILES = ("__main__.py",)
 
 
 def copy_project(destination: Path) -> Path:
@@ -26,6 +27,9 @@ def copy_project(destination: Path) -> Path:
     for name in CODE_DIRS:
         if (PROJECT_ROOT / name).exists():
             (destination / name).symlink_to(PROJECT_ROOT / name, target_is_directory=True)
+    for name in CODE_FILES:
+        if (PROJECT_ROOT / name).exists():
+            (destination / name).symlink_to(PROJECT_ROOT / name)
     return destination
 
 

@@ -76,6 +76,11 @@ _ARM: dict[str, tuple[str, str, str]] = {
         "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
         "publicIpAddressName",
     ),
+    "azure-native:consumption:Budget": (
+        "ext:scope",
+        "Microsoft.Consumption/budgets/{budgetName}",
+        "budgetName",
+    ),
     "azure-native:authorization:RoleDefinition": (
         "ext:scope",
         "Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",

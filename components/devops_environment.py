@@ -322,7 +322,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         self._deployer_roles((identity, args["identity_name"]))
         self._endpoint_checks("connection", connection.id, connection_name, approval)
         preview_name = args.get("preview_identity_name", f"{args['identity_name']}-preview")
-        preview_identity, preview, _ = self._connection("preview-", preview_name, f"{connection_name}-preview")
+        preview_identity, preview, _ = self._connection(
+            "preview-", preview_name, f"{connection_name}-preview"
+        )
         self._role(
             "preview-reader",
             (preview_identity, preview_name),
@@ -366,7 +368,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
     def _connection(
         self, prefix: str, identity_name: str, connection_name: str
     ) -> tuple[
-        managedidentity.UserAssignedIdentity, pulumi.CustomResource, managedidentity.FederatedIdentityCredential
+        managedidentity.UserAssignedIdentity,
+        pulumi.CustomResource,
+        managedidentity.FederatedIdentityCredential,
     ]:
         """A user-assigned identity, its WIF service connection and the federated credential."""
         import pulumi_azuredevops as azuredevops
@@ -386,7 +390,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             service_endpoint_name=connection_name,
             description=f"mlops-estate {self._env}: workload identity federation to {identity_name} (managed by Pulumi)",
             service_endpoint_authentication_scheme="WorkloadIdentityFederation",
-            credentials=azuredevops.ServiceEndpointAzureRMCredentialsArgs(serviceprincipalid=identity.client_id),
+            credentials=azuredevops.ServiceEndpointAzureRMCredentialsArgs(
+                serviceprincipalid=identity.client_id
+            ),
             azurerm_spn_tenantid=args["tenant_id"],
             azurerm_subscription_id=args["subscription_id"],
             azurerm_subscription_name=args["subscription_name"],
@@ -448,7 +454,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             description=f"Deploys the mlops-estate {self._env} stack: the estate's resource providers, no authorization writes.",
             role_type="CustomRole",
             assignable_scopes=[scope],
-            permissions=[authorization.PermissionArgs(actions=DEPLOYER_ACTIONS, not_actions=DEPLOYER_NOT_ACTIONS)],
+            permissions=[
+                authorization.PermissionArgs(actions=DEPLOYER_ACTIONS, not_actions=DEPLOYER_NOT_ACTIONS)
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._role("deployer", identity, deployer_role.id, scope, "deploy the stack's resources")
@@ -487,9 +495,7 @@ class DevOpsEnvironment(pulumi.ComponentResource):
         if approval is not None:
             self._approval(f"{prefix}-approval", endpoint_id, "endpoint", approval)
 
-    def _approval(
-        self, suffix: str, target: pulumi.Output[str], kind: str, approval: ApprovalArgs
-    ) -> None:
+    def _approval(self, suffix: str, target: pulumi.Output[str], kind: str, approval: ApprovalArgs) -> None:
         import pulumi_azuredevops as azuredevops
 
         azuredevops.CheckApproval(
@@ -575,7 +581,9 @@ class DevOpsEnvironment(pulumi.ComponentResource):
                 secret_name=secret,
                 vault_name=args["key_vault_name"],
                 resource_group_name=args["resource_group_name"],
-                properties=keyvault.SecretPropertiesArgs(value=pulumi.Output.secret(value), content_type="text/plain"),
+                properties=keyvault.SecretPropertiesArgs(
+                    value=pulumi.Output.secret(value), content_type="text/plain"
+                ),
                 tags=dict(args.get("tags", {})),
                 opts=pulumi.ResourceOptions(parent=self),
             )

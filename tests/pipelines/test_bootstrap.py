@@ -146,7 +146,10 @@ def test_first_run_creates_a_locked_down_backend(azure: Path) -> None:
         "/subscriptions/s/vault/kv-mlops-state/keys/pulumi-secrets-prod --output none",
     ]
     definition = next(c for c in made if c.startswith("role definition create"))
-    assert '"DataActions": ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"]' in definition
+    assert (
+        '"DataActions": ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"]'
+        in definition
+    )
     # The deployer's write paths never name another stack; only the shared stack is read besides its own.
     assert "/dev" not in WRITE_PROD and "/qa" not in WRITE_PROD and "/shared" not in WRITE_PROD
     tail = result.stdout.split("State backend ready.")[1].splitlines()
@@ -247,7 +250,10 @@ def test_bad_arguments_stop_before_azure(azure: Path, change: tuple[str, str], m
 
 def test_logs_are_explicit(azure: Path) -> None:
     both = bootstrap(azure, *ARGS, "--no-logs")
-    assert (both.returncode, both.stderr.strip()) == (2, "error: --log-analytics and --no-logs exclude each other")
+    assert (both.returncode, both.stderr.strip()) == (
+        2,
+        "error: --log-analytics and --no-logs exclude each other",
+    )
     neither = bootstrap(azure, *ARGS[:-2])
     assert (neither.returncode, neither.stderr.strip()) == (
         2,

@@ -49,7 +49,9 @@ def test_preview_identity_has_exactly_reader(stack: tuple[str, Template]) -> Non
     principal = identity["outputs"]["principalId"]
     assert _roles_of(t, principal) == {READER}
     assert _roles_of(t, principal) <= READ_ONLY_ROLES
-    scopes = {r["inputs"]["scope"] for r in t.find_resources(ROLE) if r["inputs"].get("principalId") == principal}
+    scopes = {
+        r["inputs"]["scope"] for r in t.find_resources(ROLE) if r["inputs"].get("principalId") == principal
+    }
     assert len(scopes) == 1
     assert next(iter(scopes)).split("/")[-2:] == ["resourceGroups", f"rg-mlops-{name}-weu"]
     assert not any(r["inputs"].get("originId") == principal for r in t.find_resources(ENTITLEMENT))
@@ -113,7 +115,9 @@ def test_release_writer_is_the_only_bypass(stack: tuple[str, Template]) -> None:
     writer = t.has_resource_properties(SC, {"serviceEndpointName": f"mlops-estate-{name}-release"})
     users = [a for a in t.find_resources(AUTH) if a["inputs"]["resourceId"] == writer["id"]]
     assert len(users) == 1
-    assert len([a for a in t.find_resources(APPROVAL) if a["inputs"]["targetResourceId"] == writer["id"]]) == 1
+    assert (
+        len([a for a in t.find_resources(APPROVAL) if a["inputs"]["targetResourceId"] == writer["id"]]) == 1
+    )
     identity = t.has_resource_properties(UAI, {"resourceName": f"id-mlops-release-{name}-weu"})
     assert _roles_of(t, identity["outputs"]["principalId"]) == set()
 

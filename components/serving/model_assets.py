@@ -122,6 +122,9 @@ class ModelAssetsArgs(TypedDict):
     """Optional. @default aad_token (managed), aml_token (kubernetes); batch is always aad_token"""
     user_assigned_identity_id: NotRequired[str]
     """Optional. Endpoint identity. @default system-assigned"""
+    public_network_access: NotRequired[Literal["Enabled", "Disabled"]]
+    """Optional. Managed online endpoints only: scoring from the internet (Enabled) or only through
+    the workspace's private endpoint (Disabled). @default Disabled"""
     app_insights: NotRequired[bool]
     """Optional. Online only. @default from the spec"""
     request_settings: NotRequired[dict[str, int]]
@@ -291,6 +294,8 @@ class ModelAssets(pulumi.ComponentResource):
                 compute="@@compute@@" if compute_id is not None else None,
                 location=location,
             )
+            if compute_id is None:
+                endpoint_props["publicNetworkAccess"] = args.get("public_network_access", "Disabled")
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             props_input: Any = endpoint_props
             if compute_id is not None:
@@ -446,6 +451,9 @@ class ModelAssets(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "target", f"'{target}' is not managed or kubernetes")
         if not slots:
             raise arg_error(COMPONENT, "deployments", "needs at least one slot")
+        access = args.get("public_network_access", "Disabled")
+        if access not in ("Enabled", "Disabled"):
+            raise arg_error(COMPONENT, "public_network_access", f"'{access}' is not Enabled or Disabled")
         for slot, slot_args in slots.items():
             version = str(slot_args.get("version", "")).strip()
             if not version or not version.replace(".", "").isdigit():

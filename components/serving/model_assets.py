@@ -44,11 +44,11 @@ from pulumi_azure_native import monitor
 
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
-from infra.errors import ConfigError
 from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
+from infra.errors import ConfigError
 
 COMPONENT = "ModelAssets"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

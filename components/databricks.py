@@ -31,8 +31,10 @@ compute-less registry workspace. Nobody can create compute there, enforced rathe
 agreed: the ``users`` group loses the cluster-create, pool-create and SQL entitlements, and the
 workspace's "Personal Compute" policy family is overridden and usable only by the
 ``registry-admins`` group (empty by default). Models are shared through Unity Catalog: a
-catalog (``registry_catalog``) with a ``models`` schema that every account user may read and
-execute, while only the catalog owner (the deployer / CI service principal) creates models.
+catalog (``registry_catalog``) with a ``models`` schema that one account group
+(``readers_group``, e.g. synced from Entra ID, holding the environments' job runners) may read
+and execute — not every account user — while only the catalog owner (the deployer / CI service
+principal) creates models.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def _workspace(
         location=location,
         managed_resource_group_id=_managed_group_id(resource_group_id, workspace_name),
         sku={"name": "premium"},
+        # Required on create by the API version the SDK uses; classic (VNet-injected) compute is Hybrid.
+        compute_mode="Hybrid",
         public_network_access="Enabled" if public else "Disabled",
         required_nsg_rules="AllRules" if public else "NoAzureDatabricksRules",
         parameters={
@@ -427,6 +431,9 @@ class CentralRegistryWorkspaceArgs(TypedDict):
     """Required."""
     catalog: str
     """Required. The Unity Catalog catalog that holds the shared models."""
+    readers_group: NotRequired[str]
+    """Optional. The account-level group that may read and execute the shared models (it must
+    exist in the Databricks account). @default mlops-registry-readers"""
     public_network_access: NotRequired[bool]
     """Optional. A workspace without VNet injection cannot take private endpoints, so this
     must be True unless the shared stack gains a network. @default True"""
@@ -459,6 +466,13 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
             "log_analytics_id",
             "catalog",
         )
+        readers = args.get("readers_group", "mlops-registry-readers")
+        if not readers.strip() or readers.strip().lower() in ("account users", "users"):
+            raise arg_error(
+                REGISTRY_COMPONENT,
+                "readers_group",
+                f"'{readers}' would open the catalog to everyone; name a group",
+            )
         if not args.get("public_network_access", True):
             raise arg_error(
                 REGISTRY_COMPONENT,
@@ -540,13 +554,13 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
         dbx.Grants(
             f"{name}-catalog-grants",
             catalog=catalog.name,
-            grants=[{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}],
+            grants=[{"principal": readers, "privileges": ["USE_CATALOG", "BROWSE"]}],
             opts=in_workspace,
         )
         dbx.Grants(
             f"{name}-schema-grants",
             schema=pulumi.Output.concat(catalog.name, ".", schema.name),
-            grants=[{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}],
+            grants=[{"principal": readers, "privileges": ["USE_SCHEMA", "EXECUTE"]}],
             opts=in_workspace,
         )
 

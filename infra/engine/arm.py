@@ -144,3 +144,38 @@ def render(plan: dict[str, Any]) -> dict[str, Any]:
         },
         "resources": resources,
     }
+
+
+def checkov_records(report: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Failed checks and summary of one ``checkov -o json`` report over one ARM file."""
+    reports = report if isinstance(report, list) else [report]
+    arm = [r for r in reports if isinstance(r, dict) and r.get("check_type") == "arm"]
+    if not arm:
+        raise ConfigError(
+            "Checkov scanned no ARM template (the file lacks $schema/contentVersion?)", key="checkov"
+        )
+    results = arm[0].get("results", {})
+    return list(results.get("failed_checks", [])), dict(arm[0].get("summary", {}))
+
+
+def judge(
+    failed: list[dict[str, Any]], rendered: set[str], suppressed: set[tuple[str, str]]
+) -> tuple[list[dict[str, str]], list[dict[str, str]], list[tuple[str, str]]]:
+    """Split Checkov failures into findings and suppressed ones; list stale suppressions.
+
+    ``rendered`` holds the ``<type>.<name>`` of every rendered resource: a suppression of a
+    Checkov check on a rendered resource that no longer fails is stale (the file must shrink
+    when a fix lands)."""
+    findings: list[dict[str, str]] = []
+    kept: list[dict[str, str]] = []
+    hit: set[tuple[str, str]] = set()
+    for record in failed:
+        key = (str(record["check_id"]), str(record["resource"]))
+        row = {"check": key[0], "resource": key[1], "name": str(record.get("check_name", ""))}
+        if key in suppressed:
+            kept.append(row)
+            hit.add(key)
+        else:
+            findings.append(row)
+    stale = sorted(k for k in suppressed if k[1] in rendered and k not in hit and k[0].startswith("CKV"))
+    return findings, kept, stale

@@ -183,41 +183,11 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         self, name: str, args: DatabricksWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlops:databricks:DatabricksWorkspace", name, {}, opts)
-        check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
-        require(
-            COMPONENT,
-            args,
-            "resource_group_name",
-            "resource_group_id",
-            "location",
-            "workspace_name",
-            "identity_name",
-            "vnet_id",
-            "public_subnet_id",
-            "private_subnet_id",
-            "log_analytics_id",
-            "key_vault_id",
-            "key_vault_uri",
-            "environment",
-        )
-        public = bool(args.get("public_network_access", False))
-        if not public and not args.get("private_endpoint_subnet_id"):
-            raise arg_error(
-                COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off"
-            )
-        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
-        if not node_types:
-            raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
-        max_workers = args.get("max_workers", 4)
-        if not 1 <= max_workers <= 100:
-            raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
-        jobs = dict(args.get("batch_jobs", {}))
-        if jobs and not args.get("repository_url"):
-            raise arg_error(
-                COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)"
-            )
+        _validate_workspace_args(args)
+        self._name = name
+        self._args = args
         tags = dict(args.get("tags", {}))
-        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        public = bool(args.get("public_network_access", False))
 
         def subnet_name(subnet_id: pulumi.Input[str]) -> pulumi.Output[str]:
             return pulumi.Output.from_input(subnet_id).apply(lambda s: s.rstrip("/").rsplit("/", 1)[-1])
@@ -245,36 +215,7 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             metrics=False,
         )
         if not public:
-            endpoint = network.PrivateEndpoint(
-                f"{name}-ui-api-pe",
-                private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
-                resource_group_name=args["resource_group_name"],
-                location=args["location"],
-                subnet={"id": args["private_endpoint_subnet_id"]},
-                private_link_service_connections=[
-                    {
-                        "name": f"pe-{args['workspace_name']}-ui-api",
-                        "private_link_service_id": workspace.id,
-                        "group_ids": ["databricks_ui_api"],
-                    }
-                ],
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            if args.get("private_dns_zone_id"):
-                network.PrivateDnsZoneGroup(
-                    f"{name}-ui-api-dns",
-                    private_dns_zone_group_name="default",
-                    private_endpoint_name=endpoint.name,
-                    resource_group_name=args["resource_group_name"],
-                    private_dns_zone_configs=[
-                        {
-                            "name": DNS_ZONE.replace(".", "-"),
-                            "private_dns_zone_id": args["private_dns_zone_id"],
-                        }
-                    ],
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
+            self._private_endpoint(workspace, tags)
         runner = managedidentity.UserAssignedIdentity(
             f"{name}-job-runner",
             resource_name_=args["identity_name"],
@@ -283,11 +224,73 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        in_workspace = pulumi.ResourceOptions(parent=self, provider=_provider(self, name, workspace))
+        policy, principal = self._policy_and_runner(runner, in_workspace)
+        self.job_ids = {
+            model: self._job(model, job_args, policy, principal, in_workspace)
+            for model, job_args in sorted(dict(args.get("batch_jobs", {})).items())
+        }
 
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.runner_identity_id = runner.id
+        self.runner_client_id = runner.client_id
+        self.cluster_policy_id = policy.id
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "runner_identity_id": self.runner_identity_id,
+                "runner_client_id": self.runner_client_id,
+                "job_ids": self.job_ids,
+                "cluster_policy_id": self.cluster_policy_id,
+            }
+        )
+
+    def _private_endpoint(self, workspace: azure_databricks.Workspace, tags: dict[str, str]) -> None:
+        """The UI/API private endpoint (and its DNS registration when a zone is given)."""
+        name, args = self._name, self._args
+        endpoint = network.PrivateEndpoint(
+            f"{name}-ui-api-pe",
+            private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            subnet={"id": args["private_endpoint_subnet_id"]},
+            private_link_service_connections=[
+                {
+                    "name": f"pe-{args['workspace_name']}-ui-api",
+                    "private_link_service_id": workspace.id,
+                    "group_ids": ["databricks_ui_api"],
+                }
+            ],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if args.get("private_dns_zone_id"):
+            network.PrivateDnsZoneGroup(
+                f"{name}-ui-api-dns",
+                private_dns_zone_group_name="default",
+                private_endpoint_name=endpoint.name,
+                resource_group_name=args["resource_group_name"],
+                private_dns_zone_configs=[
+                    {
+                        "name": DNS_ZONE.replace(".", "-"),
+                        "private_dns_zone_id": args["private_dns_zone_id"],
+                    }
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _policy_and_runner(
+        self, runner: managedidentity.UserAssignedIdentity, in_workspace: pulumi.ResourceOptions
+    ) -> tuple[Any, Any]:
+        """The batch cluster policy, the Key Vault secret scope and the job runner's principal."""
         import pulumi_databricks as dbx
 
-        provider = _provider(self, name, workspace)
-        in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
+        name, args = self._name, self._args
+        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
+        max_workers = args.get("max_workers", 4)
         definition = {
             "cluster_type": {"type": "allowlist", "values": ["job"]},
             "spark_version": {"type": "fixed", "value": spark_version},
@@ -341,79 +344,112 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             ],
             opts=in_workspace,
         )
+        return policy, principal
 
-        self.job_ids = {}
-        for model in sorted(jobs):
-            job_args = jobs[model]
-            check_unknown_args(COMPONENT, job_args, BatchJobArgs)
-            if not job_args.get("entry"):
-                raise arg_error(COMPONENT, f"batch_jobs.{model}.entry", "is required")
-            job = dbx.Job(
-                f"{name}-{model}-batch-inference",
-                name=f"{model}-batch-inference",
-                description=f"Batch inference of {model} (scheduled by Data Factory)",
-                max_concurrent_runs=1,
-                timeout_seconds=4 * 3600,
-                git_source={
-                    "url": args["repository_url"],
-                    "provider": "azureDevOpsServices",
-                    "branch": args.get("repository_branch", "main"),
-                },
-                job_clusters=[
-                    {
-                        "job_cluster_key": "batch",
-                        "new_cluster": {
-                            "spark_version": spark_version,
-                            "node_type_id": node_types[0],
-                            "autoscale": {"min_workers": 1, "max_workers": max_workers},
-                            "policy_id": policy.id,
-                            "apply_policy_default_values": True,
-                            "data_security_mode": "SINGLE_USER",
-                            "single_user_name": principal.application_id,
-                            "custom_tags": {"model": model},
-                        },
-                    }
-                ],
-                tasks=[
-                    {
-                        "task_key": "score",
-                        "job_cluster_key": "batch",
-                        "spark_python_task": {
-                            "python_file": job_args["entry"],
-                            "source": "GIT",
-                            "parameters": list(job_args.get("parameters", [])),
-                        },
-                    }
-                ],
-                run_as={"service_principal_name": principal.application_id},
-                tags={"model": model, "environment": args["environment"]},
-                opts=in_workspace,
-            )
-            dbx.Permissions(
-                f"{name}-{model}-job-permissions",
-                job_id=job.id,
-                access_controls=[
-                    {"service_principal_name": principal.application_id, "permission_level": "CAN_MANAGE_RUN"}
-                ],
-                opts=in_workspace,
-            )
-            self.job_ids[model] = job.id
+    def _job(
+        self,
+        model: str,
+        job_args: BatchJobArgs,
+        policy: Any,
+        principal: Any,
+        in_workspace: pulumi.ResourceOptions,
+    ) -> pulumi.Output[str]:
+        """One model's batch-inference job (runs the scoring entry from the repository) and who may run it."""
+        import pulumi_databricks as dbx
 
-        self.workspace_id = workspace.id
-        self.workspace_url = workspace.workspace_url
-        self.runner_identity_id = runner.id
-        self.runner_client_id = runner.client_id
-        self.cluster_policy_id = policy.id
-        self.register_outputs(
-            {
-                "workspace_id": self.workspace_id,
-                "workspace_url": self.workspace_url,
-                "runner_identity_id": self.runner_identity_id,
-                "runner_client_id": self.runner_client_id,
-                "job_ids": self.job_ids,
-                "cluster_policy_id": self.cluster_policy_id,
-            }
+        name, args = self._name, self._args
+        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
+        max_workers = args.get("max_workers", 4)
+        job = dbx.Job(
+            f"{name}-{model}-batch-inference",
+            name=f"{model}-batch-inference",
+            description=f"Batch inference of {model} (scheduled by Data Factory)",
+            max_concurrent_runs=1,
+            timeout_seconds=4 * 3600,
+            git_source={
+                "url": args["repository_url"],
+                "provider": "azureDevOpsServices",
+                "branch": args.get("repository_branch", "main"),
+            },
+            job_clusters=[
+                {
+                    "job_cluster_key": "batch",
+                    "new_cluster": {
+                        "spark_version": spark_version,
+                        "node_type_id": node_types[0],
+                        "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                        "policy_id": policy.id,
+                        "apply_policy_default_values": True,
+                        "data_security_mode": "SINGLE_USER",
+                        "single_user_name": principal.application_id,
+                        "custom_tags": {"model": model},
+                    },
+                }
+            ],
+            tasks=[
+                {
+                    "task_key": "score",
+                    "job_cluster_key": "batch",
+                    "spark_python_task": {
+                        "python_file": job_args["entry"],
+                        "source": "GIT",
+                        "parameters": list(job_args.get("parameters", [])),
+                    },
+                }
+            ],
+            run_as={"service_principal_name": principal.application_id},
+            tags={"model": model, "environment": args["environment"]},
+            opts=in_workspace,
         )
+        dbx.Permissions(
+            f"{name}-{model}-job-permissions",
+            job_id=job.id,
+            access_controls=[
+                {"service_principal_name": principal.application_id, "permission_level": "CAN_MANAGE_RUN"}
+            ],
+            opts=in_workspace,
+        )
+        return job.id
+
+
+def _validate_workspace_args(args: DatabricksWorkspaceArgs) -> None:
+    """Every argument check of :class:`DatabricksWorkspace`, batch jobs included."""
+    check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "resource_group_id",
+        "location",
+        "workspace_name",
+        "identity_name",
+        "vnet_id",
+        "public_subnet_id",
+        "private_subnet_id",
+        "log_analytics_id",
+        "key_vault_id",
+        "key_vault_uri",
+        "environment",
+    )
+    if not args.get("public_network_access", False) and not args.get("private_endpoint_subnet_id"):
+        raise arg_error(
+            COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off"
+        )
+    if not list(args.get("node_types", ["Standard_D4ds_v5"])):
+        raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
+    max_workers = args.get("max_workers", 4)
+    if not 1 <= max_workers <= 100:
+        raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
+    jobs = dict(args.get("batch_jobs", {}))
+    if jobs and not args.get("repository_url"):
+        raise arg_error(
+            COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)"
+        )
+    for model in sorted(jobs):
+        check_unknown_args(COMPONENT, jobs[model], BatchJobArgs)
+        if not jobs[model].get("entry"):
+            raise arg_error(COMPONENT, f"batch_jobs.{model}.entry", "is required")
 
 
 class CentralRegistryWorkspaceArgs(TypedDict):
@@ -537,9 +573,28 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
             access_controls=[{"group_name": admins.display_name, "permission_level": "CAN_USE"}],
             opts=in_workspace,
         )
+        self._catalog(name, args["catalog"], readers, in_workspace)
+
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.catalog_name = args["catalog"]
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "catalog_name": self.catalog_name,
+            }
+        )
+
+    def _catalog(
+        self, name: str, catalog_name: str, readers: str, in_workspace: pulumi.ResourceOptions
+    ) -> None:
+        """The shared models' catalog and ``models`` schema, readable by the readers group only."""
+        import pulumi_databricks as dbx
+
         catalog = dbx.Catalog(
             f"{name}-catalog",
-            name=args["catalog"],
+            name=catalog_name,
             isolation_mode="OPEN",
             comment="Models shared across the estate's workspaces (central registry)",
             opts=in_workspace,
@@ -562,15 +617,4 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
             schema=pulumi.Output.concat(catalog.name, ".", schema.name),
             grants=[{"principal": readers, "privileges": ["USE_SCHEMA", "EXECUTE"]}],
             opts=in_workspace,
-        )
-
-        self.workspace_id = workspace.id
-        self.workspace_url = workspace.workspace_url
-        self.catalog_name = args["catalog"]
-        self.register_outputs(
-            {
-                "workspace_id": self.workspace_id,
-                "workspace_url": self.workspace_url,
-                "catalog_name": self.catalog_name,
-            }
         )

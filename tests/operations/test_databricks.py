@@ -229,7 +229,9 @@ def test_central_registry_workspace_forbids_compute():
         Template.from_function(
             lambda: CentralRegistryWorkspace("registry", {**args, "public_network_access": False})
         )
-    with pytest.raises(ConfigError, match="readers_group: 'account users' would open the catalog to everyone"):
+    with pytest.raises(
+        ConfigError, match="readers_group: 'account users' would open the catalog to everyone"
+    ):
         Template.from_function(
             lambda: CentralRegistryWorkspace("registry", {**args, "readers_group": "account users"})
         )

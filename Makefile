@@ -5,7 +5,7 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench lint format-check clean
+.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan lint format-check clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,19 @@ rehearse: setup
 bench: setup
 	$(ESTATE) bench
 
+## Checkov's Azure ARM checks on the ARM renderings of prod, qa and shared (estate scan), judged
+## against policy/suppressions.yaml. Checkov lives in its own venv, pinned by requirements-scan.lock.
+SCAN_VENV ?= .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+
+$(SCAN_STAMP): requirements-scan.lock
+	test -x $(SCAN_VENV)/bin/python || python3 -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-scan.lock
+	touch $(SCAN_STAMP)
+
+scan: setup $(SCAN_STAMP)
+	$(ESTATE) scan prod qa shared --checkov $(SCAN_VENV)/bin/checkov --json out/scan.json
+
 lint: setup
 	$(PY) -m ruff check .
 
@@ -51,7 +64,7 @@ format-check: setup
 	$(PY) -m ruff format --check .
 
 clean:
-	rm -rf $(VENV) .venv-serve out .pytest_cache
+	rm -rf $(VENV) .venv-serve .venv-serve-* $(SCAN_VENV) out .pytest_cache
 
 ## The policy pack's own environment (policy/venv), hash-checked; the Pulumi CLI does not build it.
 policy-venv: policy/venv/.installed

@@ -3,14 +3,17 @@
 Secure defaults (secure-defaults.md §1.6), emitted explicitly: private API server (unless
 ``private_cluster`` is False), Entra ID integration with Azure RBAC and local accounts
 disabled, OIDC issuer + workload identity, Azure CNI overlay with Cilium network policy,
-autoscaling system and inference pools (optional GPU pool), monitoring add-on to Log
-Analytics with Entra auth, Azure Policy and Key Vault CSI (secret rotation) add-ons, the
+autoscaling system and inference pools (optional GPU pool) with encryption at host and
+ephemeral OS disks, run-command disabled, egress through the estate's NAT gateway
+(``outbound_type``), the Defender for Containers profile (``defender``), monitoring add-on to
+Log Analytics with Entra auth, Azure Policy and Key Vault CSI (secret rotation) add-ons, the
 stable upgrade channel with node-image patching, and a user-assigned control-plane identity
 that holds Network Contributor on the AKS subnet only.
 
 The Azure ML extension (``Microsoft.AzureML.Kubernetes``) runs the inference router behind
 an internal load balancer with TLS (``allowInsecureConnections: False``); its certificate is
-the Kubernetes secret ``inference_tls_secret`` in the ``azureml`` namespace.
+the Kubernetes secret ``inference_tls_secret`` in the ``azureml`` namespace. With
+``inference_router_ha`` the router runs three replicas (one otherwise).
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from components.ml_workspace import assignment_name
 
 COMPONENT = "AksCluster"
 SKU_TIERS = ("Free", "Standard")
+OUTBOUND_TYPES = ("userAssignedNATGateway", "userDefinedRouting", "loadBalancer")
 MAX_PODS = 110
+EPHEMERAL_OS_DISK_GB = 64
+"""OS disk size with ephemeral disks: fits the cache/temp disk of the d-series sizes the estate uses."""
 
 
 class NodePoolArgs(TypedDict):
@@ -94,6 +100,17 @@ class AksClusterArgs(TypedDict):
     """Optional. Kubernetes TLS secret (namespace azureml) of the inference router. @default azureml-inference-tls"""
     compute_name: NotRequired[str]
     """Optional. Name of the Kubernetes compute target in the workspace. @default aks-inference"""
+    outbound_type: NotRequired[str]
+    """Optional. Egress path: ``userAssignedNATGateway`` (the subnet's NAT gateway),
+    ``userDefinedRouting`` (the subnet's route table, e.g. to a firewall) or ``loadBalancer``
+    (a public IP of the cluster). @default userAssignedNATGateway"""
+    defender: NotRequired[bool]
+    """Optional. Defender for Containers security monitoring to ``log_analytics_id``. @default True"""
+    ephemeral_os_disk: NotRequired[bool]
+    """Optional. Ephemeral OS disks on every pool. @default True"""
+    inference_router_ha: NotRequired[bool]
+    """Optional. Three inference router replicas instead of one. @default True when the
+    inference pool has at least 3 nodes"""
     tags: NotRequired[dict[str, str]]
     """Optional. Tags of every taggable resource. @default {}"""
 
@@ -120,9 +137,16 @@ def _check_pool(arg: str, pool: NodePoolArgs, *, system: bool) -> None:
 
 
 def _pool_profile(
-    name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str
+    name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str, ephemeral: bool = True
 ) -> dict[str, object]:
+    disk: dict[str, object] = (
+        {"os_disk_type": "Ephemeral", "os_disk_size_gb": EPHEMERAL_OS_DISK_GB}
+        if ephemeral
+        else {"os_disk_type": "Managed"}
+    )
     return {
+        **disk,
+        "enable_encryption_at_host": True,
         "name": name,
         "mode": mode,
         "vm_size": pool["vm_size"],
@@ -137,6 +161,37 @@ def _pool_profile(
         "max_pods": MAX_PODS,
         "upgrade_settings": {"max_surge": "33%"},
     }
+
+
+def validate_args(args: AksClusterArgs) -> None:
+    """Every argument check of :class:`AksCluster` (raises ConfigError)."""
+    check_unknown_args(COMPONENT, args, AksClusterArgs)
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "location",
+        "subscription_id",
+        "tenant_id",
+        "cluster_name",
+        "identity_name",
+        "subnet_id",
+        "log_analytics_id",
+        "workspace_name",
+        "inference_hostname",
+        "system_pool",
+        "inference_pool",
+    )
+    _check_pool("system_pool", args["system_pool"], system=True)
+    _check_pool("inference_pool", args["inference_pool"], system=False)
+    if args.get("gpu_pool") is not None:
+        _check_pool("gpu_pool", args["gpu_pool"], system=False)
+    tier = args.get("sku_tier", "Standard")
+    if tier not in SKU_TIERS:
+        raise arg_error(COMPONENT, "sku_tier", f"'{tier}' is not one of {', '.join(SKU_TIERS)}")
+    outbound = args.get("outbound_type", "userAssignedNATGateway")
+    if outbound not in OUTBOUND_TYPES:
+        raise arg_error(COMPONENT, "outbound_type", f"'{outbound}' is not one of {', '.join(OUTBOUND_TYPES)}")
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -154,67 +209,92 @@ class AksCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:aks:AksCluster", name, {}, opts)
-        check_unknown_args(COMPONENT, args, AksClusterArgs)
-        require(
-            COMPONENT,
-            args,
-            "resource_group_name",
-            "location",
-            "subscription_id",
-            "tenant_id",
-            "cluster_name",
-            "identity_name",
-            "subnet_id",
-            "log_analytics_id",
-            "workspace_name",
-            "inference_hostname",
-            "system_pool",
-            "inference_pool",
+        validate_args(args)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags = dict(args.get("tags", {}))
+        self._ephemeral = bool(args.get("ephemeral_os_disk", True))
+        identity, subnet_role = self._control_plane_identity()
+        cluster = self._cluster(identity, subnet_role)
+        send_to_log_analytics(
+            f"{name}-aks", resource_id=cluster.id, workspace_id=args["log_analytics_id"], parent=self
         )
-        _check_pool("system_pool", args["system_pool"], system=True)
-        _check_pool("inference_pool", args["inference_pool"], system=False)
-        if args.get("gpu_pool") is not None:
-            _check_pool("gpu_pool", args["gpu_pool"], system=False)
-        tier = args.get("sku_tier", "Standard")
-        if tier not in SKU_TIERS:
-            raise arg_error(COMPONENT, "sku_tier", f"'{tier}' is not one of {', '.join(SKU_TIERS)}")
-        rg, location, la = args["resource_group_name"], args["location"], args["log_analytics_id"]
-        tags = dict(args.get("tags", {}))
-        private = bool(args.get("private_cluster", True))
-        sub = args["subscription_id"]
-        child = pulumi.ResourceOptions(parent=self)
+        created = self._user_pools(cluster)
+        kubelet = cluster.identity_profile.apply(
+            lambda p: (p or {})["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
+        )
+        self._roles(cluster, kubelet)
+        compute = self._attach(cluster, created)
 
+        self.cluster_id = cluster.id
+        self.cluster_name = cluster.name
+        self.kubernetes_compute_name = compute.name
+        self.kubernetes_compute_id = compute.id
+        self.kubelet_principal_id = kubelet
+        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else None)
+        self.register_outputs(
+            {
+                "cluster_id": self.cluster_id,
+                "cluster_name": self.cluster_name,
+                "kubernetes_compute_name": self.kubernetes_compute_name,
+                "kubernetes_compute_id": self.kubernetes_compute_id,
+                "kubelet_principal_id": self.kubelet_principal_id,
+                "oidc_issuer_url": self.oidc_issuer_url,
+            }
+        )
+
+    def _control_plane_identity(
+        self,
+    ) -> tuple[managedidentity.UserAssignedIdentity, authorization.RoleAssignment]:
+        args = self._args
         identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
+            f"{self._name}-identity",
             resource_name_=args["identity_name"],
-            resource_group_name=rg,
-            location=location,
-            tags=tags,
-            opts=child,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            tags=self._tags,
+            opts=self._child,
         )
         subnet_role = authorization.RoleAssignment(
-            f"{name}-subnet-network",
+            f"{self._name}-subnet-network",
             role_assignment_name=assignment_name(
                 args["cluster_name"], "subnet", roles.NETWORK_CONTRIBUTOR.guid
             ),
             scope=args["subnet_id"],
-            role_definition_id=roles.NETWORK_CONTRIBUTOR.definition_id(sub),
+            role_definition_id=roles.NETWORK_CONTRIBUTOR.definition_id(args["subscription_id"]),
             principal_id=identity.principal_id,
             principal_type="ServicePrincipal",
             description=f"{roles.NETWORK_CONTRIBUTOR.name}: {roles.NETWORK_CONTRIBUTOR.why}",
-            opts=child,
+            opts=self._child,
         )
+        return identity, subnet_role
 
-        api_access: dict[str, object] = {"enable_private_cluster": private, "disable_run_command": False}
+    def _cluster(
+        self, identity: managedidentity.UserAssignedIdentity, subnet_role: authorization.RoleAssignment
+    ) -> containerservice.ManagedCluster:
+        args = self._args
+        la = args["log_analytics_id"]
+        private = bool(args.get("private_cluster", True))
+        api_access: dict[str, object] = {"enable_private_cluster": private, "disable_run_command": True}
         if private:
             api_access.update({"private_dns_zone": "system", "enable_private_cluster_public_fqdn": False})
-        cluster = containerservice.ManagedCluster(
-            f"{name}-aks",
+        security: dict[str, object] = {
+            "workload_identity": {"enabled": True},
+            "image_cleaner": {"enabled": True, "interval_hours": 168},
+        }
+        if args.get("defender", True):
+            security["defender"] = {
+                "log_analytics_workspace_resource_id": la,
+                "security_monitoring": {"enabled": True},
+            }
+        return containerservice.ManagedCluster(
+            f"{self._name}-aks",
             resource_name_=args["cluster_name"],
-            resource_group_name=rg,
-            location=location,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
             dns_prefix=args["cluster_name"],
-            sku={"name": "Base", "tier": tier},
+            sku={"name": "Base", "tier": args.get("sku_tier", "Standard")},
             identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
             enable_rbac=True,
             disable_local_accounts=True,
@@ -235,13 +315,10 @@ class AksCluster(pulumi.ComponentResource):
                 "service_cidr": args.get("service_cidr", "10.0.0.0/16"),
                 "dns_service_ip": args.get("dns_service_ip", "10.0.0.10"),
                 "load_balancer_sku": "standard",
-                "outbound_type": "loadBalancer",
+                "outbound_type": args.get("outbound_type", "userAssignedNATGateway"),
             },
             oidc_issuer_profile={"enabled": True},
-            security_profile={
-                "workload_identity": {"enabled": True},
-                "image_cleaner": {"enabled": True, "interval_hours": 168},
-            },
+            security_profile=security,
             addon_profiles={
                 "omsagent": {
                     "enabled": True,
@@ -253,79 +330,91 @@ class AksCluster(pulumi.ComponentResource):
             auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
             agent_pool_profiles=[
                 {
-                    **_pool_profile("system", args["system_pool"], args["subnet_id"], mode="System"),
+                    **_pool_profile(
+                        "system",
+                        args["system_pool"],
+                        args["subnet_id"],
+                        mode="System",
+                        ephemeral=self._ephemeral,
+                    ),
                     "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
                 }
             ],
-            tags=tags,
+            tags=self._tags,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[subnet_role], ignore_changes=["agentPoolProfiles"]
             ),
         )
-        send_to_log_analytics(f"{name}-aks", resource_id=cluster.id, workspace_id=la, parent=self)
 
+    def _user_pools(self, cluster: containerservice.ManagedCluster) -> list[pulumi.Resource]:
+        """The inference pool and the optional GPU pool."""
+        args = self._args
         pools = [("inference", args["inference_pool"], {"workload": "inference"}, None)]
         if args.get("gpu_pool") is not None:
-            pools.append(
-                (
-                    "gpu",
-                    args["gpu_pool"],
-                    {"workload": "inference", "accelerator": "nvidia"},
-                    ["sku=gpu:NoSchedule"],
-                )
-            )
+            labels = {"workload": "inference", "accelerator": "nvidia"}
+            pools.append(("gpu", args["gpu_pool"], labels, ["sku=gpu:NoSchedule"]))
         created: list[pulumi.Resource] = []
         for pool_name, pool, labels, taints in pools:
-            profile = _pool_profile(pool_name, pool, args["subnet_id"], mode="User")
+            profile = _pool_profile(
+                pool_name, pool, args["subnet_id"], mode="User", ephemeral=self._ephemeral
+            )
             profile.pop("name")
             created.append(
                 containerservice.AgentPool(
-                    f"{name}-{pool_name}",
+                    f"{self._name}-{pool_name}",
                     agent_pool_name=pool_name,
                     resource_name_=cluster.name,
-                    resource_group_name=rg,
+                    resource_group_name=args["resource_group_name"],
                     node_labels=labels,
                     node_taints=taints,
-                    tags=tags,
-                    opts=child,
+                    tags=self._tags,
+                    opts=self._child,
                     **profile,  # type: ignore[arg-type]
                 )
             )
+        return created
 
-        kubelet = cluster.identity_profile.apply(
-            lambda p: (p or {})["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
-        )
+    def _roles(self, cluster: containerservice.ManagedCluster, kubelet: pulumi.Output[str]) -> None:
+        """AcrPull for the kubelet identity, cluster admin for the admin groups."""
+        args = self._args
+        sub = args["subscription_id"]
         if args.get("container_registry_id") is not None:
             authorization.RoleAssignment(
-                f"{name}-kubelet-acr",
+                f"{self._name}-kubelet-acr",
                 role_assignment_name=assignment_name(args["cluster_name"], "kubelet", roles.ACR_PULL.guid),
                 scope=args["container_registry_id"],
                 role_definition_id=roles.ACR_PULL.definition_id(sub),
                 principal_id=kubelet,
                 principal_type="ServicePrincipal",
                 description="AcrPull: AKS nodes pull model deployment images from the workspace registry.",
-                opts=child,
+                opts=self._child,
             )
         for group in args.get("admin_group_object_ids", []):
             authorization.RoleAssignment(
-                f"{name}-admin-{group[:8]}",
+                f"{self._name}-admin-{group[:8]}",
                 role_assignment_name=assignment_name(args["cluster_name"], "admin", group),
                 scope=cluster.id,
                 role_definition_id=roles.AKS_RBAC_CLUSTER_ADMIN.definition_id(sub),
                 principal_id=group,
                 principal_type="Group",
                 description=f"{roles.AKS_RBAC_CLUSTER_ADMIN.name}: {roles.AKS_RBAC_CLUSTER_ADMIN.why}",
-                opts=child,
+                opts=self._child,
             )
 
+    def _attach(
+        self, cluster: containerservice.ManagedCluster, created: list[pulumi.Resource]
+    ) -> machinelearningservices.Compute:
+        """The Azure ML extension (inference router) and the workspace's Kubernetes compute."""
+        args = self._args
+        router_ha = args.get("inference_router_ha", args["inference_pool"]["min_count"] >= 3)
         extension = kubernetesconfiguration.Extension(
-            f"{name}-azureml",
+            f"{self._name}-azureml",
             extension_name="azureml",
             extension_type="Microsoft.AzureML.Kubernetes",
             cluster_rp="Microsoft.ContainerService",
             cluster_resource_name="managedClusters",
             cluster_name=cluster.name,
-            resource_group_name=rg,
+            resource_group_name=args["resource_group_name"],
             release_train="stable",
             auto_upgrade_minor_version=True,
             identity={"type": "SystemAssigned"},
@@ -334,8 +423,7 @@ class AksCluster(pulumi.ComponentResource):
                 "enableInference": "True",
                 "inferenceRouterServiceType": "LoadBalancer",
                 "internalLoadBalancerProvider": "azure",
-                # Three router replicas need three nodes to spread over; smaller pools run one.
-                "inferenceRouterHA": "True" if args["inference_pool"]["min_count"] >= 3 else "False",
+                "inferenceRouterHA": "True" if router_ha else "False",
                 "allowInsecureConnections": "False",
                 "sslCname": args["inference_hostname"],
                 "sslSecret": args.get("inference_tls_secret", "azureml-inference-tls"),
@@ -344,13 +432,12 @@ class AksCluster(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=created),
         )
-        compute_name = args.get("compute_name", "aks-inference")
-        compute = machinelearningservices.Compute(
-            f"{name}-attach",
-            compute_name=compute_name,
+        return machinelearningservices.Compute(
+            f"{self._name}-attach",
+            compute_name=args.get("compute_name", "aks-inference"),
             workspace_name=args["workspace_name"],
-            resource_group_name=rg,
-            location=location,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
             identity={"type": "SystemAssigned"},
             properties={
                 "compute_type": "Kubernetes",
@@ -358,23 +445,6 @@ class AksCluster(pulumi.ComponentResource):
                 "description": "AKS inference cluster (Azure ML extension, internal TLS router).",
                 "properties": {"default_instance_type": "defaultinstancetype"},
             },
-            tags=tags,
+            tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[extension]),
-        )
-
-        self.cluster_id = cluster.id
-        self.cluster_name = cluster.name
-        self.kubernetes_compute_name = compute.name
-        self.kubernetes_compute_id = compute.id
-        self.kubelet_principal_id = kubelet
-        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else None)
-        self.register_outputs(
-            {
-                "cluster_id": self.cluster_id,
-                "cluster_name": self.cluster_name,
-                "kubernetes_compute_name": self.kubernetes_compute_name,
-                "kubernetes_compute_id": self.kubernetes_compute_id,
-                "kubelet_principal_id": self.kubelet_principal_id,
-                "oidc_issuer_url": self.oidc_issuer_url,
-            }
         )

@@ -77,7 +77,8 @@ class BuildAgentsArgs(TypedDict):
     time_to_live_minutes: NotRequired[int]
     """Optional. How long an idle surplus agent lives. @default 30"""
     recycle_after_each_use: NotRequired[bool]
-    """Optional. A fresh VM for every job. @default False"""
+    """Optional. A fresh VM for every job (pull-request jobs must never share an agent with a
+    deployment). @default True"""
     os_disk_size_gb: NotRequired[int]
     """Optional. @default 128"""
     image_version: NotRequired[str]
@@ -245,7 +246,7 @@ class BuildAgents(pulumi.ComponentResource):
             azure_resource_id=scale_set.id,
             desired_idle=min_idle,
             max_capacity=max_capacity,
-            recycle_after_each_use=args.get("recycle_after_each_use", False),
+            recycle_after_each_use=args.get("recycle_after_each_use", True),
             time_to_live_minutes=args.get("time_to_live_minutes", 30),
             agent_interactive_ui=False,
             auto_provision=False,

@@ -31,8 +31,10 @@ compute-less registry workspace. Nobody can create compute there, enforced rathe
 agreed: the ``users`` group loses the cluster-create, pool-create and SQL entitlements, and the
 workspace's "Personal Compute" policy family is overridden and usable only by the
 ``registry-admins`` group (empty by default). Models are shared through Unity Catalog: a
-catalog (``registry_catalog``) with a ``models`` schema that every account user may read and
-execute, while only the catalog owner (the deployer / CI service principal) creates models.
+catalog (``registry_catalog``) with a ``models`` schema that one account group
+(``readers_group``, e.g. synced from Entra ID, holding the environments' job runners) may read
+and execute — not every account user — while only the catalog owner (the deployer / CI service
+principal) creates models.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def _workspace(
         location=location,
         managed_resource_group_id=_managed_group_id(resource_group_id, workspace_name),
         sku={"name": "premium"},
+        # Required on create by the API version the SDK uses; classic (VNet-injected) compute is Hybrid.
+        compute_mode="Hybrid",
         public_network_access="Enabled" if public else "Disabled",
         required_nsg_rules="AllRules" if public else "NoAzureDatabricksRules",
         parameters={
@@ -161,10 +165,10 @@ class DatabricksWorkspaceArgs(TypedDict):
     """Optional. One batch-inference job per batch model. @default {}"""
     repository_url: NotRequired[str | None]
     """Conditional. Git URL of this repository; required with batch_jobs."""
-    repository_branch: NotRequired[str]
-    """Optional. @default main"""
     repository_commit: NotRequired[str]
     """Optional. Commit (full SHA-1) the batch jobs run from, instead of the branch head. @default none"""
+    repository_branch: NotRequired[str]
+    """Optional. @default main"""
     tags: NotRequired[dict[str, str]]
     """Optional. @default {}"""
 
@@ -189,41 +193,11 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         self, name: str, args: DatabricksWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlops:databricks:DatabricksWorkspace", name, {}, opts)
-        check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
-        require(
-            COMPONENT,
-            args,
-            "resource_group_name",
-            "resource_group_id",
-            "location",
-            "workspace_name",
-            "identity_name",
-            "vnet_id",
-            "public_subnet_id",
-            "private_subnet_id",
-            "log_analytics_id",
-            "key_vault_id",
-            "key_vault_uri",
-            "environment",
-        )
-        public = bool(args.get("public_network_access", False))
-        if not public and not args.get("private_endpoint_subnet_id"):
-            raise arg_error(
-                COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off"
-            )
-        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
-        if not node_types:
-            raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
-        max_workers = args.get("max_workers", 4)
-        if not 1 <= max_workers <= 100:
-            raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
-        jobs = dict(args.get("batch_jobs", {}))
-        if jobs and not args.get("repository_url"):
-            raise arg_error(
-                COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)"
-            )
+        _validate_workspace_args(args)
+        self._name = name
+        self._args = args
         tags = dict(args.get("tags", {}))
-        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        public = bool(args.get("public_network_access", False))
 
         def subnet_name(subnet_id: pulumi.Input[str]) -> pulumi.Output[str]:
             return pulumi.Output.from_input(subnet_id).apply(lambda s: s.rstrip("/").rsplit("/", 1)[-1])
@@ -250,40 +224,7 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             parent=self,
             metrics=False,
         )
-        network_ready: list[pulumi.Resource] = []
-        if not public:
-            endpoint = network.PrivateEndpoint(
-                f"{name}-ui-api-pe",
-                private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
-                resource_group_name=args["resource_group_name"],
-                location=args["location"],
-                subnet={"id": args["private_endpoint_subnet_id"]},
-                private_link_service_connections=[
-                    {
-                        "name": f"pe-{args['workspace_name']}-ui-api",
-                        "private_link_service_id": workspace.id,
-                        "group_ids": ["databricks_ui_api"],
-                    }
-                ],
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            network_ready.append(endpoint)
-            if args.get("private_dns_zone_id"):
-                zone_group = network.PrivateDnsZoneGroup(
-                    f"{name}-ui-api-dns",
-                    private_dns_zone_group_name="default",
-                    private_endpoint_name=endpoint.name,
-                    resource_group_name=args["resource_group_name"],
-                    private_dns_zone_configs=[
-                        {
-                            "name": DNS_ZONE.replace(".", "-"),
-                            "private_dns_zone_id": args["private_dns_zone_id"],
-                        }
-                    ],
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-                network_ready.append(zone_group)
+        network_ready = [] if public else self._private_endpoint(workspace, tags)
         runner = managedidentity.UserAssignedIdentity(
             f"{name}-job-runner",
             resource_name_=args["identity_name"],
@@ -292,11 +233,79 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        in_workspace = pulumi.ResourceOptions(parent=self, provider=_provider(self, name, workspace, network_ready))
+        policy, principal = self._policy_and_runner(runner, in_workspace)
+        self.job_ids = {
+            model: self._job(model, job_args, policy, principal, in_workspace)
+            for model, job_args in sorted(dict(args.get("batch_jobs", {})).items())
+        }
 
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.runner_identity_id = runner.id
+        self.runner_client_id = runner.client_id
+        self.cluster_policy_id = policy.id
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "runner_identity_id": self.runner_identity_id,
+                "runner_client_id": self.runner_client_id,
+                "job_ids": self.job_ids,
+                "cluster_policy_id": self.cluster_policy_id,
+            }
+        )
+
+    def _private_endpoint(
+        self, workspace: azure_databricks.Workspace, tags: dict[str, str]
+    ) -> list[pulumi.Resource]:
+        """The UI/API private endpoint (and its DNS registration when a zone is given): what the
+        workspace's Databricks provider must wait for."""
+        name, args = self._name, self._args
+        endpoint = network.PrivateEndpoint(
+            f"{name}-ui-api-pe",
+            private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            subnet={"id": args["private_endpoint_subnet_id"]},
+            private_link_service_connections=[
+                {
+                    "name": f"pe-{args['workspace_name']}-ui-api",
+                    "private_link_service_id": workspace.id,
+                    "group_ids": ["databricks_ui_api"],
+                }
+            ],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        ready: list[pulumi.Resource] = [endpoint]
+        if args.get("private_dns_zone_id"):
+            zone_group = network.PrivateDnsZoneGroup(
+                f"{name}-ui-api-dns",
+                private_dns_zone_group_name="default",
+                private_endpoint_name=endpoint.name,
+                resource_group_name=args["resource_group_name"],
+                private_dns_zone_configs=[
+                    {
+                        "name": DNS_ZONE.replace(".", "-"),
+                        "private_dns_zone_id": args["private_dns_zone_id"],
+                    }
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            ready.append(zone_group)
+        return ready
+
+    def _policy_and_runner(
+        self, runner: managedidentity.UserAssignedIdentity, in_workspace: pulumi.ResourceOptions
+    ) -> tuple[Any, Any]:
+        """The batch cluster policy, the Key Vault secret scope and the job runner's principal."""
         import pulumi_databricks as dbx
 
-        provider = _provider(self, name, workspace, network_ready)
-        in_workspace = pulumi.ResourceOptions(parent=self, provider=provider)
+        name, args = self._name, self._args
+        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
+        max_workers = args.get("max_workers", 4)
         definition = {
             "cluster_type": {"type": "allowlist", "values": ["job"]},
             "spark_version": {"type": "fixed", "value": spark_version},
@@ -350,83 +359,116 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             ],
             opts=in_workspace,
         )
+        return policy, principal
 
-        self.job_ids = {}
-        for model in sorted(jobs):
-            job_args = jobs[model]
-            check_unknown_args(COMPONENT, job_args, BatchJobArgs)
-            if not job_args.get("entry"):
-                raise arg_error(COMPONENT, f"batch_jobs.{model}.entry", "is required")
-            job = dbx.Job(
-                f"{name}-{model}-batch-inference",
-                name=f"{model}-batch-inference",
-                description=f"Batch inference of {model} (scheduled by Data Factory)",
-                max_concurrent_runs=1,
-                timeout_seconds=4 * 3600,
-                git_source={
-                    "url": args["repository_url"],
-                    "provider": "azureDevOpsServices",
-                    **(
-                        {"commit": args["repository_commit"]}
-                        if args.get("repository_commit")
-                        else {"branch": args.get("repository_branch", "main")}
-                    ),
-                },
-                job_clusters=[
-                    {
-                        "job_cluster_key": "batch",
-                        "new_cluster": {
-                            "spark_version": spark_version,
-                            "node_type_id": node_types[0],
-                            "autoscale": {"min_workers": 1, "max_workers": max_workers},
-                            "policy_id": policy.id,
-                            "apply_policy_default_values": True,
-                            "data_security_mode": "SINGLE_USER",
-                            "single_user_name": principal.application_id,
-                            "custom_tags": {"model": model},
-                        },
-                    }
-                ],
-                tasks=[
-                    {
-                        "task_key": "score",
-                        "job_cluster_key": "batch",
-                        "spark_python_task": {
-                            "python_file": job_args["entry"],
-                            "source": "GIT",
-                            "parameters": list(job_args.get("parameters", [])),
-                        },
-                    }
-                ],
-                run_as={"service_principal_name": principal.application_id},
-                tags={"model": model, "environment": args["environment"]},
-                opts=in_workspace,
-            )
-            dbx.Permissions(
-                f"{name}-{model}-job-permissions",
-                job_id=job.id,
-                access_controls=[
-                    {"service_principal_name": principal.application_id, "permission_level": "CAN_MANAGE_RUN"}
-                ],
-                opts=in_workspace,
-            )
-            self.job_ids[model] = job.id
+    def _job(
+        self,
+        model: str,
+        job_args: BatchJobArgs,
+        policy: Any,
+        principal: Any,
+        in_workspace: pulumi.ResourceOptions,
+    ) -> pulumi.Output[str]:
+        """One model's batch-inference job (runs the scoring entry from the repository) and who may run it."""
+        import pulumi_databricks as dbx
 
-        self.workspace_id = workspace.id
-        self.workspace_url = workspace.workspace_url
-        self.runner_identity_id = runner.id
-        self.runner_client_id = runner.client_id
-        self.cluster_policy_id = policy.id
-        self.register_outputs(
-            {
-                "workspace_id": self.workspace_id,
-                "workspace_url": self.workspace_url,
-                "runner_identity_id": self.runner_identity_id,
-                "runner_client_id": self.runner_client_id,
-                "job_ids": self.job_ids,
-                "cluster_policy_id": self.cluster_policy_id,
-            }
+        name, args = self._name, self._args
+        spark_version = args.get("spark_version", "15.4.x-scala2.12")
+        node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
+        max_workers = args.get("max_workers", 4)
+        job = dbx.Job(
+            f"{name}-{model}-batch-inference",
+            name=f"{model}-batch-inference",
+            description=f"Batch inference of {model} (scheduled by Data Factory)",
+            max_concurrent_runs=1,
+            timeout_seconds=4 * 3600,
+            git_source={
+                "url": args["repository_url"],
+                "provider": "azureDevOpsServices",
+                **(
+                    {"commit": args["repository_commit"]}
+                    if args.get("repository_commit")
+                    else {"branch": args.get("repository_branch", "main")}
+                ),
+            },
+            job_clusters=[
+                {
+                    "job_cluster_key": "batch",
+                    "new_cluster": {
+                        "spark_version": spark_version,
+                        "node_type_id": node_types[0],
+                        "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                        "policy_id": policy.id,
+                        "apply_policy_default_values": True,
+                        "data_security_mode": "SINGLE_USER",
+                        "single_user_name": principal.application_id,
+                        "custom_tags": {"model": model},
+                    },
+                }
+            ],
+            tasks=[
+                {
+                    "task_key": "score",
+                    "job_cluster_key": "batch",
+                    "spark_python_task": {
+                        "python_file": job_args["entry"],
+                        "source": "GIT",
+                        "parameters": list(job_args.get("parameters", [])),
+                    },
+                }
+            ],
+            run_as={"service_principal_name": principal.application_id},
+            tags={"model": model, "environment": args["environment"]},
+            opts=in_workspace,
         )
+        dbx.Permissions(
+            f"{name}-{model}-job-permissions",
+            job_id=job.id,
+            access_controls=[
+                {"service_principal_name": principal.application_id, "permission_level": "CAN_MANAGE_RUN"}
+            ],
+            opts=in_workspace,
+        )
+        return job.id
+
+
+def _validate_workspace_args(args: DatabricksWorkspaceArgs) -> None:
+    """Every argument check of :class:`DatabricksWorkspace`, batch jobs included."""
+    check_unknown_args(COMPONENT, args, DatabricksWorkspaceArgs)
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "resource_group_id",
+        "location",
+        "workspace_name",
+        "identity_name",
+        "vnet_id",
+        "public_subnet_id",
+        "private_subnet_id",
+        "log_analytics_id",
+        "key_vault_id",
+        "key_vault_uri",
+        "environment",
+    )
+    if not args.get("public_network_access", False) and not args.get("private_endpoint_subnet_id"):
+        raise arg_error(
+            COMPONENT, "private_endpoint_subnet_id", "is required when public_network_access is off"
+        )
+    if not list(args.get("node_types", ["Standard_D4ds_v5"])):
+        raise arg_error(COMPONENT, "node_types", "needs at least one VM size")
+    max_workers = args.get("max_workers", 4)
+    if not 1 <= max_workers <= 100:
+        raise arg_error(COMPONENT, "max_workers", f"{max_workers} is not 1-100")
+    jobs = dict(args.get("batch_jobs", {}))
+    if jobs and not args.get("repository_url"):
+        raise arg_error(
+            COMPONENT, "repository_url", "is required with batch_jobs (jobs run from the repository)"
+        )
+    for model in sorted(jobs):
+        check_unknown_args(COMPONENT, jobs[model], BatchJobArgs)
+        if not jobs[model].get("entry"):
+            raise arg_error(COMPONENT, f"batch_jobs.{model}.entry", "is required")
 
 
 class CentralRegistryWorkspaceArgs(TypedDict):
@@ -444,6 +486,9 @@ class CentralRegistryWorkspaceArgs(TypedDict):
     """Required."""
     catalog: str
     """Required. The Unity Catalog catalog that holds the shared models."""
+    readers_group: NotRequired[str]
+    """Optional. The account-level group that may read and execute the shared models (it must
+    exist in the Databricks account). @default mlops-registry-readers"""
     public_network_access: NotRequired[bool]
     """Optional. A workspace without VNet injection cannot take private endpoints, so this
     must be True unless the shared stack gains a network. @default True"""
@@ -476,6 +521,13 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
             "log_analytics_id",
             "catalog",
         )
+        readers = args.get("readers_group", "mlops-registry-readers")
+        if not readers.strip() or readers.strip().lower() in ("account users", "users"):
+            raise arg_error(
+                REGISTRY_COMPONENT,
+                "readers_group",
+                f"'{readers}' would open the catalog to everyone; name a group",
+            )
         if not args.get("public_network_access", True):
             raise arg_error(
                 REGISTRY_COMPONENT,
@@ -540,9 +592,28 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
             access_controls=[{"group_name": admins.display_name, "permission_level": "CAN_USE"}],
             opts=in_workspace,
         )
+        self._catalog(name, args["catalog"], readers, in_workspace)
+
+        self.workspace_id = workspace.id
+        self.workspace_url = workspace.workspace_url
+        self.catalog_name = args["catalog"]
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_url": self.workspace_url,
+                "catalog_name": self.catalog_name,
+            }
+        )
+
+    def _catalog(
+        self, name: str, catalog_name: str, readers: str, in_workspace: pulumi.ResourceOptions
+    ) -> None:
+        """The shared models' catalog and ``models`` schema, readable by the readers group only."""
+        import pulumi_databricks as dbx
+
         catalog = dbx.Catalog(
             f"{name}-catalog",
-            name=args["catalog"],
+            name=catalog_name,
             isolation_mode="OPEN",
             comment="Models shared across the estate's workspaces (central registry)",
             opts=in_workspace,
@@ -557,23 +628,12 @@ class CentralRegistryWorkspace(pulumi.ComponentResource):
         dbx.Grants(
             f"{name}-catalog-grants",
             catalog=catalog.name,
-            grants=[{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}],
+            grants=[{"principal": readers, "privileges": ["USE_CATALOG", "BROWSE"]}],
             opts=in_workspace,
         )
         dbx.Grants(
             f"{name}-schema-grants",
             schema=pulumi.Output.concat(catalog.name, ".", schema.name),
-            grants=[{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}],
+            grants=[{"principal": readers, "privileges": ["USE_SCHEMA", "EXECUTE"]}],
             opts=in_workspace,
-        )
-
-        self.workspace_id = workspace.id
-        self.workspace_url = workspace.workspace_url
-        self.catalog_name = args["catalog"]
-        self.register_outputs(
-            {
-                "workspace_id": self.workspace_id,
-                "workspace_url": self.workspace_url,
-                "catalog_name": self.catalog_name,
-            }
         )

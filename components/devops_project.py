@@ -13,11 +13,14 @@ The project is created, or an existing one is referenced by name (``existing_pro
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import pulumi
 
 from components.common import arg_error, check_unknown_args, require
+
+if TYPE_CHECKING:
+    import pulumi_azuredevops as azuredevops
 
 COMPONENT = "DevOpsProject"
 
@@ -61,6 +64,36 @@ class DevOpsProjectArgs(TypedDict):
     """Optional. @default 2 reviewers, comment resolution, CI + infra-preview validation"""
 
 
+def validate_args(args: DevOpsProjectArgs) -> tuple[dict[str, str], list[str], int]:
+    """Every argument check of :class:`DevOpsProject`: the pipelines, the validation pipelines and
+    the reviewer count (raises ConfigError)."""
+    check_unknown_args(COMPONENT, args, DevOpsProjectArgs)
+    require(COMPONENT, args, "project_name", "devops_provider")
+    pipelines = dict(args.get("pipelines") or {})
+    if not pipelines:
+        raise arg_error(COMPONENT, "pipelines", "needs at least one pipeline YAML")
+    for pipeline, path in pipelines.items():
+        if not path.endswith((".yml", ".yaml")) or path.startswith("/"):
+            raise arg_error(
+                COMPONENT, f"pipelines.{pipeline}", f"'{path}' is not a repository-relative YAML path"
+            )
+    policy = dict(args.get("branch_policy", {}))
+    min_reviewers = policy.get("min_reviewers", 2)
+    if not 1 <= min_reviewers <= 10:
+        raise arg_error(COMPONENT, "branch_policy.min_reviewers", f"{min_reviewers} must be 1-10")
+    validation = list(
+        policy.get("validation_pipelines", [p for p in ("ci", "infra-preview") if p in pipelines])
+    )
+    missing = [p for p in validation if p not in pipelines]
+    if missing:
+        raise arg_error(
+            COMPONENT,
+            "branch_policy.validation_pipelines",
+            f"{missing} are not pipelines (pipelines: {', '.join(sorted(pipelines))})",
+        )
+    return pipelines, validation, min_reviewers
+
+
 class DevOpsProject(pulumi.ComponentResource):
     """Project, repository, branch policies, build definitions (``mlops:delivery:DevOpsProject``)."""
 
@@ -77,79 +110,84 @@ class DevOpsProject(pulumi.ComponentResource):
         self, name: str, args: DevOpsProjectArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlops:delivery:DevOpsProject", name, {}, opts)
+        pipelines, validation, min_reviewers = validate_args(args)
+        self._name = name
+        self._args = args
+        self._ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
+        project_id = self._project()
+        repository = self._repository(project_id)
+        definitions = self._definitions(project_id, repository, pipelines)
+        self._policies(project_id, repository, definitions, validation, min_reviewers)
+
+        self.project_id = project_id
+        self.project_name = args["project_name"]
+        self.repository_id = repository.id
+        self.pipeline_ids = {p: d.id for p, d in definitions.items()}
+        self.register_outputs(
+            {
+                "project_id": self.project_id,
+                "repository_id": self.repository_id,
+                "pipeline_ids": self.pipeline_ids,
+            }
+        )
+
+    def _project(self) -> pulumi.Output[str]:
+        """The project (created, protected) or the id of an existing one."""
         import pulumi_azuredevops as azuredevops
 
-        check_unknown_args(COMPONENT, args, DevOpsProjectArgs)
-        require(COMPONENT, args, "project_name", "devops_provider")
-        pipelines = dict(args.get("pipelines") or {})
-        if not pipelines:
-            raise arg_error(COMPONENT, "pipelines", "needs at least one pipeline YAML")
-        for pipeline, path in pipelines.items():
-            if not path.endswith((".yml", ".yaml")) or path.startswith("/"):
-                raise arg_error(
-                    COMPONENT, f"pipelines.{pipeline}", f"'{path}' is not a repository-relative YAML path"
-                )
-        policy = dict(args.get("branch_policy", {}))
-        min_reviewers = policy.get("min_reviewers", 2)
-        if not 1 <= min_reviewers <= 10:
-            raise arg_error(COMPONENT, "branch_policy.min_reviewers", f"{min_reviewers} must be 1-10")
-        validation = policy.get(
-            "validation_pipelines", [p for p in ("ci", "infra-preview") if p in pipelines]
-        )
-        missing = [p for p in validation if p not in pipelines]
-        if missing:
-            raise arg_error(
-                COMPONENT,
-                "branch_policy.validation_pipelines",
-                f"{missing} are not pipelines (pipelines: {', '.join(sorted(pipelines))})",
-            )
-        branch = args.get("default_branch", "main")
-        ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
-
+        args = self._args
         if args.get("existing_project", False):
             found = azuredevops.get_project_output(
                 name=args["project_name"],
                 opts=pulumi.InvokeOptions(parent=self, provider=args["devops_provider"]),
             )
-            project_id: pulumi.Output[str] = found.id
-        else:
-            project = azuredevops.Project(
-                f"{name}-project",
-                name=args["project_name"],
-                description=args.get(
-                    "description", "mlops-estate: Azure ML platform, models and their delivery"
-                ),
-                visibility="private",
-                version_control="Git",
-                work_item_template="Agile",
-                features={
-                    "boards": "enabled",
-                    "repositories": "enabled",
-                    "pipelines": "enabled",
-                    "testplans": "disabled",
-                    "artifacts": "disabled",
-                },
-                opts=pulumi.ResourceOptions(parent=self, provider=args["devops_provider"], protect=True),
-            )
-            project_id = project.id
-        repository = azuredevops.Git(
-            f"{name}-repository",
+            return found.id
+        project = azuredevops.Project(
+            f"{self._name}-project",
+            name=args["project_name"],
+            description=args.get("description", "mlops-estate: Azure ML platform, models and their delivery"),
+            visibility="private",
+            version_control="Git",
+            work_item_template="Agile",
+            features={
+                "boards": "enabled",
+                "repositories": "enabled",
+                "pipelines": "enabled",
+                "testplans": "disabled",
+                "artifacts": "disabled",
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=args["devops_provider"], protect=True),
+        )
+        return project.id
+
+    def _repository(self, project_id: pulumi.Output[str]) -> azuredevops.Git:
+        import pulumi_azuredevops as azuredevops
+
+        args = self._args
+        return azuredevops.Git(
+            f"{self._name}-repository",
             project_id=project_id,
             name=args.get("repository_name", "mlops-estate"),
-            default_branch=f"refs/heads/{branch}",
+            default_branch=f"refs/heads/{args.get('default_branch', 'main')}",
             initialization=azuredevops.GitInitializationArgs(init_type="Clean"),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args["devops_provider"], protect=True, ignore_changes=["initialization"]
             ),
         )
 
+    def _definitions(
+        self, project_id: pulumi.Output[str], repository: azuredevops.Git, pipelines: dict[str, str]
+    ) -> dict[str, azuredevops.BuildDefinition]:
+        """One YAML build definition per pipeline file, run from the default branch."""
+        import pulumi_azuredevops as azuredevops
+
         definitions: dict[str, azuredevops.BuildDefinition] = {}
         for pipeline, path in sorted(pipelines.items()):
             definitions[pipeline] = azuredevops.BuildDefinition(
-                f"{name}-pipeline-{pipeline}",
+                f"{self._name}-pipeline-{pipeline}",
                 project_id=project_id,
                 name=pipeline,
-                path=args.get("pipelines_folder", "\\mlops-estate"),
+                path=self._args.get("pipelines_folder", "\\mlops-estate"),
                 repository=azuredevops.BuildDefinitionRepositoryArgs(
                     repo_type="TfsGit",
                     repo_id=repository.id,
@@ -159,9 +197,24 @@ class DevOpsProject(pulumi.ComponentResource):
                 ci_trigger=azuredevops.BuildDefinitionCiTriggerArgs(use_yaml=True),
                 job_authorization_scope="project",
                 queue_status="enabled",
-                opts=ado,
+                opts=self._ado,
             )
+        return definitions
 
+    def _policies(
+        self,
+        project_id: pulumi.Output[str],
+        repository: azuredevops.Git,
+        definitions: dict[str, azuredevops.BuildDefinition],
+        validation: list[str],
+        min_reviewers: int,
+    ) -> None:
+        """Reviewers, build validation, comment resolution and work items on the default branch."""
+        import pulumi_azuredevops as azuredevops
+
+        name = self._name
+        ado = self._ado
+        policy = dict(self._args.get("branch_policy", {}))
         scope = [
             {
                 "repository_id": repository.id,
@@ -219,15 +272,3 @@ class DevOpsProject(pulumi.ComponentResource):
                 settings=azuredevops.BranchPolicyWorkItemLinkingSettingsArgs(scopes=scope),
                 opts=ado,
             )
-
-        self.project_id = project_id
-        self.project_name = args["project_name"]
-        self.repository_id = repository.id
-        self.pipeline_ids = {p: d.id for p, d in definitions.items()}
-        self.register_outputs(
-            {
-                "project_id": self.project_id,
-                "repository_id": self.repository_id,
-                "pipeline_ids": self.pipeline_ids,
-            }
-        )

@@ -42,10 +42,11 @@ DELEGATIONS: dict[str, str] = {
 }
 """Subnets delegated to a service (VNet integration / injection needs it)."""
 
-NAT_ROLES: tuple[str, ...] = ("agents", "functions", "databricksPublic", "databricksPrivate")
+NAT_ROLES: tuple[str, ...] = ("agents", "functions", "databricksPublic", "databricksPrivate", "aks")
 """Subnets that go out to the internet through the NAT gateway (when one is requested): build
-agents (Azure DevOps), the Function App's VNet integration, and Databricks secure cluster
-connectivity, which needs a stable egress path."""
+agents (Azure DevOps), the Function App's VNet integration, Databricks secure cluster
+connectivity, which needs a stable egress path, and AKS (outbound type userAssignedNATGateway:
+no public IP on the cluster's load balancer)."""
 
 PRIVATE_DNS_ZONES: tuple[str, ...] = (
     "privatelink.api.azureml.ms",

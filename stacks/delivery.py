@@ -34,21 +34,23 @@ from stacks.context import StackContext
 PIPELINES_DIR = Path(__file__).resolve().parents[1] / "pipelines"
 
 ENV_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
-    "infra-preview": ("endpoint",),
+    "infra-preview": ("preview-endpoint",),
     "infra-deploy": ("endpoint", "environment", "variablegroup"),
-    "release": ("endpoint", "environment", "variablegroup"),
-    "train": ("endpoint",),
-    "batch": ("endpoint",),
+    "release": ("endpoint", "environment", "variablegroup", "release-endpoint"),
+    "train": ("jobs-endpoint",),
+    "batch": ("jobs-endpoint",),
 }
-"""What each pipeline uses in an environment stack (from pipelines/*.yml): the service
-connection, the ADO environment (deployment jobs) and the Key Vault variable group (deploying
-pipelines only). ``ci`` runs on Microsoft-hosted agents without Azure access: nothing."""
+"""What each pipeline uses in an environment stack (from pipelines/*.yml): pull-request
+previews only the read-only ``mlops-estate-<env>-preview`` connection; deploying pipelines the
+deployer connection, the ADO environment and the Key Vault variable group; the release also its
+stack-file writer; train and batch the ``mlops-estate-<env>-jobs`` connection (Azure ML only).
+``ci`` runs on Microsoft-hosted agents without Azure access: nothing."""
 
 SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
-    "infra-preview": ("endpoint",),
+    "infra-preview": ("preview-endpoint",),
     "infra-deploy": ("endpoint", "environment"),
 }
-"""What each pipeline uses of the shared stack's connection and environment."""
+"""What each pipeline uses of the shared stack's connections and environment."""
 
 QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch")
 """Pipelines that run on the self-hosted pools (``pool: mlops-agents-<stack>``)."""
@@ -159,6 +161,7 @@ def compose_devops_project(ctx: StackContext) -> None:
             "resource_group_id": ctx.resource_group_id,
             "location": ctx.location,
             "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
+            "preview_identity_name": ctx.namer.name("user_assigned_identity", "preview"),
             "default_branch": devops.default_branch,
             "approval": _approval(devops.approvals, project.project_id, devops.project, provider),
             "exclusive_lock": True,
@@ -181,6 +184,7 @@ def compose_devops_project(ctx: StackContext) -> None:
     ctx.outputs["devopsPipelineIds"] = project.pipeline_ids
     ctx.outputs["devopsServiceConnection"] = shared.service_endpoint_name
     ctx.outputs["devopsDeployerClientId"] = shared.identity_client_id
+    ctx.outputs["devopsPreviewPrincipalId"] = shared.preview_principal_id
 
 
 def compose_delivery(ctx: StackContext) -> None:
@@ -219,6 +223,22 @@ def compose_delivery(ctx: StackContext) -> None:
             "resource_group_id": ctx.resource_group_id,
             "location": ctx.location,
             "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
+            "preview_identity_name": ctx.namer.name("user_assigned_identity", "preview"),
+            "jobs": {
+                "identity_name": ctx.namer.name("user_assigned_identity", "jobs"),
+                "workspace_id": workspace.workspace_id,
+                "protected": env == "prod",
+            },
+            **(
+                {
+                    "release_writer": {
+                        "identity_name": ctx.namer.name("user_assigned_identity", "release"),
+                        "repository_id": ctx.shared_output("devopsRepositoryId"),
+                    }
+                }
+                if in_release
+                else {}
+            ),
             "default_branch": branch,
             "key_vault_id": workspace.key_vault_id,
             "key_vault_name": workspace.key_vault_name,
@@ -235,6 +255,7 @@ def compose_delivery(ctx: StackContext) -> None:
     ctx.parts["devops_environment"] = environment
     ctx.outputs["devopsServiceConnection"] = environment.service_endpoint_name
     ctx.outputs["devopsDeployerClientId"] = environment.identity_client_id
+    ctx.outputs["devopsPreviewPrincipalId"] = environment.preview_principal_id
 
     agents = settings.agents  # type: ignore[union-attr]
     if agents is not None and agents.enabled:

@@ -131,6 +131,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
             "app": ctx.namer.name("function_app", "retrain", key="mlops-estate:retraining"),
             "host_storage": ctx.namer.name("storage_account", "fn", key="mlops-estate:retraining"),
             "landing_storage": ctx.namer.name("storage_account", "land", key="mlops-estate:retraining"),
+            "package_storage": ctx.namer.name("storage_account", "pkg", key="mlops-estate:retraining"),
             "identity": ctx.namer.name("user_assigned_identity", "retrain", key="mlops-estate:retraining"),
             "system_topic": ctx.namer.name("eventgrid_topic", "landing", key="mlops-estate:retraining"),
             "action_group": ctx.namer.name("action_group", "retrain", key="mlops-estate:retraining"),
@@ -155,6 +156,9 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "scm_subnet_id": network.subnet_ids["agents"],
         "storage_sku": "Standard_ZRS" if settings.environment == "prod" else "Standard_LRS",
         "max_instances": settings.retraining.max_instances,
+        "zone_redundant": settings.retraining.zone_redundant
+        if settings.retraining.zone_redundant is not None
+        else settings.environment == "prod",
         "tags": ctx.tags,
         "lifecycle": ctx.lifecycle,
     }

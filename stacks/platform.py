@@ -165,6 +165,12 @@ def _aks(
         "dns_service_ip": aks.dns_service_ip,
         "container_registry_id": workspace.container_registry_id,
         "compute_name": ctx.namer.child("ml_compute", KUBERNETES_COMPUTE_NAME, key="mlops-estate:aks"),
+        "outbound_type": "userAssignedNATGateway" if settings.network.nat_gateway else "loadBalancer",
+        "defender": aks.defender,
+        "ephemeral_os_disk": aks.ephemeral_os_disk,
+        "inference_router_ha": aks.inference_router_ha
+        if aks.inference_router_ha is not None
+        else settings.environment == "prod" or aks.inference_pool.min_count >= 3,
         "tags": ctx.tags,
     }
     if aks.gpu_pool is not None:

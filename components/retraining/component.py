@@ -145,7 +145,7 @@ class RetrainingLoopArgs(TypedDict):
     """Required. The app's ``ENVIRONMENT`` (the ``stack`` parameter of the train pipeline)."""
     names: dict[str, str]
     """Required. Azure names: ``plan``, ``app``, ``host_storage``, ``landing_storage``,
-    ``identity``, ``system_topic``, ``action_group``."""
+    ``package_storage``, ``identity``, ``system_topic``, ``action_group``."""
     models: dict[str, RetrainModelArgs]
     """Required. Triggers per model (at least one model with a trigger)."""
     train_pipeline: TrainPipelineArgs
@@ -172,14 +172,27 @@ class RetrainingLoopArgs(TypedDict):
     storage_sku: NotRequired[str]
     """Optional. Replication of both storage accounts. @default Standard_ZRS"""
     max_instances: NotRequired[int]
-    """Optional. Elastic burst limit (1-20). @default 3"""
+    """Optional. Elastic burst limit (1-20; at least 3 with ``zone_redundant``). @default 3"""
+    zone_redundant: NotRequired[bool]
+    """Optional. Zone-redundant plan keeping three instances (one per zone). @default False"""
     tags: NotRequired[dict[str, str]]
     """Optional. Tags of every taggable child. @default {}"""
     lifecycle: NotRequired[LifecycleArgs]
     """Optional. protect / retainOnDelete of the storage accounts. @default not protected"""
 
 
-_NAME_KEYS = ("plan", "app", "host_storage", "landing_storage", "identity", "system_topic", "action_group")
+_NAME_KEYS = (
+    "plan",
+    "app",
+    "host_storage",
+    "landing_storage",
+    "package_storage",
+    "identity",
+    "system_topic",
+    "action_group",
+)
+ZONE_REDUNDANT_INSTANCES = 3
+"""Instances a zone-redundant Elastic Premium plan keeps (one per zone)."""
 
 
 class RetrainingLoop(pulumi.ComponentResource):
@@ -208,6 +221,63 @@ class RetrainingLoop(pulumi.ComponentResource):
         self, name: str, args: RetrainingLoopArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlops:retraining:RetrainingLoop", name, {}, opts)
+        contract, retrain_models = self._validate(args)
+        self._name = name
+        self._args = args
+        self._tags = dict(args.get("tags", {}))
+        self._private = bool(args.get("private_endpoints", False))
+        names = args["names"]
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=names["identity"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        accounts = self._accounts()
+        host, landing, package = accounts["host"], accounts["landing"], accounts["package"]
+        state = self._container(f"{name}-state", STATE_CONTAINER, host)
+        releases = self._container(f"{name}-releases", RELEASE_CONTAINER, package)
+        self.landing_containers = {
+            model: landing_container(model)
+            for model, triggers in args["models"].items()
+            if triggers.get("new_data")
+        }
+        containers = {
+            model: self._container(f"{name}-landing-{model}", container, landing)
+            for model, container in self.landing_containers.items()
+        }
+        assignments = self._roles(identity, host, state, releases)
+        endpoints = self._endpoints(accounts)
+        plan = self._plan()
+        app = self._app(contract, retrain_models, identity, host, package, plan, [*assignments, *endpoints])
+        topic = self._new_data_triggers(contract, app, landing, containers)
+        self.drift_action_group_id = self._drift_trigger(contract, app)
+        self._diagnostics(app, plan, accounts, topic)
+
+        self.function_app_id = app.id
+        self.function_app_name = app.name
+        self.default_host_name = app.default_host_name
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        self.landing_storage_account_id = landing.id
+        self.retrain_models = retrain_models
+        self.register_outputs(
+            {
+                "function_app_id": self.function_app_id,
+                "function_app_name": self.function_app_name,
+                "default_host_name": self.default_host_name,
+                "principal_id": self.principal_id,
+                "client_id": self.client_id,
+                "drift_action_group_id": self.drift_action_group_id,
+                "landing_storage_account_id": self.landing_storage_account_id,
+                "landing_containers": self.landing_containers,
+            }
+        )
+
+    def _validate(self, args: RetrainingLoopArgs) -> tuple[ModuleType, str]:
+        """Every argument check; returns the app's contract module and ``RETRAIN_MODELS``."""
         check_unknown_args(COMPONENT, args, RetrainingLoopArgs)
         require(
             COMPONENT,
@@ -236,9 +306,14 @@ class RetrainingLoop(pulumi.ComponentResource):
         max_instances = args.get("max_instances", 3)
         if not 1 <= max_instances <= 20:
             raise arg_error(COMPONENT, "max_instances", f"{max_instances} is not between 1 and 20")
-        private = bool(args.get("private_endpoints", False))
+        if args.get("zone_redundant", False) and max_instances < ZONE_REDUNDANT_INSTANCES:
+            raise arg_error(
+                COMPONENT,
+                "max_instances",
+                f"{max_instances} is below {ZONE_REDUNDANT_INSTANCES}, the instances a zone-redundant plan keeps",
+            )
         zones = dict(args.get("private_dns_zone_ids", {}))
-        if private:
+        if args.get("private_endpoints", False):
             if not args.get("private_endpoint_subnet_id"):
                 raise arg_error(COMPONENT, "private_endpoint_subnet_id", "is required with private_endpoints")
             for zone in PRIVATE_DNS_ZONES.values():
@@ -248,75 +323,65 @@ class RetrainingLoop(pulumi.ComponentResource):
                         "private_dns_zone_ids",
                         f"has no '{zone}' (the storage private endpoints register there)",
                     )
-        pipeline = args["train_pipeline"]
         retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", 1440))
         try:
             app_settings.parse_models(retrain_models)
         except settings_error as exc:  # the app's own validation, at preview time
             raise ConfigError(exc.detail, key=exc.key) from None
-        tags = dict(args.get("tags", {}))
-        rg, location = args["resource_group_name"], args["location"]
-        parent = pulumi.ResourceOptions(parent=self)
-        lifecycle = args.get("lifecycle")
+        return contract, retrain_models
 
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=names["identity"],
-            resource_group_name=rg,
-            location=location,
-            tags=tags,
-            opts=parent,
-        )
+    def _accounts(self) -> dict[str, storage.StorageAccount]:
+        """Host (Functions runtime state), landing (new data) and package (the app's code) accounts.
 
-        host = self._storage(f"{name}-host-storage", names["host_storage"], args, private, tags, lifecycle)
-        landing = self._storage(
-            f"{name}-landing-storage", names["landing_storage"], args, private, tags, lifecycle
-        )
-        state = storage.BlobContainer(
-            f"{name}-state",
-            container_name=STATE_CONTAINER,
-            account_name=host.name,
-            resource_group_name=rg,
-            public_access="None",
-            opts=parent,
-        )
-        releases = storage.BlobContainer(
-            f"{name}-releases",
-            container_name=RELEASE_CONTAINER,
-            account_name=host.name,
-            resource_group_name=rg,
-            public_access="None",
-            opts=parent,
-        )
-        self.landing_containers = {
-            model: landing_container(model)
-            for model, triggers in args["models"].items()
-            if triggers.get("new_data")
-        }
-        containers = {
-            model: storage.BlobContainer(
-                f"{name}-landing-{model}",
-                container_name=container,
-                account_name=landing.name,
-                resource_group_name=rg,
-                public_access="None",
-                opts=parent,
+        The code package lives in an account of its own: the identity holds Storage Blob Data
+        Owner on the host account (the Functions host needs it) and only Storage Blob Data Reader
+        on the package, so the app cannot rewrite the code it runs."""
+        names, lifecycle = self._args["names"], self._args.get("lifecycle")
+        return {
+            key: self._storage(
+                f"{self._name}-{key}-storage",
+                names[f"{key}_storage"],
+                self._args,
+                self._private,
+                self._tags,
+                lifecycle,
             )
-            for model, container in self.landing_containers.items()
+            for key in ("host", "landing", "package")
         }
 
+    def _container(
+        self, logical: str, container: str, account: storage.StorageAccount
+    ) -> storage.BlobContainer:
+        return storage.BlobContainer(
+            logical,
+            container_name=container,
+            account_name=account.name,
+            resource_group_name=self._args["resource_group_name"],
+            public_access="None",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _roles(
+        self,
+        identity: managedidentity.UserAssignedIdentity,
+        host: storage.StorageAccount,
+        state: storage.BlobContainer,
+        releases: storage.BlobContainer,
+    ) -> list[pulumi.Resource]:
+        """The identity's data-plane roles, each the narrowest built-in one that does the job."""
         roles = [
             ("host-blob-owner", "Storage Blob Data Owner", host.id),
             ("host-queue-contributor", "Storage Queue Data Contributor", host.id),
             ("host-table-contributor", "Storage Table Data Contributor", host.id),
             ("state-blob-contributor", "Storage Blob Data Contributor", state.id),
             ("release-blob-reader", "Storage Blob Data Reader", releases.id),
-            ("appinsights-metrics-publisher", "Monitoring Metrics Publisher", args["app_insights_id"]),
+            ("appinsights-metrics-publisher", "Monitoring Metrics Publisher", self._args["app_insights_id"]),
         ]
-        assignments = [
+        app_name = self._args["names"]["app"]
+        return [
             authorization.RoleAssignment(
-                f"{name}-{suffix}",
-                role_assignment_name=str(uuid.uuid5(_ROLE_NAMESPACE, f"{names['app']}/{suffix}")),
+                f"{self._name}-{suffix}",
+                role_assignment_name=str(uuid.uuid5(_ROLE_NAMESPACE, f"{app_name}/{suffix}")),
                 scope=scope,
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
@@ -327,37 +392,64 @@ class RetrainingLoop(pulumi.ComponentResource):
                     )
                 ),
                 description=f"{role} for the retraining Function App",
-                opts=parent,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for suffix, role, scope in roles
         ]
 
+    def _endpoints(self, accounts: dict[str, storage.StorageAccount]) -> list[pulumi.Resource]:
+        """Private endpoints of the storage sub-resources the app reaches (with ``private_endpoints``)."""
+        if not self._private:
+            return []
+        zones = dict(self._args.get("private_dns_zone_ids", {}))
+        groups = {"host": ("blob", "queue", "table"), "landing": ("blob",), "package": ("blob",)}
         endpoints: list[pulumi.Resource] = []
-        if private:
-            for account_key, account, groups in (
-                ("host", host, ("blob", "queue", "table")),
-                ("landing", landing, ("blob",)),
-            ):
-                for group in groups:
-                    endpoints += self._private_endpoint(
-                        f"{name}-{account_key}-{group}", account, group, args, zones, tags
-                    )
+        for key, account in accounts.items():
+            for group in groups[key]:
+                endpoints += self._private_endpoint(
+                    f"{self._name}-{key}-{group}", account, group, self._args, zones, self._tags
+                )
+        return endpoints
 
-        plan = web.AppServicePlan(
-            f"{name}-plan",
-            name=names["plan"],
-            resource_group_name=rg,
-            location=location,
+    def _plan(self) -> web.AppServicePlan:
+        """Elastic Premium EP1, Linux; zone-redundant (three instances kept) when asked."""
+        args = self._args
+        zone_redundant = bool(args.get("zone_redundant", False))
+        sku: dict[str, Any] = {"name": "EP1", "tier": "ElasticPremium"}
+        if zone_redundant:
+            sku["capacity"] = ZONE_REDUNDANT_INSTANCES
+        return web.AppServicePlan(
+            f"{self._name}-plan",
+            name=args["names"]["plan"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
             kind="elastic",
             reserved=True,
-            sku={"name": "EP1", "tier": "ElasticPremium"},
-            maximum_elastic_worker_count=max_instances,
-            zone_redundant=False,
-            tags=tags,
-            opts=parent,
+            sku=sku,
+            maximum_elastic_worker_count=args.get("max_instances", 3),
+            zone_redundant=zone_redundant,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _app(
+        self,
+        contract: ModuleType,
+        retrain_models: str,
+        identity: managedidentity.UserAssignedIdentity,
+        host: storage.StorageAccount,
+        package: storage.StorageAccount,
+        plan: web.AppServicePlan,
+        depends_on: list[pulumi.Resource],
+    ) -> web.WebApp:
+        """The Function App: identity-based storage, run from the package, inbound limited to its callers."""
+        args = self._args
+        name, rg, location, tags = self._name, args["resource_group_name"], args["location"], self._tags
+        names, pipeline, environment = args["names"], args["train_pipeline"], args["environment"]
+        max_instances = args.get("max_instances", 3)
+        parent = pulumi.ResourceOptions(parent=self)
         blob_endpoint = host.primary_endpoints.apply(lambda e: e.blob)
+        package_endpoint = package.primary_endpoints.apply(lambda e: e.blob)
         app_settings_list: list[dict[str, pulumi.Input[str]]] = [
             {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
             {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
@@ -379,7 +471,7 @@ class RetrainingLoop(pulumi.ComponentResource):
             },
             {
                 "name": "WEBSITE_RUN_FROM_PACKAGE",
-                "value": pulumi.Output.concat(blob_endpoint, RELEASE_CONTAINER, "/", PACKAGE_BLOB),
+                "value": pulumi.Output.concat(package_endpoint, RELEASE_CONTAINER, "/", PACKAGE_BLOB),
             },
             {"name": "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "value": identity.id},
             {"name": contract.SETTING_MODELS, "value": retrain_models},
@@ -427,6 +519,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                     "description": "self-hosted agents publish the package",
                 }
             )
+        minimum = ZONE_REDUNDANT_INSTANCES if args.get("zone_redundant", False) else 1
         app = web.WebApp(
             f"{name}-app",
             name=names["app"],
@@ -451,7 +544,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                 "http20_enabled": True,
                 "remote_debugging_enabled": False,
                 "vnet_route_all_enabled": True,
-                "minimum_elastic_instance_count": 1,
+                "minimum_elastic_instance_count": minimum,
                 "pre_warmed_instance_count": 1,
                 "function_app_scale_limit": max_instances,
                 "ip_security_restrictions": inbound,
@@ -461,7 +554,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                 "scm_ip_security_restrictions_use_main": False,
             },
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*assignments, *endpoints]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
         web.WebAppFtpAllowed(
             f"{name}-ftp-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent
@@ -470,6 +563,19 @@ class RetrainingLoop(pulumi.ComponentResource):
             f"{name}-scm-basic-auth-disabled", name=app.name, resource_group_name=rg, allow=False, opts=parent
         )
 
+        return app
+
+    def _new_data_triggers(
+        self,
+        contract: ModuleType,
+        app: web.WebApp,
+        landing: storage.StorageAccount,
+        containers: dict[str, storage.BlobContainer],
+    ) -> eventgrid.SystemTopic | None:
+        """The landing account's system topic and one BlobCreated subscription per new-data model."""
+        args, name, tags = self._args, self._name, self._tags
+        rg, location = args["resource_group_name"], args["location"]
+        names, parent = args["names"], pulumi.ResourceOptions(parent=self)
         topic = None
         if containers:
             topic = eventgrid.SystemTopic(
@@ -504,67 +610,69 @@ class RetrainingLoop(pulumi.ComponentResource):
                     retry_policy={"max_delivery_attempts": 30, "event_time_to_live_in_minutes": 1440},
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[containers[model], app]),
                 )
+        return topic
 
-        self.drift_action_group_id = None
-        if any(t.get("drift") for t in args["models"].values()):
-            group = monitor.ActionGroup(
-                f"{name}-drift-action-group",
-                action_group_name=names["action_group"],
-                group_short_name="retrain",
-                resource_group_name=rg,
-                location="Global",
-                enabled=True,
-                azure_function_receivers=[
-                    {
-                        "name": "retrain-drift",
-                        "function_app_resource_id": app.id,
-                        "function_name": contract.FUNCTION_DRIFT_ALERT,
-                        "http_trigger_url": app.default_host_name.apply(
-                            lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"
-                        ),
-                        "use_common_alert_schema": True,
-                    }
-                ],
-                tags=tags,
-                opts=parent,
-            )
-            self.drift_action_group_id = group.id
+    def _drift_trigger(self, contract: ModuleType, app: web.WebApp) -> pulumi.Output[str] | None:
+        """The action group that calls ``retrain_drift_alert`` (None when no model retrains on drift)."""
+        args, name, rg, tags = self._args, self._name, self._args["resource_group_name"], self._tags
+        names, parent = args["names"], pulumi.ResourceOptions(parent=self)
+        if not any(t.get("drift") for t in args["models"].values()):
+            return None
+        group = monitor.ActionGroup(
+            f"{name}-drift-action-group",
+            action_group_name=names["action_group"],
+            group_short_name="retrain",
+            resource_group_name=rg,
+            location="Global",
+            enabled=True,
+            azure_function_receivers=[
+                {
+                    "name": "retrain-drift",
+                    "function_app_resource_id": app.id,
+                    "function_name": contract.FUNCTION_DRIFT_ALERT,
+                    "http_trigger_url": app.default_host_name.apply(
+                        lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"
+                    ),
+                    "use_common_alert_schema": True,
+                }
+            ],
+            tags=tags,
+            opts=parent,
+        )
+        return group.id
 
-        workspace = args["log_analytics_id"]
+    def _diagnostics(
+        self,
+        app: web.WebApp,
+        plan: web.AppServicePlan,
+        accounts: dict[str, storage.StorageAccount],
+        topic: eventgrid.SystemTopic | None,
+    ) -> None:
+        """Logs and metrics of every child to Log Analytics, including each account's blob
+        data-plane logs (reads, writes, deletes)."""
+        name, workspace = self._name, self._args["log_analytics_id"]
         send_to_log_analytics(f"{name}-app", resource_id=app.id, workspace_id=workspace, parent=self)
         send_to_log_analytics(
             f"{name}-plan", resource_id=plan.id, workspace_id=workspace, parent=self, logs=False
         )
-        send_to_log_analytics(
-            f"{name}-host-storage", resource_id=host.id, workspace_id=workspace, parent=self, logs=False
-        )
-        send_to_log_analytics(
-            f"{name}-landing-storage", resource_id=landing.id, workspace_id=workspace, parent=self, logs=False
-        )
+        for key, account in accounts.items():
+            send_to_log_analytics(
+                f"{name}-{key}-storage",
+                resource_id=account.id,
+                workspace_id=workspace,
+                parent=self,
+                logs=False,
+            )
+            send_to_log_analytics(
+                f"{name}-{key}-blob",
+                resource_id=pulumi.Output.concat(account.id, "/blobServices/default"),
+                workspace_id=workspace,
+                parent=self,
+            )
         if topic is not None:
             send_to_log_analytics(
                 f"{name}-landing-events", resource_id=topic.id, workspace_id=workspace, parent=self
             )
-
-        self.function_app_id = app.id
-        self.function_app_name = app.name
-        self.default_host_name = app.default_host_name
-        self.principal_id = identity.principal_id
-        self.client_id = identity.client_id
-        self.landing_storage_account_id = landing.id
-        self.retrain_models = retrain_models
-        self.register_outputs(
-            {
-                "function_app_id": self.function_app_id,
-                "function_app_name": self.function_app_name,
-                "default_host_name": self.default_host_name,
-                "principal_id": self.principal_id,
-                "client_id": self.client_id,
-                "drift_action_group_id": self.drift_action_group_id,
-                "landing_storage_account_id": self.landing_storage_account_id,
-                "landing_containers": self.landing_containers,
-            }
-        )
 
     @staticmethod
     def _retrain_models(models: dict[str, RetrainModelArgs], cooldown: int) -> str:

@@ -55,6 +55,7 @@ from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
+from infra.errors import ConfigError
 
 COMPONENT = "ModelAssets"
 BYOM_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
@@ -142,6 +143,9 @@ class ModelAssetsArgs(TypedDict):
     """Optional. @default aad_token (managed), aml_token (kubernetes); batch is always aad_token"""
     user_assigned_identity_id: NotRequired[str]
     """Optional. Endpoint identity. @default system-assigned"""
+    public_network_access: NotRequired[Literal["Enabled", "Disabled"]]
+    """Optional. Managed online endpoints only: scoring from the internet (Enabled) or only through
+    the workspace's private endpoint (Disabled). @default Disabled"""
     app_insights: NotRequired[bool]
     """Optional. Online only. @default from the spec"""
     request_settings: NotRequired[dict[str, int]]
@@ -355,6 +359,8 @@ class ModelAssets(pulumi.ComponentResource):
                 compute="@@compute@@" if compute_id is not None else None,
                 location=location,
             )
+            if compute_id is None:
+                endpoint_props["publicNetworkAccess"] = args.get("public_network_access", "Disabled")
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             props_input: Any = endpoint_props
             if compute_id is not None:
@@ -487,6 +493,9 @@ class ModelAssets(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "target", f"'{target}' is not managed or kubernetes")
         if not slots:
             raise arg_error(COMPONENT, "deployments", "needs at least one slot")
+        access = args.get("public_network_access", "Disabled")
+        if access not in ("Enabled", "Disabled"):
+            raise arg_error(COMPONENT, "public_network_access", f"'{access}' is not Enabled or Disabled")
         for slot, slot_args in slots.items():
             if slot_args.get("version") is None:
                 continue  # declared, not yet registered (day 0)

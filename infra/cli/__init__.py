@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "infra.cli.timeline",
     "infra.cli.cost",
     "infra.cli.bench",
+    "infra.cli.arm",
 )
 
 for _module in COMMAND_MODULES:

@@ -113,8 +113,11 @@ class AgentSettings(StrictModel):
     """Required. Public key of the break-glass admin (password login is disabled)."""
     time_to_live_minutes: int = Field(default=30, ge=0, le=1440)
     """Optional. How long an idle agent lives before it is deleted. @default 30"""
-    recycle_after_each_use: bool = False
-    """Optional. Delete an agent's VM after every job (clean but slower). @default false"""
+    recycle_after_each_use: bool = True
+    """Optional. Reimage an agent's VM after every job. Pull-request previews run the pull
+    request's own code on these pools, so a reused agent would carry whatever that code left
+    behind into the next deployment; turn it off only for a pool no pull request uses.
+    @default true"""
     os_disk_size_gb: int = Field(default=128, ge=64, le=2048)
     """Optional. OS disk of every agent (the work folder lives there). @default 128"""
     image_version: str = Field(default="latest", pattern=r"^(latest|[0-9]+\.[0-9]+\.[0-9]+)$")

@@ -156,6 +156,9 @@ class RetrainingSettings(StrictModel):
     (its outputs devopsOrganizationUrl, devopsProjectName, devopsPipelineIds.train)"""
     max_instances: int = Field(default=3, ge=1, le=20)
     """Optional. Elastic Premium burst limit of the Function App. @default 3"""
+    zone_redundant: bool | None = None
+    """Optional. Zone-redundant Function plan keeping three EP1 instances (about three times the
+    cost of one). @default true in prod, false elsewhere"""
     cooldown_minutes: int = Field(default=1440, ge=10, le=43200)
     """Optional. At most one retrain per model in this window, whatever fires. @default 1440"""
     models: dict[str, RetrainingTriggers] = Field(default_factory=dict)

@@ -157,6 +157,15 @@ class AksSettings(StrictModel):
     """Optional. Kubernetes TLS secret (namespace azureml) holding the inference router's certificate;
     created by the cluster operators before the Azure ML extension is installed. @default azureml-inference-tls"""
 
+    defender: bool = True
+    """Optional. Defender for Containers security monitoring (billed per vCore). @default true"""
+    ephemeral_os_disk: bool = True
+    """Optional. Ephemeral OS disks on every node pool (the VM size's cache must hold 64 GB).
+    @default true"""
+    inference_router_ha: bool | None = None
+    """Optional. Three Azure ML inference router replicas instead of one. @default true in prod,
+    else true when the inference pool keeps at least 3 nodes"""
+
     @model_validator(mode="after")
     def _check_pools(self) -> AksSettings:
         if self.system_pool.min_count < 1:

@@ -4,7 +4,7 @@
 # secrets provider on first use). Inputs (pipeline variables, see docs/bootstrap.md):
 #   PULUMI_VERSION           pinned CLI version, e.g. 3.272.0
 #   PULUMI_BACKEND_URL       azblob://<container>?storage_account=<account>
-#   PULUMI_SECRETS_PROVIDER  azurekeyvault://<vault>.vault.azure.net/keys/<key>
+#   PULUMI_SECRETS_PROVIDER  azurekeyvault://<vault>.vault.azure.net/keys/<key prefix> (-<stack> is appended)
 #   STACK                    optional: shared | dev | qa | prod
 
 : "${PULUMI_VERSION:?pulumi-login.sh: PULUMI_VERSION is not set (pipelines/templates/variables.yml)}"
@@ -59,5 +59,6 @@ fi
 
 pulumi login "$PULUMI_BACKEND_URL"
 if [ -n "${STACK:-}" ]; then
-  pulumi stack select "$STACK" --create --secrets-provider "$PULUMI_SECRETS_PROVIDER"
+  # One key per stack (infra/bootstrap/state-backend.sh): the variable holds the prefix.
+  pulumi stack select "$STACK" --create --secrets-provider "$PULUMI_SECRETS_PROVIDER-$STACK"
 fi

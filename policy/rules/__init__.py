@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.rules import devops, diagnostics, encryption, identity, lifecycle, models, naming, network, tags
+from policy.rules import (
+    devops,
+    diagnostics,
+    encryption,
+    identity,
+    lifecycle,
+    models,
+    naming,
+    network,
+    security,
+    tags,
+)
 
 ALL_POLICIES: list[Policy] = [
     *network.POLICIES,
@@ -20,6 +31,7 @@ ALL_POLICIES: list[Policy] = [
     *models.POLICIES,
     *tags.POLICIES,
     *devops.POLICIES,
+    *security.POLICIES,
 ]
 """Every policy of the pack, grouped by area; names are unique."""
 

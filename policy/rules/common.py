@@ -28,6 +28,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from policy.suppressions import is_suppressed, pack_resource
+
 ENVIRONMENTS: tuple[str, ...] = ("dev", "qa", "prod", "shared")
 """The estate's stacks; every policy is configured with one of them."""
 
@@ -214,6 +216,8 @@ def resource_rule(
         if types and args.resource_type not in types:
             return
         environment = environment_of(args)
+        if is_suppressed(name, pack_resource(args.resource_type, args.name)):
+            return
         for finding in check(args, environment):
             report_violation(message(args.resource_type, args.name, finding), None)
 
@@ -247,6 +251,8 @@ def stack_rule(
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         environment = environment_of(args)
         for resource, finding in check(args, environment):
+            if is_suppressed(name, pack_resource(resource.resource_type, resource.name)):
+                continue
             report_violation(message(resource.resource_type, resource.name, finding), resource.urn)
 
     return StackValidationPolicy(

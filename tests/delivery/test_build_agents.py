@@ -117,7 +117,7 @@ def test_defaults():
             "azureResourceId": t.resource(VMSS, "agents-vmss")["id"],
             "desiredIdle": 0,
             "maxCapacity": 4,
-            "recycleAfterEachUse": False,
+            "recycleAfterEachUse": True,
             "timeToLiveMinutes": 30,
             "autoProvision": False,
             "agentInteractiveUi": False,
@@ -149,7 +149,7 @@ def test_max():
         min_idle=2,
         max_capacity=10,
         time_to_live_minutes=60,
-        recycle_after_each_use=True,
+        recycle_after_each_use=False,
         os_disk_size_gb=256,
         image_version="22.04.202410020",
         tool_versions={"pulumi_version": "3.300.0"},
@@ -171,7 +171,7 @@ def test_max():
     )
     t.has_resource_properties(UAI, {"tags": {"environment": "qa"}})
     t.has_resource_properties(
-        POOL, {"desiredIdle": 2, "maxCapacity": 10, "timeToLiveMinutes": 60, "recycleAfterEachUse": True}
+        POOL, {"desiredIdle": 2, "maxCapacity": 10, "timeToLiveMinutes": 60, "recycleAfterEachUse": False}
     )
     queue = t.resource(QUEUE, "agents-queue")
     t.resource_count_is(AUTH, 2)

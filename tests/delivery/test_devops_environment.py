@@ -68,13 +68,13 @@ def test_defaults():
     t = build()
     assert _own(t) == {
         "mlops:delivery:DevOpsEnvironment": 1,
-        UAI: 1,
-        FIC: 1,
+        UAI: 2,
+        FIC: 2,
         ROLE_DEF: 1,
-        ROLE: 2,
-        SC: 1,
+        ROLE: 3,
+        SC: 2,
         ENV: 1,
-        BRANCH: 1,
+        BRANCH: 2,
     }
     identity = t.resource(UAI, "devops-identity")
     connection = t.has_resource_properties(
@@ -105,6 +105,15 @@ def test_defaults():
         },
     )
     env = t.has_resource_properties(ENV, {"name": "mlops-prod", "projectId": "p-1"})
+    t.has_resource_properties(
+        BRANCH,
+        {
+            "targetResourceId": connection["id"],
+            "targetResourceType": "endpoint",
+            "allowedBranches": "refs/heads/main",
+            "verifyBranchProtection": True,
+        },
+    )
     t.has_resource_properties(
         BRANCH,
         {
@@ -193,16 +202,16 @@ def test_max():
     )
     assert _own(t) == {
         "mlops:delivery:DevOpsEnvironment": 1,
-        UAI: 1,
-        FIC: 1,
+        UAI: 2,
+        FIC: 2,
         ROLE_DEF: 1,
-        ROLE: 3,
+        ROLE: 4,
         SECRET: 1,
-        SC: 1,
+        SC: 2,
         VG: 1,
         ENV: 1,
-        BRANCH: 1,
-        APPROVAL: 1,
+        BRANCH: 2,
+        APPROVAL: 2,
         LOCK: 1,
         AUTH: 4,
     }
@@ -239,6 +248,16 @@ def test_max():
             "timeout": 2880,
             "requesterCanApprove": False,
             "instructions": "look",
+        },
+    )
+    t.has_resource_properties(
+        APPROVAL,
+        {
+            "targetResourceId": connection["id"],
+            "targetResourceType": "endpoint",
+            "approvers": ["g-1"],
+            "minimumRequiredApprovers": 2,
+            "requesterCanApprove": False,
         },
     )
     t.has_resource_properties(
@@ -294,6 +313,15 @@ def test_waf_aligned_no_secret_in_the_connection():
             {"pipeline_permissions": {"ci": ("1", ["variablegroup"])}},
             "DevOpsEnvironment args.pipeline_permissions.ci: asks for the variable group, which needs key_vault_id",
         ),
+        (
+            {"pipeline_permissions": {"train": ("1", ["jobs-endpoint"])}},
+            "DevOpsEnvironment args.pipeline_permissions.train: asks for the jobs-endpoint, which needs jobs",
+        ),
+        (
+            {"pipeline_permissions": {"release": ("1", ["release-endpoint"])}},
+            "DevOpsEnvironment args.pipeline_permissions.release: asks for the release-endpoint, which needs release_writer",
+        ),
+        ({"jobs": {"identity_name": "id-jobs"}}, "DevOpsEnvironment args.workspace_id: is required"),
         ({"tenant_id": ""}, "DevOpsEnvironment args.tenant_id: is required"),
         ({"resource_group_id": None}, "DevOpsEnvironment args.resource_group_id: is required"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -39,7 +41,7 @@ def test_agent_defaults_scale_to_zero():
     agents = AgentSettings(sshPublicKey=KEY)
     assert (agents.min_idle, agents.max_capacity, agents.time_to_live_minutes) == (0, 4, 30)
     assert (agents.recycle_after_each_use, agents.os_disk_size_gb, agents.image_version) == (
-        False,
+        True,
         128,
         "latest",
     )
@@ -123,9 +125,22 @@ def test_permission_tables_match_the_yaml():
     assert set(SHARED_PIPELINE_RESOURCES) <= set(ENV_PIPELINE_RESOURCES)
 
 
+def test_each_pipeline_names_the_connection_of_its_purpose():
+    """The connection suffix in the YAML matches the kind of connection the pipeline is authorised for."""
+    suffix = {"endpoint": "", "preview-endpoint": "-preview", "jobs-endpoint": "-jobs"}
+    for name, kinds in ENV_PIPELINE_RESOURCES.items():
+        text = (PIPELINES_DIR / f"{name}.yml").read_text()
+        names = set(re.findall(r"serviceConnection: (mlops-estate-.+)$", text, re.MULTILINE))
+        if "templates/deploy-stack.yml" in text or "release-stack.yml" in text:
+            continue  # the deployer connection, passed to a template
+        endpoint_kinds = [k for k in kinds if k in suffix]
+        assert len(endpoint_kinds) == 1, name
+        assert names and all(n.endswith(suffix[endpoint_kinds[0]]) for n in names), (name, names)
+
+
 def test_permissions_drop_pipelines_without_resources():
     ids = {"ci": "1", "train": "2", "release": "3"}
     assert _permissions(ENV_PIPELINE_RESOURCES, ids, ["ci", "train", "release"]) == {
-        "train": ("2", ["endpoint"]),
-        "release": ("3", ["endpoint", "environment", "variablegroup"]),
+        "train": ("2", ["jobs-endpoint"]),
+        "release": ("3", ["endpoint", "environment", "variablegroup", "release-endpoint"]),
     }

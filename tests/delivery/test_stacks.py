@@ -30,18 +30,27 @@ ENV_COMMON = {
     "mlops:delivery:DevOpsEnvironment": 1,
     "mlops:delivery:BuildAgents": 1,
     "pulumi:providers:azuredevops": 1,
-    "azure-native:authorization:RoleAssignment": 3,
+    # deployer (custom role, RBAC admin, Key Vault secrets), preview (Reader), jobs (AzureML Data Scientist)
+    "azure-native:authorization:RoleAssignment": 5,
     "azure-native:authorization:RoleDefinition": 1,
-    "azure-native:managedidentity:UserAssignedIdentity": 2,
-    FIC: 1,
+    # deployer, preview, jobs, agents
+    "azure-native:managedidentity:UserAssignedIdentity": 4,
+    FIC: 3,
     "azure-native:keyvault:Secret": 1,
     VMSS: 1,
-    SC: 1,
+    SC: 3,
     "azuredevops:index/variableGroup:VariableGroup": 1,
     ENV: 1,
-    BRANCH: 1,
+    BRANCH: 2,
     POOL: 1,
     "azuredevops:index/queue:Queue": 1,
+}
+RELEASE_WRITER = {
+    "azure-native:managedidentity:UserAssignedIdentity": 5,
+    FIC: 4,
+    SC: 4,
+    "azuredevops:index/gitPermissions:GitPermissions": 1,
+    "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 2,
 }
 RELEASE = {
     "mlops:delivery:ReleaseTrigger": 1,
@@ -65,19 +74,20 @@ EXPECTED = {
         "azuredevops:index/branchPolicyMinReviewers:BranchPolicyMinReviewers": 1,
         "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation": 2,
         "azuredevops:index/branchPolicyCommentResolution:BranchPolicyCommentResolution": 1,
-        "azure-native:authorization:RoleAssignment": 2,
+        "azure-native:authorization:RoleAssignment": 3,
         "azure-native:authorization:RoleDefinition": 1,
-        "azure-native:managedidentity:UserAssignedIdentity": 1,
-        FIC: 1,
-        SC: 1,
+        "azure-native:managedidentity:UserAssignedIdentity": 2,
+        FIC: 2,
+        SC: 2,
         ENV: 1,
-        BRANCH: 1,
+        BRANCH: 2,
         LOCK: 1,
         AUTH: 3,
     },
     "dev": {**ENV_COMMON, AUTH: 10},
-    "qa": {**ENV_COMMON, **RELEASE, APPROVAL: 1, AUTH: 14},
-    "prod": {**ENV_COMMON, **RELEASE, APPROVAL: 1, LOCK: 1, AUTH: 14},
+    # approvals: environment, deployer connection, release-writer connection
+    "qa": {**ENV_COMMON, **RELEASE, **RELEASE_WRITER, BRANCH: 3, APPROVAL: 3, AUTH: 15},
+    "prod": {**ENV_COMMON, **RELEASE, **RELEASE_WRITER, BRANCH: 4, APPROVAL: 3, LOCK: 1, AUTH: 15},
 }
 
 
@@ -155,6 +165,15 @@ def test_environment_checks(stack):
     t.has_resource_properties(
         BRANCH,
         {"targetResourceId": env["id"], "allowedBranches": "refs/heads/main", "verifyBranchProtection": True},
+    )
+    connection = t.has_resource_properties(SC, {"serviceEndpointName": f"mlops-estate-{name}"})
+    t.has_resource_properties(
+        BRANCH,
+        {
+            "targetResourceId": connection["id"],
+            "targetResourceType": "endpoint",
+            "allowedBranches": "refs/heads/main",
+        },
     )
     approvals = {"qa": (1440, 1), "prod": (2880, 2)}
     if name in approvals:

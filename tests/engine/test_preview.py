@@ -217,10 +217,10 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 
 # (stack) -> (all registrations incl. the stack, Azure/DevOps/Databricks resources, components, providers)
 EXACT_COUNTS = {
-    "shared": (51, 42, 6, 3),
-    "dev": (102, 88, 10, 3),
-    "qa": (186, 163, 19, 3),
-    "prod": (263, 234, 24, 4),
+    "shared": (56, 47, 6, 3),
+    "dev": (109, 96, 9, 3),
+    "qa": (202, 180, 18, 3),
+    "prod": (287, 259, 23, 4),
 }
 
 

@@ -71,6 +71,7 @@ def test_defaults_managed_online() -> None:
             "properties": {
                 "authMode": "AADToken",
                 "description": "Test online endpoint.",
+                "publicNetworkAccess": "Disabled",
                 "traffic": ABSENT,
                 "mirrorTraffic": ABSENT,
             },
@@ -219,7 +220,11 @@ def test_waf_aligned_kubernetes_with_diagnostics_and_protection() -> None:
         lifecycle={"protect": True, "retain_on_delete": True},
     )
     t.has_resource_properties(
-        ENDPOINT, {"kind": "Kubernetes", "properties": {"authMode": "AMLToken", "compute": compute}}
+        ENDPOINT,
+        {
+            "kind": "Kubernetes",
+            "properties": {"authMode": "AMLToken", "compute": compute, "publicNetworkAccess": ABSENT},
+        },
     )
     t.has_resource(ENDPOINT, {"protect": True, "retainOnDelete": False})
     t.has_resource_properties(

@@ -77,6 +77,7 @@ def test_environment_workspace_defaults():
         {
             "workspaceName": "dbw-x",
             "sku": {"name": "premium"},
+            "computeMode": "Hybrid",
             "publicNetworkAccess": "Disabled",
             "requiredNsgRules": "NoAzureDatabricksRules",
             "managedResourceGroupId": f"{SUB.rsplit('/', 1)[0]}/databricks-rg-dbw-x",
@@ -214,8 +215,12 @@ def test_central_registry_workspace_forbids_compute():
         for g in t.find_resources("databricks:index/grants:Grants")
     }
     assert grants == {
-        json.dumps([{"principal": "account users", "privileges": ["USE_CATALOG", "BROWSE"]}], sort_keys=True),
-        json.dumps([{"principal": "account users", "privileges": ["USE_SCHEMA", "EXECUTE"]}], sort_keys=True),
+        json.dumps(
+            [{"principal": "mlops-registry-readers", "privileges": ["USE_CATALOG", "BROWSE"]}], sort_keys=True
+        ),
+        json.dumps(
+            [{"principal": "mlops-registry-readers", "privileges": ["USE_SCHEMA", "EXECUTE"]}], sort_keys=True
+        ),
     }
     t.has_resource_properties(
         WORKSPACE, {"parameters": {"enableNoPublicIp": {"value": True}}, "sku": {"name": "premium"}}
@@ -223,6 +228,12 @@ def test_central_registry_workspace_forbids_compute():
     with pytest.raises(ConfigError, match="public_network_access: false needs VNet injection"):
         Template.from_function(
             lambda: CentralRegistryWorkspace("registry", {**args, "public_network_access": False})
+        )
+    with pytest.raises(
+        ConfigError, match="readers_group: 'account users' would open the catalog to everyone"
+    ):
+        Template.from_function(
+            lambda: CentralRegistryWorkspace("registry", {**args, "readers_group": "account users"})
         )
 
 

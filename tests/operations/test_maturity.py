@@ -235,18 +235,19 @@ LEVEL_ADDS = {
     4: {
         "mlops:retraining:RetrainingLoop": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
-        "azure-native:storage:StorageAccount": 2,
+        "azure-native:storage:StorageAccount": 3,  # host, landing, package
         "azure-native:storage:BlobContainer": 3,
         "azure-native:authorization:RoleAssignment": 6,
-        "azure-native:network:PrivateEndpoint": 4,
-        "azure-native:network:PrivateDnsZoneGroup": 4,
+        "azure-native:network:PrivateEndpoint": 5,
+        "azure-native:network:PrivateDnsZoneGroup": 5,
         "azure-native:web:AppServicePlan": 1,
         "azure-native:web:WebApp": 1,
         "azure-native:web:WebAppFtpAllowed": 1,
         "azure-native:web:WebAppScmAllowed": 1,
         "azure-native:eventgrid:SystemTopic": 1,
         "azure-native:eventgrid:SystemTopicEventSubscription": 1,
-        "azure-native:monitor:DiagnosticSetting": 5,
+        # app, plan, system topic, three accounts and their blob services
+        "azure-native:monitor:DiagnosticSetting": 9,
     },
     5: {
         "mlops:monitoring:ModelMonitor": 2,

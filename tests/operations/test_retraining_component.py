@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
 
 from components.retraining import RetrainingLoop, app_contract
+from components.retraining.component import RetrainingLoopArgs
 from infra.errors import ConfigError
 from tests.support.template import Match, Template
 
@@ -29,6 +31,7 @@ NAMES = {
     "app": "func-x",
     "host_storage": "stfnx",
     "landing_storage": "stlandx",
+    "package_storage": "stpkgx",
     "identity": "id-x",
     "system_topic": "egst-x",
     "action_group": "ag-x",
@@ -81,9 +84,11 @@ ROLE_IDS = {
 _cache: dict[str, Template] = {}
 
 
-def build(kind: str) -> Template:
+def build(kind: str, **extra: object) -> Template:
+    args = cast("RetrainingLoopArgs", {**(MINIMAL if kind == "min" else MAX), **extra})
+    if extra:
+        return Template.from_function(lambda: RetrainingLoop("retraining", args))
     if kind not in _cache:
-        args = MINIMAL if kind == "min" else MAX
         _cache[kind] = Template.from_function(lambda: RetrainingLoop("retraining", args))
     return _cache[kind]
 
@@ -101,14 +106,15 @@ def test_defaults_counts_and_settings():
         "pulumi:pulumi:Stack": 1,
         "mlops:retraining:RetrainingLoop": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
-        "azure-native:storage:StorageAccount": 2,
+        "azure-native:storage:StorageAccount": 3,
         "azure-native:storage:BlobContainer": 2,
         ROLE: 6,
         "azure-native:web:AppServicePlan": 1,
         APP: 1,
         "azure-native:web:WebAppFtpAllowed": 1,
         "azure-native:web:WebAppScmAllowed": 1,
-        "azure-native:monitor:DiagnosticSetting": 4,
+        # app, plan, three accounts (metrics) and their blob services (data-plane logs)
+        "azure-native:monitor:DiagnosticSetting": 8,
     }
     identity = t.resource("azure-native:managedidentity:UserAssignedIdentity", "retraining-identity")
     client_id = identity["outputs"]["clientId"]
@@ -122,7 +128,7 @@ def test_defaults_counts_and_settings():
         "AZURE_CLIENT_ID": client_id,
         "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=abc;IngestionEndpoint=https://x/",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": f"ClientId={client_id};Authorization=AAD",
-        "WEBSITE_RUN_FROM_PACKAGE": "https://stfnx.blob.core.windows.net/function-releases/retrain.zip",
+        "WEBSITE_RUN_FROM_PACKAGE": "https://stpkgx.blob.core.windows.net/function-releases/retrain.zip",
         "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID": identity["id"],
         "RETRAIN_MODELS": '{"diabetes":{"cooldownMinutes":1440,"triggers":{"drift":false,"newData":null,'
         '"schedule":"0 0 2 * * 1"}}}',
@@ -137,6 +143,38 @@ def test_defaults_counts_and_settings():
         {"virtualNetworkResourceId": SUBNET, "action": "Allow"}
     ]
     assert host["inputs"]["publicNetworkAccess"] == "Enabled"
+    for account in ("host", "landing", "package"):
+        account_id = t.resource("azure-native:storage:StorageAccount", f"retraining-{account}-storage")["id"]
+        t.has_resource_properties(
+            "azure-native:monitor:DiagnosticSetting",
+            {
+                "resourceUri": f"{account_id}/blobServices/default",
+                "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+            },
+        )
+    plan = t.resource("azure-native:web:AppServicePlan", "retraining-plan")["inputs"]
+    assert (plan["zoneRedundant"], plan["sku"]) == (False, {"name": "EP1", "tier": "ElasticPremium"})
+
+
+def test_the_app_cannot_rewrite_its_own_package():
+    t = build("min")
+    package = t.resource("azure-native:storage:StorageAccount", "retraining-package-storage")["id"]
+    releases = t.resource("azure-native:storage:BlobContainer", "retraining-releases")
+    assert releases["inputs"]["accountName"] == "stpkgx"
+    on_package = [r for r in t.find_resources(ROLE) if r["inputs"]["scope"].startswith(package)]
+    assert [r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1] for r in on_package] == [
+        ROLE_IDS["Storage Blob Data Reader"]
+    ]
+
+
+def test_zone_redundant_plan_keeps_three_instances():
+    t = build("min", zone_redundant=True)
+    plan = t.resource("azure-native:web:AppServicePlan", "retraining-plan")["inputs"]
+    assert (plan["zoneRedundant"], plan["sku"]["capacity"]) == (True, 3)
+    app = t.resource(APP, "retraining-app")["inputs"]
+    assert app["siteConfig"]["minimumElasticInstanceCount"] == 3
+    with pytest.raises(ConfigError, match="max_instances: 2 is below 3"):
+        build("min", zone_redundant=True, max_instances=2)
 
 
 def test_app_settings_satisfy_the_apps_own_loader():
@@ -265,13 +303,13 @@ def test_waf_aligned_app_and_storage():
 def test_max_private_endpoints_and_triggers():
     t = build("max")
     counts = t.count_by_type()
-    assert counts["azure-native:network:PrivateEndpoint"] == 4
-    assert counts["azure-native:network:PrivateDnsZoneGroup"] == 4
+    assert counts["azure-native:network:PrivateEndpoint"] == 5
+    assert counts["azure-native:network:PrivateDnsZoneGroup"] == 5
     groups = sorted(
         pe["inputs"]["privateLinkServiceConnections"][0]["groupIds"][0] + "@" + pe["name"].split("-")[1]
         for pe in t.find_resources("azure-native:network:PrivateEndpoint")
     )
-    assert groups == ["blob@host", "blob@landing", "queue@host", "table@host"]
+    assert groups == ["blob@host", "blob@landing", "blob@package", "queue@host", "table@host"]
     assert counts["azure-native:storage:BlobContainer"] == 4  # state, releases, two landing containers
     assert counts[SUBSCRIPTION] == 2 and counts["azure-native:eventgrid:SystemTopic"] == 1
     app_id = t.resource(APP, "retraining-app")["id"]
@@ -305,9 +343,8 @@ def test_max_private_endpoints_and_triggers():
             "useCommonAlertSchema": True,
         }
     ]
-    assert (
-        counts["azure-native:monitor:DiagnosticSetting"] == 5
-    )  # app, plan, two storage accounts, system topic
+    # app, plan, three storage accounts and their blob services, system topic
+    assert counts["azure-native:monitor:DiagnosticSetting"] == 9
 
 
 def test_no_drift_no_action_group_no_new_data_no_topic():

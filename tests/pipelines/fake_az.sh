@@ -34,6 +34,14 @@ case "$command" in
   "role assignment create")
     : > "$(marker role "$(value --assignee-object-id)" "$(value --role)" "$(value --scope)")"
     exit 0 ;;
+  "role assignment delete") exit 0 ;;
+  "role definition list")
+    if [ -e "$(marker roledef "$(value --name)")" ]; then echo 1; else echo 0; fi
+    exit 0 ;;
+  "role definition create")
+    : > "$(marker roledef "Pulumi state key decrypt (kv-mlops-state)")"
+    exit 0 ;;
+  "monitor diagnostic-settings create") exit 0 ;;
   "group "*) kind=group; id=("$(value --name)"); verb="${words[1]}" ;;
   "storage account blob-service-properties update") exit 0 ;;
   "storage account "*) kind=account; id=("$(value --name)"); verb="${words[2]}" ;;

@@ -15,6 +15,8 @@ from tests.pipelines.pipeline_schema import REPO
 SCRIPT = REPO / "infra" / "bootstrap" / "state-backend.sh"
 FAKE_AZ = Path(__file__).with_name("fake_az.sh")
 DEPLOYER = "aaaaaaaa-0000-0000-0000-000000000001"
+PREVIEWER = "cccccccc-0000-0000-0000-000000000003"
+LOG_ANALYTICS = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-x"
 SUBSCRIPTION = "bbbbbbbb-0000-0000-0000-000000000002"
 OPERATOR = "11111111-2222-3333-4444-555555555555"
 ARGS = [
@@ -23,8 +25,12 @@ ARGS = [
     "--location", "westeurope",
     "--storage-account", "stmlopsstate01",
     "--vault", "kv-mlops-state",
-    "--deployer", DEPLOYER,
+    "--deployer", f"prod={DEPLOYER}",
+    "--reader", f"prod={PREVIEWER}",
+    "--log-analytics", LOG_ANALYTICS,
 ]  # fmt: skip
+CONTAINER = "/subscriptions/s/account/stmlopsstate01/blobServices/default/containers/pulumi-state"
+BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 
 
 @pytest.fixture
@@ -64,15 +70,41 @@ def changes(made: list[str]) -> list[str]:
     return [call for call in made if any(verb in f" {call} " for verb in verbs)]
 
 
+def _paths(stack: str) -> str:
+    p = f"@Resource[{BLOB}:path] StringStartsWith"
+    return (
+        f"{p} '.pulumi/stacks/mlops-estate/{stack}.json' OR {p} '.pulumi/history/mlops-estate/{stack}/' OR "
+        f"{p} '.pulumi/backups/mlops-estate/{stack}/' OR {p} '.pulumi/journal/mlops-estate/{stack}/' OR "
+        f"{p} '.pulumi/locks/organization/mlops-estate/{stack}/'"
+    )
+
+
+WRITE_PROD = (
+    f"((!(ActionMatches{{'{BLOB}/read'}} AND NOT SubOperationMatches{{'Blob.List'}}) AND "
+    f"!(ActionMatches{{'{BLOB}/write'}}) AND !(ActionMatches{{'{BLOB}/add/action'}}) AND "
+    f"!(ActionMatches{{'{BLOB}/delete'}})) OR ({_paths('prod')}))"
+)
+META = f"@Resource[{BLOB}:path] StringEquals '.pulumi/meta.yaml'"
+READ_SHARED = (
+    f"((!(ActionMatches{{'{BLOB}/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR "
+    f"({META} OR {_paths('shared')}))"
+)
+READ_PROD_AND_SHARED = (
+    f"((!(ActionMatches{{'{BLOB}/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR "
+    f"({META} OR {_paths('prod')} OR {_paths('shared')}))"
+)
+
+
 def test_first_run_creates_a_locked_down_backend(azure: Path) -> None:
     result = bootstrap(azure, *ARGS)
     assert result.returncode == 0, result.stderr
-    assert changes(calls(azure)) == [
+    made = changes(calls(azure))
+    assert made[:5] == [
         "group create --name rg-mlops-state --location westeurope --tags purpose=pulumi-state --output none",
         "storage account create --name stmlopsstate01 --resource-group rg-mlops-state --location westeurope "
         "--kind StorageV2 --sku Standard_GRS --access-tier Hot --allow-shared-key-access false "
         "--allow-blob-public-access false --https-only true --min-tls-version TLS1_2 "
-        "--default-to-oauth-authentication true --public-network-access Enabled --tags purpose=pulumi-state "
+        "--default-to-oauth-authentication true --public-network-access Disabled --tags purpose=pulumi-state "
         "--output none",
         "storage account blob-service-properties update --account-name stmlopsstate01 --resource-group "
         "rg-mlops-state --enable-versioning true --enable-delete-retention true --delete-retention-days 30 "
@@ -81,31 +113,65 @@ def test_first_run_creates_a_locked_down_backend(azure: Path) -> None:
         "--name pulumi-state --public-access off --output none",
         "keyvault create --name kv-mlops-state --resource-group rg-mlops-state --location westeurope "
         "--enable-rbac-authorization true --enable-purge-protection true --retention-days 30 "
-        "--public-network-access Enabled --tags purpose=pulumi-state --output none",
+        "--public-network-access Disabled --tags purpose=pulumi-state --output none",
+    ]
+    logs = [c for c in made if c.startswith("monitor diagnostic-settings create")]
+    assert [c.split(" --resource ")[1].split(" ")[0] for c in logs] == [
+        "/subscriptions/s/account/stmlopsstate01/blobServices/default",
+        "/subscriptions/s/vault/kv-mlops-state",
+    ]
+    assert '"category":"StorageWrite","enabled":true' in logs[0] and LOG_ANALYTICS in logs[0]
+    keys = [c.split(" --name ")[1].split(" ")[0] for c in made if c.startswith("keyvault key create")]
+    assert keys == ["pulumi-secrets-shared", "pulumi-secrets-dev", "pulumi-secrets-qa", "pulumi-secrets-prod"]
+    roles = [c for c in made if c.startswith("role assignment create")]
+    assert roles == [
         f"role assignment create --assignee-object-id {OPERATOR} --assignee-principal-type User "
         "--role Key Vault Crypto Officer --scope /subscriptions/s/vault/kv-mlops-state --output none",
         f"role assignment create --assignee-object-id {OPERATOR} --assignee-principal-type User "
-        "--role Storage Blob Data Contributor --scope /subscriptions/s/account/stmlopsstate01 --output none",
-        "keyvault key create --vault-name kv-mlops-state --name pulumi-secrets --kty RSA --size 3072 "
-        "--ops encrypt decrypt wrapKey unwrapKey --output none",
+        f"--role Storage Blob Data Contributor --scope {CONTAINER} --output none",
         f"role assignment create --assignee-object-id {DEPLOYER} --assignee-principal-type ServicePrincipal "
-        "--role Storage Blob Data Contributor --scope /subscriptions/s/account/stmlopsstate01 --output none",
+        f"--role Storage Blob Data Contributor --scope {CONTAINER} --condition {WRITE_PROD} "
+        "--condition-version 2.0 --output none",
         f"role assignment create --assignee-object-id {DEPLOYER} --assignee-principal-type ServicePrincipal "
-        "--role Key Vault Crypto User --scope /subscriptions/s/vault/kv-mlops-state/keys/pulumi-secrets "
+        f"--role Storage Blob Data Reader --scope {CONTAINER} --condition {READ_SHARED} "
+        "--condition-version 2.0 --output none",
+        f"role assignment create --assignee-object-id {DEPLOYER} --assignee-principal-type ServicePrincipal "
+        "--role Key Vault Crypto User --scope /subscriptions/s/vault/kv-mlops-state/keys/pulumi-secrets-prod "
         "--output none",
+        f"role assignment create --assignee-object-id {PREVIEWER} --assignee-principal-type ServicePrincipal "
+        f"--role Storage Blob Data Reader --scope {CONTAINER} --condition {READ_PROD_AND_SHARED} "
+        "--condition-version 2.0 --output none",
+        f"role assignment create --assignee-object-id {PREVIEWER} --assignee-principal-type ServicePrincipal "
+        "--role Pulumi state key decrypt (kv-mlops-state) --scope "
+        "/subscriptions/s/vault/kv-mlops-state/keys/pulumi-secrets-prod --output none",
     ]
+    definition = next(c for c in made if c.startswith("role definition create"))
+    assert (
+        '"DataActions": ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"]'
+        in definition
+    )
+    # The deployer's write paths never name another stack; only the shared stack is read besides its own.
+    assert "/dev" not in WRITE_PROD and "/qa" not in WRITE_PROD and "/shared" not in WRITE_PROD
     tail = result.stdout.split("State backend ready.")[1].splitlines()
     assert [line.strip() for line in tail if line.strip().startswith("pulumi ")] == [
         "pulumi login azblob://pulumi-state?storage_account=stmlopsstate01",
-        "pulumi stack init shared --secrets-provider azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
-        "pulumi stack init dev --secrets-provider azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
-        "pulumi stack init qa --secrets-provider azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
-        "pulumi stack init prod --secrets-provider azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
+        *(
+            f"pulumi stack init {stack} --secrets-provider "
+            f"azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets-{stack}"
+            for stack in ("shared", "dev", "qa", "prod")
+        ),
     ]
     assert (
         "--variables PULUMI_BACKEND_URL='azblob://pulumi-state?storage_account=stmlopsstate01' "
         "PULUMI_SECRETS_PROVIDER='azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets'"
     ) in result.stdout
+
+
+def test_public_access_only_when_asked(azure: Path) -> None:
+    result = bootstrap(azure, *ARGS, "--public-network-access", "Enabled")
+    assert result.returncode == 0, result.stderr
+    made = changes(calls(azure))
+    assert sum("--public-network-access Enabled" in c for c in made) == 2
 
 
 def test_second_run_creates_nothing(azure: Path) -> None:
@@ -116,8 +182,10 @@ def test_second_run_creates_nothing(azure: Path) -> None:
     assert [call.split(" --")[0] for call in changes(calls(azure))] == [
         "storage account update",
         "storage account blob-service-properties update",
+        "monitor diagnostic-settings create",
+        "monitor diagnostic-settings create",
     ]
-    assert result.stdout.count("already assigned") == 4
+    assert result.stdout.count("already assigned") == 7
 
 
 def test_soft_deleted_vault_is_recovered(azure: Path) -> None:
@@ -133,7 +201,7 @@ def test_key_creation_waits_for_role_propagation(azure: Path) -> None:
     (azure / "key-failures").write_text("2")
     result = bootstrap(azure, *ARGS)
     assert result.returncode == 0, result.stderr
-    assert sum(call.startswith("keyvault key create") for call in calls(azure)) == 3
+    assert sum(call.startswith("keyvault key create") for call in calls(azure)) == 6
     assert "waiting 0s for role assignments to propagate (attempt 2/4)" in result.stdout
 
 
@@ -156,7 +224,10 @@ def test_key_creation_gives_up(azure: Path) -> None:
             ("--vault", "1vault"),
             "--vault is '1vault'; expected 3-24 letters, digits and single hyphens, starting with a letter",
         ),
-        (("--deployer", "someone"), "--deployer is 'someone'; expected an object id (GUID)"),
+        (("--deployer", "someone"), "--deployer is 'someone'; expected STACK=OBJECT_ID, e.g. prod=<GUID>"),
+        (("--deployer", "test=x"), "--deployer is 'test=x'; the stack must be one of shared dev qa prod"),
+        (("--reader", "dev=x"), "--reader is 'dev=x'; expected an object id (GUID) after 'dev='"),
+        (("--log-analytics", "log-x"), "--log-analytics is 'log-x'; expected /subscriptions/"),
         (
             ("--public-network-access", "Off"),
             "--public-network-access is 'Off'; allowed: Enabled, Disabled",
@@ -173,7 +244,21 @@ def test_bad_arguments_stop_before_azure(azure: Path, change: tuple[str, str], m
         args += list(change)
     result = bootstrap(azure, *args)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == f"error: {message}"
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {message}")
+    assert calls(azure) == []
+
+
+def test_logs_are_explicit(azure: Path) -> None:
+    both = bootstrap(azure, *ARGS, "--no-logs")
+    assert (both.returncode, both.stderr.strip()) == (
+        2,
+        "error: --log-analytics and --no-logs exclude each other",
+    )
+    neither = bootstrap(azure, *ARGS[:-2])
+    assert (neither.returncode, neither.stderr.strip()) == (
+        2,
+        "error: data-plane logs need --log-analytics WORKSPACE_ID (or say --no-logs)",
+    )
     assert calls(azure) == []
 
 

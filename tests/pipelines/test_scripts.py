@@ -292,7 +292,7 @@ def test_pulumi_login_selects_the_stack_with_the_key_vault_provider(bin_dir: Pat
     assert calls(tmp_path) == [
         "pulumi login azblob://state?storage_account=stmlopsstate01",
         "pulumi stack select qa --create --secrets-provider "
-        "azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets",
+        "azurekeyvault://kv-mlops-state.vault.azure.net/keys/pulumi-secrets-qa",
     ]
 
 

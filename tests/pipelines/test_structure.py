@@ -138,10 +138,10 @@ def test_infra_preview_jobs_run_when_their_stack_is_touched() -> None:
 def test_infra_preview_posts_the_diff_per_stack(stack: str) -> None:
     job = job_named(expanded("infra-preview.yml"), f"preview_{stack}")
     assert job["pool"] == POOL_OF_STACK[stack]
-    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    assert service_connections(job) == {f"mlops-estate-{stack}-preview"}
     (pulumi,) = tasks(job, "Pulumi@1")
     assert pulumi["inputs"] == {
-        "azureSubscription": f"mlops-estate-{stack}",
+        "azureSubscription": f"mlops-estate-{stack}-preview",
         "command": "preview",
         "args": "--diff --suppress-outputs",
         "loginArgs": "$(PULUMI_BACKEND_URL)",
@@ -214,7 +214,7 @@ def test_train_submits_and_waits_on_the_stack_pool(stack: str) -> None:
     assert job["pool"] == f"mlops-agents-{stack}"
     assert job["timeoutInMinutes"] == "720"
     assert job["variables"] == {"MODEL": "diabetes", "TRAIN_REASON": "manual"}
-    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    assert service_connections(job) == {f"mlops-estate-{stack}-jobs"}
     submit = scripts(job)[-1]
     command = submit[submit.index("python -m model_assets.submit_training") :]
     assert re.sub(r"\s*\\\n\s*", " ", command).strip() == (
@@ -337,7 +337,7 @@ def test_batch_is_scheduled_per_batch_model() -> None:
     (job,) = jobs(batch)
     assert job["pool"] == "mlops-agents-prod"
     assert job["variables"] == {"MODEL": "churn_byom"}
-    assert service_connections(job) == {"mlops-estate-prod"}
+    assert service_connections(job) == {"mlops-estate-prod-jobs"}
     assert (
         'python -m model_assets.invoke_batch \\\n  --model "$MODEL" \\\n  --stack "$STACK"'
         in scripts(job)[-1]
@@ -369,7 +369,7 @@ def test_pulumi_up_runs_only_in_deployment_jobs(name: str, params: dict[str, str
 def test_service_connection_matches_the_pool_and_environment(name: str, params: dict[str, str]) -> None:
     for job in jobs(expanded(name, **params)):
         for connection in service_connections(job):
-            stack = connection.removeprefix("mlops-estate-")
+            stack = re.sub(r"-(preview|jobs|release)$", "", connection.removeprefix("mlops-estate-"))
             assert stack in STACKS, f"{name}: unknown service connection {connection}"
             assert job["pool"] == POOL_OF_STACK[stack]
             if "deployment" in job:

@@ -80,7 +80,7 @@ def test_defaults():
         "enablePrivateCluster": True,
         "privateDNSZone": "system",
         "enablePrivateClusterPublicFQDN": False,
-        "disableRunCommand": False,
+        "disableRunCommand": True,
     }
     assert inputs["networkProfile"] == {
         "networkPlugin": "azure",
@@ -91,12 +91,13 @@ def test_defaults():
         "serviceCidr": "10.0.0.0/16",
         "dnsServiceIP": "10.0.0.10",
         "loadBalancerSku": "standard",
-        "outboundType": "loadBalancer",
+        "outboundType": "userAssignedNATGateway",
     }
     assert inputs["oidcIssuerProfile"] == {"enabled": True}
     assert inputs["securityProfile"] == {
         "workloadIdentity": {"enabled": True},
         "imageCleaner": {"enabled": True, "intervalHours": 168},
+        "defender": {"logAnalyticsWorkspaceResourceId": LA_ID, "securityMonitoring": {"enabled": True}},
     }
     assert inputs["addonProfiles"] == {
         "omsagent": {
@@ -110,6 +111,9 @@ def test_defaults():
     assert inputs["sku"] == {"name": "Base", "tier": "Standard"}
     assert inputs["agentPoolProfiles"] == [
         {
+            "osDiskType": "Ephemeral",
+            "osDiskSizeGB": 64,
+            "enableEncryptionAtHost": True,
             "name": "system",
             "mode": "System",
             "vmSize": "Standard_D4ds_v5",
@@ -143,8 +147,22 @@ def test_defaults():
             "enableAutoScaling": True,
             "nodeLabels": {"workload": "inference"},
             "vnetSubnetID": SUBNET_ID,
+            "osDiskType": "Ephemeral",
+            "enableEncryptionAtHost": True,
         },
     )
+
+
+def test_opt_outs_are_explicit():
+    t = build(
+        defender=False, ephemeral_os_disk=False, outbound_type="userDefinedRouting", inference_router_ha=True
+    )
+    inputs = t.resource(AKS, "aks-aks")["inputs"]
+    assert "defender" not in inputs["securityProfile"]
+    assert inputs["networkProfile"]["outboundType"] == "userDefinedRouting"
+    assert inputs["agentPoolProfiles"][0]["osDiskType"] == "Managed"
+    assert inputs["agentPoolProfiles"][0]["enableEncryptionAtHost"] is True
+    assert t.resource(EXT, "aks-azureml")["inputs"]["configurationSettings"]["inferenceRouterHA"] == "True"
 
 
 def test_extension_and_workspace_attach():
@@ -267,6 +285,10 @@ def test_waf_aligned_and_public_variant():
         ({"sku_tier": "Premium"}, "AksCluster args.sku_tier: 'Premium' is not one of Free, Standard"),
         ({"inference_hostname": ""}, "AksCluster args.inference_hostname: is required"),
         ({"private": True}, "AksCluster args.private: is not an argument of AksCluster"),
+        (
+            {"outbound_type": "none"},
+            "AksCluster args.outbound_type: 'none' is not one of userAssignedNATGateway, userDefinedRouting, loadBalancer",
+        ),
     ],
 )
 def test_bad_args_fail_at_construction(extra, message):

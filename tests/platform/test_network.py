@@ -149,10 +149,9 @@ def test_max():
     pip = t.resource(PIP, "net-nat-ip")
     assert nat["inputs"]["publicIpAddresses"] == [{"id": pip["id"]}]
     assert pip["inputs"]["sku"] == {"name": "Standard", "tier": "Regional"}
-    for role in ("agents", "functions", "databricksPublic", "databricksPrivate"):
+    for role in ("agents", "functions", "databricksPublic", "databricksPrivate", "aks"):
         assert t.resource(SUBNET, f"net-{role}")["inputs"]["natGateway"] == {"id": nat["id"]}
-    for role in ("privateEndpoints", "aks"):
-        assert "natGateway" not in t.resource(SUBNET, f"net-{role}")["inputs"]
+    assert "natGateway" not in t.resource(SUBNET, "net-privateEndpoints")["inputs"]
     for role in ("databricksPublic", "databricksPrivate"):
         assert t.resource(SUBNET, f"net-{role}")["inputs"]["delegations"] == [
             {"name": "Microsoft.Databricks.workspaces", "serviceName": "Microsoft.Databricks/workspaces"}

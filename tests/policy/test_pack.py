@@ -31,7 +31,7 @@ from tests.policy.harness import one, plan_of
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "policy"
 
-SHIPPED_RULES = 54
+SHIPPED_RULES = 58
 """The number of policies the pack ships; change it deliberately with the rules."""
 
 
@@ -42,8 +42,9 @@ def test_rule_count_is_exact() -> None:
         "acr-premium-for-private-endpoints",
         "diagnostics-everywhere",
         "unique-global-names",
+        "ado-preview-identity-read-only",
     ]
-    assert sum(isinstance(p, ResourceValidationPolicy) for p in ALL_POLICIES) == SHIPPED_RULES - 3
+    assert sum(isinstance(p, ResourceValidationPolicy) for p in ALL_POLICIES) == SHIPPED_RULES - 4
 
 
 def test_rules_are_named_described_and_configurable() -> None:
@@ -55,7 +56,7 @@ def test_rules_are_named_described_and_configurable() -> None:
         assert policy.config_schema is not None
         assert policy.config_schema.properties["environment"]["enum"] == list(ENVIRONMENTS)
     advisory = [p.name for p in ALL_POLICIES if p.enforcement_level == EnforcementLevel.ADVISORY]
-    assert advisory == ["aks-auto-upgrade-channel"]
+    assert advisory == ["aks-auto-upgrade-channel", "databricks-job-pinned-source"]
     assert all(p.enforcement_level in (None, EnforcementLevel.ADVISORY) for p in ALL_POLICIES)
 
 
@@ -70,7 +71,7 @@ def test_pulumi_policy_yaml_and_requirements() -> None:
         for line in (PACK / "requirements.txt").read_text().splitlines()
         if line and not line.startswith(("#", " "))
     ]
-    assert {"pulumi==3.272.0", "pulumi-policy==1.21.0"} <= set(pins)
+    assert {"pulumi==3.272.0", "pulumi-policy==1.21.0", "pyyaml==6.0.3"} <= set(pins)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -84,7 +85,10 @@ def test_stack_config_files_are_current(environment: str) -> None:
     if environment == "dev":
         assert set(levels.values()) == {"advisory"}
     else:
-        assert {n for n, level in levels.items() if level == "advisory"} == {"aks-auto-upgrade-channel"}
+        assert {n for n, level in levels.items() if level == "advisory"} == {
+            "aks-auto-upgrade-channel",
+            "databricks-job-pinned-source",
+        }
         assert set(levels.values()) == {"advisory", "mandatory"}
 
 
@@ -175,7 +179,11 @@ def test_running_the_pack_entry_builds_the_pack(monkeypatch: pytest.MonkeyPatch)
 def test_importing_the_rules_in_a_fresh_interpreter_returns() -> None:
     """A PolicyPack built on import would print a port and block: this would time out instead."""
     result = subprocess.run(
-        [sys.executable, "-c", "import policy.rules, infra.engine.policy_runner, policy.__main__; print('imported')"],
+        [
+            sys.executable,
+            "-c",
+            "import policy.rules, infra.engine.policy_runner, policy.__main__; print('imported')",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

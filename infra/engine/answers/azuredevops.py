@@ -107,6 +107,7 @@ _GUID_TYPES = {
     "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": None,
     "azuredevops:index/group:Group": _group,
     "azuredevops:index/groupMembership:GroupMembership": None,
+    "azuredevops:index/gitPermissions:GitPermissions": None,
 }
 
 # Types whose ids Azure DevOps returns as integers.

@@ -421,5 +421,6 @@ def test_relative_paths_in_scripts_exist() -> None:
         "pipelines/scripts/stack-commit.sh",
         "pipelines/scripts/changed_stacks.py",
         "pipelines/scripts/stack_output.py",
+        "pipelines/scripts/start_release.py",
     }
     assert all((PIPELINES.parent / path).is_file() for path in referenced)

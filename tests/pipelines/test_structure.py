@@ -317,7 +317,12 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
         'python -m model_assets.smoke_test --scoring-uri "$scoring_uri" --model "$MODEL" '
         "--auth-header-env SMOKE_AUTH_HEADER"
     ) in texts[smoke]
-    assert 'stack_output.py "endpoints.$MODEL.scoringUri"' in texts[smoke]
+    assert 'scoring_uri="$(read_output "endpoints.$MODEL.scoringUri")"' in texts[smoke]
+    # Kubernetes endpoints take aml_token (or key) credentials, not an Entra token.
+    assert "aml_token) credential=\"$(az ml online-endpoint get-credentials" in texts[smoke]
+    # Batch models are smoke-tested by invoking the deployed slot on their smoke sample.
+    assert "python -m model_assets.invoke_batch --model \"$MODEL\"" in texts[smoke]
+    assert "--smoke --wait" in texts[smoke]
     assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
     assert f"stack-commit.sh commit {stack}" in texts[rollback]
     assert f"pulumi up --yes --diff --stack {stack}" in texts[rollback]

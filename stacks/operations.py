@@ -82,6 +82,7 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
 
 def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.retraining import RetrainingLoop
+    from components.retraining.component import PACKAGE_BLOB, RELEASE_CONTAINER
 
     network = ctx.parts["network"]
     observability = ctx.parts["observability"]
@@ -144,6 +145,14 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         raise ConfigError(exc.detail, file=ctx.loaded.file, key=exc.key) from None
     ctx.parts["retraining"] = loop
     ctx.outputs["retrainingFunctionApp"] = loop.function_app_name
+    # Where the deploy pipeline uploads the app's package (WEBSITE_RUN_FROM_PACKAGE reads it).
+    ctx.outputs["retrainingPackage"] = {
+        "storageAccount": args["names"]["host_storage"],
+        "container": RELEASE_CONTAINER,
+        "blob": PACKAGE_BLOB,
+        "functionApp": loop.function_app_name,
+        "resourceGroup": ctx.resource_group_name,
+    }
     ctx.outputs["retrainingPrincipalId"] = loop.principal_id
     ctx.outputs["landingContainers"] = loop.landing_containers
     return loop
@@ -271,6 +280,12 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
     )
     ctx.parts["data_factory"] = factory
     ctx.outputs["dataFactoryId"] = factory.factory_id
+    # ARM creates triggers stopped; pipelines/scripts/post_deploy.sh starts these after pulumi up.
+    ctx.outputs["dataFactoryTriggers"] = {
+        "factory": ctx.namer.name("data_factory", key="mlops-estate:dataFactory"),
+        "resourceGroup": ctx.resource_group_name,
+        "triggers": sorted(factory.trigger_names.values()),
+    }
 
 
 def compose_central_registry_workspace(ctx: StackContext) -> None:

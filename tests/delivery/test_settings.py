@@ -70,13 +70,11 @@ def test_prod_cannot_drop_the_exclusive_lock():
     )
 
 
-def test_release_trigger_needs_maturity_level_3():
+def test_the_removed_release_trigger_setting_is_refused():
+    # Releases start from the training run that registered the version; the event relay is gone.
     with pytest.raises(ConfigError) as err:
-        preview("dev", overrides={"mlops-estate:devops": {"releaseTrigger": True}})
-    assert (
-        "mlops-estate:devops.releaseTrigger: automated release starts at maturity level 3 (maturityLevel is 2)"
-        in str(err.value)
-    )
+        preview("qa", overrides={"mlops-estate:devops": {"releaseTrigger": True, "approvals": {"approverGroup": "[mlops-estate]\\Release Approvers"}}})
+    assert "releaseTrigger" in str(err.value)
 
 
 def test_bad_approver_group_in_a_stack_file_names_the_key():

@@ -427,5 +427,37 @@ def test_relative_paths_in_scripts_exist() -> None:
         "pipelines/scripts/changed_stacks.py",
         "pipelines/scripts/stack_output.py",
         "pipelines/scripts/start_release.py",
+        "pipelines/scripts/post_deploy.sh",
     }
     assert all((PIPELINES.parent / path).is_file() for path in referenced)
+
+
+def test_deploy_starts_data_factory_triggers_and_ships_the_function_package() -> None:
+    deploy = expanded("infra-deploy.yml")
+    texts = [t for job in jobs(deploy) for t in scripts(job)]
+    ups = [i for i, t in enumerate(texts) if "pulumi up --yes --diff --stack" in t]
+    posts = [i for i, t in enumerate(texts) if "source pipelines/scripts/post_deploy.sh" in t]
+    # Every pulumi up is followed by the post-deploy step.
+    assert len(ups) == len(posts) > 0 and all(p == u + 1 for u, p in zip(ups, posts, strict=True))
+    script = (PIPELINES / "scripts" / "post_deploy.sh").read_text()
+    assert "az datafactory trigger start" in script
+    assert "build_function_package.py" in script and "az storage blob upload --auth-mode login" in script
+
+
+def test_function_package_layout(tmp_path) -> None:
+    import zipfile
+
+    builder = load_script("build_function_package")
+    app = PIPELINES.parent / "components" / "retraining" / "function_app"
+    site = tmp_path / "site"
+    (site / "azure" / "functions").mkdir(parents=True)
+    (site / "azure" / "functions" / "__init__.py").write_text("")
+    out = tmp_path / "retrain.zip"
+    names = builder.build(app, site, out)
+    assert "function_app.py" in names and "host.json" in names and "retrain/engine.py" in names
+    assert ".python_packages/lib/site-packages/azure/functions/__init__.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".funcignore")]
+    assert zipfile.ZipFile(out).namelist() == names
+    first = out.read_bytes()
+    builder.build(app, site, out)
+    assert out.read_bytes() == first  # deterministic

@@ -20,6 +20,10 @@ from stacks.context import StackContext
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 BATCH_ENTRY = "model_assets/{model}/src/score.py"
 """Where a batch model's scoring entry lives in this repository (the Databricks job runs it)."""
+TRAINING_STACK = "dev"
+"""The stack whose workspace trains and whose identities write the shared registry: every
+retraining trigger (drift, schedule, new data) queues the train pipeline there, never in the
+stack that serves (pipelines/train.yml accepts only this stack)."""
 REFERENCE_DATA = "azureml:{model}-training@latest"
 """The reference data asset a model monitor compares production data with (the train pipeline
 registers its training data under this name)."""
@@ -103,7 +107,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     args: dict[str, Any] = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
-        "environment": settings.environment,
+        "environment": TRAINING_STACK,  # the train pipeline's stack parameter
         "names": {
             "plan": ctx.namer.name("app_service_plan", "retrain", key="mlops-estate:retraining"),
             "app": ctx.namer.name("function_app", "retrain", key="mlops-estate:retraining"),
@@ -198,7 +202,14 @@ def _model_monitors(
         )
 
 
+BATCH_DATA = "/dbfs/mlops-batch/{model}"
+"""Where a batch job reads ``input/*.csv`` and writes ``output/predictions.csv`` (DBFS)."""
+
+
 def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
+    import pulumi
+
+    catalog = ctx.shared_output("databricksRegistryCatalog")
     jobs: dict[str, Any] = {}
     for name, model in settings.models.items():
         if model.serving != "batch":
@@ -211,7 +222,24 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
                 file=ctx.loaded.file,
                 key=f"mlops-estate:models.{name}",
             )
-        jobs[name] = {"entry": entry, "parameters": ["--model", name, "--environment", settings.environment]}
+        version = model.deployments[model.champion_slot].version
+        data = BATCH_DATA.format(model=name)
+        jobs[name] = {
+            "entry": entry,
+            "parameters": [
+                "--model",
+                name,
+                "--environment",
+                settings.environment,
+                "--input",
+                f"{data}/input",
+                "--output",
+                f"{data}/output",
+                "--model-uri",
+                # The version this stack pins, from the central MLflow (Unity Catalog) registry.
+                pulumi.Output.concat("models:/", catalog, ".models.", name, "/", version),
+            ],
+        }
     return jobs
 
 

@@ -16,8 +16,10 @@ Evidence per level (resources in the plan, matched on type and inputs, never on 
    Azure ML registries publish no Event Grid event that could start it;
 4. retraining on new data: an Event Grid subscription for ``Microsoft.Storage.BlobCreated``
    delivered to the retraining Function (``/functions/retrain_new_data``);
-5. monitoring-driven retraining: a model monitor schedule (``CreateMonitor``) *and* a drift
-   alert whose action group calls the retraining Function (``retrain_drift_alert``).
+5. monitoring-driven retraining: a model monitor schedule (``CreateMonitor``) *and* an Event
+   Grid subscription for ``Microsoft.MachineLearningServices.RunStatusChanged`` filtered on the
+   monitor's threshold-breach tag and delivered to the retraining Function
+   (``/functions/retrain_drift_event``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ LEVELS: dict[int, str] = {
 PIPELINE_AUTHORIZATION = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 NEW_DATA_FUNCTION = "/functions/retrain_new_data"
-DRIFT_FUNCTION = "retrain_drift_alert"
+DRIFT_FUNCTION = "/functions/retrain_drift_event"
+RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
+BREACH_TAG_KEY = "data.RunTags.azureml_modelmonitor_threshold_breached"
 _SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
 
 
@@ -111,24 +115,17 @@ def _level5(resources: list[dict[str, Any]]) -> list[str]:
         if r["type"] == "azure-native:machinelearningservices:Schedule"
         and _get(r, "inputs", "properties", "action", "actionType") == "CreateMonitor"
     ]
-    groups = {
-        r["id"]: r
-        for r in resources
-        if r["type"] == "azure-native:monitor:ActionGroup"
-        and any(
-            _get(f, "functionName") == DRIFT_FUNCTION
-            for f in _get(r, "inputs", "azureFunctionReceivers") or []
-        )
-    }
-    alerts = [
+    breaches = [
         r
         for r in resources
-        if r["type"] == "azure-native:monitor:ScheduledQueryRule"
-        and any(g in groups for g in _get(r, "inputs", "actions", "actionGroups") or [])
+        if r["type"] == _SUBSCRIPTION
+        and RUN_STATUS_CHANGED in _event_types(r)
+        and any(_get(f, "key") == BREACH_TAG_KEY for f in _get(r, "inputs", "filter", "advancedFilters") or [])
+        and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(DRIFT_FUNCTION)
     ]
-    if not (monitors and alerts):
+    if not (monitors and breaches):
         return []
-    return _urns(monitors) + _urns(list(groups.values())) + _urns(alerts)
+    return _urns(monitors) + _urns(breaches)
 
 
 _EVIDENCE = {1: _level1, 2: _level2, 3: _level3, 4: _level4, 5: _level5}

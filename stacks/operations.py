@@ -165,16 +165,31 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
 def _model_monitors(
     ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any, retraining: Any
 ) -> None:
-    from components.model_monitor import ModelMonitor
+    from components.model_monitor import ModelMonitor, MonitorEvents
 
     config = settings.monitoring
+    drift = sorted(
+        name for name in _online_models(ctx, settings) if (t := settings.retraining.models.get(name)) and t.drift
+    )
+    if retraining is not None and drift:
+        # The drift trigger: a monitor's threshold breach event → the retraining Function.
+        MonitorEvents(
+            "monitor-events",
+            {
+                "resource_group_name": ctx.resource_group_name,
+                "location": ctx.location,
+                "workspace_id": ctx.parts["workspace"].workspace_id,
+                "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
+                "function_app_id": retraining.function_app_id,
+                "models": drift,
+                "tags": ctx.tags,
+            },
+            opts=ctx.opts(),
+        )
     for name, part in sorted(_online_models(ctx, settings).items()):
         model = settings.models[name]
         slot = model.champion_slot
-        triggers = settings.retraining.models.get(name)
-        groups = [monitoring.action_group_id]
-        if retraining is not None and triggers is not None and triggers.drift:
-            groups.append(retraining.drift_action_group_id)
+        groups = [monitoring.action_group_id]  # on-call only: a failed monitor run is not drift
         ModelMonitor(
             f"monitor-{name}",
             {

@@ -60,7 +60,7 @@ class ModelMonitorArgs(TypedDict):
     """Required. The deployment whose production data is monitored (the champion slot)."""
     deployment_id: pulumi.Input[str]
     """Required. Its ARM id (the monitoring target)."""
-    reference_data_uri: str
+    reference_data_uri: pulumi.Input[str]
     """Required. The reference (training) data asset, e.g. ``azureml:diabetes-training@latest``."""
     log_analytics_id: pulumi.Input[str]
     """Required. Where the workspace's run status events land (the drift alert's scope)."""

@@ -24,9 +24,10 @@ TRAINING_STACK = "dev"
 """The stack whose workspace trains and whose identities write the shared registry: every
 retraining trigger (drift, schedule, new data) queues the train pipeline there, never in the
 stack that serves (pipelines/train.yml accepts only this stack)."""
-REFERENCE_DATA = "azureml:{model}-training@latest"
-"""The reference data asset a model monitor compares production data with (the train pipeline
-registers its training data under this name)."""
+REFERENCE_DATA = "azureml://registries/{registry}/data/{model}-training/labels/latest"
+"""The reference data asset a model monitor compares production data with: the training split
+the train pipeline's register step puts into the shared registry as ``<model>-training`` (an
+MLTable) together with each registered version (``model_assets/<model>/src/register.py``)."""
 
 
 def compose_operations(ctx: StackContext) -> None:
@@ -201,7 +202,9 @@ def _model_monitors(
                 "deployment_name": slot,
                 "deployment_id": part.deployment_ids[slot],
                 "task_type": config.task_types.get(name, "Regression"),
-                "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
+                "reference_data_uri": ctx.shared_output("registryName").apply(
+                    lambda registry, n=name: REFERENCE_DATA.format(registry=registry, model=n.replace("_", "-"))
+                ),
                 "log_analytics_id": ctx.parts["observability"].log_analytics_id,
                 "action_group_ids": groups,
                 "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",

@@ -75,12 +75,30 @@ def reference_data_name(model_name: str) -> str:
     return f"{model_name.replace('_', '-')}-training"
 
 
+MLTABLE = """\
+# The training split as a table: model monitors read their reference data as MLTable.
+paths:
+  - file: ./train.csv
+transformations:
+  - read_delimited:
+      delimiter: ','
+      header: all_files_same_headers
+"""
+
+
 def register_reference_data(client: Any, data_dir: Path, *, model_name: str, data_version: str) -> str:
-    """Register the training data of a registered version as the monitors' reference data asset."""
+    """Register the training split of a registered version as the monitors' reference data
+    asset (an MLTable over ``train.csv``; the monitor's reference input is ``mltable``)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="reference-"))
+    shutil.copy(data_dir / "train.csv", folder / "train.csv")
+    (folder / "MLTable").write_text(MLTABLE, encoding="utf-8")
     asset = Data(
         name=reference_data_name(model_name),
-        path=str(data_dir),
-        type=AssetTypes.URI_FOLDER,
+        path=str(folder),
+        type=AssetTypes.MLTABLE,
         description=f"Training data of {model_name} (data version {data_version}); model monitor reference",
         tags={"data_version": data_version, "model": model_name},
     )

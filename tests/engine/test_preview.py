@@ -219,8 +219,8 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 EXACT_COUNTS = {
     "shared": (51, 42, 6, 3),
     "dev": (100, 87, 9, 3),
-    "qa": (184, 162, 18, 3),
-    "prod": (261, 233, 23, 4),
+    "qa": (206, 182, 19, 4),
+    "prod": (255, 227, 23, 4),
 }
 
 

@@ -303,7 +303,9 @@ class MonitorEvents(pulumi.ComponentResource):
     system_topic_id: pulumi.Output[str]
     """ARM id of the workspace's Event Grid system topic."""
 
-    def __init__(self, name: str, args: MonitorEventsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: MonitorEventsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlops:monitoring:MonitorEvents", name, {}, opts)
         check_unknown_args("MonitorEvents", args, MonitorEventsArgs)
         require(
@@ -360,7 +362,9 @@ class MonitorEvents(pulumi.ComponentResource):
                         ),
                     ],
                 ),
-                retry_policy=eventgrid.RetryPolicyArgs(max_delivery_attempts=10, event_time_to_live_in_minutes=1440),
+                retry_policy=eventgrid.RetryPolicyArgs(
+                    max_delivery_attempts=10, event_time_to_live_in_minutes=1440
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.system_topic_id = topic.id

@@ -120,7 +120,9 @@ def _level5(resources: list[dict[str, Any]]) -> list[str]:
         for r in resources
         if r["type"] == _SUBSCRIPTION
         and RUN_STATUS_CHANGED in _event_types(r)
-        and any(_get(f, "key") == BREACH_TAG_KEY for f in _get(r, "inputs", "filter", "advancedFilters") or [])
+        and any(
+            _get(f, "key") == BREACH_TAG_KEY for f in _get(r, "inputs", "filter", "advancedFilters") or []
+        )
         and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(DRIFT_FUNCTION)
     ]
     if not (monitors and breaches):

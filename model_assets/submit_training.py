@@ -282,9 +282,7 @@ def parser() -> argparse.ArgumentParser:
         default=champion.PRODUCTION_STACK,
         help="the stack whose pinned version is the champion (default: prod)",
     )
-    p.add_argument(
-        "--input", action="append", default=[], metavar="NAME=VALUE", help="set a pipeline input"
-    )
+    p.add_argument("--input", action="append", default=[], metavar="NAME=VALUE", help="set a pipeline input")
     p.add_argument("--subscription", required=True)
     p.add_argument("--resource-group", required=True)
     p.add_argument("--workspace", required=True)

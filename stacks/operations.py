@@ -170,7 +170,9 @@ def _model_monitors(
 
     config = settings.monitoring
     drift = sorted(
-        name for name in _online_models(ctx, settings) if (t := settings.retraining.models.get(name)) and t.drift
+        name
+        for name in _online_models(ctx, settings)
+        if (t := settings.retraining.models.get(name)) and t.drift
     )
     if retraining is not None and drift:
         # The drift trigger: a monitor's threshold breach event → the retraining Function.
@@ -203,7 +205,9 @@ def _model_monitors(
                 "deployment_id": part.deployment_ids[slot],
                 "task_type": config.task_types.get(name, "Regression"),
                 "reference_data_uri": ctx.shared_output("registryName").apply(
-                    lambda registry, n=name: REFERENCE_DATA.format(registry=registry, model=n.replace("_", "-"))
+                    lambda registry, n=name: REFERENCE_DATA.format(
+                        registry=registry, model=n.replace("_", "-")
+                    )
                 ),
                 "log_analytics_id": ctx.parts["observability"].log_analytics_id,
                 "action_group_ids": groups,

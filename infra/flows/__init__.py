@@ -112,7 +112,9 @@ def _model_facts(project_dir: Path, stack: str) -> tuple[int, dict[str, dict[str
             continue
         try:
             other_config = load_stack_config(project, other)
-            loaded = load_settings(other_config.values, project=project.name, stack=other, file=other_config.file.name)
+            loaded = load_settings(
+                other_config.values, project=project.name, stack=other, file=other_config.file.name
+            )
         except (ConfigError, OSError):
             continue
         if isinstance(loaded.settings, EnvironmentStackSettings):
@@ -154,7 +156,14 @@ def _trace_flow(
             continue
         res = resolve(ctx, link.kind, link.fields, f"flows.{flow.id}.links.{link.id}")
         result.links.append(
-            LinkResult(id=link.id, title=link.title, kind=link.kind, status=res.status, evidence=res.evidence, reason=res.reason)
+            LinkResult(
+                id=link.id,
+                title=link.title,
+                kind=link.kind,
+                status=res.status,
+                evidence=res.evidence,
+                reason=res.reason,
+            )
         )
     return result
 
@@ -193,7 +202,9 @@ def trace(
             continue
         if not _links_for(flow, level):
             continue
-        targets = sorted(n for n, f in facts.items() if _selected(f, flow.models)) if flow.per_model else [None]
+        targets = (
+            sorted(n for n, f in facts.items() if _selected(f, flow.models)) if flow.per_model else [None]
+        )
         if flow.per_model and not targets:
             report.skipped.append(f"{flow.id}: no model of {stack} is {flow.models}")
             continue

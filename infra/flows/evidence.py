@@ -100,7 +100,9 @@ def walk(value: Any, path: str) -> tuple[bool, Any]:
                 current = current[match["key"]]
             if not isinstance(current, list):
                 return False, None
-            hits = [i for i in current if isinstance(i, dict) and str(i.get(match["field"])) == match["value"]]
+            hits = [
+                i for i in current if isinstance(i, dict) and str(i.get(match["field"])) == match["value"]
+            ]
             if not hits:
                 return False, None
             current = hits[0]
@@ -115,8 +117,11 @@ def walk(value: Any, path: str) -> tuple[bool, Any]:
 
 def matches(value: Any, rule: Any) -> bool:
     """A value against a rule: a literal (equality) or ``{contains|endswith|includes|keys|exists}``."""
-    if isinstance(rule, dict) and len(rule) == 1 and next(iter(rule)) in (
-        "contains", "endswith", "includes", "keys", "exists", "not_contains", "startswith", "json"
+    if (
+        isinstance(rule, dict)
+        and len(rule) == 1
+        and next(iter(rule))
+        in ("contains", "endswith", "includes", "keys", "exists", "not_contains", "startswith", "json")
     ):
         op, want = next(iter(rule.items()))
         if op == "json":  # a JSON document in a string: {"json": {"at": path, "expect": rule}}
@@ -131,9 +136,14 @@ def matches(value: Any, rule: Any) -> bool:
         if op == "exists":
             return (value is not None) == bool(want)
         if op == "contains":
-            return isinstance(value, (str, list)) and all(w in value for w in (want if isinstance(want, list) else [want]))
+            return isinstance(value, (str, list)) and all(
+                w in value for w in (want if isinstance(want, list) else [want])
+            )
         if op == "not_contains":
-            return not (isinstance(value, (str, list)) and any(w in value for w in (want if isinstance(want, list) else [want])))
+            return not (
+                isinstance(value, (str, list))
+                and any(w in value for w in (want if isinstance(want, list) else [want]))
+            )
         if op == "endswith":
             return isinstance(value, str) and value.endswith(str(want))
         if op == "startswith":
@@ -225,7 +235,9 @@ def _absent(ctx: Context, f: dict[str, Any]) -> Result:
     found = _candidates(plan, f, ctx)
     if found:
         return Result(BROKEN, found[0]["urn"], f.get("why", "this resource must not exist"))
-    return Result(OK, f"no {f['type'].split(':')[-1]} with {_short(f.get('where', {}), 50)} in {plan.get('stack')}")
+    return Result(
+        OK, f"no {f['type'].split(':')[-1]} with {_short(f.get('where', {}), 50)} in {plan.get('stack')}"
+    )
 
 
 def _output(ctx: Context, f: dict[str, Any]) -> Result:
@@ -234,19 +246,27 @@ def _output(ctx: Context, f: dict[str, Any]) -> Result:
     rule = f.get("expect", {"exists": True})
     where = f"{plan.get('stack')} output {f['at']}"
     if not found or not matches(value, rule):
-        return Result(BROKEN, where, f"{where} is {_short(value) if found else 'absent'}, expected {_short(rule)}")
+        return Result(
+            BROKEN, where, f"{where} is {_short(value) if found else 'absent'}, expected {_short(rule)}"
+        )
     return Result(OK, f"{where} = {_short(value)}")
 
 
 def _role(ctx: Context, f: dict[str, Any]) -> Result:
     plan = ctx.plan(f.get("plan", "self"))
-    holders = _candidates(plan, {"type": f["principal"]["type"], "where": f["principal"].get("where", {})}, ctx)
+    holders = _candidates(
+        plan, {"type": f["principal"]["type"], "where": f["principal"].get("where", {})}, ctx
+    )
     principals = {
-        str(walk(r, "outputs.identity.principalId")[1]): r["name"] for r in holders if walk(r, "outputs.identity.principalId")[0]
+        str(walk(r, "outputs.identity.principalId")[1]): r["name"]
+        for r in holders
+        if walk(r, "outputs.identity.principalId")[0]
     }
     found, role = walk(ctx.plan("shared").get("outputs", {}), f["role_output"])
     if not principals or not found:
-        return Result(BROKEN, f"{plan.get('stack')} plan", "the identity or the shared role output is missing")
+        return Result(
+            BROKEN, f"{plan.get('stack')} plan", "the identity or the shared role output is missing"
+        )
     for r in plan.get("resources", []):
         inputs = r.get("inputs", {})
         if (
@@ -313,7 +333,11 @@ def _contract(ctx: Context, f: dict[str, Any]) -> Result:
         raise ConfigError(f"relation '{relation}' is not equals or contains", key="flows.contract.relation")
     shown = f"{left_where} {_short(left, 30)} {'=' if relation == 'equals' else '∋'} {right_where} {_short(right, 30)}"
     if not ok:
-        return Result(BROKEN, shown, f"{left_where} is {_short(left)} but {right_where} is {_short(prefix + str(right))}")
+        return Result(
+            BROKEN,
+            shown,
+            f"{left_where} is {_short(left)} but {right_where} is {_short(prefix + str(right))}",
+        )
     return Result(OK, shown)
 
 

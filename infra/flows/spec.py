@@ -32,22 +32,76 @@ class Required:
 
 
 REQUIRED: dict[str, Required] = {
-    "F1": Required(1, ("ci-on-every-change", "lint", "unit-tests-coverage", "data-sanity-tests",
-                       "train-on-main-only", "train-with-dev-identity", "train-waits")),
-    "F2": Required(2, ("training-pipeline", "features-train-evaluate-register", "cluster-contract",
-                       "champion-from-prod", "prod-pins-champion", "register-only-when-better",
-                       "registry-writer-role", "trains-in-writer-stack", "registration-artifact",
-                       "byom-artifact-datastore")),
-    "F3": Required(3, ("release-started-by-registering-run", "no-wait-for-registry-event",
-                       "release-authorised-here", "qa-before-prod", "approval",
-                       "smoke-test", "smoke-auth", "any-version-deployable", "rollback",
-                       "scoring-uri-resolves")),
-    "F4": Required(3, ("logs", "metrics", "alerts", "model-monitor", "reference-data-created",
-                       "reference-data-resolves")),
-    "F5": Required(4, ("schedule", "new-data", "drift", "drift-signal-emitted", "cooldown",
-                       "trains-in-training-stack", "function-package-deployed", "back-into-training")),
-    "F6": Required(3, ("databricks-job", "entry-point-scores", "mlflow-registry", "data-factory-schedule",
-                       "trigger-started", "qa-and-prod-have-batch", "input-data-lands")),
+    "F1": Required(
+        1,
+        (
+            "ci-on-every-change",
+            "lint",
+            "unit-tests-coverage",
+            "data-sanity-tests",
+            "train-on-main-only",
+            "train-with-dev-identity",
+            "train-waits",
+        ),
+    ),
+    "F2": Required(
+        2,
+        (
+            "training-pipeline",
+            "features-train-evaluate-register",
+            "cluster-contract",
+            "champion-from-prod",
+            "prod-pins-champion",
+            "register-only-when-better",
+            "registry-writer-role",
+            "trains-in-writer-stack",
+            "registration-artifact",
+            "byom-artifact-datastore",
+        ),
+    ),
+    "F3": Required(
+        3,
+        (
+            "release-started-by-registering-run",
+            "no-wait-for-registry-event",
+            "release-authorised-here",
+            "qa-before-prod",
+            "approval",
+            "smoke-test",
+            "smoke-auth",
+            "any-version-deployable",
+            "rollback",
+            "scoring-uri-resolves",
+        ),
+    ),
+    "F4": Required(
+        3, ("logs", "metrics", "alerts", "model-monitor", "reference-data-created", "reference-data-resolves")
+    ),
+    "F5": Required(
+        4,
+        (
+            "schedule",
+            "new-data",
+            "drift",
+            "drift-signal-emitted",
+            "cooldown",
+            "trains-in-training-stack",
+            "function-package-deployed",
+            "back-into-training",
+        ),
+    ),
+    "F6": Required(
+        3,
+        (
+            "databricks-job",
+            "entry-point-scores",
+            "mlflow-registry",
+            "data-factory-schedule",
+            "trigger-started",
+            "qa-and-prod-have-batch",
+            "input-data-lands",
+        ),
+    ),
     "F7": Required(2, ("scoring-pipeline", "registration-switch", "threshold-breach-reruns-scoring")),
 }
 
@@ -98,7 +152,9 @@ def _link(file: Path, flow: str, index: int, raw: Any, flow_level: int) -> LinkS
     if raw["kind"] == "undecidable" and not (raw.get("reason") and raw.get("decided_by")):
         raise _blame(file, key, "an undecidable link needs 'reason' and 'decided_by'")
     fields = {k: v for k, v in raw.items() if k not in ("id", "kind", "title", "level", "when")}
-    return LinkSpec(id=raw["id"], kind=raw["kind"], title=raw["title"], level=level, when=dict(when), fields=fields)
+    return LinkSpec(
+        id=raw["id"], kind=raw["kind"], title=raw["title"], level=level, when=dict(when), fields=fields
+    )
 
 
 def load_spec(path: Path | None = None) -> dict[str, FlowSpec]:
@@ -140,10 +196,16 @@ def load_spec(path: Path | None = None) -> dict[str, FlowSpec]:
             )
         for link in parsed:
             if link.level < level:
-                raise _blame(file, f"flows.{flow_id}.links.{link.id}.level", f"{link.level} is below the flow's {level}")
+                raise _blame(
+                    file,
+                    f"flows.{flow_id}.links.{link.id}.level",
+                    f"{link.level} is below the flow's {level}",
+                )
         models = raw.get("models", {})
         if not isinstance(models, dict) or any(k not in MODEL_FILTERS for k in models):
-            raise _blame(file, f"flows.{flow_id}.models", f"filters models by {', '.join(MODEL_FILTERS)} only")
+            raise _blame(
+                file, f"flows.{flow_id}.models", f"filters models by {', '.join(MODEL_FILTERS)} only"
+            )
         out[flow_id] = FlowSpec(
             id=flow_id,
             title=str(raw.get("title") or flow_id),

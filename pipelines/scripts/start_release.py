@@ -28,7 +28,9 @@ RELEASE_PIPELINE = "release"
 Send = Callable[[str, str, dict[str, Any] | None, str], dict[str, Any]]
 
 
-def http_send(method: str, url: str, body: dict[str, Any] | None, bearer: str) -> dict[str, Any]:  # pragma: no cover - network
+def http_send(
+    method: str, url: str, body: dict[str, Any] | None, bearer: str
+) -> dict[str, Any]:  # pragma: no cover - network
     """One JSON call to Azure DevOps with the job token."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
@@ -56,7 +58,9 @@ def start_release(
 ) -> str | None:
     """Queue the release for a registered version; returns the run id, or None when nothing was registered."""
     if not registration["registered"]:
-        print(f"{registration['model']}: nothing registered ({registration.get('reason', 'no reason')}); no release")
+        print(
+            f"{registration['model']}: nothing registered ({registration.get('reason', 'no reason')}); no release"
+        )
         return None
     base = f"{organization.rstrip('/')}/{project}/_apis/pipelines"
     pipelines = send("GET", f"{base}?{API}", None, bearer).get("value", [])
@@ -90,8 +94,12 @@ def main(argv: Sequence[str] | None = None, send: Send = http_send) -> int:
         return 2
     try:
         start_release(
-            registration, organization=args.organization, project=args.project, branch=args.branch,
-            bearer=bearer or "", send=send,
+            registration,
+            organization=args.organization,
+            project=args.project,
+            branch=args.branch,
+            bearer=bearer or "",
+            send=send,
         )
     except (LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -73,7 +73,15 @@ def test_prod_cannot_drop_the_exclusive_lock():
 def test_the_removed_release_trigger_setting_is_refused():
     # Releases start from the training run that registered the version; the event relay is gone.
     with pytest.raises(ConfigError) as err:
-        preview("qa", overrides={"mlops-estate:devops": {"releaseTrigger": True, "approvals": {"approverGroup": "[mlops-estate]\\Release Approvers"}}})
+        preview(
+            "qa",
+            overrides={
+                "mlops-estate:devops": {
+                    "releaseTrigger": True,
+                    "approvals": {"approverGroup": "[mlops-estate]\\Release Approvers"},
+                }
+            },
+        )
     assert "releaseTrigger" in str(err.value)
 
 

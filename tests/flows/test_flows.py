@@ -36,7 +36,7 @@ def test_the_declaration_has_every_required_link() -> None:
 
 def test_a_flow_cannot_pass_with_fewer_links(tmp_path: Path) -> None:
     def drop(flows) -> None:
-        flows["F3"]["links"] = [l for l in flows["F3"]["links"] if l["id"] != "smoke-auth"]
+        flows["F3"]["links"] = [x for x in flows["F3"]["links"] if x["id"] != "smoke-auth"]
 
     with pytest.raises(ConfigError) as err:
         load_spec(_spec_copy(tmp_path, drop))
@@ -58,7 +58,10 @@ def test_a_flow_level_cannot_be_raised_to_skip_it(tmp_path: Path) -> None:
     [
         (lambda f: f["F1"]["links"][0].update(kind="guess"), "flows.F1.links[0].kind: 'guess' is not one of"),
         (lambda f: f["F1"]["links"][0].update(level=9), "flows.F1.links[0].level: 9 is not a maturity level"),
-        (lambda f: f["F2"]["links"][1].update(when={"colour": "red"}), "flows.F2.links[1].when: filters models"),
+        (
+            lambda f: f["F2"]["links"][1].update(when={"colour": "red"}),
+            "flows.F2.links[1].when: filters models",
+        ),
         (lambda f: f.update(F9={"level": 1, "links": []}), "flows.F9: is not a flow of the estate"),
         (lambda f: f.pop("F4"), "flows.F4: is missing"),
     ],
@@ -134,7 +137,9 @@ def test_prod_traces_every_flow_with_no_broken_link(prod_report) -> None:
         ("F6", "churn_byom"),
         ("F7", "fraud_rules"),
     ]
-    undecidable = sorted((f.id, f.model, l.id) for f in prod_report.flows for l in f.links if l.status == UNDECIDABLE)
+    undecidable = sorted(
+        (f.id, f.model, x.id) for f in prod_report.flows for x in f.links if x.status == UNDECIDABLE
+    )
     assert undecidable == [
         ("F3", "diabetes", "scoring-uri-resolves"),
         ("F4", "diabetes", "reference-data-resolves"),
@@ -156,7 +161,7 @@ def test_undecidable_links_are_never_ok_and_say_what_decides_them(prod_report) -
 
 def test_every_required_link_is_traced_in_prod(prod_report) -> None:
     for flow_id, required in REQUIRED.items():
-        traced = {l.id for f in prod_report.flows if f.id == flow_id for l in f.links}
+        traced = {x.id for f in prod_report.flows if f.id == flow_id for x in f.links}
         # drift and schedule links apply only to the models that use them; all others are traced.
         assert traced >= set(required.links) - {"byom-artifact-datastore"}, flow_id
 
@@ -180,3 +185,14 @@ def test_cli_unknown_stack_exits_2(capsys) -> None:
 
     assert main(["flows", "staging"]) == 2
     assert "STACK: no stack 'staging'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("stack", "level", "flows"),
+    [("dev", 2, ["F1", "F2", "F7"]), ("qa", 3, ["F1", "F2", "F3", "F4", "F6", "F7"])],
+)
+def test_dev_and_qa_trace_their_level_with_no_broken_link(stack: str, level: int, flows: list[str]) -> None:
+    report = trace(stack, plan_of=repository_plan)
+    assert report.counts()[BROKEN] == 0
+    assert (report.level, report.claimed) == (level, level)
+    assert sorted({f.id for f in report.flows}) == flows

@@ -90,7 +90,11 @@ ALERT = {
         "filter": {
             "includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"],
             "advancedFilters": [
-                {"key": "data.ExperimentName", "operatorType": "StringContains", "values": ["diabetes-monitor"]},
+                {
+                    "key": "data.ExperimentName",
+                    "operatorType": "StringContains",
+                    "values": ["diabetes-monitor"],
+                },
                 {"key": "data.RunTags.azureml_modelmonitor_threshold_breached", "operatorType": "IsNotNull"},
             ],
         },
@@ -177,7 +181,11 @@ def test_render_shared_stack():
     ("stack", "level", "evidence"),
     [
         ("dev", 2, {"2": ["workspace-training"], "3": [], "4": [], "5": []}),
-        ("qa", 3, {"2": ["workspace-training"], "3": ["devops-environment-environment-release"], "4": [], "5": []}),
+        (
+            "qa",
+            3,
+            {"2": ["workspace-training"], "3": ["devops-environment-environment-release"], "4": [], "5": []},
+        ),
         (
             "prod",
             5,

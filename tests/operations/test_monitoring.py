@@ -312,7 +312,11 @@ def test_monitor_events_route_threshold_breaches_to_the_retraining_function():
     assert fraud["filter"] == {
         "includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"],
         "advancedFilters": [
-            {"operatorType": "StringContains", "key": "data.ExperimentName", "values": ["fraud-rules-monitor"]},
+            {
+                "operatorType": "StringContains",
+                "key": "data.ExperimentName",
+                "values": ["fraud-rules-monitor"],
+            },
             {"operatorType": "IsNotNull", "key": "data.RunTags.azureml_modelmonitor_threshold_breached"},
         ],
         "isSubjectCaseSensitive": False,

@@ -319,9 +319,9 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
     ) in texts[smoke]
     assert 'scoring_uri="$(read_output "endpoints.$MODEL.scoringUri")"' in texts[smoke]
     # Kubernetes endpoints take aml_token (or key) credentials, not an Entra token.
-    assert "aml_token) credential=\"$(az ml online-endpoint get-credentials" in texts[smoke]
+    assert 'aml_token) credential="$(az ml online-endpoint get-credentials' in texts[smoke]
     # Batch models are smoke-tested by invoking the deployed slot on their smoke sample.
-    assert "python -m model_assets.invoke_batch --model \"$MODEL\"" in texts[smoke]
+    assert 'python -m model_assets.invoke_batch --model "$MODEL"' in texts[smoke]
     assert "--smoke --wait" in texts[smoke]
     assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
     assert f"stack-commit.sh commit {stack}" in texts[rollback]

@@ -52,7 +52,12 @@ def grid_event(body: dict) -> func.EventGridEvent:
 
 def test_bindings_as_the_host_indexes_them(app_module) -> None:
     fns = functions(app_module)
-    assert sorted(fns) == ["retrain_drift_alert", "retrain_drift_event", "retrain_new_data", "retrain_schedule"]
+    assert sorted(fns) == [
+        "retrain_drift_alert",
+        "retrain_drift_event",
+        "retrain_new_data",
+        "retrain_schedule",
+    ]
     assert [json.loads(b) for b in fns["retrain_drift_event"].get_raw_bindings()] == [
         {"direction": "IN", "type": "eventGridTrigger", "name": "event"}
     ]

@@ -155,7 +155,9 @@ def test_smoke_invokes_on_the_smoke_spec_sample(project: Path) -> None:
 
     repo = Path(invoke_batch.__file__).resolve().parents[1]
     shutil.copytree(repo / "model_assets" / "churn_byom" / "smoke", project / "model_assets/churn_byom/smoke")
-    shutil.copytree(repo / "model_assets" / "churn_byom" / "sample", project / "model_assets/churn_byom/sample")
+    shutil.copytree(
+        repo / "model_assets" / "churn_byom" / "sample", project / "model_assets/churn_byom/sample"
+    )
     code, client = run(project, "--smoke", "--wait", statuses=["Completed"])
     assert code == 0
     [call] = client.invocations

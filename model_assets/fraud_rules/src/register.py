@@ -86,7 +86,9 @@ def write_result(output: Path | None, result: dict[str, Any]) -> None:
     if output is None:
         return
     output.mkdir(parents=True, exist_ok=True)
-    (output / "registration.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (output / "registration.json").write_text(
+        json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def main(argv: Sequence[str] | None = None, client: Any = None) -> int:  # pragma: no cover - needs Azure
@@ -107,7 +109,12 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:  # pragm
     parser.add_argument("--sample", type=Path, default=None, help="labelled sample (reference data)")
     parser.add_argument("--output", type=Path, default=None, help="folder for registration.json")
     args = parser.parse_args(argv)
-    result: dict[str, Any] = {"model": args.model_name, "registry": args.registry, "registered": False, "version": None}
+    result: dict[str, Any] = {
+        "model": args.model_name,
+        "registry": args.registry,
+        "registered": False,
+        "version": None,
+    }
     if args.enabled.lower() != "true":
         print(f"registration of {args.model_name} is off (register_rules=false)")
         write_result(args.output, {**result, "reason": "register_rules=false"})
@@ -130,8 +137,13 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:  # pragm
         register_reference_data(client, args.sample, model_name=args.model_name)
     write_result(
         args.output,
-        {**result, "registered": version is not None, "version": version, "reason": report["reason"],
-         "reference_data": reference_data_name(args.model_name)},
+        {
+            **result,
+            "registered": version is not None,
+            "version": version,
+            "reason": report["reason"],
+            "reference_data": reference_data_name(args.model_name),
+        },
     )
     return 0
 

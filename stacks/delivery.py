@@ -42,10 +42,12 @@ ENV_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
     "release": ("endpoint", "environment", "variablegroup"),
     "train": ("endpoint",),
     "batch": ("endpoint",),
+    "ci": ("endpoint",),
 }
 """What each pipeline uses in an environment stack (from pipelines/*.yml): the service
 connection, the ADO environment (deployment jobs) and the Key Vault variable group (deploying
-pipelines only). ``ci`` runs on Microsoft-hosted agents without Azure access: nothing."""
+pipelines only). ``ci`` runs on Microsoft-hosted agents without Azure access, except its ``train``
+job on ``main``, which trains in the training stack with that stack's connection and pool."""
 
 SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
     "infra-preview": ("endpoint",),
@@ -53,8 +55,13 @@ SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
 }
 """What each pipeline uses of the shared stack's connection and environment."""
 
-QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch")
+QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch", "ci")
 """Pipelines that run on the self-hosted pools (``pool: mlops-agents-<stack>``)."""
+
+TRAINING_STACK = "dev"
+TRAINING_PIPELINES: tuple[str, ...] = ("ci", "train")
+"""Pipelines that train: authorised only in the training stack, whose identities write the
+shared registry (``pipelines/templates/train-model.yml`` accepts only that stack)."""
 
 RELEASE_STACKS: tuple[str, ...] = ("qa", "prod")
 """Stacks the release pipeline deploys (release.yml has a qa and a prod stage)."""
@@ -207,7 +214,11 @@ def compose_delivery(ctx: StackContext) -> None:
     devops = settings.devops  # type: ignore[union-attr]
     # The release pipeline may deploy here only from maturity level 3 (automated deployment).
     in_release = env in RELEASE_STACKS and settings.maturity_level >= 3
-    env_names = [n for n in names if n != "release" or in_release]
+    env_names = [
+        n
+        for n in names
+        if (n != "release" or in_release) and (n not in TRAINING_PIPELINES or env == TRAINING_STACK)
+    ]
 
     environment = DevOpsEnvironment(
         "devops-environment",

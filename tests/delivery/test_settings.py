@@ -117,7 +117,7 @@ def test_permission_tables_match_the_yaml():
     files = pipeline_files()
     for name, path in files.items():
         text = (PIPELINES_DIR.parent / path).read_text()
-        uses_azure = "serviceConnection:" in text
+        uses_azure = "serviceConnection:" in text or "templates/train-model.yml" in text
         assert (name in ENV_PIPELINE_RESOURCES) == uses_azure, name
         assert (name in QUEUE_PIPELINES) == ("mlops-agents-" in text), name
         deploys = (
@@ -132,6 +132,7 @@ def test_permission_tables_match_the_yaml():
 def test_permissions_drop_pipelines_without_resources():
     ids = {"ci": "1", "train": "2", "release": "3"}
     assert _permissions(ENV_PIPELINE_RESOURCES, ids, ["ci", "train", "release"]) == {
+        "ci": ("1", ["endpoint"]),
         "train": ("2", ["endpoint"]),
         "release": ("3", ["endpoint", "environment", "variablegroup"]),
     }

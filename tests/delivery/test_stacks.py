@@ -65,9 +65,9 @@ EXPECTED = {
         LOCK: 1,
         AUTH: 3,
     },
-    "dev": {**ENV_COMMON, AUTH: 10},
-    "qa": {**ENV_COMMON, **RELEASE, APPROVAL: 1, AUTH: 14},
-    "prod": {**ENV_COMMON, **RELEASE, APPROVAL: 1, LOCK: 1, AUTH: 14},
+    "dev": {**ENV_COMMON, AUTH: 12},
+    "qa": {**ENV_COMMON, **RELEASE, APPROVAL: 1, AUTH: 12},
+    "prod": {**ENV_COMMON, **RELEASE, APPROVAL: 1, LOCK: 1, AUTH: 12},
 }
 
 

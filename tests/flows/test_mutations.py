@@ -237,4 +237,4 @@ def test_the_cli_exits_3_on_a_broken_link(project_copy: Path, monkeypatch, capsy
     out = capsys.readouterr().out
     assert "✗ cluster-contract: the pipeline targets the training workspace's cluster" in out
     assert "broken: model_assets/diabetes/azureml/pipeline.yml" in out
-    assert "4 flow traces, 34 links: 33 ✓, 1 ✗, 0 undecidable offline" in out
+    assert "4 flow traces, 37 links: 36 ✓, 1 ✗, 0 undecidable offline" in out

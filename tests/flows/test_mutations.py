@@ -166,7 +166,7 @@ CODE_BREAKS = [
         "components/model_monitor.py",
         'eventgrid.IsNotNullAdvancedFilterArgs(\n                            operator_type="IsNotNull", key=f"data.RunTags.{BREACH_TAG}"\n                        ),\n',
         "",
-        {("F5", "diabetes", "drift")},
+        {("F5", "diabetes", "drift"), ("F5", "fraud_rules", "drift")},
         id="drift-retrains-on-any-monitor-run-status-change",
     ),
     pytest.param(

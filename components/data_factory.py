@@ -11,8 +11,10 @@ The seeds' step 1: "Databricks job scheduling via ADF". Per environment one fact
 * one schedule trigger per pipeline (frequency, interval and hour from settings).
 
 Public network access follows the stack (off in qa/prod); diagnostics go to Log Analytics.
-Triggers are created stopped, as ARM creates every trigger; ``docs/operations.md`` shows the
-one command that starts them after a deploy.
+ARM creates every trigger stopped and azure-native has no way to start one (starting is a
+separate ``POST .../triggers/{name}/start``; ``runtimeState`` is read-only). The component
+exports the trigger names (``trigger_names``) and the deploy pipeline starts each of them right
+after ``pulumi up`` (``pipelines/scripts/post_deploy.sh``), so a deployed schedule runs.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class BatchScheduler(pulumi.ComponentResource):
     """ARM id of the factory."""
     pipeline_names: dict[str, str]
     """Pipeline name per batch model."""
+    trigger_names: dict[str, str]
+    """Schedule trigger name per model (started by the deploy pipeline after ``pulumi up``)."""
 
     def __init__(
         self, name: str, args: BatchSchedulerArgs, opts: pulumi.ResourceOptions | None = None
@@ -165,6 +169,7 @@ class BatchScheduler(pulumi.ComponentResource):
         if frequency != "Hour":
             recurrence["schedule"] = {"hours": [hour], "minutes": [0]}
         self.pipeline_names = {}
+        self.trigger_names = {}
         for model in sorted(args["job_ids"]):
             pipeline_name = f"{model}-batch-inference"
             pipeline = datafactory.Pipeline(
@@ -190,7 +195,7 @@ class BatchScheduler(pulumi.ComponentResource):
             )
             datafactory.Trigger(
                 f"{name}-{model}-schedule",
-                trigger_name=f"{model}-schedule",
+                trigger_name=f"{model}-schedule",  # trigger_names below: the deploy pipeline starts it
                 factory_name=factory.name,
                 resource_group_name=rg,
                 properties={
@@ -204,6 +209,13 @@ class BatchScheduler(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[pipeline]),
             )
             self.pipeline_names[model] = pipeline_name
+            self.trigger_names[model] = f"{model}-schedule"
 
         self.factory_id = factory.id
-        self.register_outputs({"factory_id": self.factory_id, "pipeline_names": self.pipeline_names})
+        self.register_outputs(
+            {
+                "factory_id": self.factory_id,
+                "pipeline_names": self.pipeline_names,
+                "trigger_names": self.trigger_names,
+            }
+        )

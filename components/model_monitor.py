@@ -7,12 +7,17 @@
   reference (training) data: **data drift** (normalized Wasserstein distance for numerical,
   Jensen-Shannon for categorical features), **prediction drift** (same metrics on the
   outputs) and **data quality** (null value rate);
-* a drift alert: Azure ML v2 monitors publish no Azure Monitor metric and no drift event, but
-  a monitor run whose signals breach their thresholds ends ``Failed`` and the workspace
-  streams run status changes to Log Analytics (``AmlRunStatusChangedEvent``). A log alert on
-  that table, scoped to this monitor, carries the custom property ``model`` and notifies the
-  operations action group and — when the model retrains on drift — the retraining action
-  group, whose Azure Function receiver queues the retrain.
+* a monitor-run alert for the on-call team: a log alert on ``AmlRunStatusChangedEvent``
+  (runs of this monitor that ended ``Failed``, for whatever reason) notifying the operations
+  action group. It is an operational signal, not the drift trigger: a monitor run also fails
+  for broken inputs.
+
+The drift trigger is :class:`MonitorEvents`: a monitor run whose signals breach their
+thresholds raises ``Microsoft.MachineLearningServices.RunStatusChanged`` on the workspace's
+Event Grid topic with the run tag ``azureml_modelmonitor_threshold_breached`` (Azure ML's
+documented way to act on a breach). One subscription per drift-retrained model filters on that
+tag and on the monitor's experiment name and delivers to the retraining Function's
+``retrain_drift_event``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,16 @@ from pulumi_azure_native import monitor
 from components.common import arg_error, check_unknown_args, require
 
 COMPONENT = "ModelMonitor"
+MONITOR_SUFFIX = "-monitor"
+RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
+BREACH_TAG = "azureml_modelmonitor_threshold_breached"
+DRIFT_FUNCTION = "retrain_drift_event"
+"""The retraining Function that takes a breach event (``function_app/retrain/contract.py``)."""
+
+
+def monitor_name(model: str) -> str:
+    """The monitor schedule's name, which its runs' experiment carries (the Function's contract)."""
+    return f"{model.replace('_', '-')}{MONITOR_SUFFIX}"
 
 
 class ModelMonitorArgs(TypedDict):
@@ -45,7 +60,7 @@ class ModelMonitorArgs(TypedDict):
     """Required. The deployment whose production data is monitored (the champion slot)."""
     deployment_id: pulumi.Input[str]
     """Required. Its ARM id (the monitoring target)."""
-    reference_data_uri: str
+    reference_data_uri: pulumi.Input[str]
     """Required. The reference (training) data asset, e.g. ``azureml:diabetes-training@latest``."""
     log_analytics_id: pulumi.Input[str]
     """Required. Where the workspace's run status events land (the drift alert's scope)."""
@@ -121,7 +136,7 @@ class ModelMonitor(pulumi.ComponentResource):
             raise arg_error(COMPONENT, "task_type", f"'{task}' is not Classification or Regression")
         model, slot = args["model"], args["deployment_name"]
         tags = dict(args.get("tags", {}))
-        self.schedule_name = f"{model.replace('_', '-')}-monitor"
+        self.schedule_name = monitor_name(model)
 
         def production(collection: str) -> pulumi.Output[dict[str, Any]]:
             return pulumi.Output.from_input(args["endpoint_name"]).apply(
@@ -232,7 +247,7 @@ class ModelMonitor(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             kind="LogAlert",
-            description=f"{model}: the model monitor found drift or a data quality breach",
+            description=f"{model}: a model monitor run failed (drift retraining listens to Event Grid)",
             severity=2,
             enabled=True,
             scopes=[args["log_analytics_id"]],
@@ -261,3 +276,96 @@ class ModelMonitor(pulumi.ComponentResource):
         self.schedule_id = schedule.id
         self.drift_alert_id = alert.id
         self.register_outputs({"schedule_id": self.schedule_id, "drift_alert_id": self.drift_alert_id})
+
+
+class MonitorEventsArgs(TypedDict):
+    """Arguments of :class:`MonitorEvents`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Required. Resource group of the system topic."""
+    location: str
+    """Required. Region of the workspace."""
+    workspace_id: pulumi.Input[str]
+    """Required. The Azure ML workspace whose runs raise the events."""
+    system_topic_name: str
+    """Required. Name of the workspace's Event Grid system topic (one per workspace)."""
+    function_app_id: pulumi.Input[str]
+    """Required. The retraining Function App (receives ``retrain_drift_event``)."""
+    models: list[str]
+    """Required. Models whose monitor breach retrains them (at least one)."""
+    tags: NotRequired[dict[str, str]]
+    """Optional. @default {}"""
+
+
+class MonitorEvents(pulumi.ComponentResource):
+    """Model monitor threshold breaches → the retraining Function (``mlops:monitoring:MonitorEvents``)."""
+
+    system_topic_id: pulumi.Output[str]
+    """ARM id of the workspace's Event Grid system topic."""
+
+    def __init__(
+        self, name: str, args: MonitorEventsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:monitoring:MonitorEvents", name, {}, opts)
+        check_unknown_args("MonitorEvents", args, MonitorEventsArgs)
+        require(
+            "MonitorEvents",
+            args,
+            "resource_group_name",
+            "location",
+            "workspace_id",
+            "system_topic_name",
+            "function_app_id",
+            "models",
+        )
+        models = sorted(args["models"])
+        if not models:
+            raise arg_error("MonitorEvents", "models", "needs at least one model")
+        from pulumi_azure_native import eventgrid
+
+        topic = eventgrid.SystemTopic(
+            f"{name}-topic",
+            system_topic_name=args["system_topic_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            source=args["workspace_id"],
+            topic_type="Microsoft.MachineLearningServices.Workspaces",
+            tags=dict(args.get("tags", {})),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        function = pulumi.Output.from_input(args["function_app_id"]).apply(
+            lambda app: f"{app}/functions/{DRIFT_FUNCTION}"
+        )
+        for model in models:
+            eventgrid.SystemTopicEventSubscription(
+                f"{name}-{model}",
+                event_subscription_name=f"{monitor_name(model)}-breach",
+                system_topic_name=topic.name,
+                resource_group_name=args["resource_group_name"],
+                destination=eventgrid.AzureFunctionEventSubscriptionDestinationArgs(
+                    endpoint_type="AzureFunction",
+                    resource_id=function,
+                    max_events_per_batch=1,
+                    preferred_batch_size_in_kilobytes=64,
+                ),
+                event_delivery_schema="EventGridSchema",
+                filter=eventgrid.EventSubscriptionFilterArgs(
+                    included_event_types=[RUN_STATUS_CHANGED],
+                    advanced_filters=[
+                        eventgrid.StringContainsAdvancedFilterArgs(
+                            operator_type="StringContains",
+                            key="data.ExperimentName",
+                            values=[monitor_name(model)],
+                        ),
+                        eventgrid.IsNotNullAdvancedFilterArgs(
+                            operator_type="IsNotNull", key=f"data.RunTags.{BREACH_TAG}"
+                        ),
+                    ],
+                ),
+                retry_policy=eventgrid.RetryPolicyArgs(
+                    max_delivery_attempts=10, event_time_to_live_in_minutes=1440
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.system_topic_id = topic.id
+        self.register_outputs({"system_topic_id": self.system_topic_id})

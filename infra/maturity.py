@@ -10,12 +10,16 @@ plan really holds. A level counts as reached only when every level below it is r
 Evidence per level (resources in the plan, matched on type and inputs, never on names):
 
 2. the Azure ML training cluster (``machinelearningservices:Compute``, ``AmlCompute``);
-3. the model-registered → release wiring: an Event Grid subscription for
-   ``Microsoft.MachineLearningServices.ModelRegistered``;
+3. automated deployment: the release pipeline (stack output ``releasePipelineId``) is
+   authorised on the stack's Azure DevOps environment (``PipelineAuthorization`` of type
+   ``environment``). The release starts from the training run that registered a version;
+   Azure ML registries publish no Event Grid event that could start it;
 4. retraining on new data: an Event Grid subscription for ``Microsoft.Storage.BlobCreated``
    delivered to the retraining Function (``/functions/retrain_new_data``);
-5. monitoring-driven retraining: a model monitor schedule (``CreateMonitor``) *and* a drift
-   alert whose action group calls the retraining Function (``retrain_drift_alert``).
+5. monitoring-driven retraining: a model monitor schedule (``CreateMonitor``) *and* an Event
+   Grid subscription for ``Microsoft.MachineLearningServices.RunStatusChanged`` filtered on the
+   monitor's threshold-breach tag and delivered to the retraining Function
+   (``/functions/retrain_drift_event``).
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ LEVELS: dict[int, str] = {
     4: "retraining on new data",
     5: "automated operations",
 }
-MODEL_REGISTERED = "Microsoft.MachineLearningServices.ModelRegistered"
+PIPELINE_AUTHORIZATION = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 NEW_DATA_FUNCTION = "/functions/retrain_new_data"
-DRIFT_FUNCTION = "retrain_drift_alert"
+DRIFT_FUNCTION = "/functions/retrain_drift_event"
+RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
+BREACH_TAG_KEY = "data.RunTags.azureml_modelmonitor_threshold_breached"
 _SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
 
 
@@ -76,8 +82,18 @@ def _level2(resources: list[dict[str, Any]]) -> list[str]:
     )
 
 
-def _level3(resources: list[dict[str, Any]]) -> list[str]:
-    return _urns([r for r in resources if r["type"] == _SUBSCRIPTION and MODEL_REGISTERED in _event_types(r)])
+def _level3(resources: list[dict[str, Any]], release_pipeline: Any = None) -> list[str]:
+    if release_pipeline is None:
+        return []
+    return _urns(
+        [
+            r
+            for r in resources
+            if r["type"] == PIPELINE_AUTHORIZATION
+            and _get(r, "inputs", "type") == "environment"
+            and str(_get(r, "inputs", "pipelineId")) == str(release_pipeline)
+        ]
+    )
 
 
 def _level4(resources: list[dict[str, Any]]) -> list[str]:
@@ -99,24 +115,19 @@ def _level5(resources: list[dict[str, Any]]) -> list[str]:
         if r["type"] == "azure-native:machinelearningservices:Schedule"
         and _get(r, "inputs", "properties", "action", "actionType") == "CreateMonitor"
     ]
-    groups = {
-        r["id"]: r
-        for r in resources
-        if r["type"] == "azure-native:monitor:ActionGroup"
-        and any(
-            _get(f, "functionName") == DRIFT_FUNCTION
-            for f in _get(r, "inputs", "azureFunctionReceivers") or []
-        )
-    }
-    alerts = [
+    breaches = [
         r
         for r in resources
-        if r["type"] == "azure-native:monitor:ScheduledQueryRule"
-        and any(g in groups for g in _get(r, "inputs", "actions", "actionGroups") or [])
+        if r["type"] == _SUBSCRIPTION
+        and RUN_STATUS_CHANGED in _event_types(r)
+        and any(
+            _get(f, "key") == BREACH_TAG_KEY for f in _get(r, "inputs", "filter", "advancedFilters") or []
+        )
+        and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(DRIFT_FUNCTION)
     ]
-    if not (monitors and alerts):
+    if not (monitors and breaches):
         return []
-    return _urns(monitors) + _urns(list(groups.values())) + _urns(alerts)
+    return _urns(monitors) + _urns(breaches)
 
 
 _EVIDENCE = {1: _level1, 2: _level2, 3: _level3, 4: _level4, 5: _level5}
@@ -129,7 +140,9 @@ def assess(plan: dict[str, Any]) -> dict[str, Any]:
     ``claimed`` is the stack output ``maturityLevel`` (``None`` for the shared stack).
     """
     resources = [r for r in plan.get("resources", []) if not r.get("read")]
-    evidence = {str(level): fn(resources) for level, fn in _EVIDENCE.items()}
+    evidence = {str(level): fn(resources) for level, fn in _EVIDENCE.items() if level != 3}
+    evidence["3"] = _level3(resources, plan.get("outputs", {}).get("releasePipelineId"))
+    evidence = {str(level): evidence[str(level)] for level in sorted(_EVIDENCE)}
     level = 0
     for n in sorted(_EVIDENCE):
         if not evidence[str(n)]:

@@ -1,6 +1,7 @@
-"""Which model version is the production champion of a stack?
+"""Which model version is the production champion, and which stack may train?
 
-The champion is the version pinned in the target stack's config: among
+The champion a training run must beat is the version the *production* stack pins
+(:data:`PRODUCTION_STACK`), whatever stack trains. It is the version pinned in that stack's config: among
 ``config: mlops-estate:models: <name>: deployments:`` it is the slot with the most live
 traffic (mirrored traffic does not count); on a tie, the first slot in file order, as
 ``infra.settings.models.ModelSettings.champion_slot`` decides. A model without deployments
@@ -26,6 +27,9 @@ CONFIG_KEY = "mlops-estate:models"
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}$")
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+PRODUCTION_STACK = "prod"
+"""The stack whose pinned version is the champion every candidate is evaluated against."""
+WORKSPACE_KEY = "mlops-estate:workspace"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,33 @@ def read_models(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
             key=f"config.{CONFIG_KEY}",
         )
     return models
+
+
+def _config(stack: str, project_dir: Path | None) -> tuple[Path, dict[str, Any]]:
+    path = stack_file(stack, project_dir)
+    if not path.is_file():
+        raise ConfigError(f"stack {stack!r} does not exist (no {path.name})", file=str(path))
+    try:
+        data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from None
+    config = data.get("config") if isinstance(data, dict) else None
+    return path, config if isinstance(config, dict) else {}
+
+
+def require_training_stack(stack: str, project_dir: Path | None = None) -> None:
+    """ConfigError unless ``stack`` may train: its identities write the shared registry
+    (``mlops-estate:workspace.registryWriter: true``); qa and prod only read it."""
+    path, config = _config(stack, project_dir)
+    workspace = config.get(WORKSPACE_KEY)
+    writer = workspace.get("registryWriter") if isinstance(workspace, dict) else None
+    if writer is not True:
+        raise ConfigError(
+            f"stack {stack!r} cannot train: its identities only read the shared registry, so the "
+            "register step would fail; train in a stack with registryWriter: true (dev)",
+            file=str(path),
+            key=f"config.{WORKSPACE_KEY}.registryWriter",
+        )
 
 
 def model_entry(stack: str, model: str, project_dir: Path | None = None) -> ModelEntry:

@@ -2,7 +2,11 @@
 
     python -m model_assets.invoke_batch --model NAME --stack STACK \\
         --subscription ID --resource-group RG --workspace WS \\
-        [--input URI] [--endpoint NAME] [--deployment SLOT] [--wait] [--timeout-minutes N]
+        [--input URI | --smoke] [--endpoint NAME] [--deployment SLOT] [--wait] [--timeout-minutes N]
+
+``--smoke`` is the release's smoke test of a batch model: the input is the local folder its
+batch smoke spec ``model_assets/<NAME>/smoke/batch.json`` names (``{"input": "sample"}``),
+uploaded by azure-ai-ml with the invocation; the release runs it with ``--wait``.
 
 The model must be a ``serving: batch`` model of the stack. The deployment invoked is the
 stack's default slot (the one with traffic 100), named explicitly so the job runs exactly the
@@ -28,6 +32,26 @@ from model_assets.submit_training import ClientFactory, default_client, estate_n
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = "azureml://datastores/workspaceblobstore/paths/batch/{model}/input/"
 INPUT_PREFIXES = ("azureml://", "https://", "abfss://", "wasbs://")
+SMOKE_SPEC = "smoke/batch.json"
+
+
+def smoke_input(model: str, project_dir: Path) -> str:
+    """The local folder a batch model's smoke spec names (ConfigError naming the file and key)."""
+    import json
+
+    spec = project_dir / "model_assets" / model / SMOKE_SPEC
+    if not spec.is_file():
+        raise ConfigError(f"batch model {model!r} has no smoke spec", file=str(spec))
+    try:
+        data = json.loads(spec.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc}", file=str(spec)) from None
+    folder = data.get("input") if isinstance(data, dict) else None
+    if not isinstance(folder, str) or not (spec.parent.parent / folder).is_dir():
+        raise ConfigError(
+            f"input {folder!r} must name a folder of {model}'s model assets", file=str(spec), key="input"
+        )
+    return str((spec.parent.parent / folder).resolve())
 
 
 def endpoint_name(stack: str, model: str, project_dir: Path) -> str:
@@ -45,6 +69,7 @@ def plan(
     endpoint: str | None,
     deployment: str | None,
     data: str | None,
+    smoke: bool = False,
 ) -> dict[str, str]:
     """Check the request against the stack and fill the defaults; no network."""
     entry = champion.model_entry(stack, model, project_dir)
@@ -69,8 +94,12 @@ def plan(
             f"(slots: {', '.join(entry.deployments)})",
             key="--deployment",
         )
+    if smoke:
+        if data is not None:
+            raise ConfigError("--smoke takes its input from the smoke spec; drop --input", key="--input")
+        data = smoke_input(model, project_dir)
     data = data or DEFAULT_INPUT.format(model=model)
-    if not data.startswith(INPUT_PREFIXES):
+    if not smoke and not data.startswith(INPUT_PREFIXES):
         raise ConfigError(
             f"input {data!r} is not a folder URI; use one of {', '.join(INPUT_PREFIXES)}", key="--input"
         )
@@ -101,6 +130,7 @@ def main(
     parser.add_argument(
         "--deployment", default=None, help="slot to run (default: the stack's traffic-100 slot)"
     )
+    parser.add_argument("--smoke", action="store_true", help="invoke on the batch smoke spec's sample")
     parser.add_argument("--wait", action="store_true")
     parser.add_argument("--poll-seconds", type=float, default=30.0)
     parser.add_argument("--timeout-minutes", type=float, default=120.0)
@@ -116,6 +146,7 @@ def main(
             endpoint=args.endpoint,
             deployment=args.deployment,
             data=args.input,
+            smoke=args.smoke,
         )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,11 +1,17 @@
-"""Submit a model's Azure ML training pipeline, evaluated against the target stack's champion.
+"""Submit a model's Azure ML training pipeline, evaluated against the production champion.
 
     python -m model_assets.submit_training --model NAME --stack STACK \\
-        --subscription ID --resource-group RG --workspace WS \\
-        [--registry NAME] [--git-commit SHA] [--build-id ID] [--wait] [--timeout-minutes N]
+        --subscription ID --resource-group RG --workspace WS [--champion-stack prod] \\
+        [--input NAME=VALUE ...] [--registry NAME] [--git-commit SHA] [--build-id ID] \\
+        [--wait] [--timeout-minutes N]
+
+``--stack`` is the stack that trains: its workspace runs the job and its identities must hold
+the shared registry's writer role (``workspace.registryWriter: true`` in its stack file), so a
+stack that only reads the registry (qa, prod) is refused. The champion is the version the
+*production* stack pins (``--champion-stack``, default ``prod``), not the training stack's.
 
 Loads ``model_assets/<NAME>/azureml/pipeline.yml`` with azure-ai-ml, sets its inputs (git
-commit, build id, registry) and, when the stack pins a champion, binds every step input
+commit, build id, registry, each ``--input``) and, when the champion stack pins one, binds every step input
 named ``champion_model`` to ``azureml://registries/<registry>/models/<NAME>/versions/<n>``
 (and ``champion_version`` to ``n``), then submits it with an ``MLClient``
 (``DefaultAzureCredential``). With ``--wait`` it polls the job to a terminal state and exits
@@ -34,6 +40,7 @@ from model_assets import champion
 MODELS_DIR = Path(__file__).resolve().parent
 TERMINAL_OK = {"Completed"}
 TERMINAL_BAD = {"Failed", "Canceled", "NotResponding"}
+REGISTRATION_FILE = "registration.json"
 ClientFactory = Callable[[str, str, str], Any]
 
 
@@ -130,11 +137,14 @@ def prepare_job(
     build_id: str,
     project_dir: Path,
     models_dir: Path = MODELS_DIR,
+    champion_stack: str = champion.PRODUCTION_STACK,
+    extra_inputs: dict[str, str] | None = None,
 ) -> tuple[Any, Submission]:
     """Load the pipeline and set its inputs; returns the job and what was set (no network)."""
     path = pipeline_file(model, models_dir)
+    champion.require_training_stack(stack, project_dir)
     entry = champion.model_entry(stack, model, project_dir)
-    version = champion.champion_version(stack, model, project_dir)
+    version = champion.champion_version(champion_stack, model, project_dir)
     from azure.ai.ml import Input, load_job
 
     job = load_job(path)
@@ -148,6 +158,13 @@ def prepare_job(
         if name in job.inputs:
             setattr(job.inputs, name, value)
             inputs[name] = value
+    for name, value in (extra_inputs or {}).items():
+        if name not in job.inputs:
+            raise ConfigError(
+                f"the {model} pipeline has no input {name!r}; inputs: {sorted(job.inputs)}", key="--input"
+            )
+        setattr(job.inputs, name, value)
+        inputs[name] = value
     bound = None
     if version is not None:
         uri = f"azureml://registries/{registry}/models/{model}/versions/{version}"
@@ -161,6 +178,7 @@ def prepare_job(
     job.tags = {
         **(job.tags or {}),
         "stack": stack,
+        "champion_stack": champion_stack,
         "model": model,
         "kind": entry.kind,
         "git_commit": commit,
@@ -216,13 +234,55 @@ def finish(
     return 1
 
 
+def parse_inputs(pairs: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs of ``--input`` as a mapping (ConfigError on a malformed pair)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"{pair!r} is not NAME=VALUE", key="--input")
+        out[name.strip()] = value
+    return out
+
+
+def write_registration(client: Any, name: str, model: str, path: Path) -> dict[str, Any]:
+    """Download the job's ``registration`` output and write its ``registration.json`` to ``path``
+    (the release pipeline's artifact: which version, if any, the run registered). A pipeline
+    without that output records ``registered: false``."""
+    import json
+    import tempfile
+
+    result: dict[str, Any] = {"model": model, "registered": False, "version": None, "job": name}
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            client.jobs.download(name, download_path=tmp, output_name="registration")
+        except Exception as exc:  # noqa: BLE001 - Azure raises several types; the reason is logged
+            result["reason"] = f"no registration output ({type(exc).__name__})"
+        found = sorted(Path(tmp).rglob(REGISTRATION_FILE))
+        if found:
+            result.update(json.loads(found[0].read_text(encoding="utf-8")))
+            result["job"] = name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+    print(f"registration: {result.get('registered')} version {result.get('version')} -> {path}")
+    return result
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(
         prog="python -m model_assets.submit_training", description=__doc__.splitlines()[0]
     )
     p.add_argument("--model", required=True)
-    p.add_argument("--stack", required=True, help="the stack whose pinned version is the champion")
+    p.add_argument("--stack", required=True, help="the stack that trains (must write the registry)")
+    p.add_argument(
+        "--champion-stack",
+        default=champion.PRODUCTION_STACK,
+        help="the stack whose pinned version is the champion (default: prod)",
+    )
+    p.add_argument("--input", action="append", default=[], metavar="NAME=VALUE", help="set a pipeline input")
     p.add_argument("--subscription", required=True)
     p.add_argument("--resource-group", required=True)
     p.add_argument("--workspace", required=True)
@@ -232,6 +292,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--git-commit", default=None)
     p.add_argument("--build-id", default=None)
     p.add_argument("--wait", action="store_true", help="wait for a terminal state; exit 1 unless Completed")
+    p.add_argument(
+        "--registration-out",
+        type=Path,
+        default=None,
+        help="after a Completed wait, write the registered model/version here (release artifact)",
+    )
     p.add_argument("--poll-seconds", type=float, default=30.0)
     p.add_argument("--timeout-minutes", type=float, default=180.0)
     p.add_argument("--project-dir", type=Path, default=MODELS_DIR.parent, help=argparse.SUPPRESS)
@@ -251,6 +317,7 @@ def main(
         registry = args.registry or registry_name(args.project_dir)
         commit = args.git_commit or git_commit(project_dir=args.project_dir)
         build_id = args.build_id or os.environ.get("BUILD_BUILDID") or "local"
+        extra = parse_inputs(args.input)
         job, submission = prepare_job(
             args.model,
             args.stack,
@@ -258,6 +325,8 @@ def main(
             commit=commit,
             build_id=build_id,
             project_dir=args.project_dir,
+            champion_stack=args.champion_stack,
+            extra_inputs=extra,
         )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -268,13 +337,17 @@ def main(
         f"champion v{submission.champion_version}" if submission.champion_version else "no champion"
     )
     print(
-        f"submitted {args.model} training job {submitted.name} ({champion_text} in {args.stack}, "
+        f"submitted {args.model} training job {submitted.name} in {args.stack} "
+        f"({champion_text} in {args.champion_stack}, "
         f"registry {registry}, commit {commit}, build {build_id})",
         flush=True,
     )
     if getattr(submitted, "studio_url", None):
         print(f"studio: {submitted.studio_url}")
-    return finish(client, submitted.name, args.wait, args.poll_seconds, args.timeout_minutes, sleep)
+    status = finish(client, submitted.name, args.wait, args.poll_seconds, args.timeout_minutes, sleep)
+    if status == 0 and args.wait and args.registration_out is not None:
+        write_registration(client, submitted.name, args.model, args.registration_out)
+    return status
 
 
 if __name__ == "__main__":

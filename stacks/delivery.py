@@ -12,7 +12,10 @@ Split between the stacks:
   federation to a managed identity created here), the Key Vault variable group, the
   environment ``mlops-<env>`` with its checks, the agent scale set and its elastic pool
   ``mlops-agents-<env>`` (an elastic pool is bound to one scale set, which lives in the
-  environment's network), and from maturity level 3 the model-registered → release trigger.
+  environment's network). qa and prod export ``releasePipelineId``: the release pipeline is
+  authorised on their environment (maturity level 3 evidence). A release starts from the training
+  run that registered the version (``pipelines/templates/train-model.yml``), not from an event:
+  Azure ML registries publish no Event Grid events.
 
 Every Azure DevOps resource uses the stack's explicit ``pulumi_azuredevops.Provider``. It
 gets only the organisation URL; credentials come from the environment at run time (the
@@ -39,12 +42,14 @@ ENV_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
     "release": ("endpoint", "environment", "variablegroup", "release-endpoint"),
     "train": ("jobs-endpoint",),
     "batch": ("jobs-endpoint",),
+    "ci": ("jobs-endpoint",),
 }
 """What each pipeline uses in an environment stack (from pipelines/*.yml): pull-request
 previews only the read-only ``mlops-estate-<env>-preview`` connection; deploying pipelines the
 deployer connection, the ADO environment and the Key Vault variable group; the release also its
 stack-file writer; train and batch the ``mlops-estate-<env>-jobs`` connection (Azure ML only).
-``ci`` runs on Microsoft-hosted agents without Azure access: nothing."""
+``ci`` runs on Microsoft-hosted agents without Azure access, except its ``train`` job on
+``main``, which trains in the training stack with that stack's jobs connection and pool."""
 
 SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
     "infra-preview": ("preview-endpoint",),
@@ -52,8 +57,13 @@ SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
 }
 """What each pipeline uses of the shared stack's connections and environment."""
 
-QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch")
+QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch", "ci")
 """Pipelines that run on the self-hosted pools (``pool: mlops-agents-<stack>``)."""
+
+TRAINING_STACK = "dev"
+TRAINING_PIPELINES: tuple[str, ...] = ("ci", "train")
+"""Pipelines that train: authorised only in the training stack, whose identities write the
+shared registry (``pipelines/templates/train-model.yml`` accepts only that stack)."""
 
 RELEASE_STACKS: tuple[str, ...] = ("qa", "prod")
 """Stacks the release pipeline deploys (release.yml has a qa and a prod stage)."""
@@ -188,10 +198,9 @@ def compose_devops_project(ctx: StackContext) -> None:
 
 
 def compose_delivery(ctx: StackContext) -> None:
-    """Environment-side DevOps objects: service connection, environment + checks, agents, release trigger."""
+    """Environment-side DevOps objects: service connection, environment + checks, agents."""
     from components.build_agents import BuildAgents
     from components.devops_environment import DevOpsEnvironment
-    from components.release_trigger import ReleaseTrigger
 
     settings = ctx.settings
     env = settings.environment
@@ -207,8 +216,13 @@ def compose_delivery(ctx: StackContext) -> None:
     pipeline_ids = {name: pipeline_ids_output.apply(lambda ids, n=name: str(ids[n])) for name in names}
     provider = _devops_provider(ctx, organization_url)
     devops = settings.devops  # type: ignore[union-attr]
-    in_release = env in RELEASE_STACKS
-    env_names = [n for n in names if n != "release" or in_release]
+    # The release pipeline may deploy here only from maturity level 3 (automated deployment).
+    in_release = env in RELEASE_STACKS and settings.maturity_level >= 3
+    env_names = [
+        n
+        for n in names
+        if (n != "release" or in_release) and (n not in TRAINING_PIPELINES or env == TRAINING_STACK)
+    ]
 
     environment = DevOpsEnvironment(
         "devops-environment",
@@ -287,33 +301,5 @@ def compose_delivery(ctx: StackContext) -> None:
         ctx.parts["agents"] = pool
         ctx.outputs["agentPoolName"] = f"mlops-agents-{env}"
 
-    trigger = devops.release_trigger if devops.release_trigger is not None else settings.maturity_level >= 3  # type: ignore[union-attr]
-    if trigger:
-        if not in_release:
-            raise ConfigError(
-                f"devops.releaseTrigger: the release pipeline deploys {' and '.join(RELEASE_STACKS)}, not {env}",
-                file=ctx.loaded.file,
-                key="mlops-estate:devops.releaseTrigger",
-            )
-        release = ReleaseTrigger(
-            "release-trigger",
-            {
-                "resource_group_name": ctx.resource_group_name,
-                "location": ctx.location,
-                "workspace_id": workspace.workspace_id,
-                "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
-                "workflow_name": f"logic-{settings.workload}-release-{env}-{ctx.namer.region_code}",
-                "organization_url": organization_url,
-                "project_name": project_name,
-                "project_id": project_id,
-                "release_pipeline_id": pipeline_ids["release"],
-                "devops_provider": provider,
-                "log_analytics_id": observability.log_analytics_id,
-                "environment": env,
-                "models": sorted(settings.models),  # type: ignore[union-attr]
-                "branch": branch,
-                "tags": ctx.tags,
-            },
-            opts=ctx.opts(),
-        )
-        ctx.parts["release_trigger"] = release
+    if in_release:
+        ctx.outputs["releasePipelineId"] = pipeline_ids["release"]

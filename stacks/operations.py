@@ -20,9 +20,14 @@ from stacks.context import StackContext
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 BATCH_ENTRY = "model_assets/{model}/src/score.py"
 """Where a batch model's scoring entry lives in this repository (the Databricks job runs it)."""
-REFERENCE_DATA = "azureml:{model}-training@latest"
-"""The reference data asset a model monitor compares production data with (the train pipeline
-registers its training data under this name)."""
+TRAINING_STACK = "dev"
+"""The stack whose workspace trains and whose identities write the shared registry: every
+retraining trigger (drift, schedule, new data) queues the train pipeline there, never in the
+stack that serves (pipelines/train.yml accepts only this stack)."""
+REFERENCE_DATA = "azureml://registries/{registry}/data/{model}-training/labels/latest"
+"""The reference data asset a model monitor compares production data with: the training split
+the train pipeline's register step puts into the shared registry as ``<model>-training`` (an
+MLTable) together with each registered version (``model_assets/<model>/src/register.py``)."""
 
 
 def compose_operations(ctx: StackContext) -> None:
@@ -105,6 +110,7 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
 
 def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.retraining import RetrainingLoop
+    from components.retraining.component import PACKAGE_BLOB, RELEASE_CONTAINER
 
     network = ctx.parts["network"]
     observability = ctx.parts["observability"]
@@ -125,7 +131,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     args: dict[str, Any] = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
-        "environment": settings.environment,
+        "environment": TRAINING_STACK,  # the train pipeline's stack parameter
         "names": {
             "plan": ctx.namer.name("app_service_plan", "retrain", key="mlops-estate:retraining"),
             "app": ctx.namer.name("function_app", "retrain", key="mlops-estate:retraining"),
@@ -171,6 +177,14 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         raise ConfigError(exc.detail, file=ctx.loaded.file, key=exc.key) from None
     ctx.parts["retraining"] = loop
     ctx.outputs["retrainingFunctionApp"] = loop.function_app_name
+    # Where the deploy pipeline uploads the app's package (WEBSITE_RUN_FROM_PACKAGE reads it).
+    ctx.outputs["retrainingPackage"] = {
+        "storageAccount": args["names"]["host_storage"],
+        "container": RELEASE_CONTAINER,
+        "blob": PACKAGE_BLOB,
+        "functionApp": loop.function_app_name,
+        "resourceGroup": ctx.resource_group_name,
+    }
     ctx.outputs["retrainingPrincipalId"] = loop.principal_id
     ctx.outputs["landingContainers"] = loop.landing_containers
     return loop
@@ -179,18 +193,35 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
 def _model_monitors(
     ctx: StackContext, settings: EnvironmentStackSettings, monitoring: Any, retraining: Any
 ) -> None:
-    from components.model_monitor import ModelMonitor
+    from components.model_monitor import ModelMonitor, MonitorEvents
 
     config = settings.monitoring
+    drift = sorted(
+        name
+        for name in _online_models(ctx, settings)
+        if (t := settings.retraining.models.get(name)) and t.drift
+    )
+    if retraining is not None and drift:
+        # The drift trigger: a monitor's threshold breach event → the retraining Function.
+        MonitorEvents(
+            "monitor-events",
+            {
+                "resource_group_name": ctx.resource_group_name,
+                "location": ctx.location,
+                "workspace_id": ctx.parts["workspace"].workspace_id,
+                "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
+                "function_app_id": retraining.function_app_id,
+                "models": drift,
+                "tags": ctx.tags,
+            },
+            opts=ctx.opts(),
+        )
     for name, part in sorted(_online_models(ctx, settings).items()):
         model = settings.models[name]
         slot = model.champion_slot
         if slot not in part.deployment_ids:
             continue  # declared, not yet registered: nothing to monitor before the first version
-        triggers = settings.retraining.models.get(name)
-        groups = [monitoring.action_group_id]
-        if retraining is not None and triggers is not None and triggers.drift:
-            groups.append(retraining.drift_action_group_id)
+        groups = [monitoring.action_group_id]  # on-call only: a failed monitor run is not drift
         ModelMonitor(
             f"monitor-{name}",
             {
@@ -202,7 +233,11 @@ def _model_monitors(
                 "deployment_name": slot,
                 "deployment_id": part.deployment_ids[slot],
                 "task_type": config.task_types.get(name, "Regression"),
-                "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
+                "reference_data_uri": ctx.shared_output("registryName").apply(
+                    lambda registry, n=name: REFERENCE_DATA.format(
+                        registry=registry, model=n.replace("_", "-")
+                    )
+                ),
                 "log_analytics_id": ctx.parts["observability"].log_analytics_id,
                 "action_group_ids": groups,
                 "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
@@ -218,7 +253,14 @@ def _model_monitors(
         )
 
 
+BATCH_DATA = "/dbfs/mlops-batch/{model}"
+"""Where a batch job reads ``input/*.csv`` and writes ``output/predictions.csv`` (DBFS)."""
+
+
 def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
+    import pulumi
+
+    catalog = ctx.shared_output("databricksRegistryCatalog")
     jobs: dict[str, Any] = {}
     for name, model in settings.models.items():
         if model.serving != "batch":
@@ -231,7 +273,24 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
                 file=ctx.loaded.file,
                 key=f"mlops-estate:models.{name}",
             )
-        jobs[name] = {"entry": entry, "parameters": ["--model", name, "--environment", settings.environment]}
+        version = model.deployments[model.champion_slot].version
+        data = BATCH_DATA.format(model=name)
+        jobs[name] = {
+            "entry": entry,
+            "parameters": [
+                "--model",
+                name,
+                "--environment",
+                settings.environment,
+                "--input",
+                f"{data}/input",
+                "--output",
+                f"{data}/output",
+                "--model-uri",
+                # The version this stack pins, from the central MLflow (Unity Catalog) registry.
+                pulumi.Output.concat("models:/", catalog, ".models.", name, "/", version),
+            ],
+        }
     return jobs
 
 
@@ -301,6 +360,12 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
     )
     ctx.parts["data_factory"] = factory
     ctx.outputs["dataFactoryId"] = factory.factory_id
+    # ARM creates triggers stopped; pipelines/scripts/post_deploy.sh starts these after pulumi up.
+    ctx.outputs["dataFactoryTriggers"] = {
+        "factory": ctx.namer.name("data_factory", key="mlops-estate:dataFactory"),
+        "resourceGroup": ctx.resource_group_name,
+        "triggers": sorted(factory.trigger_names.values()),
+    }
 
 
 def compose_central_registry_workspace(ctx: StackContext) -> None:

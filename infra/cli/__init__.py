@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "infra.cli.cost",
     "infra.cli.bench",
     "infra.cli.arm",
+    "infra.cli.flows",
 )
 
 for _module in COMMAND_MODULES:

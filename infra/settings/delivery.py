@@ -93,9 +93,6 @@ class DevOpsEnvironmentSettings(StrictModel):
     exclusive_lock: bool | None = None
     """Optional. Only one run at a time may use the environment (later runs queue).
     @default true in prod, false elsewhere"""
-    release_trigger: bool | None = None
-    """Optional. Start the release pipeline when a model version is registered in this stack's
-    workspace (Event Grid → Logic App → Azure Pipelines). @default true from maturity level 3"""
 
 
 class AgentSettings(StrictModel):

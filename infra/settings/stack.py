@@ -198,12 +198,6 @@ class EnvironmentStackSettings(CommonSettings):
             raise _blame(
                 "devops.exclusiveLock", "prod deployments are serialised; remove exclusiveLock: false"
             )
-        if self.devops.release_trigger and self.maturity_level < 3:
-            raise _blame(
-                "devops.releaseTrigger",
-                "automated release starts at maturity level 3 (maturityLevel is {level}); remove releaseTrigger or raise maturityLevel",
-                level=self.maturity_level,
-            )
         if self.network.private_endpoints and self.agents is None:
             raise _blame(
                 "agents",

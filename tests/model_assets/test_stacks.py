@@ -78,7 +78,7 @@ def test_dev() -> None:
             "modelName": "churn_byom",
             "version": "1",
             "properties": {
-                "modelUri": "azureml://datastores/byom/paths/churn/2026-11/",
+                "modelUri": "azureml://datastores/workspaceblobstore/paths/byom/churn/2026-11/",
                 "modelType": "custom_model",
             },
         },

@@ -32,10 +32,17 @@ AKS_COMPUTE = {
 }
 RELEASE = {
     "urn": "urn:release",
-    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
-    "name": "release-trigger-subscription",
+    "type": "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
+    "name": "devops-environment-environment-release",
     "id": "/r",
-    "inputs": {"filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.ModelRegistered"]}},
+    "inputs": {"type": "environment", "pipelineId": 77, "resourceId": "5"},
+}
+OTHER_PIPELINE = {
+    "urn": "urn:otherpipeline",
+    "type": "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
+    "name": "devops-environment-environment-infra-deploy",
+    "id": "/ip",
+    "inputs": {"type": "environment", "pipelineId": 78, "resourceId": "5"},
 }
 NEW_DATA = {
     "urn": "urn:newdata",
@@ -64,31 +71,47 @@ MONITOR = {
     "id": "/s",
     "inputs": {"properties": {"action": {"actionType": "CreateMonitor"}}},
 }
-GROUP = {
+GROUP = {  # a RunStatusChanged subscription without the breach filter: not a drift trigger
     "urn": "urn:group",
-    "type": "azure-native:monitor:ActionGroup",
-    "name": "retraining-drift-action-group",
+    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+    "name": "any-run-status",
     "id": "/ag",
-    "inputs": {"azureFunctionReceivers": [{"functionName": "retrain_drift_alert"}]},
+    "inputs": {
+        "filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"]},
+        "destination": {"resourceId": "/sites/func/functions/retrain_drift_event"},
+    },
 }
 ALERT = {
     "urn": "urn:alert",
-    "type": "azure-native:monitor:ScheduledQueryRule",
-    "name": "monitor-diabetes-drift-alert",
+    "type": "azure-native:eventgrid:SystemTopicEventSubscription",
+    "name": "monitor-events-diabetes",
     "id": "/al",
-    "inputs": {"actions": {"actionGroups": ["/ag"]}},
+    "inputs": {
+        "filter": {
+            "includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"],
+            "advancedFilters": [
+                {
+                    "key": "data.ExperimentName",
+                    "operatorType": "StringContains",
+                    "values": ["diabetes-monitor"],
+                },
+                {"key": "data.RunTags.azureml_modelmonitor_threshold_breached", "operatorType": "IsNotNull"},
+            ],
+        },
+        "destination": {"resourceId": "/sites/func/functions/retrain_drift_event"},
+    },
 }
 
 
 def plan(*resources, claimed=5):
-    return {
-        "resources": [dict(r) for r in resources],
-        "outputs": {"maturityLevel": claimed} if claimed else {},
-    }
+    outputs = {"maturityLevel": claimed, "releasePipelineId": "77"} if claimed else {}
+    return {"resources": [dict(r) for r in resources], "outputs": outputs}
 
 
 def test_full_estate_is_level_5_with_exact_evidence():
-    result = assess(plan(RG, COMPUTE, AKS_COMPUTE, RELEASE, NEW_DATA, OTHER_BLOB, MONITOR, GROUP, ALERT))
+    result = assess(
+        plan(RG, COMPUTE, AKS_COMPUTE, RELEASE, OTHER_PIPELINE, NEW_DATA, OTHER_BLOB, MONITOR, GROUP, ALERT)
+    )
     assert result == {
         "level": 5,
         "claimed": 5,
@@ -97,7 +120,7 @@ def test_full_estate_is_level_5_with_exact_evidence():
             "2": ["urn:compute"],
             "3": ["urn:release"],
             "4": ["urn:newdata"],
-            "5": ["urn:monitor", "urn:group", "urn:alert"],
+            "5": ["urn:monitor", "urn:alert"],
         },
     }
 
@@ -117,7 +140,8 @@ def test_a_gap_caps_the_level():
         ((RG, COMPUTE, RELEASE, OTHER_BLOB), 3),
         ((RG, COMPUTE, RELEASE, NEW_DATA), 4),
         ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR), 4),  # a monitor without the drift → retrain alert
-        ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP), 4),
+        ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP), 4),  # any run status change is not drift
+        ((RG, COMPUTE, OTHER_PIPELINE), 2),  # another pipeline's authorisation is not the release's
         ((RG, COMPUTE, RELEASE, NEW_DATA, MONITOR, GROUP, ALERT), 5),
     ],
 )
@@ -130,10 +154,10 @@ def test_render_level_5():
     assert text.splitlines() == [
         "Maturity: level 5 (automated operations)",
         "  + level 2 automated training: Compute workspace-training",
-        "  + level 3 automated deployment: SystemTopicEventSubscription release-trigger-subscription",
+        "  + level 3 automated deployment: PipelineAuthorization devops-environment-environment-release",
         "  + level 4 retraining on new data: SystemTopicEventSubscription retraining-new-data-diabetes",
-        "  + level 5 automated operations: Schedule monitor-diabetes-schedule, ActionGroup "
-        "retraining-drift-action-group, ScheduledQueryRule monitor-diabetes-drift-alert",
+        "  + level 5 automated operations: Schedule monitor-diabetes-schedule, SystemTopicEventSubscription "
+        "monitor-events-diabetes",
     ]
 
 
@@ -157,19 +181,23 @@ def test_render_shared_stack():
     ("stack", "level", "evidence"),
     [
         ("dev", 2, {"2": ["workspace-training"], "3": [], "4": [], "5": []}),
-        ("qa", 3, {"2": ["workspace-training"], "3": ["release-trigger-subscription"], "4": [], "5": []}),
+        (
+            "qa",
+            3,
+            {"2": ["workspace-training"], "3": ["devops-environment-environment-release"], "4": [], "5": []},
+        ),
         (
             "prod",
             5,
             {
                 "2": ["workspace-training"],
-                "3": ["release-trigger-subscription"],
+                "3": ["devops-environment-environment-release"],
                 "4": ["retraining-new-data-diabetes"],
                 "5": [
                     "monitor-diabetes-schedule",
                     "monitor-fraud_rules-schedule",
-                    "retraining-drift-action-group",
-                    "monitor-diabetes-drift-alert",
+                    "monitor-events-diabetes",
+                    "monitor-events-fraud_rules",
                 ],
             },
         ),
@@ -221,16 +249,8 @@ PROD_AT_LEVEL = {
     5: None,  # the committed prod stack
 }
 LEVEL_ADDS = {
-    3: {
-        "mlops:delivery:ReleaseTrigger": 1,
-        "azure-native:logic:Workflow": 1,
-        "azure-native:eventgrid:SystemTopic": 1,
-        "azure-native:eventgrid:SystemTopicEventSubscription": 1,
-        "azure-native:monitor:DiagnosticSetting": 2,
-        "azuredevops:index/buildDefinitionPermissions:BuildDefinitionPermissions": 1,
-        "azuredevops:index/group:Group": 1,
-        "azuredevops:index/groupMembership:GroupMembership": 1,
-        "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
+    3: {  # the release pipeline may use the environment, its connection, variables and agents
+        "azuredevops:index/pipelineAuthorization:PipelineAuthorization": 4,
     },
     4: {
         "mlops:retraining:RetrainingLoop": 1,
@@ -254,6 +274,9 @@ LEVEL_ADDS = {
         "azure-native:machinelearningservices:Schedule": 2,
         "azure-native:monitor:ScheduledQueryRule": 2,
         "azure-native:monitor:ActionGroup": 1,
+        "mlops:monitoring:MonitorEvents": 1,
+        "azure-native:eventgrid:SystemTopic": 1,
+        "azure-native:eventgrid:SystemTopicEventSubscription": 2,
     },
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components.model_monitor import ModelMonitor
@@ -276,3 +278,65 @@ def test_bad_monitor_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
         Template.from_function(lambda: ModelMonitor("m", {**MONITOR, **change}))
     assert needle in str(caught.value)
+
+
+def test_monitor_events_route_threshold_breaches_to_the_retraining_function():
+    from components.model_monitor import MonitorEvents
+
+    app = f"{SUB}/Microsoft.Web/sites/func-retrain"
+    t = Template.from_function(
+        lambda: MonitorEvents(
+            "monitor-events",
+            {
+                "resource_group_name": "rg-x",
+                "location": "westeurope",
+                "workspace_id": WS,
+                "system_topic_name": "evgt-mlw",
+                "function_app_id": app,
+                "models": ["fraud_rules", "diabetes"],
+                "tags": {"owner": "o"},
+            },
+        )
+    )
+    sub = "azure-native:eventgrid:SystemTopicEventSubscription"
+    assert t.count_by_type() == {
+        "pulumi:pulumi:Stack": 1,
+        "mlops:monitoring:MonitorEvents": 1,
+        "azure-native:eventgrid:SystemTopic": 1,
+        sub: 2,
+    }
+    topic = t.resource("azure-native:eventgrid:SystemTopic", "monitor-events-topic")["inputs"]
+    assert (topic["source"], topic["topicType"]) == (WS, "Microsoft.MachineLearningServices.Workspaces")
+    fraud = t.resource(sub, "monitor-events-fraud_rules")["inputs"]
+    assert fraud["eventSubscriptionName"] == "fraud-rules-monitor-breach"
+    assert fraud["filter"] == {
+        "includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"],
+        "advancedFilters": [
+            {
+                "operatorType": "StringContains",
+                "key": "data.ExperimentName",
+                "values": ["fraud-rules-monitor"],
+            },
+            {"operatorType": "IsNotNull", "key": "data.RunTags.azureml_modelmonitor_threshold_breached"},
+        ],
+        "isSubjectCaseSensitive": False,
+    }
+    assert fraud["destination"]["endpointType"] == "AzureFunction"
+    assert fraud["destination"]["resourceId"] == f"{app}/functions/retrain_drift_event"
+
+
+def test_monitor_name_is_the_retraining_functions_contract():
+    """The Function finds the model from the monitor's experiment name; both sides name it alike."""
+    import importlib.util
+
+    from components.model_monitor import BREACH_TAG, DRIFT_FUNCTION, monitor_name
+
+    path = Path(__file__).resolve().parents[2] / "components/retraining/function_app/retrain"
+    spec = importlib.util.spec_from_file_location("retrain_contract_probe", path / "contract.py")
+    assert spec is not None and spec.loader is not None
+    contract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contract)
+    text = (path / "monitor_events.py").read_text()
+    assert DRIFT_FUNCTION == contract.FUNCTION_DRIFT_EVENT
+    assert f'BREACH_TAG = "{BREACH_TAG}"' in text and 'MONITOR_SUFFIX = "-monitor"' in text
+    assert monitor_name("fraud_rules") == "fraud-rules-monitor"

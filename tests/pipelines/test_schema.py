@@ -44,6 +44,7 @@ def test_the_expected_files_exist() -> None:
         "pulumi.yml",
         "release-stack.yml",
         "setup-venv.yml",
+        "train-model.yml",
         "variables.yml",
     ]
 

@@ -516,3 +516,69 @@ def test_shellcheck_is_clean() -> None:
         ["shellcheck", "-x", *map(str, SHELL_SCRIPTS)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+# --- start_release ------------------------------------------------------------------------
+
+
+def _start_release():
+    import importlib.util
+
+    from tests.pipelines.pipeline_schema import PIPELINES
+
+    spec = importlib.util.spec_from_file_location("start_release", PIPELINES / "scripts" / "start_release.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_start_release_queues_the_registered_version(tmp_path, monkeypatch, capsys) -> None:
+    import json
+
+    script = _start_release()
+    record = tmp_path / "registration.json"
+    record.write_text(json.dumps({"model": "diabetes", "registered": True, "version": "5"}))
+    calls = []
+
+    def send(method, url, body, bearer):
+        calls.append((method, url, body))
+        if method == "GET":
+            return {"value": [{"id": 11, "name": "train"}, {"id": 12, "name": "release"}]}
+        return {"id": 99}
+
+    monkeypatch.setenv("SYSTEM_ACCESSTOKEN", "x")
+    code = script.main(
+        ["--registration", str(record), "--organization", "https://dev.azure.com/contoso/", "--project", "p"],
+        send=send,
+    )
+    assert code == 0
+    assert calls[1] == (
+        "POST",
+        "https://dev.azure.com/contoso/p/_apis/pipelines/12/runs?api-version=7.1",
+        {
+            "resources": {"repositories": {"self": {"refName": "refs/heads/main"}}},
+            "templateParameters": {"model": "diabetes", "version": "5"},
+        },
+    )
+
+
+def test_start_release_does_nothing_when_nothing_was_registered(tmp_path, capsys) -> None:
+    import json
+
+    script = _start_release()
+    record = tmp_path / "registration.json"
+    record.write_text(json.dumps({"model": "diabetes", "registered": False, "reason": "worse"}))
+    code = script.main(
+        ["--registration", str(record), "--organization", "o", "--project", "p"],
+        send=lambda *a: (_ for _ in ()).throw(AssertionError("no call")),
+    )
+    assert code == 0 and "no release" in capsys.readouterr().out
+
+
+def test_start_release_names_a_malformed_record(tmp_path, capsys) -> None:
+    script = _start_release()
+    record = tmp_path / "registration.json"
+    record.write_text("{}")
+    assert script.main(["--registration", str(record), "--organization", "o", "--project", "p"]) == 2
+    assert "needs the keys 'model' and 'registered'" in capsys.readouterr().err

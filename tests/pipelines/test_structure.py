@@ -56,14 +56,28 @@ def test_ci_runs_on_every_push_and_pull_request() -> None:
     ci = expanded("ci.yml")
     assert ci["trigger"] == {"batch": "false", "branches": {"include": ["*"]}}
     assert ci["pr"] == {"autoCancel": "true", "drafts": "true", "branches": {"include": ["*"]}}
-    assert [job_id(job) for job in jobs(ci)] == ["lint", "test", "preview"]
+    assert [job_id(job) for job in jobs(ci)] == ["lint", "test", "preview", "train"]
     assert ci["pool"] == {"vmImage": "$(HOSTED_IMAGE)"}
 
 
-def test_ci_needs_no_azure_credentials() -> None:
+def test_ci_needs_no_azure_credentials_before_training() -> None:
     ci = expanded("ci.yml")
-    assert all(service_connections(job) == set() for job in jobs(ci))
+    assert all(service_connections(job) == set() for job in jobs(ci) if job_id(job) != "train")
     assert "group" not in str(ci["variables"])
+
+
+def test_ci_trains_on_main_only_with_the_dev_identity_and_waits() -> None:
+    train = job_named(expanded("ci.yml"), "train")
+    # Pull-request builds never train: main only and never for a PullRequest build reason.
+    assert train["condition"] == (
+        f"and(succeeded(), {MAIN_ONLY}, ne(variables['Build.Reason'], 'PullRequest'))"
+    )
+    assert train["dependsOn"] == ["lint", "test", "preview"]
+    assert train["pool"] == "mlops-agents-dev"
+    assert service_connections(train) == {"mlops-estate-dev"}
+    assert sorted(train["strategy"]["matrix"]) == ["churn_byom", "diabetes", "fraud_rules"]
+    submit = next(t for t in scripts(train) if "model_assets.submit_training" in t)
+    assert "--wait" in submit and "--champion-stack prod" in submit and "--registration-out" in submit
 
 
 def test_ci_lints_and_checks_formatting() -> None:
@@ -206,21 +220,23 @@ def test_infra_deploy_job_per_stack(stack: str) -> None:
 # --- train ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
-def test_train_submits_and_waits_on_the_stack_pool(stack: str) -> None:
-    train = expanded("train.yml", model="diabetes", stack=stack)
+def test_train_submits_and_waits_in_dev_and_starts_the_release() -> None:
+    train = expanded("train.yml", model="diabetes")
     assert train["trigger"] == "none" and train["pr"] == "none"
     (job,) = jobs(train)
-    assert job["pool"] == f"mlops-agents-{stack}"
+    assert job["pool"] == "mlops-agents-dev"
     assert job["timeoutInMinutes"] == "720"
-    assert job["variables"] == {"MODEL": "diabetes", "TRAIN_REASON": "manual"}
-    assert service_connections(job) == {f"mlops-estate-{stack}-jobs"}
-    submit = scripts(job)[-1]
+    assert service_connections(job) == {"mlops-estate-dev-jobs"}
+    submit, start = scripts(job)[-2:]
     command = submit[submit.index("python -m model_assets.submit_training") :]
     assert re.sub(r"\s*\\\n\s*", " ", command).strip() == (
-        'python -m model_assets.submit_training --model "$MODEL" --stack "$STACK" '
-        '--subscription "$subscription" --resource-group "$resource_group" --workspace "$workspace" --wait'
+        'python -m model_assets.submit_training --model "diabetes" --stack "$STACK" --champion-stack prod '
+        '--subscription "$(read_output amlWorkspace.subscriptionId)" '
+        '--resource-group "$(read_output amlWorkspace.resourceGroup)" '
+        '--workspace "$(read_output amlWorkspace.name)" "${input_args[@]}" --wait '
+        '--registration-out "$(Build.ArtifactStagingDirectory)/registration/registration.json"'
     )
+    assert start.startswith(".venv/bin/python pipelines/scripts/start_release.py")
 
 
 def test_setup_venv_builds_the_venv_with_the_pinned_python() -> None:
@@ -238,9 +254,10 @@ def test_setup_venv_builds_the_venv_with_the_pinned_python() -> None:
 def test_train_parameters() -> None:
     parameters = {p["name"]: p for p in load_yaml(PIPELINES / "train.yml")["parameters"]}
     # The retraining relay (components/retraining) queues runs with model, stack and reason.
-    assert list(parameters) == ["model", "stack", "timeoutMinutes", "reason"]
+    assert list(parameters) == ["model", "stack", "timeoutMinutes", "reason", "inputs"]
     assert "default" not in parameters["model"]
-    assert parameters["stack"]["values"] == ["dev", "qa", "prod"]
+    # Only the stack whose identities write the shared registry trains.
+    assert parameters["stack"]["values"] == ["dev"]
 
 
 # --- release --------------------------------------------------------------------------------
@@ -300,7 +317,12 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
         'python -m model_assets.smoke_test --scoring-uri "$scoring_uri" --model "$MODEL" '
         "--auth-header-env SMOKE_AUTH_HEADER"
     ) in texts[smoke]
-    assert 'stack_output.py "endpoints.$MODEL.scoringUri"' in texts[smoke]
+    assert 'scoring_uri="$(read_output "endpoints.$MODEL.scoringUri")"' in texts[smoke]
+    # Kubernetes endpoints take aml_token (or key) credentials, not an Entra token.
+    assert 'aml_token) credential="$(az ml online-endpoint get-credentials' in texts[smoke]
+    # Batch models are smoke-tested by invoking the deployed slot on their smoke sample.
+    assert 'python -m model_assets.invoke_batch --model "$MODEL"' in texts[smoke]
+    assert "--smoke --wait" in texts[smoke]
     assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
     assert f"stack-commit.sh commit {stack}" in texts[rollback]
     assert f"pulumi up --yes --diff --stack {stack}" in texts[rollback]
@@ -404,5 +426,38 @@ def test_relative_paths_in_scripts_exist() -> None:
         "pipelines/scripts/stack-commit.sh",
         "pipelines/scripts/changed_stacks.py",
         "pipelines/scripts/stack_output.py",
+        "pipelines/scripts/start_release.py",
+        "pipelines/scripts/post_deploy.sh",
     }
     assert all((PIPELINES.parent / path).is_file() for path in referenced)
+
+
+def test_deploy_starts_data_factory_triggers_and_ships_the_function_package() -> None:
+    deploy = expanded("infra-deploy.yml")
+    texts = [t for job in jobs(deploy) for t in scripts(job)]
+    ups = [i for i, t in enumerate(texts) if "pulumi up --yes --diff --stack" in t]
+    posts = [i for i, t in enumerate(texts) if "source pipelines/scripts/post_deploy.sh" in t]
+    # Every pulumi up is followed by the post-deploy step.
+    assert len(ups) == len(posts) > 0 and all(p == u + 1 for u, p in zip(ups, posts, strict=True))
+    script = (PIPELINES / "scripts" / "post_deploy.sh").read_text()
+    assert "az datafactory trigger start" in script
+    assert "build_function_package.py" in script and "az storage blob upload --auth-mode login" in script
+
+
+def test_function_package_layout(tmp_path) -> None:
+    import zipfile
+
+    builder = load_script("build_function_package")
+    app = PIPELINES.parent / "components" / "retraining" / "function_app"
+    site = tmp_path / "site"
+    (site / "azure" / "functions").mkdir(parents=True)
+    (site / "azure" / "functions" / "__init__.py").write_text("")
+    out = tmp_path / "retrain.zip"
+    names = builder.build(app, site, out)
+    assert "function_app.py" in names and "host.json" in names and "retrain/engine.py" in names
+    assert ".python_packages/lib/site-packages/azure/functions/__init__.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".funcignore")]
+    assert zipfile.ZipFile(out).namelist() == names
+    first = out.read_bytes()
+    builder.build(app, site, out)
+    assert out.read_bytes() == first  # deterministic

@@ -52,7 +52,15 @@ def grid_event(body: dict) -> func.EventGridEvent:
 
 def test_bindings_as_the_host_indexes_them(app_module) -> None:
     fns = functions(app_module)
-    assert sorted(fns) == ["retrain_drift_alert", "retrain_new_data", "retrain_schedule"]
+    assert sorted(fns) == [
+        "retrain_drift_alert",
+        "retrain_drift_event",
+        "retrain_new_data",
+        "retrain_schedule",
+    ]
+    assert [json.loads(b) for b in fns["retrain_drift_event"].get_raw_bindings()] == [
+        {"direction": "IN", "type": "eventGridTrigger", "name": "event"}
+    ]
     assert [json.loads(b) for b in fns["retrain_schedule"].get_raw_bindings()] == [
         {
             "direction": "IN",
@@ -173,3 +181,16 @@ def test_timer_trigger_uses_the_hosts_last_run_for_a_late_first_tick(app_module,
     assert timer.past_due is True
     functions(app_module)["retrain_schedule"].get_user_function()(timer)
     assert queue.calls == [("churn", "schedule: schedule '0 0 2 * * *' due at 2026-11-22T02:00:00Z")]
+
+
+def test_drift_event_trigger_queues_a_retrain_for_a_threshold_breach(app_module, queue) -> None:
+    event = grid_event(payload("monitor_threshold_breached.json"))
+    assert functions(app_module)["retrain_drift_event"].get_user_function()(event) is None
+    assert [c[0] for c in queue.calls] == ["churn"]
+
+
+def test_a_monitor_run_that_failed_without_a_breach_is_not_drift(app_module, queue) -> None:
+    body = payload("monitor_threshold_breached.json")
+    body["data"]["RunTags"] = {}
+    assert functions(app_module)["retrain_drift_event"].get_user_function()(grid_event(body)) is None
+    assert queue.calls == []

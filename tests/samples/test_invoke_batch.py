@@ -148,3 +148,28 @@ def test_names_derive_from_the_repository_stacks() -> None:
     project = Path(invoke_batch.__file__).resolve().parents[1]
     assert invoke_batch.endpoint_name("prod", "diabetes", project).startswith("diabetes-prod-")
     assert registry_name(project)
+
+
+def test_smoke_invokes_on_the_smoke_spec_sample(project: Path) -> None:
+    import shutil
+
+    repo = Path(invoke_batch.__file__).resolve().parents[1]
+    shutil.copytree(repo / "model_assets" / "churn_byom" / "smoke", project / "model_assets/churn_byom/smoke")
+    shutil.copytree(
+        repo / "model_assets" / "churn_byom" / "sample", project / "model_assets/churn_byom/sample"
+    )
+    code, client = run(project, "--smoke", "--wait", statuses=["Completed"])
+    assert code == 0
+    [call] = client.invocations
+    assert call["inputs"]["input"].path == str((project / "model_assets/churn_byom/sample").resolve())
+
+
+def test_the_repository_batch_model_has_a_smoke_spec() -> None:
+    repo = Path(invoke_batch.__file__).resolve().parents[1]
+    assert invoke_batch.smoke_input("churn_byom", repo).endswith("model_assets/churn_byom/sample")
+
+
+def test_smoke_without_a_spec_names_the_file(project: Path, capsys) -> None:
+    code, client = run(project, "--smoke")
+    assert code == 2 and client.invocations == []
+    assert "smoke/batch.json" in capsys.readouterr().err

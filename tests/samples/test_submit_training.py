@@ -29,6 +29,25 @@ config:
 """
 
 
+DEV = """\
+config:
+  mlops-estate:environment: dev
+  mlops-estate:workspace:
+    registryWriter: true
+  mlops-estate:models:
+    diabetes:
+      kind: ml
+      serving: online
+      deployments:
+        blue: {version: "7", traffic: 100}
+    fraud_rules:
+      kind: rule-based
+      serving: online
+      deployments:
+        blue: {version: "9", traffic: 100}
+"""
+
+
 class FakeJobs:
     def __init__(self, statuses: list[str]) -> None:
         self.statuses = list(statuses)
@@ -53,6 +72,7 @@ class FakeClient:
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     (tmp_path / "Pulumi.prod.yaml").write_text(STACK)
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
     return tmp_path
 
 
@@ -69,7 +89,7 @@ def run(project: Path, *extra: str, model: str = "diabetes", statuses: list[str]
             "--model",
             model,
             "--stack",
-            "prod",
+            "dev",
             "--subscription",
             "sub-1",
             "--resource-group",
@@ -110,10 +130,11 @@ def test_submits_with_the_champion_bound(project: Path, capsys) -> None:
         "20261122.3",
         "mlopsreg",
     )
-    assert job.tags["champion_version"] == "3" and job.tags["stack"] == "prod"
+    assert job.tags["champion_version"] == "3" and job.tags["stack"] == "dev"
+    assert job.tags["champion_stack"] == "prod"
     assert client.jobs.polled == []
     assert (
-        "submitted diabetes training job job-42 (champion v3 in prod, registry mlopsreg"
+        "submitted diabetes training job job-42 in dev (champion v3 in prod, registry mlopsreg"
         in capsys.readouterr().out
     )
 
@@ -159,7 +180,7 @@ def test_rule_based_pipeline_gets_no_champion_input(project: Path) -> None:
 @pytest.mark.parametrize(
     ("argv_model", "stack_text", "message"),
     [
-        ("churn_byom", STACK, "model 'churn_byom' is not in stack 'prod'"),
+        ("churn_byom", STACK, "model 'churn_byom' is not in stack 'dev'"),
         ("nosuchmodel", STACK, "model 'nosuchmodel' has no pipeline"),
         ("Diabetes", STACK, "model name 'Diabetes' is not valid"),
         ("diabetes", None, "stack 'prod' does not exist"),
@@ -168,6 +189,7 @@ def test_rule_based_pipeline_gets_no_champion_input(project: Path) -> None:
 def test_config_errors_exit_2_and_submit_nothing(
     tmp_path: Path, capsys, argv_model: str, stack_text: str | None, message: str
 ) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
     if stack_text:
         (tmp_path / "Pulumi.prod.yaml").write_text(stack_text)
     code, client, factory_calls = run(tmp_path, model=argv_model)
@@ -204,3 +226,77 @@ def test_registry_that_cannot_be_derived_asks_for_the_flag(tmp_path: Path, capsy
 def test_git_commit_prefers_the_build_variable(tmp_path: Path) -> None:
     assert submit_training.git_commit({"BUILD_SOURCEVERSION": "abc123"}) == "abc123"
     assert submit_training.git_commit({}, project_dir=tmp_path) == "unknown"  # not a git checkout
+
+
+def test_the_champion_is_what_prod_pins_not_the_training_stack(project: Path) -> None:
+    # dev pins diabetes 7; the candidate trained in dev must beat prod's champion (3).
+    code, client, _ = run(project)
+    [(job, _experiment)] = client.jobs.submitted
+    assert code == 0 and job.jobs["evaluate"].inputs.champion_version._data == "3"
+
+
+def test_a_stack_that_only_reads_the_registry_cannot_train(project: Path, capsys) -> None:
+    code, client, _ = run(project, "--stack", "prod")
+    assert code == 2 and client.jobs.submitted == []
+    err = capsys.readouterr().err
+    assert "stack 'prod' cannot train" in err and "registryWriter" in err
+
+
+def test_pipeline_inputs_switch_rule_registration_on(project: Path) -> None:
+    code, client, _ = run(project, "--input", "register_rules=true", model="fraud_rules")
+    [(job, _experiment)] = client.jobs.submitted
+    assert code == 0 and job.inputs.register_rules._data == "true"
+
+
+def test_an_unknown_pipeline_input_is_refused(project: Path, capsys) -> None:
+    code, client, _ = run(project, "--input", "nope=1")
+    assert code == 2 and client.jobs.submitted == []
+    assert "has no input 'nope'" in capsys.readouterr().err
+
+
+def test_registration_artifact_carries_the_registered_version(project: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out" / "registration.json"
+
+    def download(name, download_path, output_name):
+        assert (name, output_name) == ("job-42", "registration")
+        folder = Path(download_path) / "named-outputs" / "registration"
+        folder.mkdir(parents=True)
+        (folder / "registration.json").write_text(
+            json.dumps({"model": "diabetes", "registered": True, "version": "5", "reason": "better"})
+        )
+
+    client = FakeClient(["Completed"])
+    client.jobs.download = download  # type: ignore[attr-defined]
+    code = submit_training.main(
+        [
+            "--model",
+            "diabetes",
+            "--stack",
+            "dev",
+            "--subscription",
+            "s",
+            "--resource-group",
+            "r",
+            "--workspace",
+            "w",
+            "--registry",
+            "reg",
+            "--git-commit",
+            "c",
+            "--build-id",
+            "1",
+            "--poll-seconds",
+            "1",
+            "--project-dir",
+            str(project),
+            "--wait",
+            "--registration-out",
+            str(out),
+        ],
+        client_factory=lambda *a: client,
+        sleep=lambda s: None,
+    )
+    assert code == 0
+    assert json.loads(out.read_text())["version"] == "5" and json.loads(out.read_text())["job"] == "job-42"

@@ -5,8 +5,10 @@ queued run of the model's Azure DevOps train pipeline per cooldown window:
 
 * ``retrain_schedule`` - a timer every 5 minutes evaluates each model's NCRONTAB schedule;
 * ``retrain_new_data`` - Event Grid ``Microsoft.Storage.BlobCreated`` on a landing container;
-* ``retrain_drift_alert`` - the model monitor's Azure Monitor alert, delivered by an action
-  group's Azure Function receiver (common alert schema, function key auth).
+* ``retrain_drift_event`` - Event Grid ``RunStatusChanged`` of a model monitor run that
+  breached its thresholds (run tag ``azureml_modelmonitor_threshold_breached``): drift;
+* ``retrain_drift_alert`` - an Azure Monitor alert, delivered by an action group's Azure
+  Function receiver (common alert schema, function key auth).
 
 This file only adapts the Functions bindings; the logic lives in the ``retrain`` package.
 App settings are validated at import, so a bad setting stops the app with its name.
@@ -48,6 +50,13 @@ def retrain_schedule(timer: func.TimerRequest) -> None:
 @app.event_grid_trigger(arg_name="event")
 def retrain_new_data(event: func.EventGridEvent) -> None:
     """Submit a retrain for each model whose landing container received a new blob."""
+    RUNTIME.on_grid_event(eventgrid.from_function_event(event))
+
+
+@app.function_name(c.FUNCTION_DRIFT_EVENT)
+@app.event_grid_trigger(arg_name="event")
+def retrain_drift_event(event: func.EventGridEvent) -> None:
+    """Submit a retrain for the model whose monitor breached its drift thresholds."""
     RUNTIME.on_grid_event(eventgrid.from_function_event(event))
 
 

@@ -206,7 +206,6 @@ _ARM: dict[str, tuple[str, str, str]] = {
         "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
         "secretName",
     ),
-    "azure-native:logic:Workflow": ("rg", "Microsoft.Logic/workflows/{workflowName}", "workflowName"),
     "azure-native:eventgrid:SystemTopic": (
         "rg",
         "Microsoft.EventGrid/systemTopics/{systemTopicName}",
@@ -393,15 +392,6 @@ def _uai(ctx: ResourceContext) -> dict[str, Any]:
 def _extension(ctx: ResourceContext) -> dict[str, Any]:
     return {
         "aksAssignedIdentity": {"principalId": ctx.guid("extension-principal"), "tenantId": ctx.tenant_id}
-    }
-
-
-@extra("azure-native:logic:Workflow")
-def _workflow(ctx: ResourceContext) -> dict[str, Any]:
-    return {
-        "accessEndpoint": (
-            f"https://prod-00.{ctx.location}.logic.azure.com:443/workflows/{ctx.guid('workflow').replace('-', '')}"
-        )
     }
 
 

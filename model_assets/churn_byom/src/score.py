@@ -125,3 +125,69 @@ def run(mini_batch: list[str]) -> list[str]:
     for item in mini_batch:
         lines.extend(score_file(Path(item)))
     return lines
+
+
+OUTPUT_FILE = "predictions.csv"
+OUTPUT_HEADER = "file,customer_id,churn_probability,churn"
+
+
+def resolve_model_dir(model_uri: str | None, model_dir: str | None) -> Path:
+    """Where the artifact is: ``--model-dir``, or ``--model-uri`` downloaded with MLflow
+    (``models:/<catalog>.models.<name>/<version>`` from the central Unity Catalog registry)."""
+    if model_dir:
+        return Path(model_dir)
+    if not model_uri:
+        raise ValueError("give --model-uri (MLflow registry) or --model-dir")
+    import mlflow  # available on Databricks runtimes; not needed for --model-dir
+
+    mlflow.set_registry_uri("databricks-uc")
+    return Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri))
+
+
+def score_folder(input_dir: Path, output_dir: Path) -> int:
+    """Score every ``*.csv`` of ``input_dir`` into ``output_dir/predictions.csv``; returns the row count."""
+    files = sorted(input_dir.glob("*.csv"))
+    if not files:
+        raise ValueError(f"no *.csv input files in {input_dir}")
+    lines = run([str(f) for f in files])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    target = output_dir / OUTPUT_FILE
+    temp = output_dir / f".{OUTPUT_FILE}.tmp"
+    temp.write_text("\n".join([OUTPUT_HEADER, *lines]) + "\n", encoding="utf-8")
+    os.replace(temp, target)
+    return len(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Databricks batch-inference entry (``spark_python_task``): load, score, write.
+
+    Exit 0 with the output written; 2 on bad arguments or input (the message names the file).
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="churn_byom batch inference")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--environment", required=True)
+    parser.add_argument("--input", required=True, help="folder of input CSV files")
+    parser.add_argument("--output", required=True, help="folder for predictions.csv")
+    parser.add_argument("--model-uri", default=None)
+    parser.add_argument("--model-dir", default=None)
+    args = parser.parse_args(argv)
+    try:
+        root = resolve_model_dir(args.model_uri, args.model_dir)
+        matches = sorted(root.rglob(MODEL_FILE))
+        if not matches:
+            raise ValueError(f"no {MODEL_FILE} under {root}")
+        model.clear()
+        model.update(load_model(matches[0]))
+        count = score_folder(Path(args.input), Path(args.output))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.model} ({args.environment}): scored {count} customers -> {Path(args.output) / OUTPUT_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

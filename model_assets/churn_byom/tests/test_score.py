@@ -95,3 +95,49 @@ def test_valid_ids_give_one_line_each_with_four_fields(score, tmp_path: Path) ->
     lines = score.run([str(path)])
     assert [line.split(",")[:2] for line in lines] == [["in.csv", "C-1"], ["in.csv", "cust_2.x:9"]]
     assert all(len(line.split(",")) == 4 for line in lines)
+def test_databricks_entry_point_scores_and_writes(src, tmp_path: Path, capsys) -> None:
+    """The Databricks job runs score.py as a script: it must really score and write output."""
+    import subprocess
+    import sys
+    module = src("score")
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "in" / "customers.csv")
+    argv = [
+        "--model",
+        "churn_byom",
+        "--environment",
+        "prod",
+        "--input",
+        str(tmp_path / "in"),
+        "--output",
+        str(tmp_path / "out"),
+        "--model-dir",
+        str(MODEL_DIR / "artifact"),
+    ]
+    assert module.main(argv) == 0
+    rows = (tmp_path / "out" / "predictions.csv").read_text().splitlines()
+    assert rows[0] == "file,customer_id,churn_probability,churn" and len(rows) == 9
+    # Run as __main__ exactly as spark_python_task does: the script must not be a no-op.
+    (tmp_path / "out" / "predictions.csv").unlink()
+    done = subprocess.run(
+        [sys.executable, str(MODEL_DIR / "src" / "score.py"), *argv], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "out" / "predictions.csv").read_text().splitlines()) == 9
+def test_entry_point_without_input_files_exits_2(src, tmp_path: Path, capsys) -> None:
+    module = src("score")
+    (tmp_path / "in").mkdir()
+    argv = [
+        "--model",
+        "churn_byom",
+        "--environment",
+        "qa",
+        "--input",
+        str(tmp_path / "in"),
+        "--output",
+        str(tmp_path / "out"),
+        "--model-dir",
+        str(MODEL_DIR / "artifact"),
+    ]
+    assert module.main(argv) == 2
+    assert "no *.csv input files" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from azure.ai.ml.constants import AssetTypes
-from azure.ai.ml.entities import Model
+from azure.ai.ml.entities import Data, Model
 
 REPORT_FILE = "evaluation_report.json"
 RESULT_FILE = "registration.json"
@@ -69,6 +69,44 @@ def register(
     return str(registered.version)
 
 
+def reference_data_name(model_name: str) -> str:
+    """The data asset model monitors compare production data with: ``<model>-training``
+    (underscores become dashes, as the monitors name it)."""
+    return f"{model_name.replace('_', '-')}-training"
+
+
+MLTABLE = """\
+# The training split as a table: model monitors read their reference data as MLTable.
+paths:
+  - file: ./train.csv
+transformations:
+  - read_delimited:
+      delimiter: ','
+      header: all_files_same_headers
+"""
+
+
+def register_reference_data(client: Any, data_dir: Path, *, model_name: str, data_version: str) -> str:
+    """Register the training split of a registered version as the monitors' reference data
+    asset (an MLTable over ``train.csv``; the monitor's reference input is ``mltable``)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="reference-"))
+    shutil.copy(data_dir / "train.csv", folder / "train.csv")
+    (folder / "MLTable").write_text(MLTABLE, encoding="utf-8")
+    asset = Data(
+        name=reference_data_name(model_name),
+        path=str(folder),
+        type=AssetTypes.MLTABLE,
+        description=f"Training data of {model_name} (data version {data_version}); model monitor reference",
+        tags={"data_version": data_version, "model": model_name},
+    )
+    created = client.data.create_or_update(asset)
+    print(f"registered reference data {asset.name} version {created.version}")
+    return str(created.version)
+
+
 def _registry_client(registry: str) -> Any:  # pragma: no cover - needs Azure
     from azure.ai.ml import MLClient
     from azure.identity import DefaultAzureCredential
@@ -91,16 +129,22 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
     report = json.loads((args.report / REPORT_FILE).read_text(encoding="utf-8"))
     data_version = json.loads((args.data / "data_version.json").read_text(encoding="utf-8"))["data_version"]
     version = None
+    reference = None
     if report["register"]:
+        client = client or _registry_client(args.registry)
         version = register(
             report,
             args.model,
-            client or _registry_client(args.registry),
+            client,
             model_name=args.model_name,
             git_commit=args.git_commit,
             build_id=args.build_id,
             data_version=data_version,
         )
+        if version is not None:
+            reference = register_reference_data(
+                client, args.data, model_name=args.model_name, data_version=data_version
+            )
     else:
         print(f"not registering {args.model_name}: {report['reason']}")
     args.output.mkdir(parents=True, exist_ok=True)
@@ -110,6 +154,8 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
         "registered": version is not None,
         "version": version,
         "reason": report["reason"],
+        "reference_data": reference_data_name(args.model_name),
+        "reference_data_version": reference,
     }
     (args.output / RESULT_FILE).write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"

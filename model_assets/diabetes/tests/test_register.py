@@ -23,9 +23,19 @@ class FakeModels:
         return SimpleNamespace(version="7", name=model.name)
 
 
+class FakeData:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def create_or_update(self, data):
+        self.sent.append(data)
+        return SimpleNamespace(version="1", name=data.name)
+
+
 class FakeClient:
     def __init__(self) -> None:
         self.models = FakeModels()
+        self.data = FakeData()
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +148,9 @@ def test_command_line_records_the_outcome(register, built: Path, tmp_path: Path,
     result = json.loads((tmp_path / "out" / "registration.json").read_text())
     assert result["registered"] is better
     assert result["version"] == ("7" if better else None)
+    # The registered version's training data becomes the monitors' reference data asset.
+    assert [d.name for d in client.data.sent] == (["diabetes-training"] if better else [])
+    assert result["reference_data"] == "diabetes-training"
     assert len(client.models.sent) == (1 if better else 0)
     if better:
         assert client.models.sent[0].tags["data_version"].startswith("sklearn-diabetes@")

@@ -31,6 +31,7 @@ ENVIRONMENTS = ("dev", "qa", "prod")
 FUNCTION_SCHEDULE = "retrain_schedule"
 FUNCTION_NEW_DATA = "retrain_new_data"
 FUNCTION_DRIFT_ALERT = "retrain_drift_alert"
+FUNCTION_DRIFT_EVENT = "retrain_drift_event"  # Event Grid: a model monitor's threshold breach
 DRIFT_ALERT_ROUTE = "retrain/drift-alert"  # served under /api/
 SCHEDULE_TICK_NCRONTAB = "0 */5 * * * *"  # the timer that evaluates every model's schedule
 SCHEDULE_TICK_MINUTES = 5

@@ -1,4 +1,6 @@
-"""New-data trigger: Event Grid ``Microsoft.Storage.BlobCreated`` -> per-model trigger events.
+"""Event Grid triggers: ``Microsoft.Storage.BlobCreated`` (new data) -> per-model trigger events;
+``Microsoft.MachineLearningServices.RunStatusChanged`` of a model monitor's threshold breach
+(drift) is handed to :mod:`retrain.monitor_events`.
 
 The blob's container and name come from the event subject
 (``/blobServices/default/containers/<container>/blobs/<name>``) and are matched against every
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from . import monitor_events
 from .errors import cut, show
 from .events import Action, Decision, TriggerEvent
 from .settings import ModelConfig
@@ -82,6 +85,8 @@ def route(
     def no_retrain(action: Action, reason: str) -> Decision:
         return Decision(model=None, kind=KIND, action=action, reason=reason, source_id=source_id)
 
+    if event.event_type == monitor_events.RUN_STATUS_CHANGED:
+        return monitor_events.route(event.id, event.data, event.event_time or now, models)
     if event.event_type != BLOB_CREATED:
         return no_retrain(Action.IGNORED, f"event type {show(event.event_type)} is not {BLOB_CREATED}")
     match = _SUBJECT.match(event.subject)

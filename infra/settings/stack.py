@@ -223,15 +223,16 @@ class EnvironmentStackSettings(CommonSettings):
                         space=str(space),
                     )
         if (
-            env == "prod"
+            env in ("qa", "prod")
             and self.databricks.enabled
             and self.databricks.repository_commit is None
             and any(m.serving == "batch" for m in self.models.values())
         ):
             raise _blame(
                 "databricks.repositoryCommit",
-                "prod batch jobs run a pinned commit, not the head of {branch}; set repositoryCommit to the "
+                "{env} batch jobs run a pinned commit, not the head of {branch}; set repositoryCommit to the "
                 "release commit (40 hex digits)",
+                env=env,
                 branch=self.databricks.repository_branch,
             )
         unpinned = unregistered_slot_error(env, self.models)

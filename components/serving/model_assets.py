@@ -209,6 +209,8 @@ class ModelAssets(pulumi.ComponentResource):
             serving,
             root=Path(args["spec_root"]) if "spec_root" in args else None,
         )
+        for issue in spec.warnings:  # spec fields the estate keeps differently (see docs/specs.md)
+            pulumi.log.warn(str(issue), resource=self)
         tags = dict(args.get("tags", {}))
         location = args["location"]
         rg, ws = args["resource_group_name"], args["workspace_name"]
@@ -247,20 +249,20 @@ class ModelAssets(pulumi.ComponentResource):
 
         # Serving environment and code, content-versioned.
         environment_id: pulumi.Output[str] | None = None
-        if spec.environment is not None:
+        if spec.environment is not None and spec.environment.reference is not None:
+            environment_id = specs.environment_reference_id(spec.environment.reference, args["workspace_id"])
+        elif spec.environment is not None:
             environment = ml.EnvironmentVersion(
                 f"{name}-environment",
                 name=spec.environment.name,
                 version=spec.environment.version,
                 resource_group_name=rg,
                 workspace_name=ws,
-                properties={
-                    "image": spec.environment.image,
-                    "condaFile": spec.environment.conda_file,
-                    "osType": "Linux",
-                    "description": f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
-                    "tags": tags,
-                },
+                properties=specs.environment_properties(
+                    spec,
+                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
+                    tags=tags,
+                ),
                 opts=child,
             )
             environment_id = environment.id
@@ -277,19 +279,20 @@ class ModelAssets(pulumi.ComponentResource):
             code_id = code.id
 
         # Endpoint.
-        identity: dict[str, Any] = {"type": "SystemAssigned"}
-        if args.get("user_assigned_identity_id"):
-            identity = {"type": "UserAssigned", "userAssignedIdentities": [args["user_assigned_identity_id"]]}
-        endpoint_tags = {**dict(spec.endpoint.tags or {}), **tags}
+        endpoint_overrides = specs.EndpointOverrides(
+            auth_mode=args.get("auth_mode"),
+            compute="@@compute@@" if serving == "online" and target == "kubernetes" else None,
+            user_assigned_identity_id=args.get("user_assigned_identity_id"),
+            tags=tags,
+        )
         lifecycle = args.get("lifecycle")
         if serving == "online":
-            auth_mode = args.get("auth_mode") or ("aml_token" if target == "kubernetes" else "aad_token")
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
-            endpoint_props = specs.online_endpoint_properties(
-                spec,
-                auth_mode=auth_mode,
-                compute="@@compute@@" if compute_id is not None else None,
-                location=location,
+            endpoint_inputs = specs.online_endpoint_inputs(spec, endpoint_overrides, location=location)
+            endpoint_props, identity, endpoint_tags = (
+                endpoint_inputs["properties"],
+                endpoint_inputs["identity"],
+                endpoint_inputs.get("tags", {}),
             )
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             props_input: Any = endpoint_props
@@ -316,7 +319,14 @@ class ModelAssets(pulumi.ComponentResource):
             )
             scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
         else:
-            endpoint_props = specs.batch_endpoint_properties(spec, location=location)
+            endpoint_inputs = specs.native_inputs(
+                specs.batch_endpoint_conversion(spec, endpoint_overrides, location=location).converted
+            )
+            endpoint_props, identity, endpoint_tags = (
+                endpoint_inputs["properties"],
+                endpoint_inputs["identity"],
+                endpoint_inputs.get("tags", {}),
+            )
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",
@@ -356,18 +366,26 @@ class ModelAssets(pulumi.ComponentResource):
                 readiness_probe=args.get("readiness_probe"),
                 kubernetes=target == "kubernetes",
                 compute="@@batch-compute@@",
+                tags=tags,
             )
             ids: list[pulumi.Input[str]] = [
                 references[slot],
                 code_id or "",
                 environment_id or "",
                 args.get("batch_compute_id") or "",
+                args["workspace_id"],
             ]
 
             def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
                 return specs.substitute(
                     arm,
-                    {_MODEL: values[0], _CODE: values[1], _ENV: values[2], "@@batch-compute@@": values[3]},
+                    {
+                        _MODEL: values[0],
+                        _CODE: values[1],
+                        _ENV: values[2],
+                        "@@batch-compute@@": values[3],
+                        "@@workspace@@": values[4],
+                    },
                 )
 
             deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint])
@@ -387,7 +405,7 @@ class ModelAssets(pulumi.ComponentResource):
                     kind="Kubernetes" if target == "kubernetes" else "Managed",
                     properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
                     sku=arm["sku"],
-                    tags=tags,
+                    tags=arm["tags"],
                     opts=deployment_opts,
                 )
             else:
@@ -400,7 +418,7 @@ class ModelAssets(pulumi.ComponentResource):
                     workspace_name=ws,
                     location=location,
                     properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    tags=tags,
+                    tags=arm["tags"],
                     opts=deployment_opts,
                 )
             deployments[slot] = deployment

@@ -69,7 +69,7 @@ def test_defaults_managed_online() -> None:
             "kind": "Managed",
             "identity": {"type": "SystemAssigned"},
             "properties": {
-                "authMode": "AADToken",
+                "authMode": "Key",  # the spec's auth_mode: key, carried (no stack auth mode given)
                 "description": "Test online endpoint.",
                 "traffic": ABSENT,
                 "mirrorTraffic": ABSENT,

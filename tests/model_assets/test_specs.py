@@ -68,17 +68,17 @@ def test_unknown_field_and_wrong_type_name_file_and_fields(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as err:
         specs.load_serving_spec("online", "online", root=root)
     message = str(err.value)
-    assert message.startswith(f"{path}: invalid Azure ML spec: ")
-    assert "request_settings.request_timeout_ms: Not a valid integer." in message
-    assert "instance_count: Not a valid integer." in message
-    assert "instanse_type: Unknown field." in message
+    assert message.startswith(f"{path}: line ")
+    assert "line 15: request_settings.request_timeout_ms: Not a valid integer; write a whole number" in message
+    assert "line 11: instance_count: Not a valid integer; write a whole number" in message
+    assert "line 13: instanse_type: Unknown field; remove it: the online deployment schema has no such field" in message
 
 
 def test_endpoint_spec_errors_name_the_endpoint_file(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "endpoint.yml"
     path.write_text(path.read_text().replace("auth_mode: key", "auth_mode: password"))
-    with pytest.raises(ConfigError, match=r"endpoint\.yml: invalid Azure ML spec: auth_mode: "):
+    with pytest.raises(ConfigError, match=r"endpoint\.yml: line 4: auth_mode: Value 'password' passed is not in set"):
         specs.load_serving_spec("online", "online", root=root)
 
 
@@ -91,12 +91,17 @@ def test_missing_spec_file_names_the_model_key(tmp_path: Path) -> None:
     assert "batch-deployment.yml" in str(err.value)
 
 
-def test_a_model_in_the_spec_is_refused(tmp_path: Path) -> None:
+def test_a_model_in_the_spec_is_replaced_with_a_warning(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "deployment.yml"
     path.write_text(path.read_text() + "model: azureml:online@latest\n")
-    with pytest.raises(ConfigError, match=r"deployment\.yml: model: leave it out; the estate pins "):
-        specs.load_serving_spec("online", "online", root=root)
+    spec = specs.load_serving_spec("online", "online", root=root)
+    assert [str(w) for w in spec.warnings] == [
+        f"{path}:29: model: replaced by the version the stack file pins "
+        "(azureml://registries/<registry>/models/<model>/versions/<n>); leave it out"
+    ]
+    arm = specs.online_deployment_arm(spec, "blue", _overrides(), location="westeurope")
+    assert arm["properties"]["model"] == "M"
 
 
 def test_missing_scoring_script_is_a_spec_error(tmp_path: Path) -> None:

@@ -281,7 +281,14 @@ def environment_spec(
         conversion.apply(Override(f"properties.{key}", None, reason))
     stated_name = raw.get(f"{prefix}name") if where else raw.get("name")
     stated_version = raw.get(f"{prefix}version") if where else raw.get("version")
-    content = _digest(repr(sorted((k, repr(v)) for k, v in properties.items())).encode())[:32]
+    # azure-ai-ml's own content hash of an anonymous environment (image, conda file, inference
+    # config); a named inline one has none (version None), so the estate hashes the same content.
+    anonymous = bool(getattr(env, "_is_anonymous", False)) and env.version
+    content = (
+        str(env.version)[:32]
+        if anonymous
+        else _digest(repr(sorted((k, repr(v)) for k, v in properties.items())).encode())[:32]
+    )
     if where and stated_name and str(stated_name) != name:
         issues.append(
             raw.issue(
@@ -616,7 +623,7 @@ def _iso_ms(ms: int) -> str:
     return str(to_iso_duration_format_ms(ms))
 
 
-MANAGED_ONLY = ("egressPublicNetworkAccess", "dataCollector")
+MANAGED_ONLY = ("egressPublicNetworkAccess",)
 """Managed deployment fields a Kubernetes deployment does not have."""
 
 

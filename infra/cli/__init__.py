@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "infra.cli.timeline",
     "infra.cli.cost",
     "infra.cli.bench",
+    "infra.cli.spec",
 )
 
 for _module in COMMAND_MODULES:

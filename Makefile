@@ -5,7 +5,7 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: setup preview preview-all test test-slow smoke bench lint format-check clean
+.PHONY: setup preview preview-all test test-slow smoke bench lint format-check clean spec-examples
 
 setup: $(STAMP)
 
@@ -38,6 +38,11 @@ smoke: setup
 ## Benchmarks the offline preview (writes out/bench.json and docs/benchmarks.md).
 bench: setup
 	$(ESTATE) bench
+
+# Azure/azureml-examples cli/ specs (tests/specs/azureml-examples.manifest) through `estate spec check`;
+# AZUREML_EXAMPLES_DIR names a checkout at the manifest's commit (skipped when unset).
+spec-examples: setup
+	$(VENV)/bin/python -m tests.specs.run_examples
 
 lint: setup
 	$(PY) -m ruff check .

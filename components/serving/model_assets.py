@@ -244,7 +244,7 @@ class ModelAssets(pulumi.ComponentResource):
                 )
             else:
                 references[slot] = self._pinned(
-                    registry_model, slot, version, args, config_file, setting=model
+                    registry_model, slot, version, args, config_file, setting=model, model_type=spec.model_type
                 )
 
         # Serving environment and code, content-versioned.
@@ -512,7 +512,15 @@ class ModelAssets(pulumi.ComponentResource):
 
     # -- children ----------------------------------------------------------------------------
     def _pinned(
-        self, model: str, slot: str, version: str, args: ModelAssetsArgs, config_file: str, *, setting: str
+        self,
+        model: str,
+        slot: str,
+        version: str,
+        args: ModelAssetsArgs,
+        config_file: str,
+        *,
+        setting: str,
+        model_type: str | None = None,
     ) -> pulumi.Output[str]:
         """The model reference of a slot, after the registry confirmed the version exists
         (``model`` is the registry model name, ``setting`` the key under mlops-estate:models)."""
@@ -522,7 +530,7 @@ class ModelAssets(pulumi.ComponentResource):
         def lookup(values: list[str]) -> str:
             registry, registry_rg = values
             try:
-                ml.get_registry_model_version(
+                found = ml.get_registry_model_version(
                     model_name=model,
                     version=version,
                     registry_name=registry,
@@ -534,6 +542,16 @@ class ModelAssets(pulumi.ComponentResource):
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"
                 raise ConfigError(detail, file=config_file, key=key) from None
+            kind = getattr(getattr(found, "model_version_properties", None), "model_type", None) or getattr(
+                getattr(found, "properties", None), "model_type", None
+            )
+            if model_type is not None and kind and kind != model_type:  # a no-code deployment needs its type
+                raise ConfigError(
+                    f"version '{version}' of model '{model}' is a {kind}; the spec deploys it without scoring "
+                    f"code, which needs a {model_type}: pin a {model_type} version or add code_configuration",
+                    file=config_file,
+                    key=key,
+                )
             return model_reference(registry, model, version)
 
         return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)

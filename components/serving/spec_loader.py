@@ -151,6 +151,22 @@ class YamlLines:
                 break
         return line
 
+    def field_naming(self, missing: str) -> str | None:
+        """The field whose value is the relative path of ``missing`` (a file azure-ai-ml did not find)."""
+
+        def walk(node: object, prefix: str) -> Iterator[tuple[str, str]]:
+            if isinstance(node, Mapping):
+                for key, inner in node.items():
+                    yield from walk(inner, f"{prefix}.{key}" if prefix else str(key))
+            elif isinstance(node, str):
+                yield prefix, node
+
+        for field, value in walk(self.data, ""):
+            cleaned = value.strip().removeprefix("./").removeprefix("file:")
+            if cleaned and missing.replace("\\", "/").endswith("/" + cleaned.lstrip("./")):
+                return field
+        return None
+
     def has(self, field: str) -> bool:
         """Whether the YAML states ``field`` (dotted path)."""
         node: object = self.data
@@ -299,6 +315,8 @@ def load_issues(raw: YamlLines, exc: BaseException, schema: str) -> list[SpecIss
             if field in seen:
                 continue
             seen.add(field)
+            if message.startswith("file or folder not found: "):
+                field = raw.field_naming(message.removeprefix("file or folder not found: ").strip()) or field
             issues.append(raw.issue("error", field, _hint(message.strip(), schema)))
     if not issues:
         text = str(exc).strip()

@@ -193,6 +193,10 @@ def _code_spec(deployment: Any, base: Path, raw: YamlLines) -> CodeSpec | None:
 
 def environment_from_reference(reference: str, raw: YamlLines, where: str) -> EnvironmentSpec:
     """A pinned environment asset reference, or a :class:`SpecError` saying how to pin it."""
+    stated = raw.get(where)
+    reference = str(stated) if isinstance(stated, str) else reference  # azure-ai-ml strips "azureml:"
+    if not reference.startswith("azureml:"):
+        reference = f"azureml:{reference}"
     if _ENV_REGISTRY.match(reference):
         if "/labels/" in reference:
             raise SpecError(
@@ -332,12 +336,13 @@ def deployment_warnings(
         if kind in NO_CODE_MODEL_TYPES:
             needed = kind
     if model is not None:
+        must = f"; the pinned version must be a {needed} (no scoring code)" if needed else ""
         issues.append(
             raw.issue(
                 "warning",
                 "model",
                 "replaced by the version the stack file pins "
-                "(azureml://registries/<registry>/models/<model>/versions/<n>); leave it out",
+                f"(azureml://registries/<registry>/models/<model>/versions/<n>); leave it out{must}",
             )
         )
     elif not has_code and isinstance(raw.data, dict) and getattr(deployment, "environment", None) is None:

@@ -288,7 +288,12 @@ class ModelAssets(pulumi.ComponentResource):
         lifecycle = args.get("lifecycle")
         if serving == "online":
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
-            endpoint_inputs = specs.online_endpoint_inputs(spec, endpoint_overrides, location=location)
+            endpoint_issues: list[specs.SpecIssue] = []
+            endpoint_inputs = specs.online_endpoint_inputs(
+                spec, endpoint_overrides, location=location, issues=endpoint_issues
+            )
+            for issue in endpoint_issues:  # e.g. the stack's auth mode over the spec's
+                pulumi.log.warn(str(issue), resource=self)
             endpoint_props, identity, endpoint_tags = (
                 endpoint_inputs["properties"],
                 endpoint_inputs["identity"],

@@ -244,7 +244,13 @@ class ModelAssets(pulumi.ComponentResource):
                 )
             else:
                 references[slot] = self._pinned(
-                    registry_model, slot, version, args, config_file, setting=model, model_type=spec.model_type
+                    registry_model,
+                    slot,
+                    version,
+                    args,
+                    config_file,
+                    setting=model,
+                    model_type=spec.model_type,
                 )
 
         # Serving environment and code, content-versioned.

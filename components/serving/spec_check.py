@@ -19,7 +19,15 @@ from typing import Any
 
 from components.serving import specs
 from components.serving.spec_convert import Conversion, native_inputs, wire
-from components.serving.spec_loader import SpecError, SpecIssue, SpecKind, YamlLines, display_path, load_entity, spec_kind
+from components.serving.spec_loader import (
+    SpecError,
+    SpecIssue,
+    SpecKind,
+    YamlLines,
+    display_path,
+    load_entity,
+    spec_kind,
+)
 
 MODEL_PLACEHOLDER = "azureml://registries/<registry>/models/<model>/versions/<pinned>"
 CODE_PLACEHOLDER = "<code asset the estate uploads>"
@@ -74,17 +82,36 @@ def _spec(raw: YamlLines, entity: Any, *, endpoint: bool, issues: list[SpecIssue
     path = raw.path
     if endpoint:
         return specs.ServingSpec(
-            model="", serving="", endpoint_file=path, deployment_file=path, endpoint=entity,
-            deployment=None, environment=None, code=None, endpoint_raw=raw,
+            model="",
+            serving="",
+            endpoint_file=path,
+            deployment_file=path,
+            endpoint=entity,
+            deployment=None,
+            environment=None,
+            code=None,
+            endpoint_raw=raw,
         )
     code = specs._code_spec(entity, path.parent, raw)  # noqa: SLF001 - the component's own code check
     environment = specs.environment_spec(
-        getattr(entity, "environment", None), raw, where="environment", name=f"{path.parent.name}-serving", issues=issues
+        getattr(entity, "environment", None),
+        raw,
+        where="environment",
+        name=f"{path.parent.name}-serving",
+        issues=issues,
     )
     needed = specs.deployment_warnings(entity, raw, issues, has_code=code is not None)
     return specs.ServingSpec(
-        model="", serving="", endpoint_file=path, deployment_file=path, endpoint=None, deployment=entity,
-        environment=environment, code=code, deployment_raw=raw, model_type=needed,
+        model="",
+        serving="",
+        endpoint_file=path,
+        deployment_file=path,
+        endpoint=None,
+        deployment=entity,
+        environment=environment,
+        code=code,
+        deployment_raw=raw,
+        model_type=needed,
     )
 
 
@@ -99,7 +126,9 @@ def _pipeline(report: FileReport, raw: YamlLines, job: Any, targets: specs.Stack
     if compute is None:
         compute = getattr(job, "compute", None)
     specs.check_compute(
-        str(compute) if compute else None, targets.training_compute, raw,
+        str(compute) if compute else None,
+        targets.training_compute,
+        raw,
         "settings.default_compute" if raw.has("settings.default_compute") else "compute",
     )
     inputs = set((getattr(job, "inputs", None) or {}).keys())
@@ -152,18 +181,32 @@ def check_file(path: Path, targets: specs.StackTargets, *, root: Path | None = N
             match = _TEMPLATE.search(line)
             if match and not line.lstrip().startswith("#"):
                 raise SpecError(
-                    [SpecIssue("error", shown, number, match.group(1),
-                               f"template placeholder {match.group(0)}: substitute a value first "
-                               "(the example's script fills it in)")]
+                    [
+                        SpecIssue(
+                            "error",
+                            shown,
+                            number,
+                            match.group(1),
+                            f"template placeholder {match.group(0)}: substitute a value first "
+                            "(the example's script fills it in)",
+                        )
+                    ]
                 )
         raw = YamlLines(path, shown)
         kind: SpecKind | None = spec_kind(raw)
         report.kind = kind
         if kind is None:
             raise SpecError(
-                [SpecIssue("error", shown, 1, "$schema",
-                           "not an endpoint, deployment, environment or pipeline spec; add the $schema line "
-                           "of its kind (https://azuremlschemas.azureedge.net/latest/<kind>.schema.json)")]
+                [
+                    SpecIssue(
+                        "error",
+                        shown,
+                        1,
+                        "$schema",
+                        "not an endpoint, deployment, environment or pipeline spec; add the $schema line "
+                        "of its kind (https://azuremlschemas.azureedge.net/latest/<kind>.schema.json)",
+                    )
+                ]
             )
         entity = load_entity(raw, kind)
         _convert(report, raw, kind, entity, targets)
@@ -177,22 +220,36 @@ def check_file(path: Path, targets: specs.StackTargets, *, root: Path | None = N
     return report
 
 
-def _convert(report: FileReport, raw: YamlLines, kind: SpecKind, entity: Any, targets: specs.StackTargets) -> None:
+def _convert(
+    report: FileReport, raw: YamlLines, kind: SpecKind, entity: Any, targets: specs.StackTargets
+) -> None:
     issues = report.issues
     kubernetes = targets.target == "kubernetes"
     if kind == "online-endpoint":
         spec_k8s = type(entity).__name__ == "KubernetesOnlineEndpoint"
         if spec_k8s and not kubernetes:
-            raise SpecError([raw.issue("error", "compute", "a Kubernetes endpoint on a managed target; use --target "
-                                       "kubernetes (target: kubernetes in the stack file) or remove compute")])
+            raise SpecError(
+                [
+                    raw.issue(
+                        "error",
+                        "compute",
+                        "a Kubernetes endpoint on a managed target; use --target "
+                        "kubernetes (target: kubernetes in the stack file) or remove compute",
+                    )
+                ]
+            )
         if kubernetes:
             specs.check_compute(getattr(entity, "compute", None), targets.kubernetes_compute, raw, "compute")
         spec = _spec(raw, entity, endpoint=True, issues=issues)
         overrides = specs.EndpointOverrides(compute=COMPUTE_PLACEHOLDER if kubernetes else None)
-        _finish(report, specs.online_endpoint_conversion(spec, overrides, location="<location>", issues=issues))
+        _finish(
+            report, specs.online_endpoint_conversion(spec, overrides, location="<location>", issues=issues)
+        )
     elif kind == "batch-endpoint":
         spec = _spec(raw, entity, endpoint=True, issues=issues)
-        _finish(report, specs.batch_endpoint_conversion(spec, specs.EndpointOverrides(), location="<location>"))
+        _finish(
+            report, specs.batch_endpoint_conversion(spec, specs.EndpointOverrides(), location="<location>")
+        )
     elif kind == "online-deployment":
         spec = _spec(raw, entity, endpoint=False, issues=issues)
         overrides = specs.DeploymentOverrides(
@@ -201,7 +258,9 @@ def _convert(report: FileReport, raw: YamlLines, kind: SpecKind, entity: Any, ta
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
             kubernetes=kubernetes,
         )
-        conversion = specs.online_deployment_conversion(spec, str(entity.name), overrides, location="<location>", issues=issues)
+        conversion = specs.online_deployment_conversion(
+            spec, str(entity.name), overrides, location="<location>", issues=issues
+        )
         _finish(report, conversion)
     elif kind == "batch-deployment":
         if type(entity).__name__ == "PipelineComponentBatchDeployment":
@@ -211,8 +270,14 @@ def _convert(report: FileReport, raw: YamlLines, kind: SpecKind, entity: Any, ta
                 if component is not None and not isinstance(component, str):
                     entity.component = "<component the pipeline registers>"
                 rest = wire(entity._to_rest_object(location="<location>"))  # noqa: SLF001 - azure-ai-ml's own converter
-            issues.append(raw.issue("warning", "type", "a pipeline-component deployment: checked, but ModelAssets "
-                                    "serves pinned registry models (type: model)"))
+            issues.append(
+                raw.issue(
+                    "warning",
+                    "type",
+                    "a pipeline-component deployment: checked, but ModelAssets "
+                    "serves pinned registry models (type: model)",
+                )
+            )
             conversion = Conversion(baseline=dict(rest), converted=dict(rest))
             _finish(report, conversion)
             return
@@ -224,11 +289,19 @@ def _convert(report: FileReport, raw: YamlLines, kind: SpecKind, entity: Any, ta
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
             compute=COMPUTE_PLACEHOLDER,
         )
-        _finish(report, specs.batch_deployment_conversion(spec, str(entity.name), overrides, location="<location>"))
+        _finish(
+            report,
+            specs.batch_deployment_conversion(spec, str(entity.name), overrides, location="<location>"),
+        )
     elif kind == "environment":
-        environment = specs.environment_spec(entity, raw, where="", name=str(getattr(entity, "name", "") or ""), issues=issues)
+        environment = specs.environment_spec(
+            entity, raw, where="", name=str(getattr(entity, "name", "") or ""), issues=issues
+        )
         if environment is not None:
-            report.inputs = {"name": environment.name, "version": environment.version,
-                             "properties": environment.properties}
+            report.inputs = {
+                "name": environment.name,
+                "version": environment.version,
+                "properties": environment.properties,
+            }
     else:
         _pipeline(report, raw, entity, targets)

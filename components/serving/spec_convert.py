@@ -14,10 +14,8 @@ as a list of ids instead of ARM's map of id → {}.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-
 
 EMPTY: tuple[object, ...] = (None, {}, [])
 

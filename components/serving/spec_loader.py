@@ -106,6 +106,19 @@ def display_path(path: Path, root: Path | None = None) -> str:
     return str(path)
 
 
+def _position(node: object, method: str, key: object) -> tuple[int, int] | None:
+    """ruamel's (line, column) of a mapping key or list item (0-based), when it kept one."""
+    lc = getattr(node, "lc", None)
+    lookup = getattr(lc, method, None)
+    if lookup is None:
+        return None
+    try:
+        line, column = lookup(key)[:2]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return int(line), int(column)
+
+
 class YamlLines:
     """The raw YAML of a spec with each key's line (1-based), for messages."""
 
@@ -138,12 +151,12 @@ class YamlLines:
         line: int | None = None
         for part in [p for p in field.split(".") if p]:
             if isinstance(node, Mapping) and part in node:
-                position = node.lc.key(part) if hasattr(node, "lc") else None  # type: ignore[union-attr]
+                position = _position(node, "key", part)
                 if position is not None:
                     line = int(position[0]) + 1
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                position = node.lc.item(int(part)) if hasattr(node, "lc") else None  # type: ignore[attr-defined]
+                position = _position(node, "item", int(part))
                 if position is not None:
                     line = int(position[0]) + 1
                 node = node[int(part)]
@@ -206,8 +219,20 @@ def spec_kind(raw: YamlLines) -> SpecKind | None:
         if kind in ("model", "pipeline") or batch_fields & set(data):
             return "batch-deployment"
         return "online-deployment"
-    endpoint_fields = {"$schema", "name", "description", "tags", "identity", "public_network_access",
-                       "compute", "auth_mode", "traffic", "mirror_traffic", "kind", "defaults"}
+    endpoint_fields = {
+        "$schema",
+        "name",
+        "description",
+        "tags",
+        "identity",
+        "public_network_access",
+        "compute",
+        "auth_mode",
+        "traffic",
+        "mirror_traffic",
+        "kind",
+        "defaults",
+    }
     if "name" in data and set(data) <= endpoint_fields:
         return "batch-endpoint" if "defaults" in data else "online-endpoint"
     if {"image", "build", "conda_file"} & set(data):
@@ -276,7 +301,13 @@ def _leaves(value: object, prefix: str) -> Iterator[tuple[str, str]]:
         # deepest (errors on named sub-fields) — that is the shape the author meant.
         alternatives = [v for v in value if v]
         deep = [v for v in alternatives if isinstance(v, Mapping) and set(v) - {"_schema"}]
-        chosen = min(deep, key=lambda v: len(list(_leaves(v, "")))) if deep else alternatives[0] if alternatives else None
+        chosen = (
+            min(deep, key=lambda v: len(list(_leaves(v, ""))))
+            if deep
+            else alternatives[0]
+            if alternatives
+            else None
+        )
         if chosen is not None:
             yield from _leaves(chosen, prefix)
 
@@ -291,7 +322,9 @@ def _messages(exc: BaseException) -> object | None:
             inner = messages["_schema"]
             if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], str):
                 try:
-                    return json.loads(re.search(r"\{.*\}", inner[0], re.DOTALL).group(0))  # type: ignore[union-attr]
+                    found = re.search(r"\{.*\}", inner[0], re.DOTALL)
+                    if found is not None:
+                        return json.loads(found.group(0))
                 except (AttributeError, json.JSONDecodeError):
                     return messages
         return messages
@@ -321,7 +354,11 @@ def load_issues(raw: YamlLines, exc: BaseException, schema: str) -> list[SpecIss
     if not issues:
         text = str(exc).strip()
         missing = _missing_file(text)
-        first = f"file or folder not found: {missing}" if missing else (text.splitlines()[0] if text else type(exc).__name__)
+        first = (
+            f"file or folder not found: {missing}"
+            if missing
+            else (text.splitlines()[0] if text else type(exc).__name__)
+        )
         issues.append(SpecIssue("error", raw.shown, None, "", first))
     return issues
 

@@ -26,8 +26,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from components.serving.spec_convert import Conversion, Override, floating_image, native_inputs, not_json, wire
-
+from components.serving.spec_convert import (
+    Conversion,
+    Override,
+    floating_image,
+    native_inputs,
+    not_json,
+    wire,
+)
 from components.serving.spec_loader import SpecError, SpecIssue, SpecKind, YamlLines, load_entity, spec_kind
 from infra.errors import ConfigError
 
@@ -108,6 +114,11 @@ class ServingSpec:
     """The model type a no-code deployment needs (``mlflow_model``/``triton_model``), else ``None``."""
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """``value`` as a plain dict (``{}`` when it is not a mapping)."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def _relative(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(MODEL_ASSETS.parent))
@@ -122,7 +133,8 @@ def spec_error(file: Path, exc: Exception) -> ConfigError:
     raw = YamlLines(file, _relative(file))
     issues = load_issues(raw, exc, "Azure ML")
     return ConfigError(
-        "invalid Azure ML spec: " + "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in issues),
+        "invalid Azure ML spec: "
+        + "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in issues),
         file=_relative(file),
     )
 
@@ -163,9 +175,7 @@ def _code_spec(deployment: Any, base: Path, raw: YamlLines) -> CodeSpec | None:
         )
     directory = (base / code).resolve()
     if not directory.is_dir():
-        raise SpecError(
-            [raw.issue("error", "code_configuration.code", f"folder '{code}' does not exist")]
-        )
+        raise SpecError([raw.issue("error", "code_configuration.code", f"folder '{code}' does not exist")])
     if not (directory / config.scoring_script).is_file():
         raise SpecError(
             [
@@ -277,7 +287,9 @@ def environment_spec(
         warnings.simplefilter("ignore")
         rest = wire(env._to_rest_object())  # noqa: SLF001 - azure-ai-ml's own converter
     properties = dict(rest.get("properties") or {})
-    conversion = Conversion(baseline={"properties": copy.deepcopy(properties)}, converted={"properties": properties})
+    conversion = Conversion(
+        baseline={"properties": copy.deepcopy(properties)}, converted={"properties": properties}
+    )
     for key, reason in (
         ("isAnonymous", "the estate registers a named, content-versioned environment"),
         ("isArchived", "false is Azure's default"),
@@ -315,7 +327,7 @@ def environment_spec(
         version=content,
         image=str(env.image or ""),
         conda_file=str(properties.get("condaFile") or ""),
-        properties=conversion.converted["properties"],  # type: ignore[arg-type]
+        properties=_mapping(conversion.converted.get("properties")),
     )
 
 
@@ -388,16 +400,24 @@ def load_serving_spec(
     if cached is not None and _file_digest(cached[1]) == cached[2]:
         spec = cached[0]
         assert spec.deployment_raw is not None
-        return replace(spec, code=_code_spec(spec.deployment, spec.deployment_file.parent, spec.deployment_raw))
+        return replace(
+            spec, code=_code_spec(spec.deployment, spec.deployment_file.parent, spec.deployment_raw)
+        )
     raws = [YamlLines(path, _relative(path)) for path in files]
     kinds: tuple[SpecKind, SpecKind] = (
-        ("online-endpoint", "online-deployment") if serving == "online" else ("batch-endpoint", "batch-deployment")
+        ("online-endpoint", "online-deployment")
+        if serving == "online"
+        else ("batch-endpoint", "batch-deployment")
     )
     for raw, kind in zip(raws, kinds, strict=True):
         found = spec_kind(raw)
         if found is not None and found != kind:
             raise SpecError(
-                [raw.issue("error", "$schema", f"this is a {found} spec; a {serving} model needs a {kind} here")]
+                [
+                    raw.issue(
+                        "error", "$schema", f"this is a {found} spec; a {serving} model needs a {kind} here"
+                    )
+                ]
             )
     endpoint, deployment = (load_entity(raw, kind) for raw, kind in zip(raws, kinds, strict=True))
     issues: list[SpecIssue] = []
@@ -473,22 +493,45 @@ def online_endpoint_conversion(
         baseline = wire(endpoint._to_rest_online_endpoint(location))  # noqa: SLF001 - azure-ai-ml's own converter
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
     kubernetes = overrides.compute is not None
-    conversion.apply(Override("properties.traffic", None, "set by EndpointTraffic after the deployments exist"))
-    conversion.apply(Override("properties.mirrorTraffic", None, "set by EndpointTraffic after the deployments exist"))
+    conversion.apply(
+        Override("properties.traffic", None, "set by EndpointTraffic after the deployments exist")
+    )
+    conversion.apply(
+        Override("properties.mirrorTraffic", None, "set by EndpointTraffic after the deployments exist")
+    )
     spec_mode = str(spec.endpoint.auth_mode or "") if _stated(raw, "auth_mode") else ""
     mode = overrides.auth_mode or spec_mode or ("aml_token" if kubernetes else "aad_token")
     if raw is not None and spec_mode and overrides.auth_mode and overrides.auth_mode != spec_mode:
-        issues.append(raw.issue("warning", "auth_mode", f"'{spec_mode}' replaced by the stack's '{overrides.auth_mode}'"))
+        issues.append(
+            raw.issue(
+                "warning", "auth_mode", f"'{spec_mode}' replaced by the stack's '{overrides.auth_mode}'"
+            )
+        )
     if kubernetes and mode == "aad_token":
         where = "auth_mode" if spec_mode == "aad_token" else ""
         raise SpecError(
             [
-                (raw.issue("error", where, "aad_token is not available on Kubernetes endpoints; write auth_mode: aml_token or key")
-                 if raw is not None else SpecIssue("error", "", None, "auth_mode", "aad_token is not available on Kubernetes endpoints"))
+                (
+                    raw.issue(
+                        "error",
+                        where,
+                        "aad_token is not available on Kubernetes endpoints; write auth_mode: aml_token or key",
+                    )
+                    if raw is not None
+                    else SpecIssue(
+                        "error", "", None, "auth_mode", "aad_token is not available on Kubernetes endpoints"
+                    )
+                )
             ]
         )
-    reason = "the stack's auth mode" if overrides.auth_mode else (
-        "the spec's auth mode" if spec_mode else "unstated: the estate default (aad_token managed, aml_token kubernetes)"
+    reason = (
+        "the stack's auth mode"
+        if overrides.auth_mode
+        else (
+            "the spec's auth mode"
+            if spec_mode
+            else "unstated: the estate default (aad_token managed, aml_token kubernetes)"
+        )
     )
     conversion.apply(Override("properties.authMode", AUTH_MODES[mode], reason))
     if kubernetes:
@@ -503,10 +546,12 @@ def online_endpoint_conversion(
                 "the stack's user-assigned identity",
             )
         )
-    elif not (baseline.get("identity") or {}).get("type"):  # type: ignore[union-attr]
+    elif not _mapping(baseline.get("identity")).get("type"):
         conversion.apply(Override("identity", {"type": "SystemAssigned"}, "unstated: system-assigned"))
     conversion.apply(
-        Override("tags", {**dict(spec.endpoint.tags or {}), **overrides.tags}, "stack tags merged over the spec's")
+        Override(
+            "tags", {**dict(spec.endpoint.tags or {}), **overrides.tags}, "stack tags merged over the spec's"
+        )
     )
     conversion.apply(Override("location", None, "set by the stack"))
     return conversion
@@ -516,26 +561,40 @@ def online_endpoint_inputs(
     spec: ServingSpec, overrides: EndpointOverrides, *, location: str, issues: list[SpecIssue] | None = None
 ) -> dict[str, Any]:
     """azure-native inputs of the online endpoint: ``properties``, ``identity``, ``tags``."""
-    return native_inputs(online_endpoint_conversion(spec, overrides, location=location, issues=issues).converted)
+    return native_inputs(
+        online_endpoint_conversion(spec, overrides, location=location, issues=issues).converted
+    )
 
 
 def online_endpoint_properties(
     spec: ServingSpec, *, auth_mode: str | None, compute: str | None, location: str
 ) -> dict[str, Any]:
     """ARM ``properties`` of the online endpoint, without ``traffic``/``mirrorTraffic`` (set separately)."""
-    inputs = online_endpoint_inputs(spec, EndpointOverrides(auth_mode=auth_mode, compute=compute), location=location)
-    return dict(inputs["properties"])  # type: ignore[arg-type]
+    inputs = online_endpoint_inputs(
+        spec, EndpointOverrides(auth_mode=auth_mode, compute=compute), location=location
+    )
+    return _mapping(inputs["properties"])
 
 
-def batch_endpoint_conversion(spec: ServingSpec, overrides: EndpointOverrides, *, location: str) -> Conversion:
+def batch_endpoint_conversion(
+    spec: ServingSpec, overrides: EndpointOverrides, *, location: str
+) -> Conversion:
     """azure-ai-ml's wire dict of the batch endpoint and the estate's overrides applied to it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         endpoint = copy.deepcopy(spec.endpoint)
         baseline = wire(endpoint._to_rest_batch_endpoint(location))  # noqa: SLF001 - azure-ai-ml's own converter
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
-    conversion.apply(Override("properties.defaults", None, "the default deployment is set by EndpointTraffic"))
-    conversion.apply(Override("properties.authMode", "AADToken", "batch endpoints accept Entra tokens only (same value, ARM casing)"))
+    conversion.apply(
+        Override("properties.defaults", None, "the default deployment is set by EndpointTraffic")
+    )
+    conversion.apply(
+        Override(
+            "properties.authMode",
+            "AADToken",
+            "batch endpoints accept Entra tokens only (same value, ARM casing)",
+        )
+    )
     if overrides.user_assigned_identity_id:
         conversion.apply(
             Override(
@@ -544,10 +603,12 @@ def batch_endpoint_conversion(spec: ServingSpec, overrides: EndpointOverrides, *
                 "the stack's user-assigned identity",
             )
         )
-    elif not (baseline.get("identity") or {}).get("type"):  # type: ignore[union-attr]
+    elif not _mapping(baseline.get("identity")).get("type"):
         conversion.apply(Override("identity", {"type": "SystemAssigned"}, "unstated: system-assigned"))
     conversion.apply(
-        Override("tags", {**dict(spec.endpoint.tags or {}), **overrides.tags}, "stack tags merged over the spec's")
+        Override(
+            "tags", {**dict(spec.endpoint.tags or {}), **overrides.tags}, "stack tags merged over the spec's"
+        )
     )
     conversion.apply(Override("location", None, "set by the stack"))
     return conversion
@@ -556,7 +617,7 @@ def batch_endpoint_conversion(spec: ServingSpec, overrides: EndpointOverrides, *
 def batch_endpoint_properties(spec: ServingSpec, *, location: str) -> dict[str, Any]:
     """ARM ``properties`` of the batch endpoint (the default deployment is set by the component)."""
     inputs = native_inputs(batch_endpoint_conversion(spec, EndpointOverrides(), location=location).converted)
-    return dict(inputs["properties"])  # type: ignore[arg-type]
+    return _mapping(inputs["properties"])
 
 
 # -- deployments ---------------------------------------------------------------------------------
@@ -602,22 +663,33 @@ def _iso_seconds(seconds: float) -> str:
 
 def _apply_online_overrides(conversion: Conversion, overrides: DeploymentOverrides) -> None:
     if overrides.instance_type is not None:
-        conversion.apply(Override("properties.instanceType", overrides.instance_type, "the stack's slot size"))
+        conversion.apply(
+            Override("properties.instanceType", overrides.instance_type, "the stack's slot size")
+        )
     if overrides.instance_count is not None:
-        conversion.apply(Override("sku.capacity", overrides.instance_count, "the stack's slot instance count"))
+        conversion.apply(
+            Override("sku.capacity", overrides.instance_count, "the stack's slot instance count")
+        )
     if overrides.app_insights is not None:
-        conversion.apply(Override("properties.appInsightsEnabled", overrides.app_insights, "the stack's app_insights"))
+        conversion.apply(
+            Override("properties.appInsightsEnabled", overrides.app_insights, "the stack's app_insights")
+        )
     for key, value in (overrides.request_settings or {}).items():
         path, scale = _DURATIONS[key]
         conversion.apply(
             Override(f"properties.{path}", _iso_ms(value) if scale else value, "the stack's request settings")
         )
-    for probe, values in (("livenessProbe", overrides.liveness_probe), ("readinessProbe", overrides.readiness_probe)):
+    for probe, values in (
+        ("livenessProbe", overrides.liveness_probe),
+        ("readinessProbe", overrides.readiness_probe),
+    ):
         for key, value in (values or {}).items():
             name, is_duration = _PROBE[key]
             conversion.apply(
                 Override(
-                    f"properties.{probe}.{name}", _iso_seconds(value) if is_duration else value, f"the stack's {probe}"
+                    f"properties.{probe}.{name}",
+                    _iso_seconds(value) if is_duration else value,
+                    f"the stack's {probe}",
                 )
             )
 
@@ -648,10 +720,16 @@ def online_deployment_conversion(
     if spec_kubernetes and not overrides.kubernetes:
         raise SpecError(
             [
-                (raw.issue("error", "type" if raw and raw.has("type") else "$schema",
-                           "a Kubernetes deployment spec on a managed target; set target: kubernetes for this "
-                           "model in the stack file, or use a managedOnlineDeployment spec")
-                 if raw is not None else SpecIssue("error", "", None, "type", "Kubernetes spec on a managed target"))
+                (
+                    raw.issue(
+                        "error",
+                        "type" if raw and raw.has("type") else "$schema",
+                        "a Kubernetes deployment spec on a managed target; set target: kubernetes for this "
+                        "model in the stack file, or use a managedOnlineDeployment spec",
+                    )
+                    if raw is not None
+                    else SpecIssue("error", "", None, "type", "Kubernetes spec on a managed target")
+                )
             ]
         )
     with warnings.catch_warnings():
@@ -672,15 +750,26 @@ def online_deployment_conversion(
     leaked = not_json(baseline)
     if leaked:
         raise SpecError(
-            [SpecIssue("error", raw.shown if raw else "", None, path, "azure-ai-ml left a Python object here") for path in leaked]
+            [
+                SpecIssue(
+                    "error", raw.shown if raw else "", None, path, "azure-ai-ml left a Python object here"
+                )
+                for path in leaked
+            ]
         )
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
     conversion.apply(Override("properties.model", overrides.model, "the version the stack file pins"))
     if overrides.environment_id is not None:
-        conversion.apply(Override("properties.environmentId", overrides.environment_id, "the environment the estate registers"))
+        conversion.apply(
+            Override(
+                "properties.environmentId", overrides.environment_id, "the environment the estate registers"
+            )
+        )
     if overrides.code_id is not None:
         conversion.apply(
-            Override("properties.codeConfiguration.codeId", overrides.code_id, "the code asset the estate uploads")
+            Override(
+                "properties.codeConfiguration.codeId", overrides.code_id, "the code asset the estate uploads"
+            )
         )
     if overrides.kubernetes and not spec_kubernetes:
         properties = baseline["properties"]
@@ -688,21 +777,41 @@ def online_deployment_conversion(
         if str(properties.get("egressPublicNetworkAccess") or "").lower() == "disabled":
             raise SpecError(
                 [
-                    (raw.issue("error", "egress_public_network_access",
-                               "disabled cannot be honoured on a Kubernetes target (egress is the AKS network's); "
-                               "serve this model on managed, or remove it")
-                     if raw is not None else SpecIssue("error", "", None, "egress_public_network_access", "disabled on kubernetes"))
+                    (
+                        raw.issue(
+                            "error",
+                            "egress_public_network_access",
+                            "disabled cannot be honoured on a Kubernetes target (egress is the AKS network's); "
+                            "serve this model on managed, or remove it",
+                        )
+                        if raw is not None
+                        else SpecIssue(
+                            "error", "", None, "egress_public_network_access", "disabled on kubernetes"
+                        )
+                    )
                 ]
             )
-        conversion.apply(Override("properties.endpointComputeType", "Kubernetes", "the stack serves this model on Kubernetes"))
+        conversion.apply(
+            Override(
+                "properties.endpointComputeType", "Kubernetes", "the stack serves this model on Kubernetes"
+            )
+        )
         for key in MANAGED_ONLY:
             if properties.get(key) not in (None, {}, "Enabled", "enabled"):
                 if raw is not None:
-                    issues.append(raw.issue("warning", _snake(key), "dropped: Kubernetes deployments have no such field"))
+                    issues.append(
+                        raw.issue(
+                            "warning", _snake(key), "dropped: Kubernetes deployments have no such field"
+                        )
+                    )
             conversion.apply(Override(f"properties.{key}", None, "not a Kubernetes deployment field"))
         if overrides.instance_type is None:
             conversion.apply(
-                Override("properties.instanceType", "defaultinstancetype", "a managed VM size is not a Kubernetes instance type")
+                Override(
+                    "properties.instanceType",
+                    "defaultinstancetype",
+                    "a managed VM size is not a Kubernetes instance type",
+                )
             )
     _apply_online_overrides(conversion, overrides)
     spec_tags = dict(getattr(source, "tags", None) or {})
@@ -730,7 +839,13 @@ def check_compute(spec_compute: str | None, available: str | None, raw: YamlLine
     name = str(spec_compute).removeprefix("azureml:").rsplit("/", 1)[-1]
     if name != available:
         message = f"'{spec_compute}' is not a compute of this stack; write {where}: azureml:{available}"
-        raise SpecError([raw.issue("error", where, message) if raw is not None else SpecIssue("error", "", None, where, message)])
+        raise SpecError(
+            [
+                raw.issue("error", where, message)
+                if raw is not None
+                else SpecIssue("error", "", None, where, message)
+            ]
+        )
 
 
 def batch_deployment_conversion(
@@ -749,17 +864,35 @@ def batch_deployment_conversion(
             deployment.code_configuration.code = "@@spec-code@@"
         baseline = wire(deployment._to_rest_object(location=location))  # noqa: SLF001 - azure-ai-ml's own converter
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
-    conversion.apply(Override("properties.model", {"assetId": overrides.model, "referenceType": "Id"}, "the version the stack file pins"))
+    conversion.apply(
+        Override(
+            "properties.model",
+            {"assetId": overrides.model, "referenceType": "Id"},
+            "the version the stack file pins",
+        )
+    )
     if overrides.environment_id is not None:
-        conversion.apply(Override("properties.environmentId", overrides.environment_id, "the environment the estate registers"))
+        conversion.apply(
+            Override(
+                "properties.environmentId", overrides.environment_id, "the environment the estate registers"
+            )
+        )
     if overrides.code_id is not None:
         conversion.apply(
-            Override("properties.codeConfiguration.codeId", overrides.code_id, "the code asset the estate uploads")
+            Override(
+                "properties.codeConfiguration.codeId", overrides.code_id, "the code asset the estate uploads"
+            )
         )
     if overrides.compute is not None:
         conversion.apply(Override("properties.compute", overrides.compute, "the stack's cluster id"))
     if overrides.instance_count is not None:
-        conversion.apply(Override("properties.resources.instanceCount", overrides.instance_count, "the stack's slot instance count"))
+        conversion.apply(
+            Override(
+                "properties.resources.instanceCount",
+                overrides.instance_count,
+                "the stack's slot instance count",
+            )
+        )
     spec_tags = dict(getattr(spec.deployment, "tags", None) or {})
     conversion.apply(Override("tags", {**spec_tags, **overrides.tags}, "stack tags merged over the spec's"))
     conversion.apply(Override("location", None, "set by the stack"))
@@ -805,4 +938,6 @@ def environment_reference_id(reference: str, workspace_id: Any) -> Any:
     if reference.startswith("azureml://"):
         return pulumi.Output.from_input(reference)
     name, version = reference.removeprefix("azureml:").split(":", 1)
-    return pulumi.Output.from_input(workspace_id).apply(lambda ws: f"{ws}/environments/{name}/versions/{version}")
+    return pulumi.Output.from_input(workspace_id).apply(
+        lambda ws: f"{ws}/environments/{name}/versions/{version}"
+    )

@@ -39,7 +39,9 @@ def stack_targets(stack: str, target: str) -> Any:
 
 def _wrap(text: str, indent: str = "  ") -> str:
     return "\n".join(
-        textwrap.wrap(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_long_words=True)
+        textwrap.wrap(
+            text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_long_words=True
+        )
     )
 
 
@@ -96,9 +98,15 @@ def register(app: typer.Typer) -> None:
 
     @group.command("check")
     def check(
-        paths: Annotated[list[Path], typer.Argument(help="Spec files (endpoint, deployment, environment, pipeline).")],
-        stack: Annotated[str, typer.Option("--stack", help="Stack whose computes the specs must name.")] = "dev",
-        target: Annotated[str, typer.Option("--target", help="managed or kubernetes (online models).")] = "managed",
+        paths: Annotated[
+            list[Path], typer.Argument(help="Spec files (endpoint, deployment, environment, pipeline).")
+        ],
+        stack: Annotated[
+            str, typer.Option("--stack", help="Stack whose computes the specs must name.")
+        ] = "dev",
+        target: Annotated[
+            str, typer.Option("--target", help="managed or kubernetes (online models).")
+        ] = "managed",
         json_path: Annotated[
             str | None, typer.Option("--json", metavar="PATH", help="Write JSON here ('-' = stdout).")
         ] = None,

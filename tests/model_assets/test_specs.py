@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.errors import ConfigError
 from components.serving import specs
 from components.serving.specs import DeploymentOverrides
+from infra.errors import ConfigError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -69,16 +69,23 @@ def test_unknown_field_and_wrong_type_name_file_and_fields(tmp_path: Path) -> No
         specs.load_serving_spec("online", "online", root=root)
     message = str(err.value)
     assert message.startswith(f"{path}: line ")
-    assert "line 15: request_settings.request_timeout_ms: Not a valid integer; write a whole number" in message
+    assert (
+        "line 15: request_settings.request_timeout_ms: Not a valid integer; write a whole number" in message
+    )
     assert "line 11: instance_count: Not a valid integer; write a whole number" in message
-    assert "line 13: instanse_type: Unknown field; remove it: the online deployment schema has no such field" in message
+    assert (
+        "line 13: instanse_type: Unknown field; remove it: the online deployment schema has no such field"
+        in message
+    )
 
 
 def test_endpoint_spec_errors_name_the_endpoint_file(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "endpoint.yml"
     path.write_text(path.read_text().replace("auth_mode: key", "auth_mode: password"))
-    with pytest.raises(ConfigError, match=r"endpoint\.yml: line 4: auth_mode: Value 'password' passed is not in set"):
+    with pytest.raises(
+        ConfigError, match=r"endpoint\.yml: line 4: auth_mode: Value 'password' passed is not in set"
+    ):
         specs.load_serving_spec("online", "online", root=root)
 
 
@@ -211,7 +218,9 @@ def test_substitute_replaces_placeholders_everywhere() -> None:
 def test_auth_mode_is_the_spec_s_unless_the_stack_sets_one() -> None:
     spec = specs.load_serving_spec("online", "online", root=FIXTURES)  # auth_mode: key
     issues: list = []
-    carried = specs.online_endpoint_inputs(spec, specs.EndpointOverrides(), location="westeurope", issues=issues)
+    carried = specs.online_endpoint_inputs(
+        spec, specs.EndpointOverrides(), location="westeurope", issues=issues
+    )
     assert carried["properties"]["authMode"] == "Key" and issues == []
     overridden = specs.online_endpoint_inputs(
         spec, specs.EndpointOverrides(auth_mode="aad_token"), location="westeurope", issues=issues
@@ -229,8 +238,13 @@ def test_unstated_auth_mode_is_the_estate_default(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("auth_mode: key\n", ""))
     spec = specs.load_serving_spec("online", "online", root=root)
     managed = specs.online_endpoint_inputs(spec, specs.EndpointOverrides(), location="westeurope")
-    kubernetes = specs.online_endpoint_inputs(spec, specs.EndpointOverrides(compute="K"), location="westeurope")
-    assert (managed["properties"]["authMode"], kubernetes["properties"]["authMode"]) == ("AADToken", "AMLToken")
+    kubernetes = specs.online_endpoint_inputs(
+        spec, specs.EndpointOverrides(compute="K"), location="westeurope"
+    )
+    assert (managed["properties"]["authMode"], kubernetes["properties"]["authMode"]) == (
+        "AADToken",
+        "AMLToken",
+    )
 
 
 def test_aad_token_spec_on_kubernetes_is_refused(tmp_path: Path) -> None:
@@ -238,7 +252,9 @@ def test_aad_token_spec_on_kubernetes_is_refused(tmp_path: Path) -> None:
     path = root / "online" / "azureml" / "endpoint.yml"
     path.write_text(path.read_text().replace("auth_mode: key", "auth_mode: aad_token"))
     spec = specs.load_serving_spec("online", "online", root=root)
-    with pytest.raises(ConfigError, match=r"endpoint\.yml: line 4: auth_mode: aad_token is not available on Kubernetes"):
+    with pytest.raises(
+        ConfigError, match=r"endpoint\.yml: line 4: auth_mode: aad_token is not available on Kubernetes"
+    ):
         specs.online_endpoint_inputs(spec, specs.EndpointOverrides(compute="K"), location="westeurope")
 
 
@@ -246,18 +262,32 @@ def test_batch_deployment_loaded_by_its_type(tmp_path: Path) -> None:
     root = _copy(tmp_path, "scorer")
     path = root / "scorer" / "azureml" / "batch-deployment.yml"
     text = path.read_text()
-    for key in ("max_concurrency_per_instance", "mini_batch_size", "output_action", "output_file_name",
-                "retry_settings", "error_threshold", "logging_level"):
+    for key in (
+        "max_concurrency_per_instance",
+        "mini_batch_size",
+        "output_action",
+        "output_file_name",
+        "retry_settings",
+        "error_threshold",
+        "logging_level",
+    ):
         text = text.replace(f"\n{key}:", f"\n  {key}:")
     text = text.replace("\n  max_retries", "\n    max_retries").replace("\n  timeout", "\n    timeout")
-    text = text.replace("$schema: https://azuremlschemas.azureedge.net/latest/batchDeployment.schema.json",
-                        "$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json\ntype: model")
-    text = text.replace("\n  max_concurrency_per_instance:", "\nsettings:\n  max_concurrency_per_instance:", 1)
+    text = text.replace(
+        "$schema: https://azuremlschemas.azureedge.net/latest/batchDeployment.schema.json",
+        "$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json\ntype: model",
+    )
+    text = text.replace(
+        "\n  max_concurrency_per_instance:", "\nsettings:\n  max_concurrency_per_instance:", 1
+    )
     path.write_text(text)
     spec = specs.load_serving_spec("scorer", "batch", root=root)
     assert type(spec.deployment).__name__ == "ModelBatchDeployment"
     arm = specs.batch_deployment_arm(spec, "blue", _overrides(compute="K"), location="westeurope")
     legacy = specs.batch_deployment_arm(
-        specs.load_serving_spec("scorer", "batch", root=FIXTURES), "blue", _overrides(compute="K"), location="westeurope"
+        specs.load_serving_spec("scorer", "batch", root=FIXTURES),
+        "blue",
+        _overrides(compute="K"),
+        location="westeurope",
     )
     assert arm == legacy  # the same deployment in either schema sends the same properties

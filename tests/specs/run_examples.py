@@ -20,6 +20,7 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 MANIFEST = Path(__file__).resolve().parent / "azureml-examples.manifest"
 ENV = "AZUREML_EXAMPLES_DIR"
@@ -53,35 +54,66 @@ def main(argv: list[str]) -> int:
 
     root = os.environ.get(ENV)
     if not root or not Path(root).is_dir():
-        print(f"spec-examples: skipped: set {ENV} to a checkout of Azure/azureml-examples (see {MANIFEST.name})")
+        print(
+            f"spec-examples: skipped: set {ENV} to a checkout of Azure/azureml-examples (see {MANIFEST.name})"
+        )
         return 0
     commit, paths = read_manifest()
-    head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     if head and head != commit:
         print(f"spec-examples: warning: {root} is at {head[:12]}, the manifest names {commit[:12]}")
-    targets = StackTargets(target="managed", training_compute="cpu-training", kubernetes_compute="aks-inference")
-    rows: list[dict[str, object]] = []
+    targets = StackTargets(
+        target="managed", training_compute="cpu-training", kubernetes_compute="aks-inference"
+    )
+    rows: list[dict[str, Any]] = []
     for rel in paths:
         path = Path(root) / rel
         kube = "kubernetes" in rel
-        use = StackTargets(target="kubernetes", training_compute=targets.training_compute,
-                           kubernetes_compute=targets.kubernetes_compute) if kube else targets
+        use = (
+            StackTargets(
+                target="kubernetes",
+                training_compute=targets.training_compute,
+                kubernetes_compute=targets.kubernetes_compute,
+            )
+            if kube
+            else targets
+        )
         try:
             report = check_file(path, use, root=Path(root)).as_dict()
         except Exception:  # noqa: BLE001 - a crash is a finding of this run
             rows.append({"file": rel, "status": "crash", "detail": traceback.format_exc(limit=3)})
             continue
         errors = report["errors"]
-        status = "accepted" if not errors else "one-message" if len(errors) == 1 and actionable(errors[0]) else "refused"
-        rows.append({"file": rel, "status": status, "kind": report["kind"], "errors": errors,
-                     "warnings": len(report["warnings"]), "differences": report["differences"]})
+        status = (
+            "accepted"
+            if not errors
+            else "one-message"
+            if len(errors) == 1 and actionable(errors[0])
+            else "refused"
+        )
+        rows.append(
+            {
+                "file": rel,
+                "status": status,
+                "kind": report["kind"],
+                "errors": errors,
+                "warnings": len(report["warnings"]),
+                "differences": report["differences"],
+            }
+        )
     total = len(rows)
-    count = {s: sum(1 for r in rows if r["status"] == s) for s in ("accepted", "one-message", "refused", "crash")}
-    differences = [(r["file"], d) for r in rows for d in r.get("differences", [])]  # type: ignore[union-attr]
+    count = {
+        s: sum(1 for r in rows if r["status"] == s) for s in ("accepted", "one-message", "refused", "crash")
+    }
+    differences = [(r["file"], d) for r in rows for d in r.get("differences", [])]
     share = (count["accepted"] + count["one-message"]) / total if total else 0.0
     for row in rows:
         if row["status"] in ("refused", "crash", "one-message"):
-            detail = row.get("detail") or "; ".join(f"{e['line']}: {e['field']}: {e['message']}" for e in row["errors"])  # type: ignore[union-attr]
+            detail = row.get("detail") or "; ".join(
+                f"{e['line']}: {e['field']}: {e['message']}" for e in row["errors"]
+            )
             print(f"{row['status']}: {row['file']}: {str(detail)[:300]}")
     for file, path in differences:
         print(f"difference: {file}: {path}")
@@ -91,7 +123,9 @@ def main(argv: list[str]) -> int:
         f"field differences; {share:.0%} accepted or one message away"
     )
     if "--json" in argv:
-        Path(argv[argv.index("--json") + 1]).write_text(json.dumps({"counts": count, "rows": rows}, indent=2, default=str))
+        Path(argv[argv.index("--json") + 1]).write_text(
+            json.dumps({"counts": count, "rows": rows}, indent=2, default=str)
+        )
     return 3 if count["crash"] or differences or share < 0.9 else 0
 
 

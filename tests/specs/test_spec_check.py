@@ -15,7 +15,9 @@ from infra.cli import main as estate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MANAGED = StackTargets(target="managed", training_compute="cpu-training", kubernetes_compute="aks-inference")
-KUBERNETES = StackTargets(target="kubernetes", training_compute="cpu-training", kubernetes_compute="aks-inference")
+KUBERNETES = StackTargets(
+    target="kubernetes", training_compute="cpu-training", kubernetes_compute="aks-inference"
+)
 
 
 def _check(name: str, targets: StackTargets = MANAGED) -> dict:
@@ -34,8 +36,13 @@ def _warnings(report: dict) -> list[str]:
 CASES = [
     ("online-endpoint.yml", MANAGED, "online-endpoint", [], []),
     ("online-endpoint-uai.yml", MANAGED, "online-endpoint", [], []),
-    ("online-deployment.yml", MANAGED, "online-deployment", [],
-     ["8: environment.name", "20: data_collector.collections.model_inputs.data"]),
+    (
+        "online-deployment.yml",
+        MANAGED,
+        "online-deployment",
+        [],
+        ["8: environment.name", "20: data_collector.collections.model_inputs.data"],
+    ),
     ("custom-container-deployment.yml", MANAGED, "online-deployment", [], ["7: environment.name"]),
     ("mlflow-deployment.yml", MANAGED, "online-deployment", [], ["4: model"]),
     ("env-registry-deployment.yml", MANAGED, "online-deployment", [], []),
@@ -46,24 +53,65 @@ CASES = [
     ("pipeline-batch-deployment.yml", MANAGED, "batch-deployment", [], ["4: type"]),
     ("docker-image-environment.yml", MANAGED, "environment", [], []),
     ("automl-pipeline.yml", MANAGED, "pipeline", [], ["5: inputs", "9: jobs", "15: jobs.regression_node"]),
-    ("latest-image-deployment.yml", MANAGED, "online-deployment",
-     ["8: environment.image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest' floats"], []),
-    ("env-curated-latest-deployment.yml", MANAGED, "online-deployment",
-     ["7: environment: 'azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest' floats (latest); pin it: "
-      "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:<version>"], []),
-    ("docker-context-environment.yml", MANAGED, "environment",
-     ["3: build: docker build context 'environment' is a local folder"], []),
-    ("other-compute-batch-deployment.yml", MANAGED, "batch-deployment",
-     ["12: compute: 'gpu-cluster' is not a compute of this stack; write compute: azureml:cpu-training"], []),
-    ("kubernetes-deployment.yml", MANAGED, "online-deployment",
-     ["3: type: a Kubernetes deployment spec on a managed target"], []),
-    ("online-deployment.yml", KUBERNETES, "online-deployment",
-     ["13: egress_public_network_access: disabled cannot be honoured on a Kubernetes target"],
-     ["8: environment.name", "20: data_collector.collections.model_inputs.data"]),
-    ("missing-conda-deployment.yml", MANAGED, "online-deployment",
-     ["9: environment.conda_file: file or folder not found: "], []),
-    ("template-endpoint.yml", MANAGED, None,
-     ["2: ENDPOINT_NAME: template placeholder {{ENDPOINT_NAME}}: substitute a value first"], []),
+    (
+        "latest-image-deployment.yml",
+        MANAGED,
+        "online-deployment",
+        ["8: environment.image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest' floats"],
+        [],
+    ),
+    (
+        "env-curated-latest-deployment.yml",
+        MANAGED,
+        "online-deployment",
+        [
+            "7: environment: 'azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest' floats (latest); pin it: "
+            "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:<version>"
+        ],
+        [],
+    ),
+    (
+        "docker-context-environment.yml",
+        MANAGED,
+        "environment",
+        ["3: build: docker build context 'environment' is a local folder"],
+        [],
+    ),
+    (
+        "other-compute-batch-deployment.yml",
+        MANAGED,
+        "batch-deployment",
+        ["12: compute: 'gpu-cluster' is not a compute of this stack; write compute: azureml:cpu-training"],
+        [],
+    ),
+    (
+        "kubernetes-deployment.yml",
+        MANAGED,
+        "online-deployment",
+        ["3: type: a Kubernetes deployment spec on a managed target"],
+        [],
+    ),
+    (
+        "online-deployment.yml",
+        KUBERNETES,
+        "online-deployment",
+        ["13: egress_public_network_access: disabled cannot be honoured on a Kubernetes target"],
+        ["8: environment.name", "20: data_collector.collections.model_inputs.data"],
+    ),
+    (
+        "missing-conda-deployment.yml",
+        MANAGED,
+        "online-deployment",
+        ["9: environment.conda_file: file or folder not found: "],
+        [],
+    ),
+    (
+        "template-endpoint.yml",
+        MANAGED,
+        None,
+        ["2: ENDPOINT_NAME: template placeholder {{ENDPOINT_NAME}}: substitute a value first"],
+        [],
+    ),
 ]
 
 
@@ -118,7 +166,10 @@ def test_custom_container_keeps_inference_config_in_the_environment() -> None:
     entity = load_entity(raw, "online-deployment")
     env = environment_spec(entity.environment, raw, where="environment", name="m-serving", issues=[])
     assert env is not None and env.version != "None" and len(env.version) == 32
-    assert env.properties["inferenceConfig"]["scoringRoute"] == {"port": 8501, "path": "/v1/models/half_plus_two:predict"}
+    assert env.properties["inferenceConfig"]["scoringRoute"] == {
+        "port": 8501,
+        "path": "/v1/models/half_plus_two:predict",
+    }
     assert env.properties["image"] == "docker.io/tensorflow/serving:2.17.0"
 
 
@@ -139,7 +190,10 @@ def test_kubernetes_deployment_keeps_resources_scale_settings_and_instance_type(
 
 def test_model_batch_deployment_is_loaded_by_type_with_its_settings() -> None:
     properties = _check("model-batch-deployment.yml")["inputs"]["properties"]
-    assert {k: properties[k] for k in ("miniBatchSize", "maxConcurrencyPerInstance", "outputAction", "errorThreshold")} == {
+    assert {
+        k: properties[k]
+        for k in ("miniBatchSize", "maxConcurrencyPerInstance", "outputAction", "errorThreshold")
+    } == {
         "miniBatchSize": 10,
         "maxConcurrencyPerInstance": 2,
         "outputAction": "AppendRow",
@@ -151,7 +205,10 @@ def test_model_batch_deployment_is_loaded_by_type_with_its_settings() -> None:
 
 def test_workspace_environment_reference_is_kept(tmp_path: Path) -> None:
     report = _check("env-workspace-deployment.yml")
-    assert report["errors"] == [] and report["inputs"]["properties"]["environmentId"] == "<environment the estate registers>"
+    assert (
+        report["errors"] == []
+        and report["inputs"]["properties"]["environmentId"] == "<environment the estate registers>"
+    )
 
 
 def test_schema_errors_keep_line_and_field(tmp_path: Path) -> None:
@@ -197,7 +254,9 @@ def test_cli_exit_codes_json_and_width(capsys: pytest.CaptureFixture[str], tmp_p
     assert estate(["spec", "check", bad, "--stack", "staging"]) == 2
 
 
-def test_examples_run_skips_without_a_checkout(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_run_skips_without_a_checkout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.specs import run_examples
 
     monkeypatch.delenv(run_examples.ENV, raising=False)

@@ -39,7 +39,20 @@ LINEAGE_INPUTS = ("git_commit", "build_id")
 CHAMPION_INPUT = "champion_model"
 """A step input the estate binds to the production champion (the evaluation gate)."""
 
-_TEMPLATE = re.compile(r"(?<!\$)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_TEMPLATE = re.compile(
+    r"(?<!\$)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|:\s*['\"]?<([A-Z][A-Z0-9_]+)>['\"]?\s*$"
+)
+
+
+def template_placeholders(text: str) -> list[tuple[int, str]]:
+    """(line, name) of every ``{{NAME}}`` / ``<NAME>`` placeholder outside comments."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for match in _TEMPLATE.finditer(line):
+            found.append((number, match.group(1) or match.group(2)))
+    return found
 
 
 @dataclass
@@ -177,21 +190,22 @@ def check_file(path: Path, targets: specs.StackTargets, *, root: Path | None = N
     report = FileReport(file=shown)
     try:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = _TEMPLATE.search(line)
-            if match and not line.lstrip().startswith("#"):
-                raise SpecError(
-                    [
-                        SpecIssue(
-                            "error",
-                            shown,
-                            number,
-                            match.group(1),
-                            f"template placeholder {match.group(0)}: substitute a value first "
-                            "(the example's script fills it in)",
-                        )
-                    ]
-                )
+        found = template_placeholders(text)
+        if found:
+            first_line, first = found[0]
+            listed = ", ".join(f"{name} (line {number})" for number, name in found)
+            raise SpecError(
+                [
+                    SpecIssue(
+                        "error",
+                        shown,
+                        first_line,
+                        first,
+                        f"template placeholders {listed}: substitute values first (the example's "
+                        "script fills them in)",
+                    )
+                ]
+            )
         raw = YamlLines(path, shown)
         kind: SpecKind | None = spec_kind(raw)
         report.kind = kind

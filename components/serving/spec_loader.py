@@ -27,6 +27,9 @@ from infra.errors import ConfigError
 # azure-ai-ml logs "This is an experimental class" for DataCollector and friends on every run;
 # the spec's fields are validated by its schemas, the notice is not for estate users.
 logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+# ...and "the provided asset name will not be used for anonymous registration" for named inline
+# environments: the estate names them itself and says so (a spec warning with the line).
+logging.getLogger("azure.ai.ml._schema.assets").setLevel(logging.ERROR)
 
 Severity = Literal["error", "warning"]
 SpecKind = Literal[
@@ -260,7 +263,7 @@ def _hint(message: str, schema: str) -> str:
 
 def _missing_file(value: object) -> str | None:
     if isinstance(value, str):
-        match = re.search(r"No such file or directory:?\s*(.+)$", value)
+        match = re.search(r"No such file or directory:?\s*'?([^'\n]+)", value)
         return match.group(1).strip() if match else None
     if isinstance(value, Mapping):
         for inner in value.values():
@@ -342,6 +345,23 @@ def load_issues(raw: YamlLines, exc: BaseException, schema: str) -> list[SpecIss
     """azure-ai-ml's load error as one issue per field, with lines and a hint."""
     messages = _messages(exc)
     issues: list[SpecIssue] = []
+    if isinstance(messages, Mapping) and isinstance(messages.get("errors"), list):
+        # azure-ai-ml's validation-result form (pipelines, components): path, message, "#line N".
+        for error in messages["errors"]:
+            if not isinstance(error, Mapping):
+                continue
+            field = str(error.get("path") or "")
+            found = re.search(r"#line (\d+)", str(error.get("location") or ""))
+            text = str(error.get("message") or "")
+            quoted = re.findall(
+                r"'((?:Value|Not|Missing|Unknown)[^']*)'|\"((?:Value|Not|Missing|Unknown)[^\"]*)\"", text
+            )
+            if quoted:
+                text = [a or b for a, b in quoted][-1]
+            line = int(found.group(1)) if found else raw.line(field)
+            issues.append(SpecIssue("error", raw.shown, line, field, _hint(text.strip(), schema)))
+        if issues:
+            return issues
     if messages is not None:
         seen: set[str] = set()
         for field, message in _leaves(messages, ""):
@@ -349,8 +369,18 @@ def load_issues(raw: YamlLines, exc: BaseException, schema: str) -> list[SpecIss
                 continue
             seen.add(field)
             if message.startswith("file or folder not found: "):
-                field = raw.field_naming(message.removeprefix("file or folder not found: ").strip()) or field
-            issues.append(raw.issue("error", field, _hint(message.strip(), schema)))
+                missing = message.removeprefix("file or folder not found: ").strip()
+                field = raw.field_naming(missing) or field
+                stated = raw.get(field) if field else None
+                if isinstance(stated, str):
+                    message = (
+                        f"'{stated}' not found next to this file ({missing}); add the file or write "
+                        "the path of the existing one, relative to this spec"
+                    )
+            issue = raw.issue("error", field, _hint(message.strip(), schema))
+            if issue.line is None and field and "." not in field:
+                issue = SpecIssue("error", raw.shown, 1, field, issue.message)  # a missing top-level field
+            issues.append(issue)
     if not issues:
         text = str(exc).strip()
         missing = _missing_file(text)

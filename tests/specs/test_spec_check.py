@@ -102,14 +102,14 @@ CASES = [
         "missing-conda-deployment.yml",
         MANAGED,
         "online-deployment",
-        ["9: environment.conda_file: file or folder not found: "],
+        ["9: environment.conda_file: 'model/conda.yaml' not found next to this file ("],
         [],
     ),
     (
         "template-endpoint.yml",
         MANAGED,
         None,
-        ["2: ENDPOINT_NAME: template placeholder {{ENDPOINT_NAME}}: substitute a value first"],
+        ["2: ENDPOINT_NAME: template placeholders ENDPOINT_NAME (line 2): substitute values first"],
         [],
     ),
 ]

@@ -388,6 +388,9 @@ class ModelAssets(pulumi.ComponentResource):
             ]
 
             def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
+                if serving == "batch":  # the spec's compute must be the stack's cluster
+                    cluster = values[3].rsplit("/", 1)[-1] or None
+                    specs.check_compute(spec.deployment.compute, cluster, spec.deployment_raw, "compute")
                 return specs.substitute(
                     arm,
                     {

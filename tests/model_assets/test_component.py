@@ -377,3 +377,23 @@ def test_outputs() -> None:
         "/onlineEndpoints/online-dev-ab12"
     )
     assert seen["versions"] == {"blue": "3"}
+
+
+def test_batch_spec_naming_another_compute_fails_at_its_line() -> None:
+    with pytest.raises(ConfigError) as err:
+        Template.from_function(
+            lambda: ModelAssets(
+                "model-scorer",
+                _args(  # type: ignore[arg-type]
+                    model="scorer",
+                    serving="batch",
+                    endpoint_name="scorer-dev-ab12",
+                    batch_compute_id=f"{WS_ID}/computes/cpu-training",
+                    deployments={"blue": {"version": "1", "traffic": 100}},
+                ),
+            )
+        )
+    assert str(err.value) == (
+        "tests/model_assets/fixtures/scorer/azureml/batch-deployment.yml: line 10: compute: 'cpu-cluster' is not "
+        "a compute of this stack; write compute: azureml:cpu-training"
+    )

@@ -265,3 +265,27 @@ def test_examples_run_skips_without_a_checkout(
     commit, paths = run_examples.read_manifest()
     assert len(commit) == 40 and len(paths) >= 80 and len(set(paths)) == len(paths)
     assert {p.split("/")[1] for p in paths} >= {"endpoints", "assets", "jobs"}
+
+
+def test_training_submission_with_an_automl_step_binds_the_champion_elsewhere(tmp_path: Path) -> None:
+    from model_assets import submit_training
+
+    azureml = tmp_path / "models" / "diabetes" / "azureml"
+    shutil.copytree(FIXTURES / "components", azureml / "components")
+    shutil.copytree(FIXTURES / "src", azureml / "src")
+    (azureml / "pipeline.yml").write_text((FIXTURES / "automl-pipeline.yml").read_text())
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        "config:\n  mlops-estate:environment: prod\n  mlops-estate:models:\n    diabetes:\n      kind: ml\n"
+        "      serving: online\n      deployments:\n        blue: {version: '3', traffic: 100}\n"
+    )
+    job, submission = submit_training.prepare_job(
+        "diabetes",
+        "prod",
+        registry="reg",
+        commit="abc",
+        build_id="7",
+        project_dir=tmp_path,
+        models_dir=tmp_path / "models",
+    )  # an AutoML step has no component: no AttributeError
+    assert submission.champion_version is None  # no step takes champion_model: nothing bound
+    assert job.tags["champion_version"] == "none"

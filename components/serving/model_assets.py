@@ -291,20 +291,12 @@ class ModelAssets(pulumi.ComponentResource):
             user_assigned_identity_id=args.get("user_assigned_identity_id"),
             tags=tags,
         )
+        endpoint_props, identity, endpoint_tags = specs.endpoint_inputs(
+            spec, endpoint_overrides, location=location, warn=lambda text: pulumi.log.warn(text, resource=self)
+        )
         lifecycle = args.get("lifecycle")
         if serving == "online":
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
-            endpoint_issues: list[specs.SpecIssue] = []
-            endpoint_inputs = specs.online_endpoint_inputs(
-                spec, endpoint_overrides, location=location, issues=endpoint_issues
-            )
-            for issue in endpoint_issues:  # e.g. the stack's auth mode over the spec's
-                pulumi.log.warn(str(issue), resource=self)
-            endpoint_props, identity, endpoint_tags = (
-                endpoint_inputs["properties"],
-                endpoint_inputs["identity"],
-                endpoint_inputs.get("tags", {}),
-            )
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             props_input: Any = endpoint_props
             if compute_id is not None:
@@ -330,14 +322,6 @@ class ModelAssets(pulumi.ComponentResource):
             )
             scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
         else:
-            endpoint_inputs = specs.native_inputs(
-                specs.batch_endpoint_conversion(spec, endpoint_overrides, location=location).converted
-            )
-            endpoint_props, identity, endpoint_tags = (
-                endpoint_inputs["properties"],
-                endpoint_inputs["identity"],
-                endpoint_inputs.get("tags", {}),
-            )
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",

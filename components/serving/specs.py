@@ -22,6 +22,7 @@ import copy
 import hashlib
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -612,6 +613,27 @@ def batch_endpoint_conversion(
     )
     conversion.apply(Override("location", None, "set by the stack"))
     return conversion
+
+
+def endpoint_inputs(
+    spec: ServingSpec, overrides: EndpointOverrides, *, location: str, warn: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The endpoint's azure-native ``properties``, ``identity`` and ``tags`` (online or batch);
+    each stated spec value the stack overrides is passed to ``warn``."""
+    issues: list[SpecIssue] = []
+    if spec.serving == "online":
+        conversion = online_endpoint_conversion(spec, overrides, location=location, issues=issues)
+    else:
+        conversion = batch_endpoint_conversion(spec, overrides, location=location)
+    for issue in issues:
+        warn(str(issue))
+    inputs = native_inputs(conversion.converted)
+    tags = inputs.get("tags")
+    return (
+        _mapping(inputs["properties"]),
+        _mapping(inputs.get("identity")),
+        {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
+    )
 
 
 def batch_endpoint_properties(spec: ServingSpec, *, location: str) -> dict[str, Any]:

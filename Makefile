@@ -5,7 +5,7 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan lint format-check clean
+.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan lint format-check clean spec-examples
 
 setup: $(STAMP)
 
@@ -56,6 +56,11 @@ $(SCAN_STAMP): requirements-scan.lock
 
 scan: setup $(SCAN_STAMP)
 	$(ESTATE) scan prod qa shared --checkov $(SCAN_VENV)/bin/checkov --json out/scan.json
+
+# Azure/azureml-examples cli/ specs (tests/specs/azureml-examples.manifest) through `estate spec check`;
+# AZUREML_EXAMPLES_DIR names a checkout at the manifest's commit (skipped when unset).
+spec-examples: setup
+	$(VENV)/bin/python -m tests.specs.run_examples
 
 lint: setup
 	$(PY) -m ruff check .

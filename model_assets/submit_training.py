@@ -169,7 +169,8 @@ def prepare_job(
     if version is not None:
         uri = f"azureml://registries/{registry}/models/{model}/versions/{version}"
         for step in job.jobs.values():
-            step_inputs = step.component.inputs if hasattr(step.component, "inputs") else {}
+            # AutoML and other typed steps have no component (and nothing the estate binds).
+            step_inputs = getattr(getattr(step, "component", None), "inputs", None) or {}
             if "champion_model" in step_inputs:
                 step.inputs.champion_model = Input(type="custom_model", path=uri)
                 step.inputs.champion_version = version

@@ -104,12 +104,13 @@ def compose_models(ctx: StackContext) -> None:
                 }
                 for slot, deployment in model.deployments.items()
             },
-            "auth_mode": model.effective_auth_mode if model.serving == "online" else "aad_token",
             "log_analytics_id": observability.log_analytics_id,
             "config_file": ctx.loaded.file,
             "tags": ctx.tags,
             "lifecycle": {"protect": ctx.settings.protect},
         }
+        if model.auth_mode is not None:  # unset: the spec's auth_mode, else the estate default
+            args["auth_mode"] = model.auth_mode
         if model.serving == "online":
             args["mirror_traffic"] = dict(model.mirror_traffic)
             if model.app_insights is not None:

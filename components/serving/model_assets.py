@@ -55,7 +55,6 @@ from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
-from infra.errors import ConfigError
 
 COMPONENT = "ModelAssets"
 BYOM_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
@@ -218,9 +217,11 @@ class ModelAssets(pulumi.ComponentResource):
             serving,
             root=Path(args["spec_root"]) if "spec_root" in args else None,
         )
+        for issue in spec.warnings:  # spec fields the estate keeps differently (see docs/specs.md)
+            pulumi.log.warn(str(issue), resource=self)
         registered = {slot: s for slot, s in slots.items() if s.get("version") is not None}
         self.unregistered = [slot for slot in slots if slot not in registered]
-        references = self._references(name, args, registered)
+        references = self._references(name, args, registered, spec)
         environment_id, code_id = self._serving_assets(name, model, spec, args)
         endpoint, revision, scoring_uri = self._endpoint(name, spec, args, serving, target)
         deployments = self._deployments(
@@ -261,7 +262,7 @@ class ModelAssets(pulumi.ComponentResource):
 
     # -- versions ----------------------------------------------------------------------------
     def _references(
-        self, name: str, args: ModelAssetsArgs, registered: dict[str, SlotArgs]
+        self, name: str, args: ModelAssetsArgs, registered: dict[str, SlotArgs], spec: specs.ServingSpec
     ) -> dict[str, pulumi.Output[str]]:
         """Per registered slot, its model reference: registered here (BYOM) or looked up in the
         registry before anything uses it."""
@@ -289,7 +290,13 @@ class ModelAssets(pulumi.ComponentResource):
                 )
             else:
                 references[slot] = self._pinned(
-                    registry_model, slot, version, args, config_file, setting=model
+                    registry_model,
+                    slot,
+                    version,
+                    args,
+                    config_file,
+                    setting=model,
+                    model_type=spec.model_type,
                 )
         return references
 
@@ -299,20 +306,20 @@ class ModelAssets(pulumi.ComponentResource):
     ) -> tuple[pulumi.Output[str] | None, pulumi.Output[str] | None]:
         child = pulumi.ResourceOptions(parent=self)
         environment_id: pulumi.Output[str] | None = None
-        if spec.environment is not None:
+        if spec.environment is not None and spec.environment.reference is not None:
+            environment_id = specs.environment_reference_id(spec.environment.reference, args["workspace_id"])
+        elif spec.environment is not None:
             environment = ml.EnvironmentVersion(
                 f"{name}-environment",
                 name=spec.environment.name,
                 version=spec.environment.version,
                 resource_group_name=args["resource_group_name"],
                 workspace_name=args["workspace_name"],
-                properties={
-                    "image": spec.environment.image,
-                    "condaFile": spec.environment.conda_file,
-                    "osType": "Linux",
-                    "description": f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
-                    "tags": dict(args.get("tags", {})),
-                },
+                properties=specs.environment_properties(
+                    spec,
+                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
+                    tags=dict(args.get("tags", {})),
+                ),
                 opts=child,
             )
             environment_id = environment.id
@@ -335,12 +342,17 @@ class ModelAssets(pulumi.ComponentResource):
     ) -> tuple[pulumi.CustomResource, str, pulumi.Output[str]]:
         """The endpoint (created without traffic), its revision (for the traffic resource) and
         scoring URI."""
-        identity: dict[str, Any] = {"type": "SystemAssigned"}
-        if args.get("user_assigned_identity_id"):
-            identity = {"type": "UserAssigned", "userAssignedIdentities": [args["user_assigned_identity_id"]]}
-        endpoint_tags = {**dict(spec.endpoint.tags or {}), **dict(args.get("tags", {}))}
-        lifecycle = args.get("lifecycle")
         location = args["location"]
+        endpoint_overrides = specs.EndpointOverrides(
+            auth_mode=args.get("auth_mode"),
+            compute="@@compute@@" if serving == "online" and target == "kubernetes" else None,
+            user_assigned_identity_id=args.get("user_assigned_identity_id"),
+            tags=dict(args.get("tags", {})),
+        )
+        endpoint_props, identity, endpoint_tags = specs.endpoint_inputs(
+            spec, endpoint_overrides, location=location, warn=lambda text: pulumi.log.warn(text, resource=self)
+        )
+        lifecycle = args.get("lifecycle")
         common: dict[str, Any] = {
             "endpoint_name": args["endpoint_name"],
             "resource_group_name": args["resource_group_name"],
@@ -351,14 +363,7 @@ class ModelAssets(pulumi.ComponentResource):
         }
         endpoint: pulumi.CustomResource
         if serving == "online":
-            auth_mode = args.get("auth_mode") or ("aml_token" if target == "kubernetes" else "aad_token")
             compute_id = args.get("kubernetes_compute_id") if target == "kubernetes" else None
-            endpoint_props = specs.online_endpoint_properties(
-                spec,
-                auth_mode=auth_mode,
-                compute="@@compute@@" if compute_id is not None else None,
-                location=location,
-            )
             if compute_id is None:
                 endpoint_props["publicNetworkAccess"] = args.get("public_network_access", "Disabled")
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
@@ -387,7 +392,6 @@ class ModelAssets(pulumi.ComponentResource):
                     parent=self,
                 )
         else:
-            endpoint_props = specs.batch_endpoint_properties(spec, location=location)
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",
@@ -430,18 +434,29 @@ class ModelAssets(pulumi.ComponentResource):
                 readiness_probe=args.get("readiness_probe"),
                 kubernetes=target == "kubernetes",
                 compute="@@batch-compute@@",
+                tags=tags,
             )
             ids: list[pulumi.Input[str]] = [
                 references[slot],
                 code_id or "",
                 environment_id or "",
                 args.get("batch_compute_id") or "",
+                args["workspace_id"],
             ]
 
             def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
+                if serving == "batch":  # the spec's compute must be the stack's cluster
+                    cluster = values[3].rsplit("/", 1)[-1] or None
+                    specs.check_compute(spec.deployment.compute, cluster, spec.deployment_raw, "compute")
                 return specs.substitute(
                     arm,
-                    {_MODEL: values[0], _CODE: values[1], _ENV: values[2], "@@batch-compute@@": values[3]},
+                    {
+                        _MODEL: values[0],
+                        _CODE: values[1],
+                        _ENV: values[2],
+                        "@@batch-compute@@": values[3],
+                        "@@workspace@@": values[4],
+                    },
                 )
 
             deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint])
@@ -461,7 +476,7 @@ class ModelAssets(pulumi.ComponentResource):
                     kind="Kubernetes" if target == "kubernetes" else "Managed",
                     properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
                     sku=arm["sku"],
-                    tags=tags,
+                    tags=arm["tags"],
                     opts=deployment_opts,
                 )
             else:
@@ -474,7 +489,7 @@ class ModelAssets(pulumi.ComponentResource):
                     workspace_name=ws,
                     location=location,
                     properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    tags=tags,
+                    tags=arm["tags"],
                     opts=deployment_opts,
                 )
             deployments[slot] = deployment
@@ -563,7 +578,15 @@ class ModelAssets(pulumi.ComponentResource):
 
     # -- children ----------------------------------------------------------------------------
     def _pinned(
-        self, model: str, slot: str, version: str, args: ModelAssetsArgs, config_file: str, *, setting: str
+        self,
+        model: str,
+        slot: str,
+        version: str,
+        args: ModelAssetsArgs,
+        config_file: str,
+        *,
+        setting: str,
+        model_type: str | None = None,
     ) -> pulumi.Output[str]:
         """The model reference of a slot, after the registry confirmed the version exists
         (``model`` is the registry model name, ``setting`` the key under mlops-estate:models)."""
@@ -573,7 +596,7 @@ class ModelAssets(pulumi.ComponentResource):
         def lookup(values: list[str]) -> str:
             registry, registry_rg = values
             try:
-                ml.get_registry_model_version(
+                found = ml.get_registry_model_version(
                     model_name=model,
                     version=version,
                     registry_name=registry,
@@ -585,6 +608,16 @@ class ModelAssets(pulumi.ComponentResource):
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"
                 raise ProgramConfigError(detail, file=config_file, key=key) from None
+            kind = getattr(getattr(found, "model_version_properties", None), "model_type", None) or getattr(
+                getattr(found, "properties", None), "model_type", None
+            )
+            if model_type is not None and kind and kind != model_type:  # a no-code deployment needs its type
+                raise ProgramConfigError(
+                    f"version '{version}' of model '{model}' is a {kind}; the spec deploys it without scoring "
+                    f"code, which needs a {model_type}: pin a {model_type} version or add code_configuration",
+                    file=config_file,
+                    key=key,
+                )
             return model_reference(registry, model, version)
 
         return pulumi.Output.all(args["registry_name"], args["registry_resource_group_name"]).apply(lookup)

@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "infra.cli.bench",
     "infra.cli.arm",
     "infra.cli.flows",
+    "infra.cli.spec",
 )
 
 for _module in COMMAND_MODULES:

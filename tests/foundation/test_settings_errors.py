@@ -276,6 +276,7 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
         "dev",
         _chain(
             _set("models.diabetes.target", "kubernetes"),
+            _delete("models.diabetes.authMode"),  # dev pins aad_token, which kubernetes refuses first
             _delete("models.diabetes.deployments.blue.instanceType"),
             _delete("models.diabetes.deployments.blue.instanceCount"),
         ),

@@ -69,7 +69,7 @@ def test_defaults_managed_online() -> None:
             "kind": "Managed",
             "identity": {"type": "SystemAssigned"},
             "properties": {
-                "authMode": "AADToken",
+                "authMode": "Key",  # the spec's auth_mode: key, carried (no stack auth mode given)
                 "description": "Test online endpoint.",
                 "publicNetworkAccess": "Disabled",
                 "traffic": ABSENT,
@@ -425,3 +425,20 @@ def test_an_empty_registry_has_no_version(monkeypatch: pytest.MonkeyPatch) -> No
     ):
         _template()
     assert _template(deployments={"blue": {"traffic": 100}}).count_by_type()[ENDPOINT] == 1
+def test_batch_spec_naming_another_compute_fails_at_its_line() -> None:
+        Template.from_function(
+            lambda: ModelAssets(
+                "model-scorer",
+                _args(  # type: ignore[arg-type]
+                    model="scorer",
+                    serving="batch",
+                    endpoint_name="scorer-dev-ab12",
+                    batch_compute_id=f"{WS_ID}/computes/cpu-training",
+                    deployments={"blue": {"version": "1", "traffic": 100}},
+                ),
+            )
+        )
+    assert str(err.value) == (
+        "tests/model_assets/fixtures/scorer/azureml/batch-deployment.yml: line 10: compute: 'cpu-cluster' is not "
+        "a compute of this stack; write compute: azureml:cpu-training"
+    )

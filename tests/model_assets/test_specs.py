@@ -68,17 +68,24 @@ def test_unknown_field_and_wrong_type_name_file_and_fields(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as err:
         specs.load_serving_spec("online", "online", root=root)
     message = str(err.value)
-    assert message.startswith(f"{path}: invalid Azure ML spec: ")
-    assert "request_settings.request_timeout_ms: Not a valid integer." in message
-    assert "instance_count: Not a valid integer." in message
-    assert "instanse_type: Unknown field." in message
+    assert message.startswith(f"{path}: line ")
+    assert (
+        "line 15: request_settings.request_timeout_ms: Not a valid integer; write a whole number" in message
+    )
+    assert "line 11: instance_count: Not a valid integer; write a whole number" in message
+    assert (
+        "line 13: instanse_type: Unknown field; remove it: the online deployment schema has no such field"
+        in message
+    )
 
 
 def test_endpoint_spec_errors_name_the_endpoint_file(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "endpoint.yml"
     path.write_text(path.read_text().replace("auth_mode: key", "auth_mode: password"))
-    with pytest.raises(ConfigError, match=r"endpoint\.yml: invalid Azure ML spec: auth_mode: "):
+    with pytest.raises(
+        ConfigError, match=r"endpoint\.yml: line 4: auth_mode: Value 'password' passed is not in set"
+    ):
         specs.load_serving_spec("online", "online", root=root)
 
 
@@ -91,12 +98,17 @@ def test_missing_spec_file_names_the_model_key(tmp_path: Path) -> None:
     assert "batch-deployment.yml" in str(err.value)
 
 
-def test_a_model_in_the_spec_is_refused(tmp_path: Path) -> None:
+def test_a_model_in_the_spec_is_replaced_with_a_warning(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "online" / "azureml" / "deployment.yml"
     path.write_text(path.read_text() + "model: azureml:online@latest\n")
-    with pytest.raises(ConfigError, match=r"deployment\.yml: model: leave it out; the estate pins "):
-        specs.load_serving_spec("online", "online", root=root)
+    spec = specs.load_serving_spec("online", "online", root=root)
+    assert [str(w) for w in spec.warnings] == [
+        f"{path}:29: model: replaced by the version the stack file pins "
+        "(azureml://registries/<registry>/models/<model>/versions/<n>); leave it out"
+    ]
+    arm = specs.online_deployment_arm(spec, "blue", _overrides(), location="westeurope")
+    assert arm["properties"]["model"] == "M"
 
 
 def test_missing_scoring_script_is_a_spec_error(tmp_path: Path) -> None:
@@ -201,3 +213,81 @@ def test_substitute_replaces_placeholders_everywhere() -> None:
         "a": ["1", {"b": "1"}],
         "c": "Y",
     }
+
+
+def test_auth_mode_is_the_spec_s_unless_the_stack_sets_one() -> None:
+    spec = specs.load_serving_spec("online", "online", root=FIXTURES)  # auth_mode: key
+    issues: list = []
+    carried = specs.online_endpoint_inputs(
+        spec, specs.EndpointOverrides(), location="westeurope", issues=issues
+    )
+    assert carried["properties"]["authMode"] == "Key" and issues == []
+    overridden = specs.online_endpoint_inputs(
+        spec, specs.EndpointOverrides(auth_mode="aad_token"), location="westeurope", issues=issues
+    )
+    assert overridden["properties"]["authMode"] == "AADToken"
+    assert [str(i) for i in issues] == [
+        "tests/model_assets/fixtures/online/azureml/endpoint.yml:4: auth_mode: 'key' replaced by the stack's "
+        "'aad_token'"
+    ]
+
+
+def test_unstated_auth_mode_is_the_estate_default(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "online" / "azureml" / "endpoint.yml"
+    path.write_text(path.read_text().replace("auth_mode: key\n", ""))
+    spec = specs.load_serving_spec("online", "online", root=root)
+    managed = specs.online_endpoint_inputs(spec, specs.EndpointOverrides(), location="westeurope")
+    kubernetes = specs.online_endpoint_inputs(
+        spec, specs.EndpointOverrides(compute="K"), location="westeurope"
+    )
+    assert (managed["properties"]["authMode"], kubernetes["properties"]["authMode"]) == (
+        "AADToken",
+        "AMLToken",
+    )
+
+
+def test_aad_token_spec_on_kubernetes_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "online" / "azureml" / "endpoint.yml"
+    path.write_text(path.read_text().replace("auth_mode: key", "auth_mode: aad_token"))
+    spec = specs.load_serving_spec("online", "online", root=root)
+    with pytest.raises(
+        ConfigError, match=r"endpoint\.yml: line 4: auth_mode: aad_token is not available on Kubernetes"
+    ):
+        specs.online_endpoint_inputs(spec, specs.EndpointOverrides(compute="K"), location="westeurope")
+
+
+def test_batch_deployment_loaded_by_its_type(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "scorer")
+    path = root / "scorer" / "azureml" / "batch-deployment.yml"
+    text = path.read_text()
+    for key in (
+        "max_concurrency_per_instance",
+        "mini_batch_size",
+        "output_action",
+        "output_file_name",
+        "retry_settings",
+        "error_threshold",
+        "logging_level",
+    ):
+        text = text.replace(f"\n{key}:", f"\n  {key}:")
+    text = text.replace("\n  max_retries", "\n    max_retries").replace("\n  timeout", "\n    timeout")
+    text = text.replace(
+        "$schema: https://azuremlschemas.azureedge.net/latest/batchDeployment.schema.json",
+        "$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json\ntype: model",
+    )
+    text = text.replace(
+        "\n  max_concurrency_per_instance:", "\nsettings:\n  max_concurrency_per_instance:", 1
+    )
+    path.write_text(text)
+    spec = specs.load_serving_spec("scorer", "batch", root=root)
+    assert type(spec.deployment).__name__ == "ModelBatchDeployment"
+    arm = specs.batch_deployment_arm(spec, "blue", _overrides(compute="K"), location="westeurope")
+    legacy = specs.batch_deployment_arm(
+        specs.load_serving_spec("scorer", "batch", root=FIXTURES),
+        "blue",
+        _overrides(compute="K"),
+        location="westeurope",
+    )
+    assert arm == legacy  # the same deployment in either schema sends the same properties

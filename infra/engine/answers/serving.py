@@ -96,7 +96,8 @@ def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[
         "name": version,
         "type": "Microsoft.MachineLearningServices/registries/models/versions",
         "properties": {
-            "modelType": "custom_model",
+            # The catalog lists versions, not model types: no modelType, so a no-code
+            # (mlflow/triton) deployment's type check only bites against the real registry.
             "isArchived": False,
             "modelUri": f"azureml://registries/{registry}/models/{model}/versions/{version}",
         },

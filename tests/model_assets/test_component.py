@@ -425,7 +425,10 @@ def test_an_empty_registry_has_no_version(monkeypatch: pytest.MonkeyPatch) -> No
     ):
         _template()
     assert _template(deployments={"blue": {"traffic": 100}}).count_by_type()[ENDPOINT] == 1
+
+
 def test_batch_spec_naming_another_compute_fails_at_its_line() -> None:
+    with pytest.raises(ConfigError) as err:
         Template.from_function(
             lambda: ModelAssets(
                 "model-scorer",

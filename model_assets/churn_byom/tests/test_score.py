@@ -95,10 +95,13 @@ def test_valid_ids_give_one_line_each_with_four_fields(score, tmp_path: Path) ->
     lines = score.run([str(path)])
     assert [line.split(",")[:2] for line in lines] == [["in.csv", "C-1"], ["in.csv", "cust_2.x:9"]]
     assert all(len(line.split(",")) == 4 for line in lines)
+
+
 def test_databricks_entry_point_scores_and_writes(src, tmp_path: Path, capsys) -> None:
     """The Databricks job runs score.py as a script: it must really score and write output."""
     import subprocess
     import sys
+
     module = src("score")
     (tmp_path / "in").mkdir()
     shutil.copy(SAMPLE, tmp_path / "in" / "customers.csv")
@@ -124,6 +127,8 @@ def test_databricks_entry_point_scores_and_writes(src, tmp_path: Path, capsys) -
     )
     assert done.returncode == 0, done.stderr
     assert len((tmp_path / "out" / "predictions.csv").read_text().splitlines()) == 9
+
+
 def test_entry_point_without_input_files_exits_2(src, tmp_path: Path, capsys) -> None:
     module = src("score")
     (tmp_path / "in").mkdir()

@@ -44,12 +44,13 @@ import pulumi
 from pulumi_azure_native import databricks as azure_databricks
 from pulumi_azure_native import managedidentity, network
 
+from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
 
 COMPONENT = "DatabricksWorkspace"
 REGISTRY_COMPONENT = "CentralRegistryWorkspace"
-DNS_ZONE = "privatelink.azuredatabricks.net"
+DNS_ZONE = dns_zones.DATABRICKS
 
 
 def _managed_group_id(resource_group_id: pulumi.Input[str], workspace_name: str) -> pulumi.Output[str]:

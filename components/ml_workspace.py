@@ -17,28 +17,23 @@ Secure defaults (see /work/shared/reference/secure-defaults.md), emitted explici
 
 from __future__ import annotations
 
-import uuid
 from typing import NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, containerregistry, keyvault, machinelearningservices, storage
+from pulumi_azure_native import authorization, containerregistry, keyvault, machinelearningservices
 
 from components import roles
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
 from components.private_endpoint import PrivateEndpoint
+from components.storage import secure_storage_account
+from infra import vocabulary
 
 COMPONENT = "MlWorkspace"
-ISOLATION_MODES = ("AllowOnlyApprovedOutbound", "AllowInternetOutbound")
-ACR_SKUS = ("Basic", "Standard", "Premium")
-STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS")
+ISOLATION_MODES = vocabulary.ISOLATION_MODES
+ACR_SKUS = vocabulary.ACR_SKUS
+STORAGE_SKUS = vocabulary.STORAGE_SKUS
 STORAGE_SERVICES = ("blobServices", "fileServices", "queueServices", "tableServices")
-_ROLE_NAMESPACE = uuid.UUID("0b6f9a52-3c1e-4d7a-9f2b-5e8c1a4d7b36")
-
-
-def assignment_name(*parts: str) -> str:
-    """A deterministic role assignment name (a GUID) from stable strings."""
-    return str(uuid.uuid5(_ROLE_NAMESPACE, "/".join(parts)))
 
 
 class TrainingClusterArgs(TypedDict):
@@ -147,18 +142,18 @@ def _validate(args: MlWorkspaceArgs) -> None:
         "log_analytics_id",
         "training_cluster",
     )
-    mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
+    mode = args.get("isolation_mode", vocabulary.DEFAULT_ISOLATION_MODE)
     if mode not in ISOLATION_MODES:
         raise arg_error(COMPONENT, "isolation_mode", f"'{mode}' is not one of {', '.join(ISOLATION_MODES)}")
-    sku = args.get("container_registry_sku", "Premium")
+    sku = args.get("container_registry_sku", vocabulary.DEFAULT_ACR_SKU)
     if sku not in ACR_SKUS:
         raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}' is not one of {', '.join(ACR_SKUS)}")
-    if args.get("private_endpoints") is not None and sku != "Premium":
+    if args.get("private_endpoints") is not None and sku != vocabulary.PRIVATE_LINK_ACR_SKU:
         raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}': private endpoints need Premium")
-    storage_sku = args.get("storage_sku", "Standard_ZRS")
+    storage_sku = args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU)
     if storage_sku not in STORAGE_SKUS:
         raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
-    if args.get("outbound_fqdns") and mode != "AllowOnlyApprovedOutbound":
+    if args.get("outbound_fqdns") and mode != vocabulary.DEFAULT_ISOLATION_MODE:
         raise arg_error(
             COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound"
         )
@@ -172,7 +167,10 @@ def _validate(args: MlWorkspaceArgs) -> None:
         )
     if not cluster.get("name"):
         raise arg_error(COMPONENT, "training_cluster.name", "is required")
-    low, high = cluster.get("min_nodes", 0), cluster.get("max_nodes", 4)
+    low, high = (
+        cluster.get("min_nodes", vocabulary.TRAINING_MIN_NODES),
+        cluster.get("max_nodes", vocabulary.TRAINING_MAX_NODES),
+    )
     if low < 0 or high < 1 or low > high:
         raise arg_error(
             COMPONENT,
@@ -216,9 +214,9 @@ class MlWorkspace(pulumi.ComponentResource):
         lifecycle = args.get("lifecycle")
         public = bool(args.get("public_network_access", False))
         access = "Enabled" if public else "Disabled"
-        acr_sku = args.get("container_registry_sku", "Premium")
-        premium = acr_sku == "Premium"
-        mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
+        acr_sku = args.get("container_registry_sku", vocabulary.DEFAULT_ACR_SKU)
+        premium = acr_sku == vocabulary.PRIVATE_LINK_ACR_SKU
+        mode = args.get("isolation_mode", vocabulary.DEFAULT_ISOLATION_MODE)
         cluster = args["training_cluster"]
         sub = args["subscription_id"]
         child = pulumi.ResourceOptions(parent=self)
@@ -251,40 +249,13 @@ class MlWorkspace(pulumi.ComponentResource):
         )
         send_to_log_analytics(f"{name}-kv", resource_id=vault.id, workspace_id=la, parent=self)
 
-        account = storage.StorageAccount(
+        account = secure_storage_account(
             f"{name}-st",
             account_name=args["storage_account_name"],
             resource_group_name=rg,
             location=location,
-            kind="StorageV2",
-            sku={"name": args.get("storage_sku", "Standard_ZRS")},
-            access_tier="Hot",
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            allow_cross_tenant_replication=False,
-            default_to_o_auth_authentication=True,
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            is_hns_enabled=False,
-            is_local_user_enabled=False,
-            is_sftp_enabled=False,
-            public_network_access=access,
-            network_rule_set={
-                "default_action": "Deny",
-                "bypass": "AzureServices",
-                "ip_rules": [],
-                "virtual_network_rules": [],
-            },
-            encryption={
-                "key_source": "Microsoft.Storage",
-                "require_infrastructure_encryption": True,
-                "services": {
-                    "blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"},
-                    "queue": {"enabled": True, "key_type": "Account"},
-                    "table": {"enabled": True, "key_type": "Account"},
-                },
-            },
+            sku=args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU),
+            public_network_access=public,
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
         )
@@ -378,15 +349,15 @@ class MlWorkspace(pulumi.ComponentResource):
                 "disable_local_auth": True,
                 "description": "Training cluster; scales to min_nodes when idle.",
                 "properties": {
-                    "vm_size": cluster.get("vm_size", "Standard_DS3_v2"),
+                    "vm_size": cluster.get("vm_size", vocabulary.TRAINING_VM_SIZE),
                     "vm_priority": "Dedicated",
                     "os_type": "Linux",
                     "enable_node_public_ip": False,
                     "remote_login_port_public_access": "Disabled",
                     "scale_settings": {
-                        "min_node_count": cluster.get("min_nodes", 0),
-                        "max_node_count": cluster.get("max_nodes", 4),
-                        "node_idle_time_before_scale_down": f"PT{cluster.get('idle_minutes_before_scale_down', 30)}M",
+                        "min_node_count": cluster.get("min_nodes", vocabulary.TRAINING_MIN_NODES),
+                        "max_node_count": cluster.get("max_nodes", vocabulary.TRAINING_MAX_NODES),
+                        "node_idle_time_before_scale_down": f"PT{cluster.get('idle_minutes_before_scale_down', vocabulary.TRAINING_IDLE_MINUTES)}M",
                     },
                 },
             },
@@ -435,7 +406,7 @@ class MlWorkspace(pulumi.ComponentResource):
         for suffix, role, scope, principal, principal_type in grants:
             authorization.RoleAssignment(
                 f"{name}-{suffix}",
-                role_assignment_name=assignment_name(args["workspace_name"], suffix, role.guid),
+                role_assignment_name=roles.assignment_name(args["workspace_name"], suffix, role.guid),
                 scope=scope,
                 role_definition_id=role.definition_id(sub),
                 principal_id=principal,
@@ -448,7 +419,7 @@ class MlWorkspace(pulumi.ComponentResource):
             for suffix, principal in (("workspace", workspace_principal), ("training", compute_principal)):
                 authorization.RoleAssignment(
                     f"{name}-registry-{suffix}",
-                    role_assignment_name=assignment_name(
+                    role_assignment_name=roles.assignment_name(
                         args["workspace_name"], f"registry-{mode_label}", suffix
                     ),
                     scope=access_args["registry_id"],

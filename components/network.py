@@ -17,6 +17,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
 
@@ -47,26 +48,10 @@ NAT_ROLES: tuple[str, ...] = ("agents", "functions", "databricksPublic", "databr
 agents (Azure DevOps), the Function App's VNet integration, and Databricks secure cluster
 connectivity, which needs a stable egress path."""
 
-PRIVATE_DNS_ZONES: tuple[str, ...] = (
-    "privatelink.api.azureml.ms",
-    "privatelink.notebooks.azure.net",
-    "privatelink.blob.core.windows.net",
-    "privatelink.file.core.windows.net",
-    "privatelink.dfs.core.windows.net",
-    "privatelink.queue.core.windows.net",
-    "privatelink.table.core.windows.net",
-    "privatelink.vaultcore.azure.net",
-    "privatelink.azurecr.io",
-    "privatelink.azurewebsites.net",
-)
-"""Zones of the private-link services every environment uses: Azure ML workspace and registry
-(api, notebooks), storage (blob, file, dfs, queue, table), Key Vault, ACR, Function Apps."""
+PRIVATE_DNS_ZONES: tuple[str, ...] = dns_zones.CORE_ZONES
+"""Zones every environment with private endpoints creates (components/dns_zones.py)."""
 
-OPTIONAL_PRIVATE_DNS_ZONES: tuple[str, ...] = (
-    "privatelink.azuredatabricks.net",
-    "privatelink.datafactory.azure.net",
-    "privatelink.adf.azure.com",
-)
+OPTIONAL_PRIVATE_DNS_ZONES: tuple[str, ...] = dns_zones.OPTIONAL_ZONES
 """Zones added when the environment uses Databricks or Data Factory."""
 
 

@@ -13,26 +13,9 @@ from pulumi_azure_native import network
 
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
+from components.dns_zones import GROUP_ZONES
 
 COMPONENT = "PrivateEndpoint"
-
-GROUP_ZONES: dict[str, tuple[str, ...]] = {
-    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-    "amlregistry": ("privatelink.api.azureml.ms",),
-    "blob": ("privatelink.blob.core.windows.net",),
-    "file": ("privatelink.file.core.windows.net",),
-    "dfs": ("privatelink.dfs.core.windows.net",),
-    "queue": ("privatelink.queue.core.windows.net",),
-    "table": ("privatelink.table.core.windows.net",),
-    "vault": ("privatelink.vaultcore.azure.net",),
-    "registry": ("privatelink.azurecr.io",),
-    "sites": ("privatelink.azurewebsites.net",),
-    "databricks_ui_api": ("privatelink.azuredatabricks.net",),
-    "browser_authentication": ("privatelink.azuredatabricks.net",),
-    "dataFactory": ("privatelink.datafactory.azure.net",),
-    "portal": ("privatelink.adf.azure.com",),
-}
-"""Private-link sub-resources (group ids) and the DNS zones their records live in."""
 
 
 class PrivateEndpointArgs(TypedDict):

@@ -17,7 +17,6 @@ from pulumi_azure_native import authorization, machinelearningservices
 from components import roles
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
-from components.ml_workspace import assignment_name
 
 COMPONENT = "MlRegistry"
 REPLICA_STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS")
@@ -124,7 +123,7 @@ class MlRegistry(pulumi.ComponentResource):
             metrics=False,
         )
 
-        role_guid = assignment_name(args["registry_name"], "registry-reader-role")
+        role_guid = roles.assignment_name(args["registry_name"], "registry-reader-role")
         reader = authorization.RoleDefinition(
             f"{name}-reader-role",
             role_definition_id=role_guid,

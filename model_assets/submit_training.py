@@ -92,7 +92,7 @@ def estate_name(stack: str, project_dir: Path, pick: Callable[[Any], str], what:
         raise ConfigError(
             f"cannot derive the {what} from stack {stack!r} ({exc}); pass {flag}", key=flag
         ) from None
-    except Exception as exc:  # noqa: BLE001 - any failure of the derivation is the same advice
+    except Exception as exc:
         raise ConfigError(
             f"cannot derive the {what} from stack {stack!r} ({type(exc).__name__}: {exc}); pass {flag}",
             key=flag,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 
+from components import roles
 from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from stacks.context import StackContext
 
@@ -35,8 +35,8 @@ def _grant_registry_read(
     endpoint_name = ctx.namer.endpoint(model, ctx.settings.models[model].serving)  # type: ignore[union-attr]
     azure_native.authorization.RoleAssignment(
         f"model-{model}-registry-reader",
-        role_assignment_name=str(
-            uuid.uuid5(uuid.NAMESPACE_URL, f"mlops-estate/{endpoint_name}/registry-reader")
+        role_assignment_name=roles.assignment_name(
+            "mlops-estate", endpoint_name, "registry-reader", namespace=roles.URL_NAMESPACE
         ),
         scope=registry_id,
         role_definition_id=ctx.shared_output("registryReaderRoleDefinitionId"),

@@ -44,11 +44,11 @@ from pulumi_azure_native import monitor
 
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
-from infra.errors import ConfigError
 from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
+from infra.errors import ConfigError
 
 COMPONENT = "ModelAssets"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -511,7 +511,7 @@ class ModelAssets(pulumi.ComponentResource):
                     resource_group_name=registry_rg,
                     opts=pulumi.InvokeOptions(parent=self, provider=registry_provider),
                 )
-            except Exception as exc:  # noqa: BLE001 - the registry's 404, offline or real
+            except Exception as exc:
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"

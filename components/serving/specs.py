@@ -181,7 +181,7 @@ def _environment_spec(model: str, deployment: Any, file: Path) -> EnvironmentSpe
         raise ConfigError(
             "environment.image: required (a base image with an explicit tag)", file=_relative(file)
         )
-    conda = env._translated_conda_file or ""  # noqa: SLF001 - the conda YAML as azure-ai-ml sends it
+    conda = env._translated_conda_file or ""
     return EnvironmentSpec(
         name=f"{model.replace('_', '-')}-serving",
         version=str(env.version)[:32],
@@ -224,7 +224,7 @@ def load_serving_spec(model: str, serving: str, *, root: Path | None = None) -> 
         for path, loader in zip(files, (endpoint_loader, deployment_loader), strict=True):
             try:
                 loaded.append(loader(path))
-            except Exception as exc:  # noqa: BLE001 - marshmallow/azure-ai-ml validation errors
+            except Exception as exc:
                 raise spec_error(path, exc) from None
     endpoint, deployment = loaded
     if getattr(deployment, "model", None) is not None:
@@ -275,7 +275,7 @@ def online_endpoint_properties(
             properties=dict(source.properties or {}),
             **kwargs,
         )
-        rest = endpoint._to_rest_online_endpoint(location).as_dict()  # noqa: SLF001 - azure-ai-ml's own converter
+        rest = endpoint._to_rest_online_endpoint(location).as_dict()
     properties = dict(rest["properties"])
     properties.pop("traffic", None)
     properties.pop("mirrorTraffic", None)
@@ -290,7 +290,7 @@ def batch_endpoint_properties(spec: ServingSpec, *, location: str) -> dict[str, 
         warnings.simplefilter("ignore")
         endpoint = copy.deepcopy(spec.endpoint)
         endpoint.defaults = None
-        rest = endpoint._to_rest_batch_endpoint(location).as_dict()  # noqa: SLF001 - azure-ai-ml's own converter
+        rest = endpoint._to_rest_batch_endpoint(location).as_dict()
     properties = dict(rest["properties"])
     properties.pop("defaults", None)
     properties["authMode"] = "AADToken"
@@ -388,7 +388,7 @@ def online_deployment_arm(
             deployment.request_settings = OnlineRequestSettings(**merged)
         deployment.liveness_probe = _probe(overrides.liveness_probe, deployment.liveness_probe)
         deployment.readiness_probe = _probe(overrides.readiness_probe, deployment.readiness_probe)
-        rest = deployment._to_rest_object(location=location).as_dict()  # noqa: SLF001 - azure-ai-ml's own converter
+        rest = deployment._to_rest_object(location=location).as_dict()
     properties = _drop_empty(dict(rest["properties"]))
     return {"properties": properties, "sku": rest.get("sku")}
 
@@ -408,7 +408,7 @@ def batch_deployment_arm(
             deployment.code_configuration.code = overrides.code_id
         if overrides.instance_count is not None:
             deployment.resources.instance_count = overrides.instance_count
-        rest = deployment._to_rest_object(location=location).as_dict()  # noqa: SLF001 - azure-ai-ml's own converter
+        rest = deployment._to_rest_object(location=location).as_dict()
     properties = _drop_empty(dict(rest["properties"]))
     return {"properties": properties}
 

@@ -37,7 +37,7 @@ def run_preview(stack: str, *, json_path: Path | None, against: str | None, quie
     except EngineError as exc:
         print(f"error: {stack}: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - a program bug: say where, full trace on request
+    except Exception as exc:
         if os.environ.get("ESTATE_DEBUG"):
             traceback.print_exc()
         frame = traceback.extract_tb(exc.__traceback__)[-1]

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.errors import ConfigError
 from components.serving.model_assets import ModelAssets
+from infra.errors import ConfigError
 from tests.support.template import ABSENT, Match, Template
 
 FIXTURES = str(Path(__file__).resolve().parent / "fixtures")

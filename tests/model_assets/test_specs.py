@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.errors import ConfigError
 from components.serving import specs
 from components.serving.specs import DeploymentOverrides
+from infra.errors import ConfigError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

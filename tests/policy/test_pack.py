@@ -175,7 +175,11 @@ def test_running_the_pack_entry_builds_the_pack(monkeypatch: pytest.MonkeyPatch)
 def test_importing_the_rules_in_a_fresh_interpreter_returns() -> None:
     """A PolicyPack built on import would print a port and block: this would time out instead."""
     result = subprocess.run(
-        [sys.executable, "-c", "import policy.rules, infra.engine.policy_runner, policy.__main__; print('imported')"],
+        [
+            sys.executable,
+            "-c",
+            "import policy.rules, infra.engine.policy_runner, policy.__main__; print('imported')",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

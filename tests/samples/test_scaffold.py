@@ -10,8 +10,8 @@ import pytest
 import typer
 from ruamel.yaml import YAML
 
-from infra.errors import ConfigError
 from infra import scaffold
+from infra.errors import ConfigError
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # azure-ai-ml's own marshmallow deprecations
 

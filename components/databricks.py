@@ -26,7 +26,7 @@ Vault-backed secret scope; a job-runner identity (user-assigned, registered in t
 as a service principal) that Data Factory uses to run the jobs; one batch-inference job per
 batch model that runs the model's scoring entry from this repository (Git source).
 
-**Central registry workspace** (``CentralRegistryWorkspace``, shared stack): the seeds'
+**Central registry workspace** (``CentralRegistryWorkspace``, shared stack): the
 compute-less registry workspace. Nobody can create compute there, enforced rather than
 agreed: the ``users`` group loses the cluster-create, pool-create and SQL entitlements, and the
 workspace's "Personal Compute" policy family is overridden and usable only by the

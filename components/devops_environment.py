@@ -142,7 +142,7 @@ class DevOpsEnvironmentArgs(TypedDict):
     key_vault_secrets: NotRequired[dict[str, pulumi.Input[str]]]
     """Conditional. Secrets written to the vault and exposed by the variable group (name → value);
     at least one with ``key_vault_id``. @default {}"""
-    approval: NotRequired[ApprovalArgs]
+    approval: NotRequired[ApprovalArgs | None]
     """Optional. Approval check on the environment. @default none"""
     exclusive_lock: NotRequired[bool]
     """Optional. Exclusive lock check (one run at a time). @default False"""

@@ -181,11 +181,11 @@ def _validate(args: MlWorkspaceArgs) -> None:
     if args.get("private_endpoints") is not None:
         pe = args["private_endpoints"]
         for key in ("subnet_id", "dns_zone_ids"):
-            if not pe.get(key):  # type: ignore[misc]
+            if not pe.get(key):
                 raise arg_error(COMPONENT, f"private_endpoints.{key}", "is required")
     if args.get("registry_access") is not None:
         for key in ("registry_id", "role_definition_id"):
-            if not args["registry_access"].get(key):  # type: ignore[misc]
+            if not args["registry_access"].get(key):
                 raise arg_error(COMPONENT, f"registry_access.{key}", "is required")
 
 

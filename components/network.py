@@ -123,7 +123,7 @@ def _validate(args: NetworkArgs) -> dict[str, ipaddress.IPv4Network]:
                 COMPONENT, f"subnets.{role}", f"is not a subnet role (roles: {', '.join(SUBNET_ROLES)})"
             )
         for key in ("name", "address_prefix", "nsg_name"):
-            if not spec.get(key):  # type: ignore[misc]
+            if not spec.get(key):
                 raise arg_error(COMPONENT, f"subnets.{role}.{key}", "is required")
         unknown = set(spec) - {"name", "address_prefix", "nsg_name"}
         if unknown:

@@ -16,7 +16,7 @@ EXIT_CONFIG = 2
 class ConfigError(Exception):
     """A configuration or usage error: bad stack file, spec, argument or command."""
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
         self.file = file
         self.key = key
         self.detail = message
@@ -28,7 +28,3 @@ class ConfigError(Exception):
         elif key:
             prefix = f"{key}: "
         super().__init__(prefix + message)
-
-
-class PolicyViolationError(Exception):
-    """Raised when a mandatory policy fails (exit status 1)."""

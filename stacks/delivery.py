@@ -23,13 +23,16 @@ pipeline's ``$(System.AccessToken)`` as ``AZDO_PERSONAL_ACCESS_TOKEN``, or OIDC 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from infra.errors import ConfigError
 from infra.settings.delivery import ApprovalSettings
 from stacks.context import StackContext
+
+if TYPE_CHECKING:
+    from components.devops_environment import ApprovalArgs
 
 PIPELINES_DIR = Path(__file__).resolve().parents[1] / "pipelines"
 
@@ -79,7 +82,7 @@ def _approval(
     project_id: pulumi.Input[str],
     project_name: pulumi.Input[str],
     provider: pulumi.ProviderResource,
-) -> dict[str, Any] | None:
+) -> ApprovalArgs | None:
     """The approval check's args: the approver group's identity, looked up by name in the project
     (``[<project>]\\<group>``) or in the organisation (any other scope)."""
     if approvals is None:
@@ -103,6 +106,11 @@ def _approval(
     }
 
 
+def _pipeline_id(ids: pulumi.Output[Any], name: str) -> pulumi.Output[str]:
+    """The definition id of pipeline ``name`` from the shared stack's ``devopsPipelineIds``."""
+    return ids.apply(lambda values: str(values[name]))
+
+
 def _permissions(
     table: dict[str, tuple[str, ...]],
     pipeline_ids: dict[str, Any],
@@ -123,8 +131,8 @@ def compose_devops_project(ctx: StackContext) -> None:
     from components.devops_environment import DevOpsEnvironment
     from components.devops_project import DevOpsProject
 
-    settings = ctx.settings
-    devops = settings.devops  # type: ignore[union-attr]
+    settings = ctx.shared_settings
+    devops = settings.devops
     pipelines = pipeline_files()
     provider = _devops_provider(ctx, devops.organization_url)
     project = DevOpsProject(
@@ -171,8 +179,8 @@ def compose_devops_project(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["devops"] = project
-    ctx.parts["devops_environment"] = shared
+    ctx.parts.devops = project
+    ctx.parts.devops_environment = shared
     ctx.outputs["devopsOrganizationUrl"] = devops.organization_url.rstrip("/")
     ctx.outputs["devopsProjectId"] = project.project_id
     ctx.outputs["devopsProjectName"] = devops.project
@@ -189,20 +197,20 @@ def compose_delivery(ctx: StackContext) -> None:
     from components.devops_environment import DevOpsEnvironment
     from components.release_trigger import ReleaseTrigger
 
-    settings = ctx.settings
+    settings = ctx.environment_settings
     env = settings.environment
-    network = ctx.parts["network"]
-    workspace = ctx.parts["workspace"]
-    observability = ctx.parts["observability"]
+    network = ctx.parts.network
+    workspace = ctx.parts.workspace
+    observability = ctx.parts.observability
     organization_url = ctx.shared_output("devopsOrganizationUrl")
     project_id = ctx.shared_output("devopsProjectId")
     project_name = ctx.shared_output("devopsProjectName")
     branch = ctx.shared_output("devopsDefaultBranch")
     pipeline_ids_output = ctx.shared_output("devopsPipelineIds")
     names = [p for p in pipeline_files()]
-    pipeline_ids = {name: pipeline_ids_output.apply(lambda ids, n=name: str(ids[n])) for name in names}
+    pipeline_ids = {name: _pipeline_id(pipeline_ids_output, name) for name in names}
     provider = _devops_provider(ctx, organization_url)
-    devops = settings.devops  # type: ignore[union-attr]
+    devops = settings.devops
     in_release = env in RELEASE_STACKS
     env_names = [n for n in names if n != "release" or in_release]
 
@@ -232,11 +240,11 @@ def compose_delivery(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["devops_environment"] = environment
+    ctx.parts.devops_environment = environment
     ctx.outputs["devopsServiceConnection"] = environment.service_endpoint_name
     ctx.outputs["devopsDeployerClientId"] = environment.identity_client_id
 
-    agents = settings.agents  # type: ignore[union-attr]
+    agents = settings.agents
     if agents is not None and agents.enabled:
         pool = BuildAgents(
             "build-agents",
@@ -263,10 +271,10 @@ def compose_delivery(ctx: StackContext) -> None:
             },
             opts=ctx.opts(),
         )
-        ctx.parts["agents"] = pool
+        ctx.parts.agents = pool
         ctx.outputs["agentPoolName"] = f"mlops-agents-{env}"
 
-    trigger = devops.release_trigger if devops.release_trigger is not None else settings.maturity_level >= 3  # type: ignore[union-attr]
+    trigger = devops.release_trigger if devops.release_trigger is not None else settings.maturity_level >= 3
     if trigger:
         if not in_release:
             raise ConfigError(
@@ -289,10 +297,10 @@ def compose_delivery(ctx: StackContext) -> None:
                 "devops_provider": provider,
                 "log_analytics_id": observability.log_analytics_id,
                 "environment": env,
-                "models": sorted(settings.models),  # type: ignore[union-attr]
+                "models": sorted(settings.models),
                 "branch": branch,
                 "tags": ctx.tags,
             },
             opts=ctx.opts(),
         )
-        ctx.parts["release_trigger"] = release
+        ctx.parts.release_trigger = release

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import ConfigError
-from infra.settings.stack import EnvironmentStackSettings, SharedStackSettings
+from infra.settings.stack import EnvironmentStackSettings
 from stacks.context import StackContext
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +26,8 @@ registers its training data under this name)."""
 
 
 def compose_operations(ctx: StackContext) -> None:
-    """Monitoring, alerts, retraining, Databricks, Data Factory for an environment (issue 6)."""
-    settings: EnvironmentStackSettings = ctx.settings  # type: ignore[assignment]
+    """Monitoring, alerts, retraining, Databricks, Data Factory for an environment."""
+    settings = ctx.environment_settings
     ctx.outputs["maturityLevel"] = settings.maturity_level
     monitoring = _monitoring(ctx, settings) if settings.monitoring.enabled else None
     retraining = _retraining(ctx, settings) if settings.retraining.enabled else None
@@ -40,7 +40,7 @@ def compose_operations(ctx: StackContext) -> None:
 
 
 def _online_models(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
-    parts = ctx.parts.get("models", {})
+    parts = ctx.parts.models
     return {
         name: parts[name]
         for name, model in settings.models.items()
@@ -57,8 +57,8 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "location": ctx.location,
         "name_prefix": f"{settings.workload}-{settings.environment}",
         "action_group_name": ctx.namer.name("action_group", "ops"),
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
-        "workspace_id": ctx.parts["workspace"].workspace_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
+        "workspace_id": ctx.parts.workspace.workspace_id,
         "alert_emails": list(settings.monitoring.alert_emails),
         "endpoints": {
             name: {
@@ -72,10 +72,10 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "failed_runs_threshold": settings.monitoring.failed_runs_threshold,
         "tags": ctx.tags,
     }
-    if "aks" in ctx.parts:
-        args["aks_cluster_id"] = ctx.parts["aks"].cluster_id
+    if ctx.parts.aks is not None:
+        args["aks_cluster_id"] = ctx.parts.aks.cluster_id
     monitoring = Monitoring("monitoring", args, opts=ctx.opts())  # type: ignore[arg-type]
-    ctx.parts["monitoring"] = monitoring
+    ctx.parts.monitoring = monitoring
     ctx.outputs["alertActionGroupId"] = monitoring.action_group_id
     return monitoring
 
@@ -83,8 +83,8 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
 def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.retraining import RetrainingLoop
 
-    network = ctx.parts["network"]
-    observability = ctx.parts["observability"]
+    network = ctx.parts.network
+    observability = ctx.parts.observability
     pipeline = settings.retraining.train_pipeline
     if pipeline is not None:  # an explicit override (another organisation or project)
         train_pipeline: dict[str, Any] = {
@@ -142,7 +142,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         loop = RetrainingLoop("retraining", args, opts=ctx.opts())  # type: ignore[arg-type]
     except ConfigError as exc:
         raise ConfigError(exc.detail, file=ctx.loaded.file, key=exc.key) from None
-    ctx.parts["retraining"] = loop
+    ctx.parts.retraining = loop
     ctx.outputs["retrainingFunctionApp"] = loop.function_app_name
     ctx.outputs["retrainingPrincipalId"] = loop.principal_id
     ctx.outputs["landingContainers"] = loop.landing_containers
@@ -167,14 +167,14 @@ def _model_monitors(
             {
                 "resource_group_name": ctx.resource_group_name,
                 "location": ctx.location,
-                "workspace_name": ctx.parts["workspace"].workspace_name,
+                "workspace_name": ctx.parts.workspace.workspace_name,
                 "model": name,
                 "endpoint_name": part.endpoint_name,
                 "deployment_name": slot,
                 "deployment_id": part.deployment_ids[slot],
                 "task_type": config.task_types.get(name, "Regression"),
                 "reference_data_uri": REFERENCE_DATA.format(model=name.replace("_", "-")),
-                "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+                "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "action_group_ids": groups,
                 "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
                 "drift_threshold": config.drift_threshold,
@@ -209,7 +209,7 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
 def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.databricks import DNS_ZONE, DatabricksWorkspace
 
-    network, workspace = ctx.parts["network"], ctx.parts["workspace"]
+    network, workspace = ctx.parts.network, ctx.parts.workspace
     config = settings.databricks
     args: dict[str, Any] = {
         "resource_group_name": ctx.resource_group_name,
@@ -220,7 +220,7 @@ def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "vnet_id": network.vnet_id,
         "public_subnet_id": network.subnet_ids["databricksPublic"],
         "private_subnet_id": network.subnet_ids["databricksPrivate"],
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "key_vault_id": workspace.key_vault_id,
         "key_vault_uri": workspace.key_vault_uri,
         "environment": settings.environment,
@@ -237,7 +237,7 @@ def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         args["private_endpoint_subnet_id"] = network.subnet_ids["privateEndpoints"]
         args["private_dns_zone_id"] = network.private_dns_zone_ids.get(DNS_ZONE)
     databricks = DatabricksWorkspace("databricks", args, opts=ctx.opts())  # type: ignore[arg-type]
-    ctx.parts["databricks"] = databricks
+    ctx.parts.databricks = databricks
     ctx.outputs["databricksWorkspaceUrl"] = databricks.workspace_url
     ctx.outputs["databricksJobIds"] = databricks.job_ids
     return databricks
@@ -257,7 +257,7 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
             "databricks_workspace_id": databricks.workspace_id,
             "databricks_workspace_url": databricks.workspace_url,
             "job_ids": databricks.job_ids,
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "schedule": {
                 "frequency": config.frequency,
                 "interval": config.interval,
@@ -269,13 +269,13 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
         },
         opts=ctx.opts(),
     )
-    ctx.parts["data_factory"] = factory
+    ctx.parts.data_factory = factory
     ctx.outputs["dataFactoryId"] = factory.factory_id
 
 
 def compose_central_registry_workspace(ctx: StackContext) -> None:
-    """The central registry Databricks workspace in the shared stack (issue 6)."""
-    settings: SharedStackSettings = ctx.settings  # type: ignore[assignment]
+    """The central registry Databricks workspace in the shared stack."""
+    settings = ctx.shared_settings
     if not settings.databricks.enabled:
         return
     from components.databricks import CentralRegistryWorkspace
@@ -289,13 +289,13 @@ def compose_central_registry_workspace(ctx: StackContext) -> None:
             "workspace_name": ctx.namer.name(
                 "databricks_workspace", "registry", key="mlops-estate:databricks"
             ),
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "catalog": settings.databricks.registry_catalog,
             "public_network_access": settings.databricks.public_network_access,
             "tags": ctx.tags,
         },
         opts=ctx.opts(),
     )  # type: ignore[arg-type]
-    ctx.parts["central_registry_databricks"] = registry
+    ctx.parts.central_registry_databricks = registry
     ctx.outputs["databricksRegistryWorkspaceUrl"] = registry.workspace_url
     ctx.outputs["databricksRegistryCatalog"] = registry.catalog_name

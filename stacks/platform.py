@@ -68,7 +68,7 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
         "vnet_name": vnet_name,
         "address_space": plan.address_space,
         "subnets": subnets,
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "private_dns_zones": zones,
         "tags": ctx.tags,
     }
@@ -102,8 +102,8 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         "key_vault_name": ctx.namer.name("key_vault"),
         "storage_account_name": ctx.namer.name("storage_account"),
         "container_registry_name": ctx.namer.name("container_registry"),
-        "app_insights_id": ctx.parts["observability"].app_insights_id,
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "app_insights_id": ctx.parts.observability.app_insights_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "training_cluster": {
             "name": ctx.namer.child(
                 "ml_compute", TRAINING_COMPUTE_NAME, key="mlops-estate:workspace.trainingCluster"
@@ -150,7 +150,7 @@ def _aks(
         "cluster_name": ctx.namer.name("aks"),
         "identity_name": ctx.namer.name("user_assigned_identity", "aks"),
         "subnet_id": network.subnet_ids["aks"],
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "workspace_name": workspace.workspace_name,
         "inference_hostname": aks.inference_hostname
         or f"scoring.{settings.environment}.{settings.workload}.internal",
@@ -173,25 +173,25 @@ def _aks(
 
 
 def compose_platform(ctx: StackContext) -> None:
-    """Network → workspace estate → AKS for an environment stack (issue 3)."""
-    settings = ctx.settings
+    """Network → workspace estate → AKS for an environment stack."""
+    settings = ctx.environment_settings
     assert isinstance(settings, EnvironmentStackSettings)
     network = _network(ctx, settings)
-    ctx.parts["network"] = network
+    ctx.parts.network = network
     workspace = _workspace(ctx, settings, network)
-    ctx.parts["workspace"] = workspace
+    ctx.parts.workspace = workspace
     if settings.network.private_endpoints:
         PrivateEndpoint(
             "registry-endpoint",
             {
-                "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
+                "resource_group_name": ctx.resource_group_name,
                 "location": ctx.location,
                 "endpoint_name": ctx.namer.name("private_endpoint", "mlr"),
                 "subnet_id": network.subnet_ids["privateEndpoints"],
                 "target_id": ctx.shared_output("registryId"),
                 "group_id": "amlregistry",
                 "dns_zone_ids": network.private_dns_zone_ids,  # type: ignore[typeddict-item]
-                "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+                "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "tags": ctx.tags,
             },
             opts=ctx.opts(),
@@ -209,24 +209,24 @@ def compose_platform(ctx: StackContext) -> None:
     ctx.outputs["registryWriter"] = registry_writer(settings)
     if settings.aks.enabled:
         aks = _aks(ctx, settings, network, workspace)
-        ctx.parts["aks"] = aks
+        ctx.parts.aks = aks
         ctx.outputs["aksClusterName"] = aks.cluster_name
         ctx.outputs["kubernetesComputeName"] = aks.kubernetes_compute_name
 
 
 def compose_registry(ctx: StackContext) -> None:
-    """The central Azure ML registry in the shared stack (issue 3)."""
-    settings = ctx.settings
+    """The central Azure ML registry in the shared stack."""
+    settings = ctx.shared_settings
     assert isinstance(settings, SharedStackSettings)
     registry = MlRegistry(
         "registry",
         {
-            "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
-            "resource_group_id": ctx.resource_group_id,  # type: ignore[typeddict-item]
+            "resource_group_name": ctx.resource_group_name,
+            "resource_group_id": ctx.resource_group_id,
             "subscription_id": settings.subscription_id,
             "location": ctx.location,
             "registry_name": ctx.namer.name("ml_registry"),
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "regions": list(settings.registry.regions),
             "public_network_access": settings.registry.public_network_access,
             "tags": ctx.tags,
@@ -234,7 +234,7 @@ def compose_registry(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["registry"] = registry
+    ctx.parts.registry = registry
     ctx.outputs["registryName"] = registry.registry_name
     ctx.outputs["registryId"] = registry.registry_id
     ctx.outputs["registryLocation"] = registry.registry_location

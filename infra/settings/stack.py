@@ -100,7 +100,7 @@ class EnvironmentStackSettings(CommonSettings):
     shared_stack: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     """Required. Fully qualified name of the shared stack, e.g. organization/mlops-estate/shared."""
     maturity_level: int = Field(ge=1, le=5)
-    """Required. MLOps maturity level 1-5 (seeds' table); decides what the stack provisions."""
+    """Required. MLOps maturity level 1-5 (infra/maturity.py); decides what the stack provisions."""
     network: NetworkSettings
     """Required. The VNet address plan."""
     workspace: WorkspaceSettings = WorkspaceSettings()

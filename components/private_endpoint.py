@@ -11,7 +11,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network
 
-from components.common import arg_error, check_unknown_args, require
+from components.common import ArgRule, check_unknown_args, require, validate
 from components.diagnostics import send_to_log_analytics
 from components.dns_zones import GROUP_ZONES
 
@@ -41,6 +41,28 @@ class PrivateEndpointArgs(TypedDict):
     """Optional. Tags of the endpoint. @default {}"""
 
 
+def _missing_zones(args: PrivateEndpointArgs) -> list[str]:
+    return [zone for zone in GROUP_ZONES.get(args["group_id"], ()) if zone not in args["dns_zone_ids"]]
+
+
+RULES: tuple[ArgRule[PrivateEndpointArgs], ...] = (
+    ArgRule(
+        lambda a: a["group_id"] not in GROUP_ZONES,
+        "group_id",
+        lambda a: (
+            f"'{a['group_id']}' is not a known private-link sub-resource "
+            f"(known: {', '.join(sorted(GROUP_ZONES))})"
+        ),
+    ),
+    ArgRule(
+        lambda a: bool(_missing_zones(a)),
+        "dns_zone_ids",
+        lambda a: f"has no id for {', '.join(_missing_zones(a))}, which group '{a['group_id']}' needs",
+    ),
+)
+"""Argument rules of :class:`PrivateEndpoint`, checked in order after the required args."""
+
+
 class PrivateEndpoint(pulumi.ComponentResource):
     """A private endpoint plus one DNS zone group (``mlops:private_endpoint:PrivateEndpoint``)."""
 
@@ -63,20 +85,8 @@ class PrivateEndpoint(pulumi.ComponentResource):
             "group_id",
             "dns_zone_ids",
         )
-        group = args["group_id"]
-        if group not in GROUP_ZONES:
-            raise arg_error(
-                COMPONENT,
-                "group_id",
-                f"'{group}' is not a known private-link sub-resource "
-                f"(known: {', '.join(sorted(GROUP_ZONES))})",
-            )
-        zones = args["dns_zone_ids"]
-        missing = [zone for zone in GROUP_ZONES[group] if zone not in zones]
-        if missing:
-            raise arg_error(
-                COMPONENT, "dns_zone_ids", f"has no id for {', '.join(missing)}, which group '{group}' needs"
-            )
+        validate(COMPONENT, args, RULES)
+        group, zones = args["group_id"], args["dns_zone_ids"]
 
         endpoint = network.PrivateEndpoint(
             f"{name}-pe",

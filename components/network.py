@@ -327,7 +327,7 @@ class Network(pulumi.ComponentResource):
         return ids
 
 
-DENY_INTERNET_INBOUND: dict[str, object] = {
+DENY_INTERNET_INBOUND: network.SecurityRuleArgsDict = {
     "name": "deny-internet-inbound",
     "description": "Nothing in this subnet is reachable from the internet.",
     "priority": 4096,

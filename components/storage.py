@@ -19,15 +19,27 @@ from infra.vocabulary import STORAGE_SKUS
 ENCRYPTED_SERVICES: tuple[str, ...] = ("blob", "file", "queue", "table")
 
 
-def network_rules(allowed_subnet_ids: Sequence[pulumi.Input[str]] = ()) -> dict[str, object]:
-    """Deny by default; trusted Azure services and ``allowed_subnet_ids`` (service endpoints) pass."""
+def _encryption() -> storage.EncryptionArgsDict:
+    """Microsoft-managed keys, infrastructure (double) encryption, every service account-keyed."""
+    service: storage.EncryptionServiceArgsDict = {"enabled": True, "key_type": "Account"}
     return {
-        "default_action": "Deny",
+        "key_source": "Microsoft.Storage",
+        "require_infrastructure_encryption": True,
+        "services": {"blob": service, "file": service, "queue": service, "table": service},
+    }
+
+
+def network_rules(allowed_subnet_ids: Sequence[pulumi.Input[str]] = ()) -> storage.NetworkRuleSetArgsDict:
+    """Deny by default; trusted Azure services and ``allowed_subnet_ids`` (service endpoints) pass."""
+    rules: list[storage.VirtualNetworkRuleArgsDict] = [
+        {"virtual_network_resource_id": subnet, "action": storage.Action.ALLOW}
+        for subnet in allowed_subnet_ids
+    ]
+    return {
+        "default_action": storage.DefaultAction.DENY,
         "bypass": "AzureServices",
         "ip_rules": [],
-        "virtual_network_rules": [
-            {"virtual_network_resource_id": subnet, "action": "Allow"} for subnet in allowed_subnet_ids
-        ],
+        "virtual_network_rules": rules,
     }
 
 
@@ -55,7 +67,7 @@ def secure_storage_account(
         location=location,
         kind="StorageV2",
         sku={"name": sku},
-        access_tier="Hot",
+        access_tier=storage.AccessTier.HOT,
         allow_blob_public_access=False,
         allow_shared_key_access=False,
         allow_cross_tenant_replication=False,
@@ -67,11 +79,7 @@ def secure_storage_account(
         is_sftp_enabled=False,
         public_network_access="Enabled" if public_network_access else "Disabled",
         network_rule_set=network_rules(allowed_subnet_ids),
-        encryption={
-            "key_source": "Microsoft.Storage",
-            "require_infrastructure_encryption": True,
-            "services": {service: {"enabled": True, "key_type": "Account"} for service in ENCRYPTED_SERVICES},
-        },
+        encryption=_encryption(),
         tags=dict(tags or {}),
         opts=opts,
     )

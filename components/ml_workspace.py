@@ -17,6 +17,7 @@ Secure defaults, emitted explicitly:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
@@ -57,7 +58,7 @@ class PrivateEndpointsArgs(TypedDict):
 
     subnet_id: pulumi.Input[str]
     """Required. The private-endpoints subnet."""
-    dns_zone_ids: dict[str, pulumi.Input[str]]
+    dns_zone_ids: Mapping[str, pulumi.Input[str]]
     """Required. Private DNS zone ids by zone name (components.network.Network.private_dns_zone_ids)."""
 
 

@@ -6,6 +6,7 @@ DNS zones, so clients in the VNet resolve the service's public name to the priva
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -33,7 +34,7 @@ class PrivateEndpointArgs(TypedDict):
     """Required. ARM id of the resource reached privately."""
     group_id: str
     """Required. Private-link sub-resource, one of GROUP_ZONES (``blob``, ``vault``, ``amlworkspace``...)."""
-    dns_zone_ids: dict[str, pulumi.Input[str]]
+    dns_zone_ids: Mapping[str, pulumi.Input[str]]
     """Required. Private DNS zone ids by zone name; must hold every zone the group id needs."""
     log_analytics_id: NotRequired[pulumi.Input[str]]
     """Optional. Send the endpoint's metrics here. @default no diagnostic setting"""

@@ -6,15 +6,14 @@ use hangs on ``ctx.parts`` (docs/architecture.md, "Composition contract").
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.aks import AksCluster
-from components.ml_workspace import MlWorkspace
-from components.network import OPTIONAL_PRIVATE_DNS_ZONES, PRIVATE_DNS_ZONES, Network
+from components.aks import AksCluster, AksClusterArgs, NodePoolArgs
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
+from components.network import OPTIONAL_PRIVATE_DNS_ZONES, PRIVATE_DNS_ZONES, Network, NetworkArgs, SubnetArgs
 from components.private_endpoint import PrivateEndpoint
 from components.registry import MlRegistry
 from components.roles import AZUREML_REGISTRY_USER
 from infra.settings import EnvironmentStackSettings, SharedStackSettings
+from infra.settings.platform import NodePoolSettings
 from stacks.context import StackContext
 
 SUBNET_PURPOSE: dict[str, str] = {
@@ -40,7 +39,7 @@ def registry_writer(settings: EnvironmentStackSettings) -> bool:
 
 def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     plan = settings.network
-    subnets: dict[str, Any] = {}
+    subnets: dict[str, SubnetArgs] = {}
     for role, purpose in SUBNET_PURPOSE.items():
         field = {
             "privateEndpoints": "private_endpoints",
@@ -62,7 +61,7 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     if settings.data_factory.enabled:
         zones.extend(OPTIONAL_PRIVATE_DNS_ZONES[1:])
     vnet_name = ctx.namer.name("vnet")
-    args: dict[str, Any] = {
+    args: NetworkArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "vnet_name": vnet_name,
@@ -76,7 +75,7 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
         args["nat_gateway_name"] = ctx.namer.child(
             "vnet", "ng" + vnet_name.removeprefix("vnet"), key="mlops-estate:network.natGateway"
         )
-    return Network("network", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return Network("network", args, opts=ctx.opts())
 
 
 def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: Network) -> MlWorkspace:
@@ -93,7 +92,7 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         )
     else:
         role_id = ctx.shared_output("registryReaderRoleDefinitionId")
-    args: dict[str, Any] = {
+    args: MlWorkspaceArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "subscription_id": settings.subscription_id,
@@ -131,7 +130,7 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         }
     if ws.data_scientists_group_object_id:
         args["data_scientists_group_id"] = ws.data_scientists_group_object_id
-    return MlWorkspace("workspace", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return MlWorkspace("workspace", args, opts=ctx.opts())
 
 
 def _aks(
@@ -139,10 +138,10 @@ def _aks(
 ) -> AksCluster:
     aks = settings.aks
 
-    def pool(p: Any) -> dict[str, Any]:
+    def pool(p: NodePoolSettings) -> NodePoolArgs:
         return {"vm_size": p.vm_size, "min_count": p.min_count, "max_count": p.max_count}
 
-    args: dict[str, Any] = {
+    args: AksClusterArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "subscription_id": settings.subscription_id,
@@ -169,7 +168,7 @@ def _aks(
     }
     if aks.gpu_pool is not None:
         args["gpu_pool"] = pool(aks.gpu_pool)
-    return AksCluster("aks", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return AksCluster("aks", args, opts=ctx.opts())
 
 
 def compose_platform(ctx: StackContext) -> None:
@@ -190,7 +189,7 @@ def compose_platform(ctx: StackContext) -> None:
                 "subnet_id": network.subnet_ids["privateEndpoints"],
                 "target_id": ctx.shared_output("registryId"),
                 "group_id": "amlregistry",
-                "dns_zone_ids": network.private_dns_zone_ids,  # type: ignore[typeddict-item]
+                "dns_zone_ids": network.private_dns_zone_ids,
                 "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "tags": ctx.tags,
             },

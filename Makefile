@@ -5,7 +5,8 @@ ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan lint format-check clean spec-examples
+.PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan spec-examples \
+        lint format format-check typecheck ci ci-lint ci-test ci-preview ci-heavy clean
 
 setup: $(STAMP)
 
@@ -62,11 +63,45 @@ scan: setup $(SCAN_STAMP)
 spec-examples: setup
 	$(VENV)/bin/python -m tests.specs.run_examples
 
+## ruff lint (rules in pyproject.toml, RUF100 flags stale noqa).
 lint: setup
 	$(PY) -m ruff check .
 
+## Rewrites the tree in the house style (imports sorted, ruff format).
+format: setup
+	$(PY) -m ruff check --select I --fix -q .
+	$(PY) -m ruff format .
+
 format-check: setup
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff format --check --diff .
+
+## mypy over the whole tree (configuration in pyproject.toml [tool.mypy]).
+typecheck: setup
+	$(PY) -m mypy
+
+## What CI runs, job by job: pipelines/ci.yml runs one target per job, .ci/run runs `make ci`.
+ci: ci-lint ci-test ci-preview ci-heavy
+
+ci-lint: lint format-check typecheck
+
+ci-test: setup
+	mkdir -p out
+	$(PY) -m pytest tests components -m "not slow" --junitxml=out/junit-unit.xml -o junit_suite_name=unit \
+	  --cov=infra --cov=stacks --cov=components --cov=policy --cov=model_assets \
+	  --cov-report=xml:out/coverage.xml --cov-report=term
+	$(PY) -m pytest model_assets -m "not slow" --junitxml=out/junit-data.xml -o junit_suite_name=data \
+	  --cov=infra --cov=stacks --cov=components --cov=policy --cov=model_assets --cov-append \
+	  --cov-report=xml:out/coverage.xml --cov-report=term
+
+ci-preview: setup
+	$(ESTATE) preview --all
+	mkdir -p out
+	status=0; for stack in shared dev qa prod; do \
+	  $(ESTATE) preview "$$stack" --json "out/plan-$$stack.json" --quiet || status=$$?; \
+	done; exit "$$status"
+
+ci-heavy: test-slow smoke rehearse scan
+	$(ESTATE) bench --quick --json out/bench-ci.json
 
 clean:
 	rm -rf $(VENV) .venv-serve .venv-serve-* $(SCAN_VENV) out .pytest_cache

@@ -32,7 +32,6 @@ from pulumi_azure_native import (
 from components import roles
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
-from components.ml_workspace import assignment_name
 
 COMPONENT = "AksCluster"
 SKU_TIERS = ("Free", "Standard")
@@ -258,7 +257,7 @@ class AksCluster(pulumi.ComponentResource):
         )
         subnet_role = authorization.RoleAssignment(
             f"{self._name}-subnet-network",
-            role_assignment_name=assignment_name(
+            role_assignment_name=roles.assignment_name(
                 args["cluster_name"], "subnet", roles.NETWORK_CONTRIBUTOR.guid
             ),
             scope=args["subnet_id"],
@@ -381,7 +380,7 @@ class AksCluster(pulumi.ComponentResource):
         if args.get("container_registry_id") is not None:
             authorization.RoleAssignment(
                 f"{self._name}-kubelet-acr",
-                role_assignment_name=assignment_name(args["cluster_name"], "kubelet", roles.ACR_PULL.guid),
+                role_assignment_name=roles.assignment_name(args["cluster_name"], "kubelet", roles.ACR_PULL.guid),
                 scope=args["container_registry_id"],
                 role_definition_id=roles.ACR_PULL.definition_id(sub),
                 principal_id=kubelet,
@@ -392,7 +391,7 @@ class AksCluster(pulumi.ComponentResource):
         for group in args.get("admin_group_object_ids", []):
             authorization.RoleAssignment(
                 f"{self._name}-admin-{group[:8]}",
-                role_assignment_name=assignment_name(args["cluster_name"], "admin", group),
+                role_assignment_name=roles.assignment_name(args["cluster_name"], "admin", group),
                 scope=cluster.id,
                 role_definition_id=roles.AKS_RBAC_CLUSTER_ADMIN.definition_id(sub),
                 principal_id=group,

@@ -34,7 +34,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import compute, managedidentity
 
-from components.common import arg_error, check_unknown_args, require
+from components.common import ArgRule, check_unknown_args, require, validate
 
 COMPONENT = "BuildAgents"
 CLOUD_INIT = Path(__file__).with_name("build_agents_cloud_init.yaml")
@@ -100,6 +100,57 @@ def render_cloud_init(tools: dict[str, str]) -> str:
     return text
 
 
+_SSH_KEY_PREFIXES = ("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ")
+
+RULES: tuple[ArgRule[BuildAgentsArgs], ...] = (
+    ArgRule(
+        lambda a: not 1 <= a.get("max_capacity", 4) <= 1000,
+        "max_capacity",
+        lambda a: f"{a.get('max_capacity', 4)} must be 1-1000",
+    ),
+    ArgRule(
+        lambda a: not 0 <= a.get("min_idle", 0) <= a.get("max_capacity", 4),
+        "min_idle",
+        lambda a: f"{a.get('min_idle', 0)} must be 0-{a.get('max_capacity', 4)} (max_capacity)",
+    ),
+    ArgRule(
+        lambda a: not a["ssh_public_key"].strip().startswith(_SSH_KEY_PREFIXES),
+        "ssh_public_key",
+        "must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa)",
+    ),
+    ArgRule(
+        lambda a: bool(set(a.get("tool_versions", {})) - set(DEFAULT_TOOLS)),
+        "tool_versions",
+        lambda a: (
+            f"unknown tools {sorted(set(a.get('tool_versions', {})) - set(DEFAULT_TOOLS))}; "
+            f"allowed: {sorted(DEFAULT_TOOLS)}"
+        ),
+    ),
+)
+"""Argument rules of :class:`BuildAgents`, checked in order after the required args."""
+
+
+def _validate(args: BuildAgentsArgs) -> dict[str, str]:
+    """Check every argument; return the tool versions to install."""
+    check_unknown_args(COMPONENT, args, BuildAgentsArgs)
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "location",
+        "scale_set_name",
+        "identity_name",
+        "subnet_id",
+        "ssh_public_key",
+        "pool_name",
+        "project_id",
+        "service_endpoint_id",
+        "devops_provider",
+    )
+    validate(COMPONENT, args, RULES)
+    return {**DEFAULT_TOOLS, **args.get("tool_versions", {})}
+
+
 class BuildAgents(pulumi.ComponentResource):
     """Agent scale set + Azure DevOps elastic pool (``mlops:delivery:BuildAgents``)."""
 
@@ -116,42 +167,8 @@ class BuildAgents(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BuildAgentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:delivery:BuildAgents", name, {}, opts)
-        import pulumi_azuredevops as azuredevops
-
-        check_unknown_args(COMPONENT, args, BuildAgentsArgs)
-        require(
-            COMPONENT,
-            args,
-            "resource_group_name",
-            "location",
-            "scale_set_name",
-            "identity_name",
-            "subnet_id",
-            "ssh_public_key",
-            "pool_name",
-            "project_id",
-            "service_endpoint_id",
-            "devops_provider",
-        )
-        min_idle = args.get("min_idle", 0)
-        max_capacity = args.get("max_capacity", 4)
-        if not 1 <= max_capacity <= 1000:
-            raise arg_error(COMPONENT, "max_capacity", f"{max_capacity} must be 1-1000")
-        if not 0 <= min_idle <= max_capacity:
-            raise arg_error(COMPONENT, "min_idle", f"{min_idle} must be 0-{max_capacity} (max_capacity)")
+        tools = _validate(args)
         ssh_key = args["ssh_public_key"].strip()
-        if not ssh_key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ")):
-            raise arg_error(
-                COMPONENT, "ssh_public_key", "must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa)"
-            )
-        tools = {**DEFAULT_TOOLS, **args.get("tool_versions", {})}
-        unknown = set(tools) - set(DEFAULT_TOOLS)
-        if unknown:
-            raise arg_error(
-                COMPONENT,
-                "tool_versions",
-                f"unknown tools {sorted(unknown)}; allowed: {sorted(DEFAULT_TOOLS)}",
-            )
         tags = dict(args.get("tags", {}))
         ado = pulumi.ResourceOptions(parent=self, provider=args["devops_provider"])
 
@@ -238,6 +255,34 @@ class BuildAgents(pulumi.ComponentResource):
             # The pool scales the set and reimages instances; Pulumi must not fight it over capacity.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sku.capacity"]),
         )
+        pool, queue = self._pool(name, args, scale_set, ado)
+
+        self.scale_set_id = scale_set.id
+        self.identity_principal_id = identity.principal_id
+        self.identity_client_id = identity.client_id
+        self.pool_id = pool.id
+        self.queue_id = queue.id
+        self.register_outputs(
+            {
+                "scale_set_id": self.scale_set_id,
+                "identity_principal_id": self.identity_principal_id,
+                "identity_client_id": self.identity_client_id,
+                "pool_id": self.pool_id,
+                "queue_id": self.queue_id,
+            }
+        )
+
+    def _pool(
+        self,
+        name: str,
+        args: BuildAgentsArgs,
+        scale_set: compute.VirtualMachineScaleSet,
+        ado: pulumi.ResourceOptions,
+    ) -> tuple[pulumi.CustomResource, pulumi.CustomResource]:
+        """The Azure DevOps elastic pool over the scale set, its project queue and pipeline permissions."""
+        import pulumi_azuredevops as azuredevops
+
+        min_idle, max_capacity = args.get("min_idle", 0), args.get("max_capacity", 4)
         pool = azuredevops.ElasticPool(
             f"{name}-pool",
             name=args["pool_name"],
@@ -268,18 +313,4 @@ class BuildAgents(pulumi.ComponentResource):
                 pipeline_id=pulumi.Output.from_input(pipeline_id).apply(int),
                 opts=ado,
             )
-
-        self.scale_set_id = scale_set.id
-        self.identity_principal_id = identity.principal_id
-        self.identity_client_id = identity.client_id
-        self.pool_id = pool.id
-        self.queue_id = queue.id
-        self.register_outputs(
-            {
-                "scale_set_id": self.scale_set_id,
-                "identity_principal_id": self.identity_principal_id,
-                "identity_client_id": self.identity_client_id,
-                "pool_id": self.pool_id,
-                "queue_id": self.queue_id,
-            }
-        )
+        return pool, queue

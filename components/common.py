@@ -6,12 +6,15 @@ validate them at construction with messages naming the input, and never read con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
 import pulumi
 
 from infra.errors import ConfigError
+
+A = TypeVar("A")
 
 
 class LifecycleArgs(TypedDict):
@@ -69,6 +72,25 @@ def stateful_options(
     )
 
 
-def child_name(component_name: str, suffix: str) -> str:
-    """The logical name of a child: ``<component>-<suffix>`` (stable: renames need aliases)."""
-    return f"{component_name}-{suffix}"
+@dataclass(frozen=True)
+class ArgRule(Generic[A]):
+    """One validation rule of a component's args: when ``broken(args)``, ``key`` is wrong.
+
+    The shape of CDK's ``validate-queue-props.ts``: a component lists its rules as data and
+    :func:`validate` walks them in order before the first child exists.
+    """
+
+    broken: Callable[[A], bool]
+    """True when the args break the rule."""
+    key: str
+    """The argument at fault (``max_capacity``, ``training_cluster.name``)."""
+    message: str | Callable[[A], str]
+    """What is wrong and what is allowed (a function when it quotes the bad value)."""
+
+
+def validate(component: str, args: A, rules: Sequence[ArgRule[A]]) -> None:
+    """Raise ``<Component> args.<key>: <message>`` for the first rule ``args`` break."""
+    for rule in rules:
+        if rule.broken(args):
+            message = rule.message(args) if callable(rule.message) else rule.message
+            raise arg_error(component, rule.key, message)

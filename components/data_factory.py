@@ -1,6 +1,6 @@
 """Data Factory that schedules Databricks batch inference (``mlops:datafactory:BatchScheduler``).
 
-The seeds' step 1: "Databricks job scheduling via ADF". Per environment one factory with:
+Step 1 of the estate's batch path: Databricks job scheduling via ADF. Per environment one factory with:
 
 * the Databricks workspace's job-runner identity attached (user-assigned) and registered as a
   factory credential — the Azure Databricks linked service authenticates with it (``MSI`` +

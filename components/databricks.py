@@ -26,7 +26,7 @@ Vault-backed secret scope; a job-runner identity (user-assigned, registered in t
 as a service principal) that Data Factory uses to run the jobs; one batch-inference job per
 batch model that runs the model's scoring entry from this repository (Git source).
 
-**Central registry workspace** (``CentralRegistryWorkspace``, shared stack): the seeds'
+**Central registry workspace** (``CentralRegistryWorkspace``, shared stack): the
 compute-less registry workspace. Nobody can create compute there, enforced rather than
 agreed: the ``users`` group loses the cluster-create, pool-create and SQL entitlements, and the
 workspace's "Personal Compute" policy family is overridden and usable only by the
@@ -46,12 +46,13 @@ import pulumi
 from pulumi_azure_native import databricks as azure_databricks
 from pulumi_azure_native import managedidentity, network
 
+from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
 
 COMPONENT = "DatabricksWorkspace"
 REGISTRY_COMPONENT = "CentralRegistryWorkspace"
-DNS_ZONE = "privatelink.azuredatabricks.net"
+DNS_ZONE = dns_zones.DATABRICKS
 
 
 def _managed_group_id(resource_group_id: pulumi.Input[str], workspace_name: str) -> pulumi.Output[str]:

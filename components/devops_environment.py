@@ -44,21 +44,19 @@ AzureKeyVault task on the self-hosted agents instead).
 
 from __future__ import annotations
 
-import uuid
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
+from components import roles
 from components.common import arg_error, check_unknown_args, require
 
 COMPONENT = "DevOpsEnvironment"
-ROLE_NAMESPACE = uuid.UUID("2f4a8c1e-7b3d-4e6f-9a0b-5c1d2e3f4a5b")
-
-RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
-KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb3-a5c3-7773c20a72d9"
+RBAC_ADMINISTRATOR = roles.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR.guid
+KEY_VAULT_SECRETS_USER = roles.KEY_VAULT_SECRETS_USER.guid
+OWNER = roles.OWNER_GUID
+USER_ACCESS_ADMINISTRATOR = roles.USER_ACCESS_ADMINISTRATOR_GUID
 
 DEPLOYER_ACTIONS = [
     "Microsoft.Resources/subscriptions/resourceGroups/*",
@@ -200,7 +198,7 @@ class DevOpsEnvironmentArgs(TypedDict):
     key_vault_secrets: NotRequired[dict[str, pulumi.Input[str]]]
     """Conditional. Secrets written to the vault and exposed by the variable group (name → value);
     at least one with ``key_vault_id``. @default {}"""
-    approval: NotRequired[ApprovalArgs]
+    approval: NotRequired[ApprovalArgs | None]
     """Optional. Approval check on the environment, the deployer and the release-writer
     connections. @default none"""
     exclusive_lock: NotRequired[bool]
@@ -213,8 +211,8 @@ class DevOpsEnvironmentArgs(TypedDict):
 
 
 def role_assignment_name(*parts: str) -> str:
-    """A deterministic GUID for a role assignment or definition name."""
-    return str(uuid.uuid5(ROLE_NAMESPACE, "/".join(parts)))
+    """A deterministic GUID for a role assignment or definition name (existing names: frozen namespace)."""
+    return roles.assignment_name(*parts, namespace=roles.DELIVERY_NAMESPACE)
 
 
 def validate_args(args: DevOpsEnvironmentArgs) -> None:

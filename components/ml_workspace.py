@@ -1,6 +1,6 @@
 """The Azure ML workspace estate: Key Vault, storage, ACR, the workspace, a training cluster.
 
-Secure defaults (see /work/shared/reference/secure-defaults.md), emitted explicitly:
+Secure defaults, emitted explicitly:
 
 * Key Vault: RBAC authorization, purge protection, soft delete 90 days, network ACLs Deny,
   public access off unless ``public_network_access``.
@@ -17,7 +17,8 @@ Secure defaults (see /work/shared/reference/secure-defaults.md), emitted explici
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -27,18 +28,14 @@ from components import roles
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
 from components.private_endpoint import PrivateEndpoint
+from components.storage import secure_storage_account
+from infra import vocabulary
 
 COMPONENT = "MlWorkspace"
-ISOLATION_MODES = ("AllowOnlyApprovedOutbound", "AllowInternetOutbound")
-ACR_SKUS = ("Basic", "Standard", "Premium")
-STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS")
+ISOLATION_MODES = vocabulary.ISOLATION_MODES
+ACR_SKUS = vocabulary.ACR_SKUS
+STORAGE_SKUS = vocabulary.STORAGE_SKUS
 STORAGE_SERVICES = ("blobServices", "fileServices", "queueServices", "tableServices")
-_ROLE_NAMESPACE = uuid.UUID("0b6f9a52-3c1e-4d7a-9f2b-5e8c1a4d7b36")
-
-
-def assignment_name(*parts: str) -> str:
-    """A deterministic role assignment name (a GUID) from stable strings."""
-    return str(uuid.uuid5(_ROLE_NAMESPACE, "/".join(parts)))
 
 
 class TrainingClusterArgs(TypedDict):
@@ -61,7 +58,7 @@ class PrivateEndpointsArgs(TypedDict):
 
     subnet_id: pulumi.Input[str]
     """Required. The private-endpoints subnet."""
-    dns_zone_ids: dict[str, pulumi.Input[str]]
+    dns_zone_ids: Mapping[str, pulumi.Input[str]]
     """Required. Private DNS zone ids by zone name (components.network.Network.private_dns_zone_ids)."""
 
 
@@ -147,18 +144,18 @@ def _validate(args: MlWorkspaceArgs) -> None:
         "log_analytics_id",
         "training_cluster",
     )
-    mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
+    mode = args.get("isolation_mode", vocabulary.DEFAULT_ISOLATION_MODE)
     if mode not in ISOLATION_MODES:
         raise arg_error(COMPONENT, "isolation_mode", f"'{mode}' is not one of {', '.join(ISOLATION_MODES)}")
-    sku = args.get("container_registry_sku", "Premium")
+    sku = args.get("container_registry_sku", vocabulary.DEFAULT_ACR_SKU)
     if sku not in ACR_SKUS:
         raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}' is not one of {', '.join(ACR_SKUS)}")
-    if args.get("private_endpoints") is not None and sku != "Premium":
+    if args.get("private_endpoints") is not None and sku != vocabulary.PRIVATE_LINK_ACR_SKU:
         raise arg_error(COMPONENT, "container_registry_sku", f"'{sku}': private endpoints need Premium")
-    storage_sku = args.get("storage_sku", "Standard_ZRS")
+    storage_sku = args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU)
     if storage_sku not in STORAGE_SKUS:
         raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
-    if args.get("outbound_fqdns") and mode != "AllowOnlyApprovedOutbound":
+    if args.get("outbound_fqdns") and mode != vocabulary.DEFAULT_ISOLATION_MODE:
         raise arg_error(
             COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound"
         )
@@ -172,7 +169,10 @@ def _validate(args: MlWorkspaceArgs) -> None:
         )
     if not cluster.get("name"):
         raise arg_error(COMPONENT, "training_cluster.name", "is required")
-    low, high = cluster.get("min_nodes", 0), cluster.get("max_nodes", 4)
+    low, high = (
+        cluster.get("min_nodes", vocabulary.TRAINING_MIN_NODES),
+        cluster.get("max_nodes", vocabulary.TRAINING_MAX_NODES),
+    )
     if low < 0 or high < 1 or low > high:
         raise arg_error(
             COMPONENT,
@@ -182,11 +182,11 @@ def _validate(args: MlWorkspaceArgs) -> None:
     if args.get("private_endpoints") is not None:
         pe = args["private_endpoints"]
         for key in ("subnet_id", "dns_zone_ids"):
-            if not pe.get(key):  # type: ignore[misc]
+            if not pe.get(key):
                 raise arg_error(COMPONENT, f"private_endpoints.{key}", "is required")
     if args.get("registry_access") is not None:
         for key in ("registry_id", "role_definition_id"):
-            if not args["registry_access"].get(key):  # type: ignore[misc]
+            if not args["registry_access"].get(key):
                 raise arg_error(COMPONENT, f"registry_access.{key}", "is required")
 
 
@@ -211,279 +211,39 @@ class MlWorkspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:ml_workspace:MlWorkspace", name, {}, opts)
         _validate(args)
-        rg, location, la = args["resource_group_name"], args["location"], args["log_analytics_id"]
-        tags = dict(args.get("tags", {}))
-        lifecycle = args.get("lifecycle")
-        public = bool(args.get("public_network_access", False))
-        access = "Enabled" if public else "Disabled"
-        acr_sku = args.get("container_registry_sku", "Premium")
-        premium = acr_sku == "Premium"
-        mode = args.get("isolation_mode", "AllowOnlyApprovedOutbound")
-        cluster = args["training_cluster"]
-        sub = args["subscription_id"]
-        child = pulumi.ResourceOptions(parent=self)
+        self._name, self._args = name, args
+        self._tags = dict(args.get("tags", {}))
+        self._public = bool(args.get("public_network_access", False))
+        self._access = "Enabled" if self._public else "Disabled"
 
-        vault = keyvault.Vault(
-            f"{name}-kv",
-            vault_name=args["key_vault_name"],
-            resource_group_name=rg,
-            location=location,
-            properties={
-                "tenant_id": args["tenant_id"],
-                "sku": {"family": "A", "name": "standard"},
-                "enable_rbac_authorization": True,
-                "enable_purge_protection": True,
-                "enable_soft_delete": True,
-                "soft_delete_retention_in_days": 90,
-                "enabled_for_deployment": False,
-                "enabled_for_disk_encryption": False,
-                "enabled_for_template_deployment": False,
-                "public_network_access": access,
-                "network_acls": {
-                    "default_action": "Deny",
-                    "bypass": "AzureServices",
-                    "ip_rules": [],
-                    "virtual_network_rules": [],
-                },
-            },
-            tags=tags,
-            opts=stateful_options(self, lifecycle, data_bearing=True),
-        )
-        send_to_log_analytics(f"{name}-kv", resource_id=vault.id, workspace_id=la, parent=self)
-
-        account = storage.StorageAccount(
-            f"{name}-st",
-            account_name=args["storage_account_name"],
-            resource_group_name=rg,
-            location=location,
-            kind="StorageV2",
-            sku={"name": args.get("storage_sku", "Standard_ZRS")},
-            access_tier="Hot",
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            allow_cross_tenant_replication=False,
-            default_to_o_auth_authentication=True,
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            is_hns_enabled=False,
-            is_local_user_enabled=False,
-            is_sftp_enabled=False,
-            public_network_access=access,
-            network_rule_set={
-                "default_action": "Deny",
-                "bypass": "AzureServices",
-                "ip_rules": [],
-                "virtual_network_rules": [],
-            },
-            encryption={
-                "key_source": "Microsoft.Storage",
-                "require_infrastructure_encryption": True,
-                "services": {
-                    "blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"},
-                    "queue": {"enabled": True, "key_type": "Account"},
-                    "table": {"enabled": True, "key_type": "Account"},
-                },
-            },
-            tags=tags,
-            opts=stateful_options(self, lifecycle, data_bearing=True),
-        )
-        send_to_log_analytics(f"{name}-st", resource_id=account.id, workspace_id=la, parent=self, logs=False)
-        for service in STORAGE_SERVICES:
-            send_to_log_analytics(
-                f"{name}-st-{service.removesuffix('Services')}",
-                resource_id=account.id.apply(lambda i, s=service: f"{i}/{s}/default"),
-                workspace_id=la,
-                parent=self,
-            )
-
-        registry = containerregistry.Registry(
-            f"{name}-cr",
-            registry_name=args["container_registry_name"],
-            resource_group_name=rg,
-            location=location,
-            sku={"name": acr_sku},
-            admin_user_enabled=False,
-            anonymous_pull_enabled=False,
-            data_endpoint_enabled=False,
-            public_network_access=access,
-            network_rule_bypass_options="AzureServices",
-            network_rule_set={"default_action": "Deny"} if premium else None,
-            zone_redundancy="Enabled" if premium else "Disabled",
-            policies={
-                # Azure only accepts a disabled export policy on a registry without public access.
-                "export_policy": {"status": "enabled" if public else "disabled"},
-                "retention_policy": {"status": "enabled", "days": 7},
-                "quarantine_policy": {"status": "disabled"},
-                "trust_policy": {"status": "disabled", "type": "Notary"},
-            }
-            if premium
-            else None,
-            tags=tags,
-            opts=stateful_options(self, lifecycle, data_bearing=True),
-        )
-        send_to_log_analytics(f"{name}-cr", resource_id=registry.id, workspace_id=la, parent=self)
-
-        outbound: dict[str, dict[str, object]] = {
-            "storage-blob": _pe_rule(account.id, "blob"),
-            "storage-file": _pe_rule(account.id, "file"),
-            "key-vault": _pe_rule(vault.id, "vault"),
-            "container-registry": _pe_rule(registry.id, "registry"),
-        }
-        access_args = args.get("registry_access")
-        if access_args is not None:
-            outbound["model-registry"] = _pe_rule(access_args["registry_id"], "amlregistry")
-        for index, fqdn in enumerate(args.get("outbound_fqdns", [])):
-            outbound[f"fqdn-{index + 1}"] = {"type": "FQDN", "category": "UserDefined", "destination": fqdn}
-        managed_network: dict[str, object] = {"isolation_mode": mode, "outbound_rules": outbound}
-        if args.get("outbound_fqdns"):
-            managed_network["firewall_sku"] = "Basic"
-
-        workspace = machinelearningservices.Workspace(
-            f"{name}-mlw",
-            workspace_name=args["workspace_name"],
-            friendly_name=args["workspace_name"],
-            resource_group_name=rg,
-            location=location,
-            kind="Default",
-            sku={"name": "Basic", "tier": "Basic"},
-            identity={"type": "SystemAssigned"},
-            key_vault=vault.id,
-            storage_account=account.id,
-            container_registry=registry.id,
-            application_insights=args["app_insights_id"],
-            public_network_access=access,
-            allow_public_access_when_behind_vnet=False,
-            system_datastores_auth_mode="identity",
-            hbi_workspace=bool(args.get("hbi", False)),
-            v1_legacy_mode=False,
-            managed_network=managed_network,
-            provision_network_now=True,
-            image_build_compute=cluster["name"],
-            tags=tags,
-            opts=stateful_options(self, lifecycle, data_bearing=True),
-        )
-        send_to_log_analytics(f"{name}-mlw", resource_id=workspace.id, workspace_id=la, parent=self)
+        vault = self._key_vault()
+        account = self._storage()
+        registry = self._container_registry()
+        workspace = self._workspace(vault, account, registry)
         workspace_principal = workspace.identity.apply(lambda i: i.principal_id if i else None)
-
-        compute = machinelearningservices.Compute(
-            f"{name}-training",
-            compute_name=cluster["name"],
-            workspace_name=workspace.name,
-            resource_group_name=rg,
-            location=location,
-            identity={"type": "SystemAssigned"},
-            properties={
-                "compute_type": "AmlCompute",
-                "disable_local_auth": True,
-                "description": "Training cluster; scales to min_nodes when idle.",
-                "properties": {
-                    "vm_size": cluster.get("vm_size", "Standard_DS3_v2"),
-                    "vm_priority": "Dedicated",
-                    "os_type": "Linux",
-                    "enable_node_public_ip": False,
-                    "remote_login_port_public_access": "Disabled",
-                    "scale_settings": {
-                        "min_node_count": cluster.get("min_nodes", 0),
-                        "max_node_count": cluster.get("max_nodes", 4),
-                        "node_idle_time_before_scale_down": f"PT{cluster.get('idle_minutes_before_scale_down', 30)}M",
-                    },
-                },
-            },
-            tags=tags,
-            opts=child,
-        )
+        compute = self._training_cluster(workspace)
         compute_principal = compute.identity.apply(lambda i: i.principal_id if i else None)
-
-        grants: list[tuple[str, roles.Role, pulumi.Input[str], pulumi.Input[str], str]] = [
-            (
-                "ws-blob",
-                roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
-                account.id,
-                workspace_principal,
-                "ServicePrincipal",
-            ),
-            (
-                "ws-file",
-                roles.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
-                account.id,
-                workspace_principal,
-                "ServicePrincipal",
-            ),
-            ("ws-kv", roles.KEY_VAULT_SECRETS_OFFICER, vault.id, workspace_principal, "ServicePrincipal"),
-            ("ws-acr", roles.ACR_PUSH, registry.id, workspace_principal, "ServicePrincipal"),
-            (
-                "training-blob",
-                roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
-                account.id,
-                compute_principal,
-                "ServicePrincipal",
-            ),
-            ("training-kv", roles.KEY_VAULT_SECRETS_USER, vault.id, compute_principal, "ServicePrincipal"),
-            ("training-acr", roles.ACR_PULL, registry.id, compute_principal, "ServicePrincipal"),
-        ]
-        if args.get("data_scientists_group_id"):
-            grants.append(
-                (
-                    "data-scientists",
-                    roles.AZUREML_DATA_SCIENTIST,
-                    workspace.id,
-                    args["data_scientists_group_id"],
-                    "Group",
-                )
+        self._role_assignments(
+            workspace_grants(
+                account_id=account.id,
+                vault_id=vault.id,
+                registry_id=registry.id,
+                workspace_id=workspace.id,
+                workspace_principal=workspace_principal,
+                compute_principal=compute_principal,
+                data_scientists_group_id=args.get("data_scientists_group_id"),
             )
-        for suffix, role, scope, principal, principal_type in grants:
-            authorization.RoleAssignment(
-                f"{name}-{suffix}",
-                role_assignment_name=assignment_name(args["workspace_name"], suffix, role.guid),
-                scope=scope,
-                role_definition_id=role.definition_id(sub),
-                principal_id=principal,
-                principal_type=principal_type,
-                description=f"{role.name}: {role.why}"[:1024],
-                opts=child,
-            )
-        if access_args is not None:
-            mode_label = "writer" if access_args.get("writer", False) else "reader"
-            for suffix, principal in (("workspace", workspace_principal), ("training", compute_principal)):
-                authorization.RoleAssignment(
-                    f"{name}-registry-{suffix}",
-                    role_assignment_name=assignment_name(
-                        args["workspace_name"], f"registry-{mode_label}", suffix
-                    ),
-                    scope=access_args["registry_id"],
-                    role_definition_id=access_args["role_definition_id"],
-                    principal_id=principal,
-                    principal_type="ServicePrincipal",
-                    description=f"Shared model registry {mode_label} for the {suffix} identity of "
-                    f"{args['workspace_name']}.",
-                    opts=child,
-                )
-
-        private = args.get("private_endpoints")
-        if private is not None:
-            for suffix, target, group, pe_name in (
+        )
+        self._registry_access(workspace_principal, compute_principal)
+        self._private_endpoints(
+            (
                 ("mlw", workspace.id, "amlworkspace", f"pe-{args['workspace_name']}"),
                 ("kv", vault.id, "vault", f"pe-{args['key_vault_name']}"),
                 ("st-blob", account.id, "blob", f"pe-{args['storage_account_name']}-blob"),
                 ("st-file", account.id, "file", f"pe-{args['storage_account_name']}-file"),
                 ("cr", registry.id, "registry", f"pe-{args['container_registry_name']}"),
-            ):
-                PrivateEndpoint(
-                    f"{name}-pe-{suffix}",
-                    {
-                        "resource_group_name": rg,
-                        "location": location,
-                        "endpoint_name": pe_name,
-                        "subnet_id": private["subnet_id"],
-                        "target_id": target,
-                        "group_id": group,
-                        "dns_zone_ids": private["dns_zone_ids"],
-                        "log_analytics_id": la,
-                        "tags": tags,
-                    },
-                    opts=child,
-                )
+            )
+        )
 
         self.workspace_id = workspace.id
         self.workspace_name = workspace.name
@@ -513,6 +273,312 @@ class MlWorkspace(pulumi.ComponentResource):
                 "training_compute_principal_id": self.training_compute_principal_id,
             }
         )
+
+    # --- the resources -------------------------------------------------------------------
+
+    def _stateful(self) -> pulumi.ResourceOptions:
+        return stateful_options(self, self._args.get("lifecycle"), data_bearing=True)
+
+    def _diagnostics(self, suffix: str, resource_id: pulumi.Input[str], *, logs: bool = True) -> None:
+        send_to_log_analytics(
+            f"{self._name}-{suffix}",
+            resource_id=resource_id,
+            workspace_id=self._args["log_analytics_id"],
+            parent=self,
+            logs=logs,
+        )
+
+    def _key_vault(self) -> keyvault.Vault:
+        args = self._args
+        vault = keyvault.Vault(
+            f"{self._name}-kv",
+            vault_name=args["key_vault_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            properties={
+                "tenant_id": args["tenant_id"],
+                "sku": {"family": "A", "name": "standard"},
+                "enable_rbac_authorization": True,
+                "enable_purge_protection": True,
+                "enable_soft_delete": True,
+                "soft_delete_retention_in_days": 90,
+                "enabled_for_deployment": False,
+                "enabled_for_disk_encryption": False,
+                "enabled_for_template_deployment": False,
+                "public_network_access": self._access,
+                "network_acls": {
+                    "default_action": "Deny",
+                    "bypass": "AzureServices",
+                    "ip_rules": [],
+                    "virtual_network_rules": [],
+                },
+            },
+            tags=self._tags,
+            opts=self._stateful(),
+        )
+        self._diagnostics("kv", vault.id)
+        return vault
+
+    def _storage(self) -> storage.StorageAccount:
+        args = self._args
+        account = secure_storage_account(
+            f"{self._name}-st",
+            account_name=args["storage_account_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            sku=args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU),
+            public_network_access=self._public,
+            tags=self._tags,
+            opts=self._stateful(),
+        )
+        self._diagnostics("st", account.id, logs=False)
+        for service in STORAGE_SERVICES:
+            self._diagnostics(
+                f"st-{service.removesuffix('Services')}",
+                account.id.apply(lambda i, s=service: f"{i}/{s}/default"),
+            )
+        return account
+
+    def _container_registry(self) -> containerregistry.Registry:
+        args = self._args
+        acr_sku = args.get("container_registry_sku", vocabulary.DEFAULT_ACR_SKU)
+        premium = acr_sku == vocabulary.PRIVATE_LINK_ACR_SKU
+        registry = containerregistry.Registry(
+            f"{self._name}-cr",
+            registry_name=args["container_registry_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            sku={"name": acr_sku},
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            data_endpoint_enabled=False,
+            public_network_access=self._access,
+            network_rule_bypass_options="AzureServices",
+            network_rule_set={"default_action": "Deny"} if premium else None,
+            zone_redundancy="Enabled" if premium else "Disabled",
+            policies={
+                # Azure only accepts a disabled export policy on a registry without public access.
+                "export_policy": {"status": "enabled" if self._public else "disabled"},
+                "retention_policy": {"status": "enabled", "days": 7},
+                "quarantine_policy": {"status": "disabled"},
+                "trust_policy": {"status": "disabled", "type": "Notary"},
+            }
+            if premium
+            else None,
+            tags=self._tags,
+            opts=self._stateful(),
+        )
+        self._diagnostics("cr", registry.id)
+        return registry
+
+    def _workspace(
+        self, vault: keyvault.Vault, account: storage.StorageAccount, registry: containerregistry.Registry
+    ) -> machinelearningservices.Workspace:
+        args = self._args
+        access_args = args.get("registry_access")
+        workspace = machinelearningservices.Workspace(
+            f"{self._name}-mlw",
+            workspace_name=args["workspace_name"],
+            friendly_name=args["workspace_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            kind="Default",
+            sku={"name": "Basic", "tier": "Basic"},
+            identity={"type": "SystemAssigned"},
+            key_vault=vault.id,
+            storage_account=account.id,
+            container_registry=registry.id,
+            application_insights=args["app_insights_id"],
+            public_network_access=self._access,
+            allow_public_access_when_behind_vnet=False,
+            system_datastores_auth_mode="identity",
+            hbi_workspace=bool(args.get("hbi", False)),
+            v1_legacy_mode=False,
+            managed_network=managed_network(
+                isolation_mode=args.get("isolation_mode", vocabulary.DEFAULT_ISOLATION_MODE),
+                storage_id=account.id,
+                vault_id=vault.id,
+                container_registry_id=registry.id,
+                model_registry_id=access_args["registry_id"] if access_args is not None else None,
+                outbound_fqdns=args.get("outbound_fqdns", []),
+            ),
+            provision_network_now=True,
+            image_build_compute=args["training_cluster"]["name"],
+            tags=self._tags,
+            opts=self._stateful(),
+        )
+        self._diagnostics("mlw", workspace.id)
+        return workspace
+
+    def _training_cluster(
+        self, workspace: machinelearningservices.Workspace
+    ) -> machinelearningservices.Compute:
+        args = self._args
+        cluster = args["training_cluster"]
+        idle = cluster.get("idle_minutes_before_scale_down", vocabulary.TRAINING_IDLE_MINUTES)
+        return machinelearningservices.Compute(
+            f"{self._name}-training",
+            compute_name=cluster["name"],
+            workspace_name=workspace.name,
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            identity={"type": "SystemAssigned"},
+            properties={
+                "compute_type": "AmlCompute",
+                "disable_local_auth": True,
+                "description": "Training cluster; scales to min_nodes when idle.",
+                "properties": {
+                    "vm_size": cluster.get("vm_size", vocabulary.TRAINING_VM_SIZE),
+                    "vm_priority": "Dedicated",
+                    "os_type": "Linux",
+                    "enable_node_public_ip": False,
+                    "remote_login_port_public_access": "Disabled",
+                    "scale_settings": {
+                        "min_node_count": cluster.get("min_nodes", vocabulary.TRAINING_MIN_NODES),
+                        "max_node_count": cluster.get("max_nodes", vocabulary.TRAINING_MAX_NODES),
+                        "node_idle_time_before_scale_down": f"PT{idle}M",
+                    },
+                },
+            },
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    # --- roles ---------------------------------------------------------------------------
+
+    def _role_assignments(self, grants: list[Grant]) -> None:
+        args = self._args
+        for grant in grants:
+            authorization.RoleAssignment(
+                f"{self._name}-{grant.suffix}",
+                role_assignment_name=roles.assignment_name(
+                    args["workspace_name"], grant.suffix, grant.role.guid
+                ),
+                scope=grant.scope,
+                role_definition_id=grant.role.definition_id(args["subscription_id"]),
+                principal_id=grant.principal,
+                principal_type=grant.principal_type,
+                description=f"{grant.role.name}: {grant.role.why}"[:1024],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _registry_access(
+        self, workspace_principal: pulumi.Input[str], compute_principal: pulumi.Input[str]
+    ) -> None:
+        args = self._args
+        access_args = args.get("registry_access")
+        if access_args is None:
+            return
+        mode_label = "writer" if access_args.get("writer", False) else "reader"
+        for suffix, principal in (("workspace", workspace_principal), ("training", compute_principal)):
+            authorization.RoleAssignment(
+                f"{self._name}-registry-{suffix}",
+                role_assignment_name=roles.assignment_name(
+                    args["workspace_name"], f"registry-{mode_label}", suffix
+                ),
+                scope=access_args["registry_id"],
+                role_definition_id=access_args["role_definition_id"],
+                principal_id=principal,
+                principal_type="ServicePrincipal",
+                description=f"Shared model registry {mode_label} for the {suffix} identity of "
+                f"{args['workspace_name']}.",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    # --- private endpoints ---------------------------------------------------------------
+
+    def _private_endpoints(self, targets: tuple[tuple[str, pulumi.Input[str], str, str], ...]) -> None:
+        args = self._args
+        private = args.get("private_endpoints")
+        if private is None:
+            return
+        for suffix, target, group, pe_name in targets:
+            PrivateEndpoint(
+                f"{self._name}-pe-{suffix}",
+                {
+                    "resource_group_name": args["resource_group_name"],
+                    "location": args["location"],
+                    "endpoint_name": pe_name,
+                    "subnet_id": private["subnet_id"],
+                    "target_id": target,
+                    "group_id": group,
+                    "dns_zone_ids": private["dns_zone_ids"],
+                    "log_analytics_id": args["log_analytics_id"],
+                    "tags": self._tags,
+                },
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment of the workspace estate: ``<component>-<suffix>``."""
+
+    suffix: str
+    role: roles.Role
+    scope: pulumi.Input[str]
+    principal: pulumi.Input[str]
+    principal_type: str = "ServicePrincipal"
+
+
+def workspace_grants(
+    *,
+    account_id: pulumi.Input[str],
+    vault_id: pulumi.Input[str],
+    registry_id: pulumi.Input[str],
+    workspace_id: pulumi.Input[str],
+    workspace_principal: pulumi.Input[str],
+    compute_principal: pulumi.Input[str],
+    data_scientists_group_id: str | None = None,
+) -> list[Grant]:
+    """The least-privilege roles of the workspace and its training cluster (and the data scientists)."""
+    grants = [
+        Grant("ws-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account_id, workspace_principal),
+        Grant("ws-file", roles.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, account_id, workspace_principal),
+        Grant("ws-kv", roles.KEY_VAULT_SECRETS_OFFICER, vault_id, workspace_principal),
+        Grant("ws-acr", roles.ACR_PUSH, registry_id, workspace_principal),
+        Grant("training-blob", roles.STORAGE_BLOB_DATA_CONTRIBUTOR, account_id, compute_principal),
+        Grant("training-kv", roles.KEY_VAULT_SECRETS_USER, vault_id, compute_principal),
+        Grant("training-acr", roles.ACR_PULL, registry_id, compute_principal),
+    ]
+    if data_scientists_group_id:
+        grants.append(
+            Grant(
+                "data-scientists",
+                roles.AZUREML_DATA_SCIENTIST,
+                workspace_id,
+                data_scientists_group_id,
+                "Group",
+            )
+        )
+    return grants
+
+
+def managed_network(
+    *,
+    isolation_mode: str,
+    storage_id: pulumi.Input[str],
+    vault_id: pulumi.Input[str],
+    container_registry_id: pulumi.Input[str],
+    model_registry_id: pulumi.Input[str] | None,
+    outbound_fqdns: list[str],
+) -> dict[str, object]:
+    """The workspace's managed network: private-endpoint rules to its own resources and the model
+    registry, user FQDN rules, and the Basic firewall those need."""
+    outbound: dict[str, dict[str, object]] = {
+        "storage-blob": _pe_rule(storage_id, "blob"),
+        "storage-file": _pe_rule(storage_id, "file"),
+        "key-vault": _pe_rule(vault_id, "vault"),
+        "container-registry": _pe_rule(container_registry_id, "registry"),
+    }
+    if model_registry_id is not None:
+        outbound["model-registry"] = _pe_rule(model_registry_id, "amlregistry")
+    for index, fqdn in enumerate(outbound_fqdns):
+        outbound[f"fqdn-{index + 1}"] = {"type": "FQDN", "category": "UserDefined", "destination": fqdn}
+    network: dict[str, object] = {"isolation_mode": isolation_mode, "outbound_rules": outbound}
+    if outbound_fqdns:
+        network["firewall_sku"] = "Basic"
+    return network
 
 
 def _pe_rule(target: pulumi.Input[str], subresource: str) -> dict[str, object]:

@@ -12,11 +12,13 @@ to one VNet and parallel subnet PUTs fail with ``AnotherOperationInProgress``
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
 
@@ -48,26 +50,10 @@ agents (Azure DevOps), the Function App's VNet integration, Databricks secure cl
 connectivity, which needs a stable egress path, and AKS (outbound type userAssignedNATGateway:
 no public IP on the cluster's load balancer)."""
 
-PRIVATE_DNS_ZONES: tuple[str, ...] = (
-    "privatelink.api.azureml.ms",
-    "privatelink.notebooks.azure.net",
-    "privatelink.blob.core.windows.net",
-    "privatelink.file.core.windows.net",
-    "privatelink.dfs.core.windows.net",
-    "privatelink.queue.core.windows.net",
-    "privatelink.table.core.windows.net",
-    "privatelink.vaultcore.azure.net",
-    "privatelink.azurecr.io",
-    "privatelink.azurewebsites.net",
-)
-"""Zones of the private-link services every environment uses: Azure ML workspace and registry
-(api, notebooks), storage (blob, file, dfs, queue, table), Key Vault, ACR, Function Apps."""
+PRIVATE_DNS_ZONES: tuple[str, ...] = dns_zones.CORE_ZONES
+"""Zones every environment with private endpoints creates (components/dns_zones.py)."""
 
-OPTIONAL_PRIVATE_DNS_ZONES: tuple[str, ...] = (
-    "privatelink.azuredatabricks.net",
-    "privatelink.datafactory.azure.net",
-    "privatelink.adf.azure.com",
-)
+OPTIONAL_PRIVATE_DNS_ZONES: tuple[str, ...] = dns_zones.OPTIONAL_ZONES
 """Zones added when the environment uses Databricks or Data Factory."""
 
 
@@ -138,7 +124,7 @@ def _validate(args: NetworkArgs) -> dict[str, ipaddress.IPv4Network]:
                 COMPONENT, f"subnets.{role}", f"is not a subnet role (roles: {', '.join(SUBNET_ROLES)})"
             )
         for key in ("name", "address_prefix", "nsg_name"):
-            if not spec.get(key):  # type: ignore[misc]
+            if not spec.get(key):
                 raise arg_error(COMPONENT, f"subnets.{role}.{key}", "is required")
         unknown = set(spec) - {"name", "address_prefix", "nsg_name"}
         if unknown:
@@ -198,7 +184,6 @@ class Network(pulumi.ComponentResource):
         location = args["location"]
         tags = dict(args.get("tags", {}))
         la = args["log_analytics_id"]
-        child = pulumi.ResourceOptions(parent=self)
 
         vnet = network.VirtualNetwork(
             f"{name}-vnet",
@@ -212,109 +197,15 @@ class Network(pulumi.ComponentResource):
         )
         send_to_log_analytics(f"{name}-vnet", resource_id=vnet.id, workspace_id=la, parent=self)
 
-        nat: network.NatGateway | None = None
-        if args.get("nat_gateway_name"):
-            ip = network.PublicIPAddress(
-                f"{name}-nat-ip",
-                public_ip_address_name=f"{args['nat_gateway_name']}-pip",
-                resource_group_name=rg,
-                location=location,
-                sku={"name": "Standard", "tier": "Regional"},
-                public_ip_allocation_method="Static",
-                public_ip_address_version="IPv4",
-                tags=tags,
-                opts=child,
-            )
-            send_to_log_analytics(f"{name}-nat-ip", resource_id=ip.id, workspace_id=la, parent=self)
-            nat = network.NatGateway(
-                f"{name}-nat",
-                nat_gateway_name=args["nat_gateway_name"],
-                resource_group_name=rg,
-                location=location,
-                sku={"name": "Standard"},
-                idle_timeout_in_minutes=4,
-                public_ip_addresses=[{"id": ip.id}],
-                tags=tags,
-                opts=child,
-            )
-
+        nat = self._nat_gateway(name, args, tags)
         self.subnet_ids = {}
         previous: network.Subnet | None = None
         for role in SUBNET_ROLES:
             spec = args["subnets"].get(role)
-            if spec is None:
-                continue
-            nsg = network.NetworkSecurityGroup(
-                f"{name}-{role}-nsg",
-                network_security_group_name=spec["nsg_name"],
-                resource_group_name=rg,
-                location=location,
-                security_rules=[
-                    {
-                        "name": "deny-internet-inbound",
-                        "description": "Nothing in this subnet is reachable from the internet.",
-                        "priority": 4096,
-                        "direction": "Inbound",
-                        "access": "Deny",
-                        "protocol": "*",
-                        "source_address_prefix": "Internet",
-                        "source_port_range": "*",
-                        "destination_address_prefix": "*",
-                        "destination_port_range": "*",
-                    }
-                ],
-                tags=tags,
-                opts=child,
-            )
-            send_to_log_analytics(
-                f"{name}-{role}-nsg", resource_id=nsg.id, workspace_id=la, parent=self, metrics=False
-            )
-            delegation = DELEGATIONS.get(role)
-            subnet = network.Subnet(
-                f"{name}-{role}",
-                subnet_name=spec["name"],
-                virtual_network_name=vnet.name,
-                resource_group_name=rg,
-                address_prefix=spec["address_prefix"],
-                network_security_group={"id": nsg.id},
-                nat_gateway={"id": nat.id} if nat is not None and role in NAT_ROLES else None,
-                default_outbound_access=False,
-                private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else "Disabled",
-                private_link_service_network_policies="Enabled",
-                delegations=[{"name": delegation.replace("/", "."), "service_name": delegation}]
-                if delegation
-                else None,
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[previous] if previous is not None else None
-                ),
-            )
-            self.subnet_ids[role] = subnet.id
-            previous = subnet
-
-        self.private_dns_zone_ids = {}
-        for zone_name in args.get("private_dns_zones", list(PRIVATE_DNS_ZONES)):
-            label = zone_name.removeprefix("privatelink.").replace(".", "-")
-            zone = privatedns.PrivateZone(
-                f"{name}-dns-{label}",
-                private_zone_name=zone_name,
-                resource_group_name=rg,
-                location="global",
-                tags=tags,
-                opts=child,
-            )
-            privatedns.VirtualNetworkLink(
-                f"{name}-dns-{label}-link",
-                virtual_network_link_name=args["vnet_name"],
-                private_zone_name=zone.name,
-                resource_group_name=rg,
-                location="global",
-                virtual_network={"id": vnet.id},
-                registration_enabled=False,
-                resolution_policy="Default",
-                tags=tags,
-                opts=child,
-            )
-            self.private_dns_zone_ids[zone_name] = zone.id
+            if spec is not None:
+                previous = self._subnet(name, args, role, spec, vnet, nat, previous, tags)
+                self.subnet_ids[role] = previous.id
+        self.private_dns_zone_ids = self._dns_zones(name, args, vnet, tags)
 
         self.vnet_id = vnet.id
         self.vnet_name = vnet.name
@@ -326,3 +217,150 @@ class Network(pulumi.ComponentResource):
                 "private_dns_zone_ids": self.private_dns_zone_ids,
             }
         )
+
+    def _nat_gateway(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> network.NatGateway | None:
+        """The NAT gateway and its public IP (when ``nat_gateway_name`` is set)."""
+        if not args.get("nat_gateway_name"):
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        rg, location = args["resource_group_name"], args["location"]
+        ip = network.PublicIPAddress(
+            f"{name}-nat-ip",
+            public_ip_address_name=f"{args['nat_gateway_name']}-pip",
+            resource_group_name=rg,
+            location=location,
+            sku={"name": "Standard", "tier": "Regional"},
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            tags=tags,
+            opts=child,
+        )
+        send_to_log_analytics(
+            f"{name}-nat-ip", resource_id=ip.id, workspace_id=args["log_analytics_id"], parent=self
+        )
+        return network.NatGateway(
+            f"{name}-nat",
+            nat_gateway_name=args["nat_gateway_name"],
+            resource_group_name=rg,
+            location=location,
+            sku={"name": "Standard"},
+            idle_timeout_in_minutes=4,
+            public_ip_addresses=[{"id": ip.id}],
+            tags=tags,
+            opts=child,
+        )
+
+    def _subnet(
+        self,
+        name: str,
+        args: NetworkArgs,
+        role: str,
+        spec: SubnetArgs,
+        vnet: network.VirtualNetwork,
+        nat: network.NatGateway | None,
+        previous: network.Subnet | None,
+        tags: dict[str, str],
+    ) -> network.Subnet:
+        """One subnet and its NSG; created after ``previous`` (Azure serialises VNet writes)."""
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-{role}-nsg",
+            network_security_group_name=spec["nsg_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            security_rules=[DENY_INTERNET_INBOUND],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        send_to_log_analytics(
+            f"{name}-{role}-nsg",
+            resource_id=nsg.id,
+            workspace_id=args["log_analytics_id"],
+            parent=self,
+            metrics=False,
+        )
+        plan = subnet_plan(role, nat_gateway=nat is not None)
+        return network.Subnet(
+            f"{name}-{role}",
+            subnet_name=spec["name"],
+            virtual_network_name=vnet.name,
+            resource_group_name=args["resource_group_name"],
+            address_prefix=spec["address_prefix"],
+            network_security_group={"id": nsg.id},
+            nat_gateway={"id": nat.id} if nat is not None and plan.nat else None,
+            default_outbound_access=False,
+            private_endpoint_network_policies=plan.private_endpoint_network_policies,
+            private_link_service_network_policies="Enabled",
+            delegations=[{"name": plan.delegation.replace("/", "."), "service_name": plan.delegation}]
+            if plan.delegation
+            else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None),
+        )
+
+    def _dns_zones(
+        self, name: str, args: NetworkArgs, vnet: network.VirtualNetwork, tags: dict[str, str]
+    ) -> dict[str, pulumi.Output[str]]:
+        """The private DNS zones, each linked to the VNet; ids by zone name."""
+        ids: dict[str, pulumi.Output[str]] = {}
+        child = pulumi.ResourceOptions(parent=self)
+        for zone_name in args.get("private_dns_zones", list(PRIVATE_DNS_ZONES)):
+            label = zone_label(zone_name)
+            zone = privatedns.PrivateZone(
+                f"{name}-dns-{label}",
+                private_zone_name=zone_name,
+                resource_group_name=args["resource_group_name"],
+                location="global",
+                tags=tags,
+                opts=child,
+            )
+            privatedns.VirtualNetworkLink(
+                f"{name}-dns-{label}-link",
+                virtual_network_link_name=args["vnet_name"],
+                private_zone_name=zone.name,
+                resource_group_name=args["resource_group_name"],
+                location="global",
+                virtual_network={"id": vnet.id},
+                registration_enabled=False,
+                resolution_policy="Default",
+                tags=tags,
+                opts=child,
+            )
+            ids[zone_name] = zone.id
+        return ids
+
+
+DENY_INTERNET_INBOUND: network.SecurityRuleArgsDict = {
+    "name": "deny-internet-inbound",
+    "description": "Nothing in this subnet is reachable from the internet.",
+    "priority": 4096,
+    "direction": "Inbound",
+    "access": "Deny",
+    "protocol": "*",
+    "source_address_prefix": "Internet",
+    "source_port_range": "*",
+    "destination_address_prefix": "*",
+    "destination_port_range": "*",
+}
+"""The NSG rule of every subnet: an explicit deny of inbound internet traffic."""
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    """What a subnet role decides: NAT egress, service delegation, private endpoint policies."""
+
+    nat: bool
+    delegation: str | None
+    private_endpoint_network_policies: str
+
+
+def subnet_plan(role: str, *, nat_gateway: bool) -> SubnetPlan:
+    """The settings of the ``role`` subnet (``nat_gateway``: the network has a NAT gateway)."""
+    return SubnetPlan(
+        nat=nat_gateway and role in NAT_ROLES,
+        delegation=DELEGATIONS.get(role),
+        private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else "Disabled",
+    )
+
+
+def zone_label(zone_name: str) -> str:
+    """The logical-name label of a private DNS zone (``privatelink.blob.core.windows.net`` → ``blob-core-windows-net``)."""
+    return zone_name.removeprefix("privatelink.").replace(".", "-")

@@ -11,7 +11,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import applicationinsights, operationalinsights
 
-from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.common import ArgRule, LifecycleArgs, check_unknown_args, require, stateful_options, validate
 from components.diagnostics import send_to_log_analytics
 
 COMPONENT = "Observability"
@@ -42,6 +42,21 @@ class ObservabilityArgs(TypedDict):
     """Optional. protect / retainOnDelete of the Log Analytics workspace. @default not protected"""
 
 
+RULES: tuple[ArgRule[ObservabilityArgs], ...] = (
+    ArgRule(
+        lambda a: a.get("retention_days", 30) not in RETENTION_DAYS,
+        "retention_days",
+        lambda a: f"{a.get('retention_days', 30)} is not one of {', '.join(map(str, RETENTION_DAYS))}",
+    ),
+    ArgRule(
+        lambda a: a.get("daily_quota_gb", -1) != -1 and a.get("daily_quota_gb", -1) <= 0,
+        "daily_quota_gb",
+        lambda a: f"{a.get('daily_quota_gb', -1)} must be -1 (unlimited) or greater than 0",
+    ),
+)
+"""Argument rules of :class:`Observability`, checked in order after the required args."""
+
+
 class Observability(pulumi.ComponentResource):
     """Log Analytics + workspace-based Application Insights (``mlops:observability:Observability``)."""
 
@@ -60,16 +75,9 @@ class Observability(pulumi.ComponentResource):
         super().__init__("mlops:observability:Observability", name, {}, opts)
         check_unknown_args(COMPONENT, args, ObservabilityArgs)
         require(COMPONENT, args, "resource_group_name", "location", "log_analytics_name", "app_insights_name")
+        validate(COMPONENT, args, RULES)
         retention = args.get("retention_days", 30)
-        if retention not in RETENTION_DAYS:
-            raise arg_error(
-                COMPONENT,
-                "retention_days",
-                f"{retention} is not one of {', '.join(map(str, RETENTION_DAYS))}",
-            )
         quota = args.get("daily_quota_gb", -1)
-        if quota != -1 and quota <= 0:
-            raise arg_error(COMPONENT, "daily_quota_gb", f"{quota} must be -1 (unlimited) or greater than 0")
         tags = dict(args.get("tags", {}))
         access = "Enabled" if args.get("public_network_access", True) else "Disabled"
 

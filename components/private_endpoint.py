@@ -6,33 +6,17 @@ DNS zones, so clients in the VNet resolve the service's public name to the priva
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network
 
-from components.common import arg_error, check_unknown_args, require
+from components.common import ArgRule, check_unknown_args, require, validate
 from components.diagnostics import send_to_log_analytics
+from components.dns_zones import GROUP_ZONES
 
 COMPONENT = "PrivateEndpoint"
-
-GROUP_ZONES: dict[str, tuple[str, ...]] = {
-    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-    "amlregistry": ("privatelink.api.azureml.ms",),
-    "blob": ("privatelink.blob.core.windows.net",),
-    "file": ("privatelink.file.core.windows.net",),
-    "dfs": ("privatelink.dfs.core.windows.net",),
-    "queue": ("privatelink.queue.core.windows.net",),
-    "table": ("privatelink.table.core.windows.net",),
-    "vault": ("privatelink.vaultcore.azure.net",),
-    "registry": ("privatelink.azurecr.io",),
-    "sites": ("privatelink.azurewebsites.net",),
-    "databricks_ui_api": ("privatelink.azuredatabricks.net",),
-    "browser_authentication": ("privatelink.azuredatabricks.net",),
-    "dataFactory": ("privatelink.datafactory.azure.net",),
-    "portal": ("privatelink.adf.azure.com",),
-}
-"""Private-link sub-resources (group ids) and the DNS zones their records live in."""
 
 
 class PrivateEndpointArgs(TypedDict):
@@ -50,12 +34,34 @@ class PrivateEndpointArgs(TypedDict):
     """Required. ARM id of the resource reached privately."""
     group_id: str
     """Required. Private-link sub-resource, one of GROUP_ZONES (``blob``, ``vault``, ``amlworkspace``...)."""
-    dns_zone_ids: dict[str, pulumi.Input[str]]
+    dns_zone_ids: Mapping[str, pulumi.Input[str]]
     """Required. Private DNS zone ids by zone name; must hold every zone the group id needs."""
     log_analytics_id: NotRequired[pulumi.Input[str]]
     """Optional. Send the endpoint's metrics here. @default no diagnostic setting"""
     tags: NotRequired[dict[str, str]]
     """Optional. Tags of the endpoint. @default {}"""
+
+
+def _missing_zones(args: PrivateEndpointArgs) -> list[str]:
+    return [zone for zone in GROUP_ZONES.get(args["group_id"], ()) if zone not in args["dns_zone_ids"]]
+
+
+RULES: tuple[ArgRule[PrivateEndpointArgs], ...] = (
+    ArgRule(
+        lambda a: a["group_id"] not in GROUP_ZONES,
+        "group_id",
+        lambda a: (
+            f"'{a['group_id']}' is not a known private-link sub-resource "
+            f"(known: {', '.join(sorted(GROUP_ZONES))})"
+        ),
+    ),
+    ArgRule(
+        lambda a: bool(_missing_zones(a)),
+        "dns_zone_ids",
+        lambda a: f"has no id for {', '.join(_missing_zones(a))}, which group '{a['group_id']}' needs",
+    ),
+)
+"""Argument rules of :class:`PrivateEndpoint`, checked in order after the required args."""
 
 
 class PrivateEndpoint(pulumi.ComponentResource):
@@ -80,20 +86,8 @@ class PrivateEndpoint(pulumi.ComponentResource):
             "group_id",
             "dns_zone_ids",
         )
-        group = args["group_id"]
-        if group not in GROUP_ZONES:
-            raise arg_error(
-                COMPONENT,
-                "group_id",
-                f"'{group}' is not a known private-link sub-resource "
-                f"(known: {', '.join(sorted(GROUP_ZONES))})",
-            )
-        zones = args["dns_zone_ids"]
-        missing = [zone for zone in GROUP_ZONES[group] if zone not in zones]
-        if missing:
-            raise arg_error(
-                COMPONENT, "dns_zone_ids", f"has no id for {', '.join(missing)}, which group '{group}' needs"
-            )
+        validate(COMPONENT, args, RULES)
+        group, zones = args["group_id"], args["dns_zone_ids"]
 
         endpoint = network.PrivateEndpoint(
             f"{name}-pe",

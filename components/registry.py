@@ -15,9 +15,8 @@ import pulumi
 from pulumi_azure_native import authorization, machinelearningservices
 
 from components import roles
-from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
+from components.common import ArgRule, LifecycleArgs, check_unknown_args, require, stateful_options, validate
 from components.diagnostics import send_to_log_analytics
-from components.ml_workspace import assignment_name
 
 COMPONENT = "MlRegistry"
 REPLICA_STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS")
@@ -50,6 +49,26 @@ class MlRegistryArgs(TypedDict):
     """Optional. protect / retainOnDelete of the registry. @default none"""
 
 
+RULES: tuple[ArgRule[MlRegistryArgs], ...] = (
+    ArgRule(
+        lambda a: a["location"] in a.get("regions", []),
+        "regions",
+        lambda a: f"lists the primary location '{a['location']}'; list only extra regions",
+    ),
+    ArgRule(
+        lambda a: len(set(a.get("regions", []))) != len(a.get("regions", [])),
+        "regions",
+        "lists a region twice",
+    ),
+    ArgRule(
+        lambda a: a.get("storage_sku", "Standard_LRS") not in REPLICA_STORAGE_SKUS,
+        "storage_sku",
+        lambda a: f"'{a.get('storage_sku', 'Standard_LRS')}' is not one of {', '.join(REPLICA_STORAGE_SKUS)}",
+    ),
+)
+"""Argument rules of :class:`MlRegistry`, checked in order after the required args."""
+
+
 class MlRegistry(pulumi.ComponentResource):
     """Azure ML registry + read-only registry role (``mlops:registry:MlRegistry``)."""
 
@@ -74,20 +93,9 @@ class MlRegistry(pulumi.ComponentResource):
             "registry_name",
             "log_analytics_id",
         )
+        validate(COMPONENT, args, RULES)
         regions = list(args.get("regions", []))
-        if args["location"] in regions:
-            raise arg_error(
-                COMPONENT,
-                "regions",
-                f"lists the primary location '{args['location']}'; list only extra regions",
-            )
-        if len(set(regions)) != len(regions):
-            raise arg_error(COMPONENT, "regions", "lists a region twice")
         sku = args.get("storage_sku", "Standard_LRS")
-        if sku not in REPLICA_STORAGE_SKUS:
-            raise arg_error(
-                COMPONENT, "storage_sku", f"'{sku}' is not one of {', '.join(REPLICA_STORAGE_SKUS)}"
-            )
         access = "Enabled" if args.get("public_network_access", False) else "Disabled"
 
         registry = machinelearningservices.Registry(
@@ -124,7 +132,7 @@ class MlRegistry(pulumi.ComponentResource):
             metrics=False,
         )
 
-        role_guid = assignment_name(args["registry_name"], "registry-reader-role")
+        role_guid = roles.assignment_name(args["registry_name"], "registry-reader-role")
         reader = authorization.RoleDefinition(
             f"{name}-reader-role",
             role_definition_id=role_guid,

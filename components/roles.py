@@ -11,6 +11,7 @@ Ids are the GUIDs Azure publishes for built-in roles (learn.microsoft.com
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pulumi
@@ -93,6 +94,48 @@ AKS_RBAC_CLUSTER_ADMIN = Role(
     "(local accounts are disabled); groups of people only, never workload identities.",
 )
 
+STORAGE_BLOB_DATA_OWNER = Role(
+    "Storage Blob Data Owner",
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "The retraining Function App's host runtime keeps its leases and keys as blobs in its own host "
+    "storage account (identity-based AzureWebJobsStorage).",
+)
+STORAGE_QUEUE_DATA_CONTRIBUTOR = Role(
+    "Storage Queue Data Contributor",
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "The Function App host uses queues of its host storage account (blob trigger bookkeeping).",
+)
+STORAGE_TABLE_DATA_CONTRIBUTOR = Role(
+    "Storage Table Data Contributor",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "The Function App host keeps timer schedules in tables of its host storage account.",
+)
+STORAGE_BLOB_DATA_READER = Role(
+    "Storage Blob Data Reader",
+    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "The Function App reads its own code package from the releases container (run from package).",
+)
+MONITORING_METRICS_PUBLISHER = Role(
+    "Monitoring Metrics Publisher",
+    "3913510d-42f4-4e42-8a64-420c390055eb",
+    "The Function App sends telemetry to Application Insights with Entra ID authentication.",
+)
+ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR = Role(
+    "Role Based Access Control Administrator",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    "The deployment identity assigns the stack's workload roles; a condition forbids it to assign "
+    "Owner, User Access Administrator or this role itself.",
+)
+
+OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+USER_ACCESS_ADMINISTRATOR_GUID = "18d7d88d-d35e-4fb3-a5c3-7773c20a72d9"
+PRIVILEGED_ROLE_GUIDS: dict[str, str] = {
+    OWNER_GUID: "Owner",
+    USER_ACCESS_ADMINISTRATOR_GUID: "User Access Administrator",
+    ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR.guid: ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR.name,
+}
+"""Roles the estate never lets a workload assign (a delegated assignment condition excludes them)."""
+
 ALL_ROLES: tuple[Role, ...] = (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
@@ -104,8 +147,40 @@ ALL_ROLES: tuple[Role, ...] = (
     AZUREML_DATA_SCIENTIST,
     NETWORK_CONTRIBUTOR,
     AKS_RBAC_CLUSTER_ADMIN,
+    STORAGE_BLOB_DATA_OWNER,
+    STORAGE_QUEUE_DATA_CONTRIBUTOR,
+    STORAGE_TABLE_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_READER,
+    MONITORING_METRICS_PUBLISHER,
+    ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR,
 )
 """Every built-in role the estate grants."""
+
+BY_NAME: dict[str, Role] = {role.name: role for role in ALL_ROLES}
+"""Built-in roles by their Azure name."""
+
+# --- role assignment names ---------------------------------------------------------------
+#
+# A role assignment's name is a GUID the caller chooses; the estate derives it from stable
+# strings so a plan is deterministic and re-running it never creates a second assignment.
+# Changing the namespace or the strings of an existing assignment renames it, which Azure
+# treats as a replacement (delete, then create), so the namespaces below are frozen: new
+# assignments use ESTATE_NAMESPACE; the others name assignments that already exist.
+
+ESTATE_NAMESPACE = uuid.UUID("0b6f9a52-3c1e-4d7a-9f2b-5e8c1a4d7b36")
+"""Workspace, AKS and registry assignments (and every new one)."""
+DELIVERY_NAMESPACE = uuid.UUID("2f4a8c1e-7b3d-4e6f-9a0b-5c1d2e3f4a5b")
+"""Existing names: the deployment identity's role definition and assignments (DevOpsEnvironment)."""
+RETRAINING_NAMESPACE = uuid.UUID("0b8f2f6e-7d1c-4c55-a6b2-2f9a3c1d7e41")
+"""Existing names: the retraining Function App identity's assignments."""
+URL_NAMESPACE = uuid.NAMESPACE_URL
+"""Existing names: endpoint identities' registry reader assignments (``mlops-estate/<endpoint>/...``)."""
+
+
+def assignment_name(*parts: str, namespace: uuid.UUID = ESTATE_NAMESPACE) -> str:
+    """A deterministic role assignment (or definition) name: a GUID from ``parts`` joined by ``/``."""
+    return str(uuid.uuid5(namespace, "/".join(parts)))
+
 
 REGISTRY_READER_ROLE_NAME = "AzureML Registry Reader (mlops-estate)"
 """The custom role the shared stack defines for read-only registry access."""

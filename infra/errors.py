@@ -24,7 +24,7 @@ REPORT_TO = "the mlops-estate maintainers (the platform team's issue tracker)"
 class ConfigError(Exception):
     """A configuration or usage error: bad stack file, spec, argument or command."""
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
         self.file = file
         self.key = key
         self.detail = message
@@ -40,7 +40,3 @@ class ConfigError(Exception):
 
 class DefectError(Exception):
     """A check found a defect that is not bad input (exit status 3): one line, no traceback."""
-
-
-class PolicyViolationError(Exception):
-    """Raised when a mandatory policy fails (exit status 1)."""

@@ -1,6 +1,6 @@
 """MLOps maturity of a stack, read back from its plan.
 
-The seeds' table: 1 DevOps but no MLOps, 2 automated training, 3 automated model deployment,
+The levels: 1 DevOps but no MLOps, 2 automated training, 3 automated model deployment,
 4 automated training after new data arrives, 5 automated operations (full MLOps including
 monitoring). ``mlops-estate:maturityLevel`` *claims* a level and decides what the stack
 provisions (``infra/settings/stack.py`` refuses components the level does not include and a

@@ -300,7 +300,7 @@ def _record(promotion: Promotion, model: str, version: str) -> None:
     promotion.catalog_after = out.getvalue()
 
 
-class _catalog_override:  # noqa: N801 - used as a context manager
+class _catalog_override:
     """Point the offline registry lookup at the promotion's edited catalog while previewing."""
 
     def __init__(self, promotion: Promotion) -> None:
@@ -316,7 +316,7 @@ class _catalog_override:  # noqa: N801 - used as a context manager
 
         if self._promotion.catalog_before == self._promotion.catalog_after:
             return
-        self._tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")  # noqa: SIM115
+        self._tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
         self._tmp.write(self._promotion.catalog_after)
         self._tmp.close()
         self._saved = os.environ.get(CATALOG_ENV)

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     try:
         created = client.models.create_or_update(model)
-    except Exception as exc:  # noqa: BLE001 - the registry's refusal, reported in one line
+    except Exception as exc:
         print(
             f"error: registry {args.registry} refused {args.model} version {version}: {exc}".splitlines()[0],
             file=sys.stderr,

@@ -217,7 +217,7 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float = REA
                 f"the inference server exited with status {process.returncode} before it was ready"
             )
         try:
-            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):

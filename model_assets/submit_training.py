@@ -99,7 +99,7 @@ def estate_name(stack: str, project_dir: Path, pick: Callable[[Any], str], what:
         raise ConfigError(
             f"cannot derive the {what} from stack {stack!r} ({exc}); pass {flag}", key=flag
         ) from None
-    except Exception as exc:  # noqa: BLE001 - any failure of the derivation is the same advice
+    except Exception as exc:
         raise ConfigError(
             f"cannot derive the {what} from stack {stack!r} ({type(exc).__name__}: {exc}); pass {flag}",
             key=flag,
@@ -257,7 +257,7 @@ def write_registration(client: Any, name: str, model: str, path: Path) -> dict[s
     with tempfile.TemporaryDirectory() as tmp:
         try:
             client.jobs.download(name, download_path=tmp, output_name="registration")
-        except Exception as exc:  # noqa: BLE001 - Azure raises several types; the reason is logged
+        except Exception as exc:
             result["reason"] = f"no registration output ({type(exc).__name__})"
         found = sorted(Path(tmp).rglob(REGISTRATION_FILE))
         if found:

@@ -26,13 +26,16 @@ pipeline's ``$(System.AccessToken)`` as ``AZDO_PERSONAL_ACCESS_TOKEN``, or OIDC 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from infra.errors import ConfigError
 from infra.settings.delivery import ApprovalSettings
 from stacks.context import StackContext
+
+if TYPE_CHECKING:
+    from components.devops_environment import ApprovalArgs
 
 PIPELINES_DIR = Path(__file__).resolve().parents[1] / "pipelines"
 
@@ -91,7 +94,7 @@ def _approval(
     project_id: pulumi.Input[str],
     project_name: pulumi.Input[str],
     provider: pulumi.ProviderResource,
-) -> dict[str, Any] | None:
+) -> ApprovalArgs | None:
     """The approval check's args: the approver group's identity, looked up by name in the project
     (``[<project>]\\<group>``) or in the organisation (any other scope)."""
     if approvals is None:
@@ -115,6 +118,11 @@ def _approval(
     }
 
 
+def _pipeline_id(ids: pulumi.Output[Any], name: str) -> pulumi.Output[str]:
+    """The definition id of pipeline ``name`` from the shared stack's ``devopsPipelineIds``."""
+    return ids.apply(lambda values: str(values[name]))
+
+
 def _permissions(
     table: dict[str, tuple[str, ...]],
     pipeline_ids: dict[str, Any],
@@ -135,8 +143,8 @@ def compose_devops_project(ctx: StackContext) -> None:
     from components.devops_environment import DevOpsEnvironment
     from components.devops_project import DevOpsProject
 
-    settings = ctx.settings
-    devops = settings.devops  # type: ignore[union-attr]
+    settings = ctx.shared_settings
+    devops = settings.devops
     pipelines = pipeline_files()
     provider = _devops_provider(ctx, devops.organization_url)
     project = DevOpsProject(
@@ -184,8 +192,8 @@ def compose_devops_project(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["devops"] = project
-    ctx.parts["devops_environment"] = shared
+    ctx.parts.devops = project
+    ctx.parts.devops_environment = shared
     ctx.outputs["devopsOrganizationUrl"] = devops.organization_url.rstrip("/")
     ctx.outputs["devopsProjectId"] = project.project_id
     ctx.outputs["devopsProjectName"] = devops.project
@@ -202,20 +210,20 @@ def compose_delivery(ctx: StackContext) -> None:
     from components.build_agents import BuildAgents
     from components.devops_environment import DevOpsEnvironment
 
-    settings = ctx.settings
+    settings = ctx.environment_settings
     env = settings.environment
-    network = ctx.parts["network"]
-    workspace = ctx.parts["workspace"]
-    observability = ctx.parts["observability"]
+    network = ctx.parts.network
+    workspace = ctx.parts.workspace
+    observability = ctx.parts.observability
     organization_url = ctx.shared_output("devopsOrganizationUrl")
     project_id = ctx.shared_output("devopsProjectId")
     project_name = ctx.shared_output("devopsProjectName")
     branch = ctx.shared_output("devopsDefaultBranch")
     pipeline_ids_output = ctx.shared_output("devopsPipelineIds")
     names = [p for p in pipeline_files()]
-    pipeline_ids = {name: pipeline_ids_output.apply(lambda ids, n=name: str(ids[n])) for name in names}
+    pipeline_ids = {name: _pipeline_id(pipeline_ids_output, name) for name in names}
     provider = _devops_provider(ctx, organization_url)
-    devops = settings.devops  # type: ignore[union-attr]
+    devops = settings.devops
     # The release pipeline may deploy here only from maturity level 3 (automated deployment).
     in_release = env in RELEASE_STACKS and settings.maturity_level >= 3
     env_names = [
@@ -266,12 +274,12 @@ def compose_delivery(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["devops_environment"] = environment
+    ctx.parts.devops_environment = environment
     ctx.outputs["devopsServiceConnection"] = environment.service_endpoint_name
     ctx.outputs["devopsDeployerClientId"] = environment.identity_client_id
     ctx.outputs["devopsPreviewPrincipalId"] = environment.preview_principal_id
 
-    agents = settings.agents  # type: ignore[union-attr]
+    agents = settings.agents
     if agents is not None and agents.enabled:
         pool = BuildAgents(
             "build-agents",
@@ -298,7 +306,7 @@ def compose_delivery(ctx: StackContext) -> None:
             },
             opts=ctx.opts(),
         )
-        ctx.parts["agents"] = pool
+        ctx.parts.agents = pool
         ctx.outputs["agentPoolName"] = f"mlops-agents-{env}"
 
     if in_release:

@@ -20,7 +20,7 @@ from stacks.serving import compose_models
 def compose_environment(loaded: LoadedStack) -> StackContext:
     """Compose an environment stack and return its context (outputs are exported by the caller)."""
     ctx = base(loaded)
-    ctx.parts["shared"] = pulumi.StackReference("shared", stack_name=loaded.settings.shared_stack)  # type: ignore[union-attr]
+    ctx.parts.shared = pulumi.StackReference("shared", stack_name=ctx.environment_settings.shared_stack)
     compose_observability(ctx)
     compose_platform(ctx)
     compose_models(ctx)

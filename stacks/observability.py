@@ -21,7 +21,7 @@ def compose_observability(ctx: StackContext) -> Observability:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["observability"] = observability
+    ctx.parts.observability = observability
     ctx.outputs["logAnalyticsWorkspaceId"] = observability.log_analytics_id
     ctx.outputs["appInsightsId"] = observability.app_insights_id
     return observability

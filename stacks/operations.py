@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import ConfigError
-from infra.settings.stack import EnvironmentStackSettings, SharedStackSettings
+from infra.settings.stack import EnvironmentStackSettings
 from stacks.context import StackContext
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +31,8 @@ MLTable) together with each registered version (``model_assets/<model>/src/regis
 
 
 def compose_operations(ctx: StackContext) -> None:
-    """Monitoring, alerts, retraining, Databricks, Data Factory for an environment (issue 6)."""
-    settings: EnvironmentStackSettings = ctx.settings  # type: ignore[assignment]
+    """Monitoring, alerts, retraining, Databricks, Data Factory for an environment."""
+    settings = ctx.environment_settings
     ctx.outputs["maturityLevel"] = settings.maturity_level
     monitoring = _monitoring(ctx, settings) if settings.monitoring.enabled else None
     if settings.budget.enabled and settings.budget.amount_usd is not None:
@@ -64,11 +64,11 @@ def _budget(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: A
     )
     if monitoring is not None:
         args["action_group_id"] = monitoring.action_group_id
-    ctx.parts["budget"] = Budget("budget", args, opts=ctx.opts())
+    ctx.parts.budget = Budget("budget", args, opts=ctx.opts())
 
 
 def _online_models(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[str, Any]:
-    parts = ctx.parts.get("models", {})
+    parts = ctx.parts.models
     return {
         name: parts[name]
         for name, model in settings.models.items()
@@ -85,8 +85,8 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "location": ctx.location,
         "name_prefix": f"{settings.workload}-{settings.environment}",
         "action_group_name": ctx.namer.name("action_group", "ops"),
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
-        "workspace_id": ctx.parts["workspace"].workspace_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
+        "workspace_id": ctx.parts.workspace.workspace_id,
         "alert_emails": list(settings.monitoring.alert_emails),
         "endpoints": {
             name: {
@@ -100,10 +100,10 @@ def _monitoring(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "failed_runs_threshold": settings.monitoring.failed_runs_threshold,
         "tags": ctx.tags,
     }
-    if "aks" in ctx.parts:
-        args["aks_cluster_id"] = ctx.parts["aks"].cluster_id
+    if ctx.parts.aks is not None:
+        args["aks_cluster_id"] = ctx.parts.aks.cluster_id
     monitoring = Monitoring("monitoring", args, opts=ctx.opts())  # type: ignore[arg-type]
-    ctx.parts["monitoring"] = monitoring
+    ctx.parts.monitoring = monitoring
     ctx.outputs["alertActionGroupId"] = monitoring.action_group_id
     return monitoring
 
@@ -112,8 +112,8 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.retraining import RetrainingLoop
     from components.retraining.component import PACKAGE_BLOB, RELEASE_CONTAINER
 
-    network = ctx.parts["network"]
-    observability = ctx.parts["observability"]
+    network = ctx.parts.network
+    observability = ctx.parts.observability
     pipeline = settings.retraining.train_pipeline
     if pipeline is not None:  # an explicit override (another organisation or project)
         train_pipeline: dict[str, Any] = {
@@ -175,7 +175,7 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         loop = RetrainingLoop("retraining", args, opts=ctx.opts())  # type: ignore[arg-type]
     except ConfigError as exc:
         raise ConfigError(exc.detail, file=ctx.loaded.file, key=exc.key) from None
-    ctx.parts["retraining"] = loop
+    ctx.parts.retraining = loop
     ctx.outputs["retrainingFunctionApp"] = loop.function_app_name
     # Where the deploy pipeline uploads the app's package (WEBSITE_RUN_FROM_PACKAGE reads it).
     ctx.outputs["retrainingPackage"] = {
@@ -208,7 +208,7 @@ def _model_monitors(
             {
                 "resource_group_name": ctx.resource_group_name,
                 "location": ctx.location,
-                "workspace_id": ctx.parts["workspace"].workspace_id,
+                "workspace_id": ctx.parts.workspace.workspace_id,
                 "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
                 "function_app_id": retraining.function_app_id,
                 "models": drift,
@@ -227,7 +227,7 @@ def _model_monitors(
             {
                 "resource_group_name": ctx.resource_group_name,
                 "location": ctx.location,
-                "workspace_name": ctx.parts["workspace"].workspace_name,
+                "workspace_name": ctx.parts.workspace.workspace_name,
                 "model": name,
                 "endpoint_name": part.endpoint_name,
                 "deployment_name": slot,
@@ -238,7 +238,7 @@ def _model_monitors(
                         registry=registry, model=n.replace("_", "-")
                     )
                 ),
-                "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+                "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "action_group_ids": groups,
                 "rule_name": f"{settings.workload}-{settings.environment}-{name}-drift",
                 "drift_threshold": config.drift_threshold,
@@ -297,7 +297,7 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
 def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
     from components.databricks import DNS_ZONE, DatabricksWorkspace
 
-    network, workspace = ctx.parts["network"], ctx.parts["workspace"]
+    network, workspace = ctx.parts.network, ctx.parts.workspace
     config = settings.databricks
     args: dict[str, Any] = {
         "resource_group_name": ctx.resource_group_name,
@@ -308,7 +308,7 @@ def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         "vnet_id": network.vnet_id,
         "public_subnet_id": network.subnet_ids["databricksPublic"],
         "private_subnet_id": network.subnet_ids["databricksPrivate"],
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "key_vault_id": workspace.key_vault_id,
         "key_vault_uri": workspace.key_vault_uri,
         "environment": settings.environment,
@@ -326,7 +326,7 @@ def _databricks(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
         args["private_endpoint_subnet_id"] = network.subnet_ids["privateEndpoints"]
         args["private_dns_zone_id"] = network.private_dns_zone_ids.get(DNS_ZONE)
     databricks = DatabricksWorkspace("databricks", args, opts=ctx.opts())  # type: ignore[arg-type]
-    ctx.parts["databricks"] = databricks
+    ctx.parts.databricks = databricks
     ctx.outputs["databricksWorkspaceUrl"] = databricks.workspace_url
     ctx.outputs["databricksJobIds"] = databricks.job_ids
     return databricks
@@ -346,7 +346,7 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
             "databricks_workspace_id": databricks.workspace_id,
             "databricks_workspace_url": databricks.workspace_url,
             "job_ids": databricks.job_ids,
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "schedule": {
                 "frequency": config.frequency,
                 "interval": config.interval,
@@ -358,7 +358,7 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
         },
         opts=ctx.opts(),
     )
-    ctx.parts["data_factory"] = factory
+    ctx.parts.data_factory = factory
     ctx.outputs["dataFactoryId"] = factory.factory_id
     # ARM creates triggers stopped; pipelines/scripts/post_deploy.sh starts these after pulumi up.
     ctx.outputs["dataFactoryTriggers"] = {
@@ -369,8 +369,8 @@ def _data_factory(ctx: StackContext, settings: EnvironmentStackSettings, databri
 
 
 def compose_central_registry_workspace(ctx: StackContext) -> None:
-    """The central registry Databricks workspace in the shared stack (issue 6)."""
-    settings: SharedStackSettings = ctx.settings  # type: ignore[assignment]
+    """The central registry Databricks workspace in the shared stack."""
+    settings = ctx.shared_settings
     if not settings.databricks.enabled:
         return
     from components.databricks import CentralRegistryWorkspace
@@ -384,13 +384,13 @@ def compose_central_registry_workspace(ctx: StackContext) -> None:
             "workspace_name": ctx.namer.name(
                 "databricks_workspace", "registry", key="mlops-estate:databricks"
             ),
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "catalog": settings.databricks.registry_catalog,
             "public_network_access": settings.databricks.public_network_access,
             "tags": ctx.tags,
         },
         opts=ctx.opts(),
     )  # type: ignore[arg-type]
-    ctx.parts["central_registry_databricks"] = registry
+    ctx.parts.central_registry_databricks = registry
     ctx.outputs["databricksRegistryWorkspaceUrl"] = registry.workspace_url
     ctx.outputs["databricksRegistryCatalog"] = registry.catalog_name

@@ -6,15 +6,14 @@ use hangs on ``ctx.parts`` (docs/architecture.md, "Composition contract").
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.aks import AksCluster
-from components.ml_workspace import MlWorkspace
-from components.network import OPTIONAL_PRIVATE_DNS_ZONES, PRIVATE_DNS_ZONES, Network
+from components.aks import AksCluster, AksClusterArgs, NodePoolArgs
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
+from components.network import OPTIONAL_PRIVATE_DNS_ZONES, PRIVATE_DNS_ZONES, Network, NetworkArgs, SubnetArgs
 from components.private_endpoint import PrivateEndpoint
 from components.registry import MlRegistry
 from components.roles import AZUREML_REGISTRY_USER
 from infra.settings import EnvironmentStackSettings, SharedStackSettings
+from infra.settings.platform import NodePoolSettings
 from stacks.context import StackContext
 
 SUBNET_PURPOSE: dict[str, str] = {
@@ -40,7 +39,7 @@ def registry_writer(settings: EnvironmentStackSettings) -> bool:
 
 def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     plan = settings.network
-    subnets: dict[str, Any] = {}
+    subnets: dict[str, SubnetArgs] = {}
     for role, purpose in SUBNET_PURPOSE.items():
         field = {
             "privateEndpoints": "private_endpoints",
@@ -62,13 +61,13 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
     if settings.data_factory.enabled:
         zones.extend(OPTIONAL_PRIVATE_DNS_ZONES[1:])
     vnet_name = ctx.namer.name("vnet")
-    args: dict[str, Any] = {
+    args: NetworkArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "vnet_name": vnet_name,
         "address_space": plan.address_space,
         "subnets": subnets,
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "private_dns_zones": zones,
         "tags": ctx.tags,
     }
@@ -76,7 +75,7 @@ def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
         args["nat_gateway_name"] = ctx.namer.child(
             "vnet", "ng" + vnet_name.removeprefix("vnet"), key="mlops-estate:network.natGateway"
         )
-    return Network("network", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return Network("network", args, opts=ctx.opts())
 
 
 def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: Network) -> MlWorkspace:
@@ -93,7 +92,7 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         )
     else:
         role_id = ctx.shared_output("registryReaderRoleDefinitionId")
-    args: dict[str, Any] = {
+    args: MlWorkspaceArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "subscription_id": settings.subscription_id,
@@ -102,8 +101,8 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         "key_vault_name": ctx.namer.name("key_vault"),
         "storage_account_name": ctx.namer.name("storage_account"),
         "container_registry_name": ctx.namer.name("container_registry"),
-        "app_insights_id": ctx.parts["observability"].app_insights_id,
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "app_insights_id": ctx.parts.observability.app_insights_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "training_cluster": {
             "name": ctx.namer.child(
                 "ml_compute", TRAINING_COMPUTE_NAME, key="mlops-estate:workspace.trainingCluster"
@@ -131,7 +130,7 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         }
     if ws.data_scientists_group_object_id:
         args["data_scientists_group_id"] = ws.data_scientists_group_object_id
-    return MlWorkspace("workspace", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return MlWorkspace("workspace", args, opts=ctx.opts())
 
 
 def _aks(
@@ -139,10 +138,10 @@ def _aks(
 ) -> AksCluster:
     aks = settings.aks
 
-    def pool(p: Any) -> dict[str, Any]:
+    def pool(p: NodePoolSettings) -> NodePoolArgs:
         return {"vm_size": p.vm_size, "min_count": p.min_count, "max_count": p.max_count}
 
-    args: dict[str, Any] = {
+    args: AksClusterArgs = {
         "resource_group_name": ctx.resource_group_name,
         "location": ctx.location,
         "subscription_id": settings.subscription_id,
@@ -150,7 +149,7 @@ def _aks(
         "cluster_name": ctx.namer.name("aks"),
         "identity_name": ctx.namer.name("user_assigned_identity", "aks"),
         "subnet_id": network.subnet_ids["aks"],
-        "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+        "log_analytics_id": ctx.parts.observability.log_analytics_id,
         "workspace_name": workspace.workspace_name,
         "inference_hostname": aks.inference_hostname
         or f"scoring.{settings.environment}.{settings.workload}.internal",
@@ -175,29 +174,29 @@ def _aks(
     }
     if aks.gpu_pool is not None:
         args["gpu_pool"] = pool(aks.gpu_pool)
-    return AksCluster("aks", args, opts=ctx.opts())  # type: ignore[arg-type]
+    return AksCluster("aks", args, opts=ctx.opts())
 
 
 def compose_platform(ctx: StackContext) -> None:
-    """Network → workspace estate → AKS for an environment stack (issue 3)."""
-    settings = ctx.settings
+    """Network → workspace estate → AKS for an environment stack."""
+    settings = ctx.environment_settings
     assert isinstance(settings, EnvironmentStackSettings)
     network = _network(ctx, settings)
-    ctx.parts["network"] = network
+    ctx.parts.network = network
     workspace = _workspace(ctx, settings, network)
-    ctx.parts["workspace"] = workspace
+    ctx.parts.workspace = workspace
     if settings.network.private_endpoints:
         PrivateEndpoint(
             "registry-endpoint",
             {
-                "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
+                "resource_group_name": ctx.resource_group_name,
                 "location": ctx.location,
                 "endpoint_name": ctx.namer.name("private_endpoint", "mlr"),
                 "subnet_id": network.subnet_ids["privateEndpoints"],
                 "target_id": ctx.shared_output("registryId"),
                 "group_id": "amlregistry",
-                "dns_zone_ids": network.private_dns_zone_ids,  # type: ignore[typeddict-item]
-                "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+                "dns_zone_ids": network.private_dns_zone_ids,
+                "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "tags": ctx.tags,
             },
             opts=ctx.opts(),
@@ -215,24 +214,24 @@ def compose_platform(ctx: StackContext) -> None:
     ctx.outputs["registryWriter"] = registry_writer(settings)
     if settings.aks.enabled:
         aks = _aks(ctx, settings, network, workspace)
-        ctx.parts["aks"] = aks
+        ctx.parts.aks = aks
         ctx.outputs["aksClusterName"] = aks.cluster_name
         ctx.outputs["kubernetesComputeName"] = aks.kubernetes_compute_name
 
 
 def compose_registry(ctx: StackContext) -> None:
-    """The central Azure ML registry in the shared stack (issue 3)."""
-    settings = ctx.settings
+    """The central Azure ML registry in the shared stack."""
+    settings = ctx.shared_settings
     assert isinstance(settings, SharedStackSettings)
     registry = MlRegistry(
         "registry",
         {
-            "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
-            "resource_group_id": ctx.resource_group_id,  # type: ignore[typeddict-item]
+            "resource_group_name": ctx.resource_group_name,
+            "resource_group_id": ctx.resource_group_id,
             "subscription_id": settings.subscription_id,
             "location": ctx.location,
             "registry_name": ctx.namer.name("ml_registry"),
-            "log_analytics_id": ctx.parts["observability"].log_analytics_id,
+            "log_analytics_id": ctx.parts.observability.log_analytics_id,
             "regions": list(settings.registry.regions),
             "public_network_access": settings.registry.public_network_access,
             "tags": ctx.tags,
@@ -240,7 +239,7 @@ def compose_registry(ctx: StackContext) -> None:
         },
         opts=ctx.opts(),
     )
-    ctx.parts["registry"] = registry
+    ctx.parts.registry = registry
     ctx.outputs["registryName"] = registry.registry_name
     ctx.outputs["registryId"] = registry.registry_id
     ctx.outputs["registryLocation"] = registry.registry_location

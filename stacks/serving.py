@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 
+from components import roles
 from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from infra.settings.models import unregistered_note
 from stacks.context import StackContext
@@ -33,11 +33,11 @@ def _grant_registry_read(
     Role: the shared stack's read-only "AzureML Registry Reader (mlops-estate)" (see
     components/roles.py; the built-in AzureML Registry User could also write and delete).
     """
-    endpoint_name = ctx.namer.endpoint(model, ctx.settings.models[model].serving)  # type: ignore[union-attr]
+    endpoint_name = ctx.namer.endpoint(model, ctx.environment_settings.models[model].serving)
     azure_native.authorization.RoleAssignment(
         f"model-{model}-registry-reader",
-        role_assignment_name=str(
-            uuid.uuid5(uuid.NAMESPACE_URL, f"mlops-estate/{endpoint_name}/registry-reader")
+        role_assignment_name=roles.assignment_name(
+            "mlops-estate", endpoint_name, "registry-reader", namespace=roles.URL_NAMESPACE
         ),
         scope=registry_id,
         role_definition_id=ctx.shared_output("registryReaderRoleDefinitionId"),
@@ -49,23 +49,23 @@ def _grant_registry_read(
 
 
 def compose_models(ctx: StackContext) -> None:
-    """One ``ModelAssets`` per model in ``mlops-estate:models`` (issue 4).
+    """One ``ModelAssets`` per model in ``mlops-estate:models``.
 
-    Publishes ``ctx.parts["models"]`` (model → component) and the stack output ``endpoints``:
+    Publishes ``ctx.parts.models`` (model → component) and the stack output ``endpoints``:
     ``{<model>: {name, scoringUri, version, slots}}``, where ``version`` is the version of the
     champion slot (most traffic), the one ``estate promote`` changes by default — the release
     pipeline reads it as the rollback target. Slots declared without a version (day 0) are
     listed under ``unregistered`` instead (and ``version`` is ``""`` while the champion slot has
     none): the endpoint deploys, with no deployment and no traffic for them yet.
     """
-    settings = ctx.settings
+    settings = ctx.environment_settings
     models: dict[str, ModelAssets] = {}
-    ctx.parts["models"] = models
-    if not settings.models:  # type: ignore[union-attr]
+    ctx.parts.models = models
+    if not settings.models:
         return
-    workspace = ctx.parts["workspace"]
-    aks = ctx.parts.get("aks")
-    observability = ctx.parts["observability"]
+    workspace = ctx.parts.workspace
+    aks = ctx.parts.aks
+    observability = ctx.parts.observability
     registry_name = ctx.shared_output("registryName")
     registry_id = ctx.shared_output("registryId")
     registry_rg = registry_id.apply(lambda rid: _id_segment(rid, "resourceGroups"))
@@ -78,13 +78,13 @@ def compose_models(ctx: StackContext) -> None:
         location=ctx.location,
     )
     endpoints: dict[str, Any] = {}
-    for name, model in settings.models.items():  # type: ignore[union-attr]
+    for name, model in settings.models.items():
         args: ModelAssetsArgs = {
             "model": name,
             "serving": model.serving,
             "target": model.target,
             "endpoint_name": ctx.namer.endpoint(name, model.serving),
-            "resource_group_name": ctx.resource_group_name,  # type: ignore[typeddict-item]
+            "resource_group_name": ctx.resource_group_name,
             "workspace_name": workspace.workspace_name,
             "workspace_id": workspace.workspace_id,
             "location": ctx.location,

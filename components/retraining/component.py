@@ -45,7 +45,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, NotRequired, TypedDict
@@ -55,7 +54,11 @@ from pulumi_azure_native import authorization, eventgrid, managedidentity, monit
 
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
+from components.dns_zones import GROUP_ZONES
+from components.roles import BY_NAME, RETRAINING_NAMESPACE, assignment_name
+from components.storage import secure_storage_account
 from infra.errors import ConfigError
+from infra.vocabulary import DEFAULT_STORAGE_SKU, RETRAIN_COOLDOWN_MINUTES
 
 COMPONENT = "RetrainingLoop"
 APP_DIR = Path(__file__).resolve().parent / "function_app"
@@ -64,23 +67,21 @@ RELEASE_CONTAINER = "function-releases"
 PACKAGE_BLOB = "retrain.zip"
 PYTHON_VERSION = "3.11"
 _APP_PACKAGE = "_mlops_estate_retrain_app"
-_ROLE_NAMESPACE = uuid.UUID("0b8f2f6e-7d1c-4c55-a6b2-2f9a3c1d7e41")
 
 ROLES: dict[str, str] = {
-    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-    "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+    name: BY_NAME[name].guid
+    for name in (
+        "Storage Blob Data Owner",
+        "Storage Queue Data Contributor",
+        "Storage Table Data Contributor",
+        "Storage Blob Data Contributor",
+        "Storage Blob Data Reader",
+        "Monitoring Metrics Publisher",
+    )
 }
-"""Built-in role definition ids (the same in every Azure public cloud tenant)."""
+"""Built-in role definition ids the app's identity holds (components/roles.py)."""
 
-PRIVATE_DNS_ZONES = {
-    "blob": "privatelink.blob.core.windows.net",
-    "queue": "privatelink.queue.core.windows.net",
-    "table": "privatelink.table.core.windows.net",
-}
+PRIVATE_DNS_ZONES = {group: GROUP_ZONES[group][0] for group in ("blob", "queue", "table")}
 
 
 def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
@@ -323,7 +324,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                         "private_dns_zone_ids",
                         f"has no '{zone}' (the storage private endpoints register there)",
                     )
-        retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", 1440))
+        retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", RETRAIN_COOLDOWN_MINUTES))
         try:
             app_settings.parse_models(retrain_models)
         except settings_error as exc:  # the app's own validation, at preview time
@@ -381,7 +382,7 @@ class RetrainingLoop(pulumi.ComponentResource):
         return [
             authorization.RoleAssignment(
                 f"{self._name}-{suffix}",
-                role_assignment_name=str(uuid.uuid5(_ROLE_NAMESPACE, f"{app_name}/{suffix}")),
+                role_assignment_name=assignment_name(app_name, suffix, namespace=RETRAINING_NAMESPACE),
                 scope=scope,
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
@@ -713,41 +714,14 @@ class RetrainingLoop(pulumi.ComponentResource):
         lifecycle: LifecycleArgs | None,
     ) -> storage.StorageAccount:
         """A StorageV2 account: Entra ID only, TLS 1.2, deny by default, infrastructure encryption."""
-        rules: dict[str, Any] = {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": []}
-        rules["virtual_network_rules"] = (
-            []
-            if private
-            else [{"virtual_network_resource_id": args["functions_subnet_id"], "action": "Allow"}]
-        )
-        return storage.StorageAccount(
+        return secure_storage_account(
             logical,
             account_name=account_name,
             resource_group_name=args["resource_group_name"],
             location=args["location"],
-            kind="StorageV2",
-            sku={"name": args.get("storage_sku", "Standard_ZRS")},
-            access_tier="Hot",
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_blob_public_access=False,
-            allow_cross_tenant_replication=False,
-            is_local_user_enabled=False,
-            is_sftp_enabled=False,
-            is_hns_enabled=False,
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            public_network_access="Disabled" if private else "Enabled",
-            network_rule_set=rules,
-            encryption={
-                "require_infrastructure_encryption": True,
-                "key_source": "Microsoft.Storage",
-                "services": {
-                    "blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"},
-                    "queue": {"enabled": True, "key_type": "Account"},
-                    "table": {"enabled": True, "key_type": "Account"},
-                },
-            },
+            sku=args.get("storage_sku", DEFAULT_STORAGE_SKU),
+            public_network_access=not private,
+            allowed_subnet_ids=[] if private else [args["functions_subnet_id"]],
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
         )

@@ -44,7 +44,7 @@ def azure_ml_upload(
     from azure.identity import DefaultAzureCredential
 
     client = MLClient(DefaultAzureCredential(), subscription, resource_group, workspace)
-    client._code.create_or_update(Code(name=name, version=version, path=str(folder)))  # noqa: SLF001 - the CLI's path
+    client._code.create_or_update(Code(name=name, version=version, path=str(folder)))
 
 
 def _workspace_parts(workspace_id: str) -> tuple[str, str, str]:

@@ -603,7 +603,7 @@ class ModelAssets(pulumi.ComponentResource):
                     resource_group_name=registry_rg,
                     opts=pulumi.InvokeOptions(parent=self, provider=registry_provider),
                 )
-            except Exception as exc:  # noqa: BLE001 - the registry's 404, offline or real
+            except Exception as exc:
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"

@@ -105,7 +105,7 @@ def _spec(raw: YamlLines, entity: Any, *, endpoint: bool, issues: list[SpecIssue
             code=None,
             endpoint_raw=raw,
         )
-    code = specs._code_spec(entity, path.parent, raw)  # noqa: SLF001 - the component's own code check
+    code = specs._code_spec(entity, path.parent, raw)
     environment = specs.environment_spec(
         getattr(entity, "environment", None),
         raw,
@@ -226,7 +226,7 @@ def check_file(path: Path, targets: specs.StackTargets, *, root: Path | None = N
         _convert(report, raw, kind, entity, targets)
     except SpecError as exc:
         report.issues.extend(exc.issues)
-    except Exception as exc:  # noqa: BLE001 - only azure-ai-ml's own validation errors are the spec's fault
+    except Exception as exc:
         if type(exc).__name__ not in ("ValidationException", "ValidationError"):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -283,7 +283,7 @@ def _convert(
                 component = getattr(entity, "component", None)
                 if component is not None and not isinstance(component, str):
                     entity.component = "<component the pipeline registers>"
-                rest = wire(entity._to_rest_object(location="<location>"))  # noqa: SLF001 - azure-ai-ml's own converter
+                rest = wire(entity._to_rest_object(location="<location>"))
             issues.append(
                 raw.issue(
                     "warning",

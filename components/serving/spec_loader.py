@@ -422,5 +422,5 @@ def load_entity(raw: YamlLines, kind: SpecKind) -> object:
             loader = aml.load_job
         try:
             return loader(raw.path)
-        except Exception as exc:  # noqa: BLE001 - marshmallow/azure-ai-ml validation errors of any kind
+        except Exception as exc:
             raise SpecError(load_issues(raw, exc, schema.replace("-", " "))) from None

@@ -286,7 +286,7 @@ def environment_spec(
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rest = wire(env._to_rest_object())  # noqa: SLF001 - azure-ai-ml's own converter
+        rest = wire(env._to_rest_object())
     properties = dict(rest.get("properties") or {})
     conversion = Conversion(
         baseline={"properties": copy.deepcopy(properties)}, converted={"properties": properties}
@@ -491,7 +491,7 @@ def online_endpoint_conversion(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         endpoint = copy.deepcopy(spec.endpoint)
-        baseline = wire(endpoint._to_rest_online_endpoint(location))  # noqa: SLF001 - azure-ai-ml's own converter
+        baseline = wire(endpoint._to_rest_online_endpoint(location))
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
     kubernetes = overrides.compute is not None
     conversion.apply(
@@ -584,7 +584,7 @@ def batch_endpoint_conversion(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         endpoint = copy.deepcopy(spec.endpoint)
-        baseline = wire(endpoint._to_rest_batch_endpoint(location))  # noqa: SLF001 - azure-ai-ml's own converter
+        baseline = wire(endpoint._to_rest_batch_endpoint(location))
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
     conversion.apply(
         Override("properties.defaults", None, "the default deployment is set by EndpointTraffic")
@@ -768,7 +768,7 @@ def online_deployment_conversion(
             data = getattr(collection, "data", None)
             if data is not None and not isinstance(data, str):
                 collection.data = f"@@workspace@@/data/{data.name}/versions/{data.version or '1'}"
-        baseline = wire(deployment._to_rest_object(location=location))  # noqa: SLF001 - azure-ai-ml's own converter
+        baseline = wire(deployment._to_rest_object(location=location))
     leaked = not_json(baseline)
     if leaked:
         raise SpecError(
@@ -884,7 +884,7 @@ def batch_deployment_conversion(
             deployment.environment = "@@spec-environment@@"
         if deployment.code_configuration is not None:
             deployment.code_configuration.code = "@@spec-code@@"
-        baseline = wire(deployment._to_rest_object(location=location))  # noqa: SLF001 - azure-ai-ml's own converter
+        baseline = wire(deployment._to_rest_object(location=location))
     conversion = Conversion(baseline=copy.deepcopy(baseline), converted=baseline)
     conversion.apply(
         Override(

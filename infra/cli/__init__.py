@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
+    except Exception as exc:
         if os.environ.get("ESTATE_DEBUG"):
             traceback.print_exc()
         print(internal_error_message(exc), file=sys.stderr)

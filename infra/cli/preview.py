@@ -92,7 +92,7 @@ def run_preview(
             plan = preview(stack, policy=policy, registry=registry)
     except ConfigError:
         raise
-    except (EngineError, Exception) as exc:  # noqa: BLE001 - a program or engine bug: exit 70
+    except (EngineError, Exception) as exc:
         return _program_failed(stack, exc)
     change_list = output_list = None
     if against:

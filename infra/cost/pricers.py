@@ -31,11 +31,11 @@ from infra.cost.tables import PriceTable
 ELASTIC_POOL = "azuredevops:index/elasticPool:ElasticPool"
 
 
-class Free(Exception):  # noqa: N818 - an outcome, not a failure
+class Free(Exception):
     """The resource has no charge of its own."""
 
 
-class Unpriced(Exception):  # noqa: N818 - an outcome, not a failure
+class Unpriced(Exception):
     """The resource cannot be priced from the table; the message says why."""
 
 

@@ -154,7 +154,7 @@ class RecordingMonitor(MockMonitor):
             )
 
     # -- RPCs ------------------------------------------------------------------------------
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
             with self._lock:
@@ -233,14 +233,14 @@ class RecordingMonitor(MockMonitor):
         outputs = answer.outputs(ctx) if answer.outputs else {}
         return resource_id, outputs
 
-    def RegisterResourceOutputs(self, request):  # noqa: N802
+    def RegisterResourceOutputs(self, request):
         if request.urn and request.urn == self.state.stack_urn:
             outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
             with self._lock:
                 self.state.stack_outputs = outputs
         return empty_pb2.Empty()
 
-    def Invoke(self, request):  # noqa: N802
+    def Invoke(self, request):
         args = rpc.deserialize_properties(request.args)
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
@@ -266,7 +266,7 @@ class RecordingMonitor(MockMonitor):
         ret = _serialize(result)
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
 
-    def ReadResource(self, request):  # noqa: N802
+    def ReadResource(self, request):
         """Reads: only ``StackReference`` (answered from the referenced stack's offline preview)."""
         if request.type != STACK_REFERENCE_TYPE:
             raise EngineError(

@@ -19,8 +19,8 @@ from infra.engine.monitor import STACK_TYPE, EngineError, MonitorState, Registra
 from infra.engine.project import SECRET_PLACEHOLDER
 
 SCHEMA = "mlops-estate/plan@1"
-_SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire signature of secrets
-_SIG_KEY = rpc._special_sig_key  # noqa: SLF001
+_SECRET_SIG = rpc._special_secret_sig
+_SIG_KEY = rpc._special_sig_key
 
 
 def _clean(value: Any, path: str, unknowns: list[str]) -> Any:

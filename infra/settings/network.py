@@ -44,9 +44,9 @@ class NetworkSettings(StrictModel):
 
     @model_validator(mode="after")
     def _check_plan(self) -> NetworkSettings:
-        space = ipaddress.ip_network(self.address_space)
+        space = ipaddress.IPv4Network(self.address_space)
         named = [
-            (alias, ipaddress.ip_network(value))
+            (alias, ipaddress.IPv4Network(value))
             for alias, value in (
                 (field.alias, getattr(self.subnets, name)) for name, field in SubnetPlan.model_fields.items()
             )
@@ -67,7 +67,7 @@ class NetworkSettings(StrictModel):
                         "subnets.{a} {na} overlaps subnets.{b} {nb}; give each subnet its own range",
                         {"a": alias_a, "na": str(net_a), "b": alias_b, "nb": str(net_b)},
                     )
-        if self.subnets.functions is not None and ipaddress.ip_network(self.subnets.functions).prefixlen > 28:
+        if ipaddress.IPv4Network(self.subnets.functions).prefixlen > 28:
             raise PydanticCustomError(
                 "address_plan",
                 "subnets.functions {net} is too small; Function App VNet integration needs /28 or larger",

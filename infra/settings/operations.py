@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from infra import vocabulary
 from infra.settings.base import StrictModel
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -159,7 +160,7 @@ class RetrainingSettings(StrictModel):
     zone_redundant: bool | None = None
     """Optional. Zone-redundant Function plan keeping three EP1 instances (about three times the
     cost of one). @default true in prod, false elsewhere"""
-    cooldown_minutes: int = Field(default=1440, ge=10, le=43200)
+    cooldown_minutes: int = Field(default=vocabulary.RETRAIN_COOLDOWN_MINUTES, ge=10, le=43200)
     """Optional. At most one retrain per model in this window, whatever fires. @default 1440"""
     models: dict[str, RetrainingTriggers] = Field(default_factory=dict)
     """Optional. Triggers per model (keys are models of this stack). @default {}"""

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from infra import vocabulary
 from infra.settings.base import Cidr, Guid, StrictModel
 from infra.settings.core import Region
 
@@ -19,13 +20,13 @@ _FQDN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$
 class ComputeClusterSettings(StrictModel):
     """The workspace's training cluster. It scales to zero when idle."""
 
-    vm_size: str = Field(default="Standard_DS3_v2", pattern=VM_SIZE_PATTERN)
+    vm_size: str = Field(default=vocabulary.TRAINING_VM_SIZE, pattern=VM_SIZE_PATTERN)
     """Optional. VM size of the nodes. @default Standard_DS3_v2"""
-    min_nodes: int = Field(default=0, ge=0, le=100)
+    min_nodes: int = Field(default=vocabulary.TRAINING_MIN_NODES, ge=0, le=100)
     """Optional. Nodes kept running; 0 scales to zero. @default 0"""
-    max_nodes: int = Field(default=4, ge=1, le=100)
+    max_nodes: int = Field(default=vocabulary.TRAINING_MAX_NODES, ge=1, le=100)
     """Optional. Upper bound of the autoscaler. @default 4"""
-    idle_minutes_before_scale_down: int = Field(default=30, ge=2, le=10080)
+    idle_minutes_before_scale_down: int = Field(default=vocabulary.TRAINING_IDLE_MINUTES, ge=2, le=10080)
     """Optional. Idle time before a node is released. @default 30"""
 
     @model_validator(mode="after")
@@ -45,18 +46,14 @@ class WorkspaceSettings(StrictModel):
     public_network_access: bool = False
     """Optional. Reach the workspace (and its Key Vault, storage, ACR) from the internet.
     @default false (must be false in qa and prod)."""
-    isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = (
-        "AllowOnlyApprovedOutbound"
-    )
+    isolation_mode: vocabulary.IsolationMode = vocabulary.DEFAULT_ISOLATION_MODE
     """Optional. Managed network outbound mode. @default AllowOnlyApprovedOutbound
     (qa and prod require it)."""
     hbi: bool = False
     """Optional. High business impact workspace (less diagnostic data to Microsoft). @default false"""
-    container_registry_sku: Literal["Basic", "Standard", "Premium"] = "Premium"
+    container_registry_sku: vocabulary.AcrSku = vocabulary.DEFAULT_ACR_SKU
     """Optional. ACR SKU; private endpoints need Premium. @default Premium"""
-    storage_sku: Literal[
-        "Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGZRS"
-    ] = "Standard_ZRS"
+    storage_sku: vocabulary.StorageSku = vocabulary.DEFAULT_STORAGE_SKU
     """Optional. Replication of the workspace storage. @default Standard_ZRS"""
     training_cluster: ComputeClusterSettings = ComputeClusterSettings()
     """Optional. The scale-to-zero training cluster. @default Standard_DS3_v2, 0-4 nodes"""
@@ -79,7 +76,7 @@ class WorkspaceSettings(StrictModel):
                     "outboundFqdns entry '{fqdn}' is not a host name like pypi.org or *.pythonhosted.org",
                     {"fqdn": fqdn},
                 )
-        if self.outbound_fqdns and self.isolation_mode != "AllowOnlyApprovedOutbound":
+        if self.outbound_fqdns and self.isolation_mode != vocabulary.DEFAULT_ISOLATION_MODE:
             raise PydanticCustomError(
                 "fqdn", "outboundFqdns only apply with isolationMode AllowOnlyApprovedOutbound", {}
             )

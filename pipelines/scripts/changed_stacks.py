@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from infra.errors import EXIT_CONFIG, ConfigError  # noqa: E402
+from infra.errors import EXIT_CONFIG, ConfigError
 
 STACKS: tuple[str, ...] = ("shared", "dev", "qa", "prod")
 PROGRAM_FILES: frozenset[str] = frozenset({"Pulumi.yaml", "pyproject.toml", "requirements.lock"})

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from infra.errors import EXIT_CONFIG, ConfigError  # noqa: E402
+from infra.errors import EXIT_CONFIG, ConfigError
 
 
 def lookup(outputs: dict[str, Any], path: str) -> str:

@@ -117,7 +117,7 @@ NAME_RULES: dict[str, NameRule] = {
         "1-90 letters, digits, '_', '.', '(', ')' and '-', not ending in '.'",
     ),
 }
-"""Azure name rules per resource type, from /work/shared/reference/naming-rules.md."""
+"""Azure name rules per resource type (Azure's resource naming restrictions)."""
 
 
 def _names(args: ResourceValidationArgs, _env: str) -> Iterator[Finding]:

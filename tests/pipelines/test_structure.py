@@ -56,7 +56,7 @@ def test_ci_runs_on_every_push_and_pull_request() -> None:
     ci = expanded("ci.yml")
     assert ci["trigger"] == {"batch": "false", "branches": {"include": ["*"]}}
     assert ci["pr"] == {"autoCancel": "true", "drafts": "true", "branches": {"include": ["*"]}}
-    assert [job_id(job) for job in jobs(ci)] == ["lint", "test", "preview", "train"]
+    assert [job_id(job) for job in jobs(ci)] == ["lint", "test", "preview", "heavy", "train"]
     assert ci["pool"] == {"vmImage": "$(HOSTED_IMAGE)"}
 
 
@@ -72,32 +72,45 @@ def test_ci_trains_on_main_only_with_the_dev_identity_and_waits() -> None:
     assert train["condition"] == (
         f"and(succeeded(), {MAIN_ONLY}, ne(variables['Build.Reason'], 'PullRequest'))"
     )
-    assert train["dependsOn"] == ["lint", "test", "preview"]
+    assert train["dependsOn"] == ["lint", "test", "preview", "heavy"]
     assert train["pool"] == "mlops-agents-dev"
-    assert service_connections(train) == {"mlops-estate-dev"}
+    assert service_connections(train) == {"mlops-estate-dev-jobs"}
     assert sorted(train["strategy"]["matrix"]) == ["churn_byom", "diabetes", "fraud_rules"]
     submit = next(t for t in scripts(train) if "model_assets.submit_training" in t)
     assert "--wait" in submit and "--champion-stack prod" in submit and "--registration-out" in submit
 
 
-def test_ci_lints_and_checks_formatting() -> None:
-    lint = job_named(expanded("ci.yml"), "lint")
-    assert scripts(lint)[-2:] == ["make lint", ".venv/bin/python -m ruff format --check --diff ."]
+
+def _make_prerequisites(target: str) -> list[str]:
+    makefile = (PIPELINES.parent / "Makefile").read_text()
+    match = re.search(rf"^{re.escape(target)}:([^\n]*)$", makefile, re.MULTILINE)
+    assert match, f"Makefile has no target {target}"
+    return match.group(1).split()
+
+
+def test_ci_jobs_and_ci_run_call_the_same_make_targets() -> None:
+    """Each ci.yml job runs one ``make ci-<job>``; ``make ci`` (what .ci/run calls) runs them all."""
+    ci = expanded("ci.yml")
+    checks = [job for job in jobs(ci) if job_id(job) != "train"]  # train needs Azure: main only
+    for job in checks:
+        assert scripts(job)[-1] == f"make ci-{job_id(job)}", job_id(job)
+    assert _make_prerequisites("ci") == [f"ci-{job_id(job)}" for job in checks]
+    assert _make_prerequisites("ci-lint") == ["lint", "format-check", "typecheck"]
+    run = (PIPELINES.parent / ".ci" / "run").read_text()
+    assert [line for line in run.splitlines() if line.startswith("make")] == ["make ci"]
 
 
 def test_ci_publishes_the_results_the_tests_write() -> None:
-    test = job_named(expanded("ci.yml"), "test")
-    unit, data = scripts(test)[-2:]
-    assert unit.startswith(
-        '.venv/bin/python -m pytest tests components -m "not slow" --junitxml=out/junit-unit.xml'
-    )
-    assert data.startswith(
-        '.venv/bin/python -m pytest model_assets -m "not slow" --junitxml=out/junit-data.xml'
-    )
+    makefile = (PIPELINES.parent / "Makefile").read_text()
+    recipe = makefile.split("\nci-test:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
+    unit, data = [line.strip() for line in recipe.splitlines() if "-m pytest" in line]
+    assert unit.startswith('$(PY) -m pytest tests components -m "not slow" --junitxml=out/junit-unit.xml')
+    assert data.startswith('$(PY) -m pytest model_assets -m "not slow" --junitxml=out/junit-data.xml')
     for command in (unit, data):
         assert "--cov-report=xml:out/coverage.xml" in command
         assert all(f"--cov={package}" in command for package in ("infra", "stacks", "components", "policy"))
     assert "--cov-append" in data and "--cov-append" not in unit
+    test = job_named(expanded("ci.yml"), "test")
     (results,) = tasks(test, "PublishTestResults@2")
     assert results["condition"] == "succeededOrFailed()"
     assert results["inputs"]["testResultsFormat"] == "JUnit"
@@ -109,13 +122,13 @@ def test_ci_publishes_the_results_the_tests_write() -> None:
 
 
 def test_ci_previews_every_stack_and_publishes_the_plans() -> None:
-    preview = job_named(expanded("ci.yml"), "preview")
-    gate, plans = scripts(preview)[-2:]
-    assert gate == ".venv/bin/estate preview --all"
-    assert "for stack in shared dev qa prod; do" in plans
-    assert '.venv/bin/estate preview "$stack" --json "out/plan-$stack.json" || status=$?' in plans
-    assert plans.rstrip().endswith('exit "$status"')
-    (artifact,) = tasks(preview, "PublishPipelineArtifact@1")
+    makefile = (PIPELINES.parent / "Makefile").read_text()
+    recipe = makefile.split("\nci-preview:", 1)[1].split("\n\n", 1)[0]
+    assert "$(ESTATE) preview --all\n" in recipe
+    assert "for stack in shared dev qa prod; do" in recipe
+    assert '$(ESTATE) preview "$$stack" --json "out/plan-$$stack.json" --quiet || status=$$?' in recipe
+    assert recipe.rstrip().endswith('exit "$$status"')
+    (artifact,) = tasks(job_named(expanded("ci.yml"), "preview"), "PublishPipelineArtifact@1")
     assert artifact["inputs"]["targetPath"] == "out"
     assert artifact["condition"] == "succeededOrFailed()"
 

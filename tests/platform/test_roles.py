@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from components import roles
 from policy.rules.identity import PRIVILEGED_ROLES
 
@@ -11,7 +13,7 @@ GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 def test_every_role_has_a_guid_and_a_reason():
-    assert len(roles.ALL_ROLES) == 10
+    assert len(roles.ALL_ROLES) == 16
     assert len({r.guid for r in roles.ALL_ROLES}) == len(roles.ALL_ROLES)
     for role in roles.ALL_ROLES:
         assert GUID.match(role.guid), role.name
@@ -39,3 +41,36 @@ def test_registry_reader_is_read_only():
         "Microsoft.MachineLearningServices/registries/read",
         "Microsoft.MachineLearningServices/registries/assets/read",
     )
+
+
+@pytest.mark.parametrize(
+    ("parts", "namespace", "expected"),
+    [
+        (
+            ("mlw-dev", "ws-blob", "ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+            roles.ESTATE_NAMESPACE,
+            "53e63a1e-8611-54f9-b17b-ac4b3909fdd2",
+        ),
+        (("deployer", "sub", "id-dev"), roles.DELIVERY_NAMESPACE, "a56c395d-1059-5bed-acd3-02c1a8181426"),
+        (("func-dev", "host-blob-owner"), roles.RETRAINING_NAMESPACE, "15a9254b-a52e-540d-bf64-c6d977f7c232"),
+        (
+            ("mlops-estate", "ep-dev", "registry-reader"),
+            roles.URL_NAMESPACE,
+            "256142d1-7287-5925-a08f-d23fd4fbd240",
+        ),
+    ],
+)
+def test_assignment_names_are_frozen(parts, namespace, expected):
+    """Existing assignments keep their names (a new name would replace them in Azure)."""
+    assert roles.assignment_name(*parts, namespace=namespace) == expected
+
+
+def test_new_assignments_use_the_estate_namespace():
+    assert roles.assignment_name("a", "b") == roles.assignment_name(
+        "a", "b", namespace=roles.ESTATE_NAMESPACE
+    )
+
+
+def test_by_name_covers_every_role():
+    assert set(roles.BY_NAME) == {r.name for r in roles.ALL_ROLES}
+    assert roles.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR.guid in roles.PRIVILEGED_ROLE_GUIDS

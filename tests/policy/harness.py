@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from policy.rules import ALL_POLICIES
 from infra.engine.policy_runner import Violation, evaluate
+from policy.rules import ALL_POLICIES
 from tests.policy.estate_fixtures import Providers, build
 from tests.policy.sdk_capture import capture
 

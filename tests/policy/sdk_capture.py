@@ -56,7 +56,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.entries: list[dict[str, Any]] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         """Register through the stock mock monitor, then record a plan entry."""
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":

@@ -19,9 +19,9 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
+from infra.engine.policy_runner import Violation, evaluate
 from infra.errors import ConfigError
 from policy.rules import ALL_POLICIES
-from infra.engine.policy_runner import Violation, evaluate
 from tests.policy.estate_fixtures import Providers, build
 from tests.policy.harness import POLICIES_BY_NAME, plan_of
 

@@ -38,7 +38,7 @@ def serve() -> Iterator[Callable[[Behaviour], str]]:
 
     def start(behaviour: Behaviour) -> str:
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, text = behaviour(body, dict(self.headers))
                 payload = text.encode()

@@ -9,11 +9,11 @@ answers are deterministic.
 from __future__ import annotations
 
 # Importing the provider modules registers their entries.
-from infra.engine.answers import azure_native as _azure_native  # noqa: E402,F401
-from infra.engine.answers import azuredevops as _azuredevops  # noqa: E402,F401
-from infra.engine.answers import databricks as _databricks  # noqa: E402,F401
-from infra.engine.answers import invokes as _invokes  # noqa: E402,F401
-from infra.engine.answers import serving as _serving  # noqa: E402,F401
+from infra.engine.answers import azure_native as _azure_native  # noqa: F401
+from infra.engine.answers import azuredevops as _azuredevops  # noqa: F401
+from infra.engine.answers import databricks as _databricks  # noqa: F401
+from infra.engine.answers import invokes as _invokes  # noqa: F401
+from infra.engine.answers import serving as _serving  # noqa: F401
 from infra.engine.answers.common import ANSWERS, INVOKES, Answer, ResourceContext, answer, invoke, lookup
 
 __all__ = ["ANSWERS", "INVOKES", "Answer", "ResourceContext", "answer", "invoke", "lookup"]

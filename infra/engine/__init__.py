@@ -22,7 +22,8 @@ from typing import Any
 from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
-from infra.engine.runner import run_function, run_program
+from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviderError, ProviderCalls
+from infra.engine.runner import Launch, ProgramConfigError, ProgramFailedError, run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
 
@@ -31,12 +32,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 __all__ = [
     "PROJECT_ROOT",
     "SCHEMA",
+    "DynamicProviderError",
     "EngineError",
+    "Launch",
+    "ProgramConfigError",
+    "ProgramFailedError",
+    "ProviderCalls",
     "clear_cache",
     "dumps",
     "preview",
     "preview_function",
     "preview_ref",
+    "provider_calls",
     "project_directory",
     "registered_count",
     "stacks",
@@ -45,6 +52,7 @@ __all__ = [
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
+_PROVIDER_CALLS: dict[tuple[str, str], ProviderCalls] = {}
 
 
 def project_directory(start: Path | None = None) -> Path:
@@ -111,6 +119,8 @@ def preview(
     overrides: dict[str, Any] | None = None,
     policy: bool = True,
     cache: bool = True,
+    launch: Launch | None = None,
+    against_plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Preview ``stack`` offline and return its plan.
 
@@ -126,9 +136,9 @@ def preview(
         json.dumps(overrides or {}, sort_keys=True, default=str),
         _fingerprint(project, stack),
     )
-    cached = _CACHE.get(key) if cache else None
+    cached = _CACHE.get(key) if cache and against_plan is None else None
     if cached is None:
-        cached = _run(project, stack, overrides)
+        cached = _run(project, stack, overrides, launch, against_plan)
         _CACHE[key] = cached
     plan = json.loads(json.dumps(cached))  # callers get their own copy
     if policy:
@@ -154,24 +164,52 @@ def validate(stack: str, *, project_dir: Path | None = None, overrides: dict[str
     load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
 
 
-def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+def _old_states(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The dynamic resources' state in an older plan, by URN (what Diff compares against)."""
+    if plan is None:
+        return {}
+    return {
+        r["urn"]: {"id": r.get("id"), "inputs": r.get("inputs") or {}, "outputs": r.get("outputs") or {}}
+        for r in plan.get("resources", [])
+        if r.get("type") == DYNAMIC_TYPE
+    }
+
+
+def provider_calls(stack: str, *, project_dir: Path | None = None) -> ProviderCalls | None:
+    """The dynamic-provider calls of the last run of ``stack`` in this process (None if it was
+    not run here, e.g. served from the cache)."""
+    directory = (project_dir or project_directory()).resolve()
+    return _PROVIDER_CALLS.get((str(directory), stack))
+
+
+def _run(
+    project: Project,
+    stack: str,
+    overrides: dict[str, Any] | None,
+    launch: Launch | None = None,
+    against_plan: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     config = load_stack_config(project, stack, overrides)
     loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
     settings = loaded.settings
     references: dict[str, tuple[dict[str, Any], list[str]]] = {}
     if isinstance(settings, EnvironmentStackSettings):
         shared = _referenced_stack(project, settings.shared_stack, file=config.file.name)
-        shared_plan = preview(shared, project_dir=project.directory, policy=False)
+        shared_plan = preview(shared, project_dir=project.directory, policy=False, launch=launch)
         secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
         references[settings.shared_stack] = (shared_plan["outputs"], secrets)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
-    state = run_program(
+    run = run_program(
         project,
         config,
         stack_references=references,
         disabled_default_providers=disabled,
         location=settings.location,
+        launch=launch,
+        old_states=_old_states(against_plan),
     )
+    state = run.state
+    _PROVIDER_CALLS[(str(project.directory), stack)] = run.provider_calls
     plan = build_plan(state, project=project.name, stack=stack)
     _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
     plan["_environment"] = settings.environment

@@ -26,6 +26,7 @@ def copy_project(destination: Path) -> Path:
     for name in CODE_DIRS:
         if (PROJECT_ROOT / name).exists():
             (destination / name).symlink_to(PROJECT_ROOT / name, target_is_directory=True)
+    (destination / "__main__.py").symlink_to(PROJECT_ROOT / "__main__.py")  # the program entry
     return destination
 
 

@@ -183,12 +183,12 @@ class Workspace:
         fake.route("GET", rf"{WS}/codes/(?P<name>[^/]+)/versions", lambda c, m: (200, {"value": []}, {}))
         fake.route("POST", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)/startPendingUpload", self.pending)
         fake.route("PUT", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)", self.put_version)
-        fake.route("GET", r"/azureml-blobstore/.*", self.get_blob)
-        fake.route("HEAD", r"/azureml-blobstore/.*", self.get_blob)
-        fake.route("PUT", r"/azureml-blobstore/.*", self.put_blob)
+        fake.route("GET", r"/upload-[^/]+(/.*)?", self.get_blob)
+        fake.route("HEAD", r"/upload-[^/]+(/.*)?", self.get_blob)
+        fake.route("PUT", r"/upload-[^/]+(/.*)?", self.put_blob)
 
     def pending(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
-        folder = f"{BLOB}/azureml-blobstore/LocalUpload/{match['v']}"
+        folder = f"{BLOB}/upload-{match['v']}"  # a temporary container per pending upload
         return 200, {
             "blobReferenceForConsumption": {
                 "blobUri": folder,
@@ -206,9 +206,11 @@ class Workspace:
         return 404, b"", {"x-ms-error-code": "BlobNotFound"}
 
     def put_blob(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
-        if "comp=metadata" not in call.url:
-            self.blobs[call.path] = call.body or b""
-        return 201, b"", {"ETag": '"0x1"', "Last-Modified": "Thu, 03 Dec 2026 20:00:00 GMT"}
+        headers = {"ETag": '"0x1"', "Last-Modified": "Thu, 03 Dec 2026 20:00:00 GMT"}
+        if "comp=metadata" in call.url:
+            return 200, b"", headers
+        self.blobs[call.path] = call.body or b""
+        return 201, b"", headers
 
     def put_version(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
         body = json.loads(call.body or b"{}")
@@ -241,7 +243,7 @@ def test_serving_code_uploads_the_folder_and_registers_the_version(monkeypatch, 
     uploaded = sorted(path.rsplit("/", 1)[1] for path in workspace.blobs)
     assert uploaded == expected
     assert len(workspace.versions) == 1
-    assert workspace.versions[0]["codeUri"].startswith(f"{BLOB}/azureml-blobstore/LocalUpload/abc")
+    assert workspace.versions[0]["codeUri"].startswith(f"{BLOB}/upload-abc")
 
 
 def test_serving_code_diff_and_delete_keep_immutable_versions(monkeypatch) -> None:

@@ -108,7 +108,13 @@ class ServingCodeProvider(ResourceProvider):
             uploader(sub, rg, ws, str(props["name"]), str(props["version"]), folder)
         else:
             azure_ml_upload(
-                sub, rg, ws, str(props["name"]), str(props["version"]), folder, getattr(self, "credential", None)
+                sub,
+                rg,
+                ws,
+                str(props["name"]),
+                str(props["version"]),
+                folder,
+                getattr(self, "credential", None),
             )
         outs = dict(props)
         outs["assetId"] = asset_id(str(props["workspaceId"]), str(props["name"]), str(props["version"]))

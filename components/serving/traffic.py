@@ -69,7 +69,11 @@ class AzureMLTrafficClient:
     """The real client: azure-ai-ml ``MLClient`` for one workspace."""
 
     def __init__(
-        self, subscription_id: str, resource_group: str, workspace: str, credential: TokenCredential | None = None
+        self,
+        subscription_id: str,
+        resource_group: str,
+        workspace: str,
+        credential: TokenCredential | None = None,
     ) -> None:
         from azure.ai.ml import MLClient
 

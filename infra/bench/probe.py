@@ -116,7 +116,14 @@ def floor_probe(modules: list[str], count: int) -> dict:
                 "--root_directory", tmp, "--stack", "floor", "--pwd", tmp, "--dry_run", "true",
                 "--parallel", str((os.cpu_count() or 1) * 4), "--organization", "organization", "."]  # fmt: skip
         env = {**os.environ, "PULUMI_CONFIG": "{}", "PULUMI_CONFIG_SECRET_KEYS": "[]"}
-        proc = subprocess.run([sys.executable, str(DEFAULT_EXEC), *args], cwd=tmp, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, str(DEFAULT_EXEC), *args],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"floor program failed: {proc.stderr.strip()[-300:]}")
     return {

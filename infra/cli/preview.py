@@ -123,7 +123,8 @@ def register(app: typer.Typer) -> None:
         provider_launcher: Annotated[
             Path | None,
             typer.Option(
-                "--provider-launcher", help="Launcher that starts dynamic providers (default: the estate's own)."
+                "--provider-launcher",
+                help="Launcher that starts dynamic providers (default: the estate's own).",
             ),
         ] = None,
     ) -> None:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviderError, ProviderCalls
 from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
-from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviderError, ProviderCalls
 from infra.engine.runner import Launch, ProgramConfigError, ProgramFailedError, run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings

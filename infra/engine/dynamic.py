@@ -154,7 +154,9 @@ class DynamicProviders:
         stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         try:
             configured = stub.Configure(
-                provider_pb2.ConfigureRequest(args=struct_pb2.Struct(), acceptSecrets=True, acceptResources=True),
+                provider_pb2.ConfigureRequest(
+                    args=struct_pb2.Struct(), acceptSecrets=True, acceptResources=True
+                ),
                 timeout=CALL_TIMEOUT_SECONDS,
             )
             self._accept_secrets = bool(configured.acceptSecrets)

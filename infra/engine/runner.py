@@ -1,13 +1,19 @@
-"""Runs the Pulumi program in-process, the way ``pulumi-language-python-exec`` does.
+"""Runs the Pulumi program: out of process for a stack preview, in-process for unit tests.
 
-In order: configure the runtime (project, stack, dry run) against our recording monitor,
-hand over the config map and secret keys (``set_all_config``), ``chdir`` to the project and
-set ``sys.argv``, then ``run_in_stack(lambda: runpy.run_path(main, run_name="__main__"))`` on
-a fresh event loop. The run happens in a copied ``contextvars`` context so config and the
-root resource never leak between runs, and cwd/argv/sys.path are restored afterwards.
+:func:`run_program` is what ``estate preview STACK`` uses: it serves the monitor and engine over
+gRPC (:mod:`infra.engine.server`), starts the program with the project's virtualenv
+interpreter on the exec script (``bin/program_exec.py`` or ``--exec``) with the Go language
+host's arguments, working directory and ``PULUMI_CONFIG``/``PULUMI_CONFIG_SECRET_KEYS``, and
+starts dynamic providers through the launcher (:mod:`infra.engine.dynamic`). A ``RunError``
+the program logged as one line (exit status 1) becomes :class:`ProgramConfigError`; any
+other failure :class:`ProgramFailedError`; an error the engine raised while answering is
+re-raised as it was.
 
-RPCs run on an inline executor instead of a thread pool, so registrations happen in the
-same order on every run (plans are byte-identical for the same commit).
+:func:`run_function` runs a function as a program in this process (component unit tests):
+the runtime is configured against the same recording monitor, config is handed over with
+``set_all_config``, and ``run_in_stack(fn)`` runs on a fresh event loop in a copied
+``contextvars`` context, with an inline executor so registrations happen in order; cwd,
+argv and sys.path are restored afterwards.
 """
 
 from __future__ import annotations
@@ -26,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import empty_pb2
-from ruamel.yaml import YAML
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
+from ruamel.yaml import YAML
 
 from infra.engine.dynamic import DEFAULT_LAUNCHER, DynamicProviders, ProviderCalls, environ, launcher_env
 from infra.engine.monitor import EngineError, MonitorState, RecordingMonitor
@@ -120,10 +126,20 @@ def _program_env(project: Project, config: StackConfig, python: Path) -> dict[st
 
 
 def exec_arguments(
-    project: Project, stack: str, *, monitor: str, engine: str, parallel: int, organization: str = "organization"
+    project: Project,
+    stack: str,
+    *,
+    monitor: str,
+    engine: str,
+    parallel: int,
+    organization: str = "organization",
 ) -> list[str]:
     """The exec script's arguments, in the order the Go language host builds them."""
-    program = "." if project.main.resolve() == project.directory else str(project.main.relative_to(project.directory))
+    program = (
+        "."
+        if project.main.resolve() == project.directory
+        else str(project.main.relative_to(project.directory))
+    )
     return [
         "--monitor", monitor,
         "--engine", engine,
@@ -152,9 +168,7 @@ def _run_failure(stack: str, code: int, logs: list[LogEntry], stderr: str) -> Ex
             message += "\n" + errors[-1]
         return ProgramFailedError(message)
     tail = [line for line in stderr.strip().splitlines() if line.strip()]
-    return ProgramFailedError(
-        f"the program exited with status {code}: {tail[-1] if tail else 'no message'}"
-    )
+    return ProgramFailedError(f"the program exited with status {code}: {tail[-1] if tail else 'no message'}")
 
 
 def run_program(

@@ -94,7 +94,9 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         return self._call(context, lambda: self._refuse(f"method call '{request.tok}'"))
 
     def RegisterStackTransform(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
-        return self._call(context, lambda: self._refuse("a stack transform (transforms= / register_resource_transform)"))
+        return self._call(
+            context, lambda: self._refuse("a stack transform (transforms= / register_resource_transform)")
+        )
 
     def RegisterStackInvokeTransform(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
         return self._call(context, lambda: self._refuse("an invoke transform"))
@@ -127,7 +129,9 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 
     def Log(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
         self._server.record_log(
-            LogEntry(severity=_SEVERITY.get(request.severity, "info"), message=request.message, urn=request.urn)
+            LogEntry(
+                severity=_SEVERITY.get(request.severity, "info"), message=request.message, urn=request.urn
+            )
         )
         return empty_pb2.Empty()
 

@@ -56,7 +56,7 @@ def test_exec_script_gets_the_language_hosts_arguments_env_and_directory(tmp_pat
         "--monitor", "--engine", "--project", "--root_directory", "--stack", "--pwd",
         "--dry_run", "--parallel", "--organization",
     ]  # fmt: skip
-    values = dict(zip(argv[:-1:2], argv[1::2]))
+    values = dict(zip(argv[:-1:2], argv[1::2], strict=True))
     assert values["--project"] == "mlops-estate"
     assert values["--stack"] == "shared"
     assert values["--dry_run"] == "true"
@@ -105,7 +105,7 @@ def test_an_unexpected_exception_is_a_program_failure_naming_where(tmp_path, mon
     with pytest.raises(ProgramFailedError) as err:
         preview("shared", policy=False, cache=False)
     assert str(err.value).startswith("the program failed: ValueError: boom\n  at File ")
-    assert "__main__.py\", line 2, in build" in str(err.value)
+    assert '__main__.py", line 2, in build' in str(err.value)
 
 
 _DYNAMIC_PROGRAM = """

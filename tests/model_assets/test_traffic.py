@@ -181,7 +181,9 @@ class Workspace:
         self.versions: list[dict[str, Any]] = []
         fake.route("GET", WS, _workspace)
         fake.route("GET", rf"{WS}/codes/(?P<name>[^/]+)/versions", lambda c, m: (200, {"value": []}, {}))
-        fake.route("POST", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)/startPendingUpload", self.pending)
+        fake.route(
+            "POST", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)/startPendingUpload", self.pending
+        )
         fake.route("PUT", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)", self.put_version)
         fake.route("GET", r"/upload-[^/]+(/.*)?", self.get_blob)
         fake.route("HEAD", r"/upload-[^/]+(/.*)?", self.get_blob)
@@ -189,15 +191,19 @@ class Workspace:
 
     def pending(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
         folder = f"{BLOB}/upload-{match['v']}"  # a temporary container per pending upload
-        return 200, {
-            "blobReferenceForConsumption": {
-                "blobUri": folder,
-                "storageAccountArmId": "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/stmlws1",
-                "credential": {"credentialType": "SAS", "sasUri": f"{folder}?sv=2021&sig=fake"},
+        return (
+            200,
+            {
+                "blobReferenceForConsumption": {
+                    "blobUri": folder,
+                    "storageAccountArmId": "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/stmlws1",
+                    "credential": {"credentialType": "SAS", "sasUri": f"{folder}?sv=2021&sig=fake"},
+                },
+                "pendingUploadId": match["v"],
+                "pendingUploadType": "TemporaryBlobReference",
             },
-            "pendingUploadId": match["v"],
-            "pendingUploadType": "TemporaryBlobReference",
-        }, {}
+            {},
+        )
 
     def get_blob(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
         if "comp=list" in call.url:
@@ -259,7 +265,9 @@ def test_serving_code_diff_and_delete_keep_immutable_versions(monkeypatch) -> No
 
 def test_code_folder_resolves_against_the_project_directory(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
-    assert code_folder("model_assets/diabetes/src") == project_directory() / "model_assets" / "diabetes" / "src"
+    assert (
+        code_folder("model_assets/diabetes/src") == project_directory() / "model_assets" / "diabetes" / "src"
+    )
     assert (project_directory() / "Pulumi.yaml").is_file()
     with pytest.raises(FileNotFoundError, match="does not exist"):
         code_folder("model_assets/nothing-here")

@@ -71,7 +71,13 @@ class FakeAzure:
         response.status_code = status
         response.request = request
         response.url = url
-        content = payload if isinstance(payload, bytes) else json.dumps(payload).encode() if payload is not None else b""
+        content = (
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload).encode()
+            if payload is not None
+            else b""
+        )
         all_headers = {"Content-Type": "application/json", "Content-Length": str(len(content)), **headers}
         response.raw = urllib3.HTTPResponse(
             body=io.BytesIO(content), headers=all_headers, status=status, preload_content=False
@@ -84,7 +90,9 @@ class FakeAzure:
     def install(self, monkeypatch: Any) -> FakeAzure:
         fake = self
 
-        def send(adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        def send(
+            adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any
+        ) -> requests.Response:
             return fake.send(request)
 
         monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)

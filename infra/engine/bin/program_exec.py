@@ -52,7 +52,9 @@ def main(argv: list[str]) -> int:
     import pulumi
     import pulumi.runtime
 
-    pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
+    pulumi.runtime.set_all_config(
+        pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env()
+    )
     parallel = int(args.parallel) if args.parallel else None
     pulumi.runtime.configure(
         pulumi.runtime.Settings(

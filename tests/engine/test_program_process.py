@@ -204,3 +204,11 @@ def test_the_default_exec_script_imports_nothing_from_the_project():
     for package in ("infra", "stacks", "components", "model_assets"):
         assert f"import {package}" not in source and f"from {package}" not in source
     assert os.access(Path(DEFAULT_EXEC).parent / "provider-launcher", os.X_OK)
+
+
+def test_bench_floor_registers_through_the_exec_script_over_grpc():
+    from infra.bench.probe import floor_probe
+
+    result = floor_probe(["pulumi_azure_native.storage"], 3)
+    assert result["resources"] == 4  # the stack and three bare resource groups, each a RegisterResource RPC
+    assert result["modules"] == ["pulumi_azure_native.storage"]

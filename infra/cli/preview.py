@@ -172,8 +172,8 @@ def _launch(exec_script: Path | None, provider_launcher: Path | None) -> Launch:
 
 
 def _preview_in_parallel(targets: list[str], *, policy: bool, launch: Launch) -> None:
-    """Compute every stack's plan at once (each program runs in its own process), after the
-    stacks the others reference (``shared``), which is computed once; errors are left for the
+    """Compute every stack's plan at once, each program in its own process; a referenced stack
+    (``shared``) is computed once, alongside the stacks that read it. Errors are left for the
     ordered pass that prints them, which then reads the plans from the engine's cache."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -185,9 +185,8 @@ def _preview_in_parallel(targets: list[str], *, policy: bool, launch: Launch) ->
         except Exception:  # noqa: BLE001,S110 - reported by the ordered pass
             pass
 
-    first = [t for t in targets if t == "shared"]
-    rest = [t for t in targets if t != "shared"]
-    for stack in first:
-        attempt(stack)
-    with ThreadPoolExecutor(max_workers=max(len(rest), 1)) as pool:
-        list(pool.map(attempt, rest))
+    readers = [t for t in targets if t != "shared"]
+    with ThreadPoolExecutor(max_workers=max(len(readers), 1)) as pool:
+        list(pool.map(attempt, readers))
+    if "shared" in targets:
+        attempt("shared")  # already computed for the readers, unless there were none

@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,8 @@ def project_directory(start: Path | None = None) -> Path:
 def clear_cache() -> None:
     """Forget cached plans (tests that compare two fresh runs call this)."""
     _CACHE.clear()
+    with _ONCE_LOCK:
+        _ONCE.clear()
     _CACHE_SECRETS.clear()
 
 
@@ -164,6 +168,51 @@ def validate(stack: str, *, project_dir: Path | None = None, overrides: dict[str
     load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
 
 
+class LazyReferences(Mapping[str, tuple[dict[str, Any], list[str]]]):
+    """Referenced stacks' ``(outputs, secret output names)``, each computed in the background;
+    looking one up waits for it (and re-raises its error)."""
+
+    def __init__(self, futures: dict[str, Future[tuple[dict[str, Any], list[str]]]]) -> None:
+        self._futures = futures
+
+    def __getitem__(self, name: str) -> tuple[dict[str, Any], list[str]]:
+        return self._futures[name].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+_ONCE_LOCK = threading.Lock()
+_ONCE: dict[tuple[str, str, str], Future[tuple[dict[str, Any], list[str]]]] = {}
+
+
+def _outputs_once(
+    project: Project, stack: str, launch: Launch | None
+) -> Future[tuple[dict[str, Any], list[str]]]:
+    """``stack``'s outputs, computed once per stack files even when several previews ask at once."""
+    key = (str(project.directory), stack, _fingerprint(project, stack))
+    with _ONCE_LOCK:
+        future = _ONCE.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        future = Future()
+        _ONCE[key] = future
+
+    def compute() -> None:
+        try:
+            plan = preview(stack, project_dir=project.directory, policy=False, launch=launch)
+            secrets = _CACHE_SECRETS.get((str(project.directory), stack), [])
+            future.set_result((plan["outputs"], secrets))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads the reference
+            future.set_exception(exc)
+
+    threading.Thread(target=compute, name=f"preview-{stack}", daemon=True).start()
+    return future
+
+
 def _old_states(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """The dynamic resources' state in an older plan, by URN (what Diff compares against)."""
     if plan is None:
@@ -192,17 +241,17 @@ def _run(
     config = load_stack_config(project, stack, overrides)
     loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
     settings = loaded.settings
-    references: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    references: dict[str, Future[tuple[dict[str, Any], list[str]]]] = {}
     if isinstance(settings, EnvironmentStackSettings):
         shared = _referenced_stack(project, settings.shared_stack, file=config.file.name)
-        shared_plan = preview(shared, project_dir=project.directory, policy=False, launch=launch)
-        secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
-        references[settings.shared_stack] = (shared_plan["outputs"], secrets)
+        # The referenced program runs alongside this one; its outputs are awaited only when the
+        # StackReference is read, so both programs start (and import) at the same time.
+        references[settings.shared_stack] = _outputs_once(project, shared, launch)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
     run = run_program(
         project,
         config,
-        stack_references=references,
+        stack_references=LazyReferences(references),
         disabled_default_providers=disabled,
         location=settings.location,
         launch=launch,

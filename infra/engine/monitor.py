@@ -10,6 +10,7 @@ engine's internal protobuf surface; the pulumi version is pinned for it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +123,7 @@ class RecordingMonitor(MockMonitor):
     def __init__(
         self,
         *,
-        stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
+        stack_references: Mapping[str, tuple[dict[str, Any], list[str]]] | None = None,
         disabled_default_providers: list[str] | None = None,
         location: str = "westeurope",
         project: str | None = None,

@@ -26,7 +26,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,7 +175,7 @@ def run_program(
     project: Project,
     config: StackConfig,
     *,
-    stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
+    stack_references: Mapping[str, tuple[dict[str, Any], list[str]]] | None = None,
     disabled_default_providers: list[str] | None = None,
     location: str = "westeurope",
     launch: Launch | None = None,

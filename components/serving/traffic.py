@@ -22,18 +22,21 @@ resources get ``ignore_changes`` on those properties, so the two never fight.
   fine. Batch endpoints keep their default: it is deleted with the endpoint.
 - Updates run before deletes: when a slot is removed, traffic moves off it first.
 
-The provider's Azure calls go through a client factory (``client_factory``), so tests use a
-fake; the default builds ``azure.ai.ml.MLClient`` with ``DefaultAzureCredential`` (ARM_*/OIDC).
+The provider's Azure calls go through azure-ai-ml's ``MLClient`` with ``credential`` (default
+``DefaultAzureCredential``: ARM_*/OIDC); ``client_factory`` can replace the client.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
 
 KIND = "endpointTraffic"
 """The ``estateKind`` input the offline engine dispatches on."""
@@ -65,11 +68,20 @@ ClientFactory = Callable[[str, str, str], TrafficClient]
 class AzureMLTrafficClient:
     """The real client: azure-ai-ml ``MLClient`` for one workspace."""
 
-    def __init__(self, subscription_id: str, resource_group: str, workspace: str) -> None:
+    def __init__(
+        self,
+        subscription_id: str,
+        resource_group: str,
+        workspace: str,
+        credential: TokenCredential | None = None,
+    ) -> None:
         from azure.ai.ml import MLClient
-        from azure.identity import DefaultAzureCredential
 
-        self._ml = MLClient(DefaultAzureCredential(), subscription_id, resource_group, workspace)
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        self._ml = MLClient(credential, subscription_id, resource_group, workspace, show_progress=False)
 
     def set_online_traffic(self, endpoint: str, traffic: dict[str, int], mirror: dict[str, int]) -> None:
         current = self._ml.online_endpoints.get(endpoint)
@@ -114,13 +126,18 @@ def _ints(value: Mapping[str, Any] | None) -> dict[str, int]:
 class EndpointTrafficProvider(ResourceProvider):
     """Sets an endpoint's traffic split (online) or default deployment (batch) through azure-ai-ml."""
 
-    def __init__(self, client_factory: ClientFactory | None = None) -> None:
+    def __init__(
+        self, client_factory: ClientFactory | None = None, credential: TokenCredential | None = None
+    ) -> None:
         self.client_factory = client_factory
+        self.credential = credential
 
     def _client(self, endpoint_id: str) -> tuple[TrafficClient, str, str]:
         sub, rg, ws, kind, name = parse_endpoint_id(endpoint_id)
-        factory = self.client_factory or azure_ml_client
-        return factory(sub, rg, ws), kind, name
+        factory = getattr(self, "client_factory", None)  # providers pickled by older code lack newer fields
+        if factory is not None:
+            return factory(sub, rg, ws), kind, name
+        return AzureMLTrafficClient(sub, rg, ws, getattr(self, "credential", None)), kind, name
 
     def _apply(self, props: Mapping[str, Any]) -> None:
         client, kind, name = self._client(str(props["endpointId"]))

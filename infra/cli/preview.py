@@ -2,7 +2,9 @@
 
 Exit status: 0 ok; 1 a mandatory policy failed; 2 a configuration or usage error; 3 the
 change would replace or delete a protected resource (refused, as Pulumi refuses it); 4
-changes are present and ``--expect-no-changes`` was given; 70 an internal error. The JSON
+changes are present and ``--expect-no-changes`` was given, or a dynamic provider could not
+start, import or check a resource (exit 3 too: a defect the real CLI would fail on); 70 an
+internal error. The JSON
 plan (``--json``) is written before the exit status is decided, so a refused change or a
 policy failure still leaves the plan to read.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +28,9 @@ from infra.cli.common import (
     width,
 )
 from infra.errors import EXIT_CHANGES, EXIT_DEFECT, EXIT_INTERNAL, EXIT_POLICY, ConfigError
+
+if TYPE_CHECKING:
+    from infra.engine.runner import Launch
 
 
 def _program_failed(stack: str, exc: Exception) -> int:
@@ -48,14 +53,12 @@ def unregistered_notes(plan: dict[str, Any]) -> list[str]:
 
 
 def _diff(
-    plan: dict[str, Any], stack: str, against: str
+    plan: dict[str, Any], old: dict[str, Any], against: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The resource and output changes from ``against`` to ``plan`` (added to the plan JSON)."""
-    from infra.engine import preview_ref
+    """The resource and output changes from ``old`` (the plan at ``against``) to ``plan``
+    (added to the plan JSON)."""
     from infra.engine.diff import changes, output_changes
 
-    with progress(f"previewing {stack} at {against}…"):
-        old = preview_ref(stack, against)
     change_list = changes(old, plan)
     outputs = output_changes(old, plan)
     plan["changes"] = change_list
@@ -74,9 +77,10 @@ def run_preview(
     registry: str | None = None,
     show_same: bool = False,
     expect_no_changes: bool = False,
+    launch: Launch | None = None,
 ) -> int:
     """Preview ``stack``; print the tree unless ``quiet``; return the exit status."""
-    from infra.engine import EngineError, dumps, preview
+    from infra.engine import DynamicProviderError, EngineError, dumps, preview, preview_ref
     from infra.engine.diff import protected_violations, refusal_message
     from infra.engine.render import (
         render_changes,
@@ -88,15 +92,22 @@ def run_preview(
     from infra.maturity import assess, render_maturity
 
     try:
+        old = None
+        if against:  # the old plan first: its dynamic resources are what the providers diff against
+            with progress(f"previewing {stack} at {against}…"):
+                old = preview_ref(stack, against)
         with progress(f"previewing {stack}…"):
-            plan = preview(stack, policy=policy, registry=registry)
+            plan = preview(stack, policy=policy, registry=registry, launch=launch, against_plan=old)
     except ConfigError:
         raise
+    except DynamicProviderError as exc:
+        print(f"error: {stack}: {exc}", file=sys.stderr)
+        return EXIT_DEFECT
     except (EngineError, Exception) as exc:
         return _program_failed(stack, exc)
     change_list = output_list = None
-    if against:
-        change_list, output_list = _diff(plan, stack, against)
+    if against and old is not None:
+        change_list, output_list = _diff(plan, old, against)
     plan["maturity"] = assess(plan)
     emit_json(json_path, dumps(plan))
     refused = protected_violations(change_list or [])
@@ -155,6 +166,17 @@ def register(app: typer.Typer) -> None:
         ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
         no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
+        exec_script: Annotated[
+            Path | None,
+            typer.Option("--exec", help="Exec script that runs the program (default: the estate's own)."),
+        ] = None,
+        provider_launcher: Annotated[
+            Path | None,
+            typer.Option(
+                "--provider-launcher",
+                help="Launcher that starts dynamic providers (default: the estate's own).",
+            ),
+        ] = None,
         registry: Annotated[
             str | None,
             typer.Option(
@@ -180,6 +202,10 @@ def register(app: typer.Typer) -> None:
         for target in targets:  # every stack file is valid before any program runs
             validate(str(target))
         announce(project)
+        launch = _launch(exec_script, provider_launcher)
+        if all_stacks and not against:
+            with progress("previewing every stack…"):
+                _preview_in_parallel(targets, policy=not no_policy, launch=launch, registry=registry)
         worst = 0
         for target in targets:
             path = json_path
@@ -196,7 +222,46 @@ def register(app: typer.Typer) -> None:
                 show_same=show_same,
                 expect_no_changes=expect_no_changes,
                 registry=registry,
+                launch=launch,
             )
             worst = max(worst, code)
         if worst:
             raise typer.Exit(worst)
+
+
+def _launch(exec_script: Path | None, provider_launcher: Path | None) -> Launch:
+    """The exec script and provider launcher to use; both must exist."""
+    from infra.engine.runner import Launch
+
+    for option, path in (("--exec", exec_script), ("--provider-launcher", provider_launcher)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"'{path}' is not a file", key=option)
+    launch = Launch()
+    return Launch(
+        exec_script=exec_script.resolve() if exec_script else launch.exec_script,
+        provider_launcher=provider_launcher.resolve() if provider_launcher else launch.provider_launcher,
+        parallel=launch.parallel,
+    )
+
+
+def _preview_in_parallel(
+    targets: list[str], *, policy: bool, launch: Launch, registry: str | None = None
+) -> None:
+    """Compute every stack's plan at once, each program in its own process; a referenced stack
+    (``shared``) is computed once, alongside the stacks that read it. Errors are left for the
+    ordered pass that prints them, which then reads the plans from the engine's cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from infra.engine import preview
+
+    def attempt(stack: str) -> None:
+        try:
+            preview(stack, policy=False, launch=launch, registry=registry)
+        except Exception:
+            pass
+
+    readers = [t for t in targets if t != "shared"]
+    with ThreadPoolExecutor(max_workers=max(len(readers), 1)) as pool:
+        list(pool.map(attempt, readers))
+    if "shared" in targets:
+        attempt("shared")  # already computed for the readers, unless there were none

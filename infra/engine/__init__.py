@@ -15,15 +15,18 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from infra.catalog import registry_choice, registry_env
+from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviderError, ProviderCalls
 from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
-from infra.engine.runner import run_function, run_program
+from infra.engine.runner import Launch, ProgramConfigError, ProgramFailedError, run_function, run_program
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
 from infra.settings.loader import LoadedStack
@@ -33,12 +36,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 __all__ = [
     "PROJECT_ROOT",
     "SCHEMA",
+    "DynamicProviderError",
     "EngineError",
+    "Launch",
+    "ProgramConfigError",
+    "ProgramFailedError",
+    "ProviderCalls",
     "clear_cache",
     "dumps",
     "preview",
     "preview_function",
     "preview_ref",
+    "provider_calls",
     "project_directory",
     "registered_count",
     "stacks",
@@ -47,6 +56,7 @@ __all__ = [
 
 _CACHE: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 _CACHE_SECRETS: dict[tuple[str, str], list[str]] = {}
+_PROVIDER_CALLS: dict[tuple[str, str], ProviderCalls] = {}
 
 
 def project_directory(start: Path | None = None) -> Path:
@@ -67,6 +77,8 @@ def project_directory(start: Path | None = None) -> Path:
 def clear_cache() -> None:
     """Forget cached plans (tests that compare two fresh runs call this)."""
     _CACHE.clear()
+    with _ONCE_LOCK:
+        _ONCE.clear()
     _CACHE_SECRETS.clear()
 
 
@@ -119,6 +131,8 @@ def preview(
     policy: bool = True,
     cache: bool = True,
     registry: str | None = None,
+    launch: Launch | None = None,
+    against_plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Preview ``stack`` offline and return its plan.
 
@@ -139,9 +153,9 @@ def preview(
             json.dumps(overrides or {}, sort_keys=True, default=str),
             _fingerprint(project, stack) + registry_choice(),
         )
-        cached = _CACHE.get(key) if cache else None
+        cached = _CACHE.get(key) if cache and against_plan is None else None
         if cached is None:
-            cached = _run(project, stack, overrides)
+            cached = _run(project, stack, overrides, launch, against_plan)
             _CACHE[key] = cached
     plan = json.loads(json.dumps(cached))  # callers get their own copy
     if policy:
@@ -222,29 +236,102 @@ def check_own_names(project: Project, stack: str, loaded: LoadedStack) -> None:
             )
 
 
-def _run(project: Project, stack: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+class LazyReferences(Mapping[str, tuple[dict[str, Any], list[str]]]):
+    """Referenced stacks' ``(outputs, secret output names)``, each computed in the background;
+    looking one up waits for it (and re-raises its error)."""
+
+    def __init__(self, futures: dict[str, Future[tuple[dict[str, Any], list[str]]]]) -> None:
+        self._futures = futures
+
+    def __getitem__(self, name: str) -> tuple[dict[str, Any], list[str]]:
+        return self._futures[name].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+_ONCE_LOCK = threading.Lock()
+_ONCE: dict[tuple[str, str, str], Future[tuple[dict[str, Any], list[str]]]] = {}
+
+
+def _outputs_once(
+    project: Project, stack: str, launch: Launch | None
+) -> Future[tuple[dict[str, Any], list[str]]]:
+    """``stack``'s outputs, computed once per stack files even when several previews ask at once."""
+    key = (str(project.directory), stack, _fingerprint(project, stack))
+    with _ONCE_LOCK:
+        future = _ONCE.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        future = Future()
+        _ONCE[key] = future
+
+    def compute() -> None:
+        try:
+            plan = preview(stack, project_dir=project.directory, policy=False, launch=launch)
+            secrets = _CACHE_SECRETS.get((str(project.directory), stack), [])
+            future.set_result((plan["outputs"], secrets))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=compute, name=f"preview-{stack}", daemon=True).start()
+    return future
+
+
+def _old_states(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The dynamic resources' state in an older plan, by URN (what Diff compares against)."""
+    if plan is None:
+        return {}
+    return {
+        r["urn"]: {"id": r.get("id"), "inputs": r.get("inputs") or {}, "outputs": r.get("outputs") or {}}
+        for r in plan.get("resources", [])
+        if r.get("type") == DYNAMIC_TYPE
+    }
+
+
+def provider_calls(stack: str, *, project_dir: Path | None = None) -> ProviderCalls | None:
+    """The dynamic-provider calls of the last run of ``stack`` in this process (None if it was
+    not run here, e.g. served from the cache)."""
+    directory = (project_dir or project_directory()).resolve()
+    return _PROVIDER_CALLS.get((str(directory), stack))
+
+
+def _run(
+    project: Project,
+    stack: str,
+    overrides: dict[str, Any] | None,
+    launch: Launch | None = None,
+    against_plan: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     config = load_stack_config(project, stack, overrides)
     loaded = load_settings(config.values, project=project.name, stack=stack, file=config.file.name)
     check_model_folders(project, loaded)
     check_own_names(project, stack, loaded)
     settings = loaded.settings
-    references: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    references: dict[str, Future[tuple[dict[str, Any], list[str]]]] = {}
     if isinstance(settings, EnvironmentStackSettings):
         shared = _referenced_stack(project, settings.shared_stack, file=config.file.name)
-        shared_plan = preview(shared, project_dir=project.directory, policy=False)
-        secrets = _CACHE_SECRETS.get((str(project.directory), shared), [])
-        references[settings.shared_stack] = (shared_plan["outputs"], secrets)
+        # The referenced program runs alongside this one; its outputs are awaited only when the
+        # StackReference is read, so both programs start (and import) at the same time.
+        references[settings.shared_stack] = _outputs_once(project, shared, launch)
     disabled = json.loads(config.values.get("pulumi:disable-default-providers", "[]"))
     from infra.catalog import project_catalog
 
     with project_catalog(project.directory):  # the registry lookup reads this project's catalog
-        state = run_program(
+        run = run_program(
             project,
             config,
-            stack_references=references,
+            stack_references=LazyReferences(references),
             disabled_default_providers=disabled,
             location=settings.location,
+            launch=launch,
+            old_states=_old_states(against_plan),
         )
+    state = run.state
+    _PROVIDER_CALLS[(str(project.directory), stack)] = run.provider_calls
     plan = build_plan(state, project=project.name, stack=stack)
     _CACHE_SECRETS[(str(project.directory), stack)] = secret_output_names(state)
     plan["_environment"] = settings.environment

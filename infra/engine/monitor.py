@@ -10,6 +10,7 @@ engine's internal protobuf surface; the pulumi version is pinned for it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.engine.answers import INVOKES, ResourceContext, lookup
 from infra.engine.answers.common import guid
+from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviders
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -121,18 +123,37 @@ class RecordingMonitor(MockMonitor):
     def __init__(
         self,
         *,
-        stack_references: dict[str, tuple[dict[str, Any], list[str]]] | None = None,
+        stack_references: Mapping[str, tuple[dict[str, Any], list[str]]] | None = None,
         disabled_default_providers: list[str] | None = None,
         location: str = "westeurope",
+        project: str | None = None,
+        stack: str | None = None,
+        dynamic: DynamicProviders | None = None,
     ):
         super().__init__(NoMocks())
+        self._project = project
+        self._stack = stack
+        self._dynamic = dynamic
         self.state = MonitorState()
         self._lock = threading.RLock()
         self._stack_references = stack_references or {}
         self._disabled = set(disabled_default_providers or [])
         self._location = location
 
+    def attach_dynamic(self, dynamic: DynamicProviders) -> None:
+        """Check (and diff) every dynamic resource with its real provider through ``dynamic``."""
+        self._dynamic = dynamic
+
     # -- helpers ---------------------------------------------------------------------------
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN form; project and stack are this run's (the program runs in another
+        process, so the SDK settings of this one do not name them)."""
+        if self._project is None or self._stack is None:
+            return str(super().make_urn(parent, type_, name))
+        if parent:
+            type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+        return f"urn:pulumi:{self._stack}::{self._project}::{type_}::{name}"
+
     def _provider_context(self, provider_ref: str | None) -> tuple[str, str, str]:
         if provider_ref:
             urn = provider_ref.rsplit("::", 1)[0]
@@ -160,8 +181,12 @@ class RecordingMonitor(MockMonitor):
             with self._lock:
                 self.state.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         custom = bool(request.custom)
+        if custom and request.type == DYNAMIC_TYPE and self._dynamic is not None:
+            # The real provider checks (and diffs) it; the plan records the program's inputs, whose
+            # secrets the engine keeps marked (the provider sees them unwrapped).
+            self._dynamic.check_and_diff(urn=urn, name=request.name, news=request.object)
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         self._check_provider(request.type, custom, request.provider)
         resource_id, outputs = self._answer(request, urn, inputs, custom)
         timeouts = None

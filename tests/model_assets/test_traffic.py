@@ -1,44 +1,89 @@
-"""The dynamic providers (endpoint traffic, serving code) against fake Azure ML clients."""
+"""The dynamic providers (endpoint traffic, serving code) against azure-ai-ml's real classes.
+
+Only the HTTP edge is fake (:mod:`tests.support.azure_http`): the providers build a real
+``MLClient``; the requests it sends (ARM, Blob storage) are answered like Azure answers them.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+import json
+import re
+from typing import Any
 
+import dill
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime._serialization import _deserialize
 
-from components.serving.code_asset import ServingCodeProvider
+from components.serving import traffic as traffic_module
+from components.serving.code_asset import ServingCodeProvider, code_folder, project_directory
 from components.serving.traffic import EndpointTrafficProvider, parse_endpoint_id
+from tests.support.azure_http import Call, FakeAzure, StaticToken
 
 WS = "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1"
 ONLINE = f"{WS}/onlineEndpoints/diabetes-prod"
 BATCH = f"{WS}/batchEndpoints/churn-prod"
+BLOB = "https://stmlws1.blob.core.windows.net"
 
 
-class FakeAzureML:
-    """Records calls; holds endpoints' traffic like the service does."""
-
-    def __init__(self, endpoints: dict[str, dict] | None = None) -> None:
-        self.endpoints = endpoints if endpoints is not None else {"diabetes-prod": {}, "churn-prod": {}}
-        self.calls: list[tuple] = []
-        self.workspaces: list[tuple[str, str, str]] = []
-
-    def factory(self, sub: str, rg: str, ws: str) -> FakeAzureML:
-        self.workspaces.append((sub, rg, ws))
-        return self
-
-    def set_online_traffic(self, endpoint: str, traffic: dict[str, int], mirror: dict[str, int]) -> None:
-        self.calls.append(("traffic", endpoint, traffic, mirror))
-        self.endpoints[endpoint] = {"traffic": traffic, "mirror": mirror}
-
-    def set_batch_default(self, endpoint: str, deployment: str) -> None:
-        self.calls.append(("default", endpoint, deployment))
-
-    def endpoint_exists(self, endpoint: str, kind: str) -> bool:
-        self.calls.append(("exists", endpoint, kind))
-        return endpoint in self.endpoints
+def _workspace(call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+    return 200, {"id": WS, "name": "ws-1", "location": "westeurope", "kind": "Default", "properties": {}}, {}
 
 
-def _props(**kwargs) -> dict:
+class Endpoint:
+    """One online endpoint with deployments blue and green, as ARM holds it."""
+
+    def __init__(self, fake: FakeAzure, *, exists: bool = True) -> None:
+        self.exists = exists
+        self.properties: dict[str, Any] = {"authMode": "Key", "traffic": {"blue": 100}, "mirrorTraffic": {}}
+        self.puts: list[dict[str, Any]] = []
+        fake.route("GET", WS, _workspace)
+        fake.route("GET", ONLINE, self.get)
+        fake.route("PUT", ONLINE, self.put)
+        fake.route("GET", f"{ONLINE}/deployments", self.deployments)
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "id": ONLINE,
+            "name": "diabetes-prod",
+            "location": "westeurope",
+            "identity": {"type": "SystemAssigned"},
+            "properties": {**self.properties, "provisioningState": "Succeeded"},
+        }
+
+    def get(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        if not self.exists:
+            return 404, {"error": {"code": "ResourceNotFound", "message": "endpoint not found"}}, {}
+        return 200, self._body(), {}
+
+    def put(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        body = json.loads(call.body or b"{}")
+        self.puts.append(body["properties"])
+        self.properties.update(body["properties"])
+        return 200, self._body(), {}
+
+    def deployments(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        return 200, {"value": [self._deployment(name) for name in ("blue", "green")]}, {}
+
+    @staticmethod
+    def _deployment(name: str) -> dict[str, Any]:
+        return {
+            "id": f"{ONLINE}/deployments/{name}",
+            "name": name,
+            "location": "westeurope",
+            "sku": {"name": "Default", "capacity": 1},
+            "properties": {
+                "endpointComputeType": "Managed",
+                "model": "azureml:diabetes:1",
+                "instanceType": "Standard_DS3_v2",
+                "scaleSettings": {"scaleType": "Default"},
+                "provisioningState": "Succeeded",
+            },
+        }
+
+
+def _props(**kwargs: Any) -> dict[str, Any]:
     props = {
         "estateKind": "endpointTraffic",
         "endpointId": ONLINE,
@@ -50,58 +95,55 @@ def _props(**kwargs) -> dict:
     return props
 
 
-def test_create_sets_traffic_and_mirror_after_deployments() -> None:
-    fake = FakeAzureML()
-    result = EndpointTrafficProvider(fake.factory).create(_props(mirrorTraffic={"green": 0}))
+def test_create_puts_the_split_on_the_endpoint(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    endpoint = Endpoint(fake)
+    result = EndpointTrafficProvider(credential=StaticToken()).create(_props(mirrorTraffic={"green": 5}))
     assert result.id == f"{ONLINE}/traffic"
     assert result.outs["traffic"] == {"blue": 90, "green": 10}
-    assert fake.workspaces == [("sub-1", "rg-1", "ws-1")]
-    assert fake.calls == [("traffic", "diabetes-prod", {"blue": 90, "green": 10}, {"green": 0})]
+    assert [p["traffic"] for p in endpoint.puts] == [{"blue": 90, "green": 10}]
+    assert endpoint.puts[0]["mirrorTraffic"] == {"green": 5}
+    assert endpoint.puts[0]["authMode"] == "Key"  # the rest of the endpoint is sent back unchanged
+    assert all(c.url.startswith("https://management.azure.com/") for c in fake.calls)
 
 
-def test_update_writes_the_new_split() -> None:
-    fake = FakeAzureML()
-    result = EndpointTrafficProvider(fake.factory).update(
-        "id", _props(), _props(traffic={"blue": 50, "green": 50}, mirrorTraffic={})
-    )
-    assert result.outs["traffic"] == {"blue": 50, "green": 50}
-    assert fake.calls == [("traffic", "diabetes-prod", {"blue": 50, "green": 50}, {})]
+def test_update_moves_traffic(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    endpoint = Endpoint(fake)
+    provider = EndpointTrafficProvider(credential=StaticToken())
+    provider.update(f"{ONLINE}/traffic", _props(), _props(traffic={"blue": 0, "green": 100}))
+    assert endpoint.properties["traffic"] == {"green": 100}  # azure-ai-ml sends no 0 % entries
+    assert len(endpoint.puts) == 1
 
 
-def test_diff_reports_only_traffic_changes() -> None:
-    provider = EndpointTrafficProvider(FakeAzureML().factory)
-    same = provider.diff("id", _props(), _props(traffic={"green": 10, "blue": 90}))
-    assert same.changes is False and same.replaces == []
-    shifted = provider.diff("id", _props(), _props(traffic={"blue": 80, "green": 20}))
-    assert shifted.changes is True and shifted.replaces == []
-    mirrored = provider.diff("id", _props(), _props(mirrorTraffic={"green": 10}))
-    assert mirrored.changes is True and mirrored.replaces == []
-    revised = provider.diff("id", _props(), _props(endpointRevision="r2"))
-    assert revised.changes is True and revised.replaces == []
-    moved = provider.diff("id", _props(), _props(endpointId=ONLINE.replace("diabetes-prod", "other")))
+def test_delete_clears_traffic_on_an_existing_endpoint(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    endpoint = Endpoint(fake)
+    EndpointTrafficProvider(credential=StaticToken()).delete(f"{ONLINE}/traffic", _props())
+    assert [(p["traffic"], p["mirrorTraffic"]) for p in endpoint.puts] == [({}, {})]
+
+
+def test_delete_of_a_gone_endpoint_changes_nothing(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    endpoint = Endpoint(fake, exists=False)
+    EndpointTrafficProvider(credential=StaticToken()).delete(f"{ONLINE}/traffic", _props())
+    assert endpoint.puts == []
+    assert fake.seen("PUT") == []
+
+
+def test_delete_of_batch_traffic_calls_nothing(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    EndpointTrafficProvider(credential=StaticToken()).delete(f"{BATCH}/traffic", _props(endpointId=BATCH))
+    assert fake.calls == []
+
+
+def test_diff_reports_split_mirror_and_revision_changes_and_endpoint_replaces() -> None:
+    provider = EndpointTrafficProvider()
+    assert provider.diff("id", _props(), _props()).changes is False
+    assert provider.diff("id", _props(), _props(traffic={"blue": 100})).changes is True
+    assert provider.diff("id", _props(), _props(endpointRevision="r2")).changes is True
+    moved = provider.diff("id", _props(), _props(endpointId=f"{WS}/onlineEndpoints/other"))
     assert moved.changes is True and moved.replaces == ["endpointId"]
-
-
-def test_delete_zeroes_the_split_before_deployments_go() -> None:
-    fake = FakeAzureML()
-    EndpointTrafficProvider(fake.factory).delete("id", _props())
-    assert fake.calls == [("exists", "diabetes-prod", "online"), ("traffic", "diabetes-prod", {}, {})]
-
-
-def test_delete_of_a_gone_endpoint_does_nothing() -> None:
-    fake = FakeAzureML(endpoints={})
-    EndpointTrafficProvider(fake.factory).delete("id", _props())
-    assert fake.calls == [("exists", "diabetes-prod", "online")]
-
-
-def test_batch_endpoint_gets_its_default_deployment() -> None:
-    fake = FakeAzureML()
-    provider = EndpointTrafficProvider(fake.factory)
-    provider.create(_props(endpointId=BATCH, traffic={"blue": 100, "green": 0}))
-    provider.delete("id", _props(endpointId=BATCH, traffic={"blue": 100, "green": 0}))
-    assert fake.calls == [("default", "churn-prod", "blue")]
-    with pytest.raises(ValueError, match="exactly one slot with traffic 100"):
-        provider.create(_props(endpointId=BATCH, traffic={"blue": 50, "green": 50}))
 
 
 def test_parse_endpoint_id() -> None:
@@ -111,9 +153,79 @@ def test_parse_endpoint_id() -> None:
         parse_endpoint_id(WS)
 
 
-def test_serving_code_uploads_once_per_content_version() -> None:
-    uploads: list[tuple] = []
-    provider = ServingCodeProvider(lambda *args: uploads.append(args))
+def test_a_provider_pickled_under_the_old_module_path_still_deletes(monkeypatch) -> None:
+    """State written before the move names ``model_assets.traffic``: it must unpickle (the shim
+    aliases the new module) and its delete must run."""
+    provider = EndpointTrafficProvider(credential=StaticToken())
+    monkeypatch.setattr(EndpointTrafficProvider, "__module__", "model_assets.traffic")
+    serialized = serialize_provider(provider)  # what pulumi.dynamic stores in the state
+    monkeypatch.undo()
+    raw = base64.b64decode(serialized)
+    assert b"model_assets.traffic" in raw and b"components.serving" not in raw
+    loaded = _deserialize(lambda: dill.loads(raw))  # what the provider process does
+    assert type(loaded) is traffic_module.EndpointTrafficProvider
+    fake = FakeAzure().install(monkeypatch)
+    endpoint = Endpoint(fake)
+    loaded.delete(f"{ONLINE}/traffic", _props())
+    assert [p["traffic"] for p in endpoint.puts] == [{}]
+
+
+# -- serving code ------------------------------------------------------------------------------
+
+
+class Workspace:
+    """The ARM and Blob storage side of a workspace code upload."""
+
+    def __init__(self, fake: FakeAzure) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.versions: list[dict[str, Any]] = []
+        fake.route("GET", WS, _workspace)
+        fake.route("GET", rf"{WS}/codes/(?P<name>[^/]+)/versions", lambda c, m: (200, {"value": []}, {}))
+        fake.route(
+            "POST", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)/startPendingUpload", self.pending
+        )
+        fake.route("PUT", rf"{WS}/codes/(?P<name>[^/]+)/versions/(?P<v>[^/]+)", self.put_version)
+        fake.route("GET", r"/upload-[^/]+(/.*)?", self.get_blob)
+        fake.route("HEAD", r"/upload-[^/]+(/.*)?", self.get_blob)
+        fake.route("PUT", r"/upload-[^/]+(/.*)?", self.put_blob)
+
+    def pending(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        folder = f"{BLOB}/upload-{match['v']}"  # a temporary container per pending upload
+        return (
+            200,
+            {
+                "blobReferenceForConsumption": {
+                    "blobUri": folder,
+                    "storageAccountArmId": "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/stmlws1",
+                    "credential": {"credentialType": "SAS", "sasUri": f"{folder}?sv=2021&sig=fake"},
+                },
+                "pendingUploadId": match["v"],
+                "pendingUploadType": "TemporaryBlobReference",
+            },
+            {},
+        )
+
+    def get_blob(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        if "comp=list" in call.url:
+            body = b'<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs /><NextMarker /></EnumerationResults>'
+            return 200, body, {"Content-Type": "application/xml"}
+        return 404, b"", {"x-ms-error-code": "BlobNotFound"}
+
+    def put_blob(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        headers = {"ETag": '"0x1"', "Last-Modified": "Thu, 03 Dec 2026 20:00:00 GMT"}
+        if "comp=metadata" in call.url:
+            return 200, b"", headers
+        self.blobs[call.path] = call.body or b""
+        return 201, b"", headers
+
+    def put_version(self, call: Call, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        body = json.loads(call.body or b"{}")
+        self.versions.append(body["properties"])
+        version_id = f"{WS}/codes/{match['name']}/versions/{match['v']}"
+        return 200, {"id": version_id, "name": match["v"], "properties": body["properties"]}, {}
+
+
+def _code_props(**kwargs: Any) -> dict[str, Any]:
     props = {
         "estateKind": "servingCode",
         "workspaceId": WS,
@@ -121,13 +233,41 @@ def test_serving_code_uploads_once_per_content_version() -> None:
         "version": "abc",
         "path": "model_assets/diabetes/src",
     }
-    result = provider.create(props)
+    props.update(kwargs)
+    return props
+
+
+def test_serving_code_uploads_the_folder_and_registers_the_version(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)  # the folder resolves against the project, not the working directory
+    fake = FakeAzure().install(monkeypatch)
+    workspace = Workspace(fake)
+    result = ServingCodeProvider(credential=StaticToken()).create(_code_props())
     assert result.id == f"{WS}/codes/diabetes-scoring/versions/abc"
     assert result.outs["assetId"] == result.id
-    assert uploads == [
-        ("sub-1", "rg-1", "ws-1", "diabetes-scoring", "abc", Path("model_assets/diabetes/src"))
-    ]
-    assert provider.diff(result.id, props, dict(props)).changes is False
-    bumped = provider.diff(result.id, props, {**props, "version": "def"})
+    folder = code_folder("model_assets/diabetes/src")
+    expected = sorted(p.name for p in folder.rglob("*") if p.is_file())
+    uploaded = sorted(path.rsplit("/", 1)[1] for path in workspace.blobs)
+    assert uploaded == expected
+    assert len(workspace.versions) == 1
+    assert workspace.versions[0]["codeUri"].startswith(f"{BLOB}/upload-abc")
+
+
+def test_serving_code_diff_and_delete_keep_immutable_versions(monkeypatch) -> None:
+    fake = FakeAzure().install(monkeypatch)
+    provider = ServingCodeProvider(credential=StaticToken())
+    props = _code_props()
+    assert provider.diff("id", props, dict(props)).changes is False
+    bumped = provider.diff("id", props, {**props, "version": "def"})
     assert bumped.changes is True and bumped.replaces == ["version"]
-    assert provider.delete(result.id, props) is None and len(uploads) == 1  # immutable assets stay
+    assert provider.delete("id", props) is None
+    assert fake.calls == []  # code versions stay: older deployments and rollbacks use them
+
+
+def test_code_folder_resolves_against_the_project_directory(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert (
+        code_folder("model_assets/diabetes/src") == project_directory() / "model_assets" / "diabetes" / "src"
+    )
+    assert (project_directory() / "Pulumi.yaml").is_file()
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        code_folder("model_assets/nothing-here")

@@ -86,31 +86,8 @@ class BatchScheduler(pulumi.ComponentResource):
         self, name: str, args: BatchSchedulerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlops:datafactory:BatchScheduler", name, {}, opts)
-        check_unknown_args(COMPONENT, args, BatchSchedulerArgs)
-        require(
-            COMPONENT,
-            args,
-            "resource_group_name",
-            "location",
-            "factory_name",
-            "runner_identity_id",
-            "databricks_workspace_id",
-            "databricks_workspace_url",
-            "log_analytics_id",
-            "schedule",
-        )
-        if args.get("job_ids") is None:
-            raise arg_error(COMPONENT, "job_ids", "is required (an empty dict for no jobs)")
+        frequency, interval, hour = _validate(args)
         schedule = dict(args["schedule"])
-        check_unknown_args(COMPONENT, schedule, ScheduleArgs)
-        frequency = schedule.get("frequency")
-        if frequency not in ("Hour", "Day", "Week"):
-            raise arg_error(COMPONENT, "schedule.frequency", f"'{frequency}' is not Hour, Day or Week")
-        interval, hour = schedule.get("interval", 1), schedule.get("hour_utc", 2)
-        if not 1 <= interval <= 24:
-            raise arg_error(COMPONENT, "schedule.interval", f"{interval} is not 1-24")
-        if not 0 <= hour <= 23:
-            raise arg_error(COMPONENT, "schedule.hour_utc", f"{hour} is not an hour 0-23")
         tags = dict(args.get("tags", {}))
         rg = args["resource_group_name"]
         parent = pulumi.ResourceOptions(parent=self)
@@ -171,44 +148,8 @@ class BatchScheduler(pulumi.ComponentResource):
         self.pipeline_names = {}
         self.trigger_names = {}
         for model in sorted(args["job_ids"]):
-            pipeline_name = f"{model}-batch-inference"
-            pipeline = datafactory.Pipeline(
-                f"{name}-{model}-pipeline",
-                pipeline_name=pipeline_name,
-                factory_name=factory.name,
-                resource_group_name=rg,
-                description=f"Runs the Databricks batch-inference job of {model}",
-                concurrency=1,
-                activities=[
-                    {
-                        "type": "DatabricksJob",
-                        "name": "run-batch-inference",
-                        "job_id": args["job_ids"][model],
-                        "linked_service_name": {
-                            "reference_name": LINKED_SERVICE,
-                            "type": "LinkedServiceReference",
-                        },
-                        "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
-                    }
-                ],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[linked]),
-            )
-            datafactory.Trigger(
-                f"{name}-{model}-schedule",
-                trigger_name=f"{model}-schedule",  # trigger_names below: the deploy pipeline starts it
-                factory_name=factory.name,
-                resource_group_name=rg,
-                properties={
-                    "type": "ScheduleTrigger",
-                    "description": f"Batch inference of {model}",
-                    "recurrence": recurrence,
-                    "pipelines": [
-                        {"pipeline_reference": {"reference_name": pipeline_name, "type": "PipelineReference"}}
-                    ],
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[pipeline]),
-            )
-            self.pipeline_names[model] = pipeline_name
+            self._schedule(name, model, args["job_ids"][model], factory, rg, linked, recurrence)
+            self.pipeline_names[model] = f"{model}-batch-inference"
             self.trigger_names[model] = f"{model}-schedule"
 
         self.factory_id = factory.id
@@ -219,3 +160,83 @@ class BatchScheduler(pulumi.ComponentResource):
                 "trigger_names": self.trigger_names,
             }
         )
+
+    def _schedule(
+        self,
+        name: str,
+        model: str,
+        job_id: pulumi.Input[str],
+        factory: datafactory.Factory,
+        rg: pulumi.Input[str],
+        linked: datafactory.LinkedService,
+        recurrence: dict[str, object],
+    ) -> None:
+        """One model's pipeline (runs its Databricks job) and the schedule trigger that starts it."""
+        pipeline_name = f"{model}-batch-inference"
+        pipeline = datafactory.Pipeline(
+            f"{name}-{model}-pipeline",
+            pipeline_name=pipeline_name,
+            factory_name=factory.name,
+            resource_group_name=rg,
+            description=f"Runs the Databricks batch-inference job of {model}",
+            concurrency=1,
+            activities=[
+                {
+                    "type": "DatabricksJob",
+                    "name": "run-batch-inference",
+                    "job_id": job_id,
+                    "linked_service_name": {
+                        "reference_name": LINKED_SERVICE,
+                        "type": "LinkedServiceReference",
+                    },
+                    "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[linked]),
+        )
+        datafactory.Trigger(
+            f"{name}-{model}-schedule",
+            trigger_name=f"{model}-schedule",  # trigger_names below: the deploy pipeline starts it
+            factory_name=factory.name,
+            resource_group_name=rg,
+            properties={
+                "type": "ScheduleTrigger",
+                "description": f"Batch inference of {model}",
+                "recurrence": recurrence,
+                "pipelines": [
+                    {"pipeline_reference": {"reference_name": pipeline_name, "type": "PipelineReference"}}
+                ],
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pipeline]),
+        )
+
+
+def _validate(args: BatchSchedulerArgs) -> tuple[str, int, int]:
+    """Every argument check of :class:`BatchScheduler`; returns the schedule's frequency,
+    interval and hour."""
+    check_unknown_args(COMPONENT, args, BatchSchedulerArgs)
+    require(
+        COMPONENT,
+        args,
+        "resource_group_name",
+        "location",
+        "factory_name",
+        "runner_identity_id",
+        "databricks_workspace_id",
+        "databricks_workspace_url",
+        "log_analytics_id",
+        "schedule",
+    )
+    if args.get("job_ids") is None:
+        raise arg_error(COMPONENT, "job_ids", "is required (an empty dict for no jobs)")
+    schedule = dict(args["schedule"])
+    check_unknown_args(COMPONENT, schedule, ScheduleArgs)
+    frequency = schedule.get("frequency")
+    if frequency not in ("Hour", "Day", "Week"):
+        raise arg_error(COMPONENT, "schedule.frequency", f"'{frequency}' is not Hour, Day or Week")
+    interval, hour = schedule.get("interval", 1), schedule.get("hour_utc", 2)
+    if not 1 <= interval <= 24:
+        raise arg_error(COMPONENT, "schedule.interval", f"{interval} is not 1-24")
+    if not 0 <= hour <= 23:
+        raise arg_error(COMPONENT, "schedule.hour_utc", f"{hour} is not an hour 0-23")
+    return str(frequency), int(interval), int(hour)

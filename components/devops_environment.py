@@ -104,8 +104,8 @@ RBAC_CONDITION = (
 )
 """Constrained delegation: assign any role except Owner, User Access Administrator, RBAC Administrator."""
 
-READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+READER = roles.READER.guid
+AZUREML_DATA_SCIENTIST = roles.AZUREML_DATA_SCIENTIST.guid
 
 RESOURCE_TYPES = (
     "endpoint",

@@ -127,6 +127,13 @@ ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR = Role(
     "Owner, User Access Administrator or this role itself.",
 )
 
+READER = Role(
+    "Reader",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "Pull-request previews read the stack's resource group and nothing more: their identity can "
+    "neither write nor read secrets.",
+)
+
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR_GUID = "18d7d88d-d35e-4fb3-a5c3-7773c20a72d9"
 PRIVILEGED_ROLE_GUIDS: dict[str, str] = {
@@ -153,6 +160,7 @@ ALL_ROLES: tuple[Role, ...] = (
     STORAGE_BLOB_DATA_READER,
     MONITORING_METRICS_PUBLISHER,
     ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR,
+    READER,
 )
 """Every built-in role the estate grants."""
 

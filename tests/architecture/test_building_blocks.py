@@ -35,7 +35,8 @@ TYPE_TOKENS: dict[str, str] = {
     "Observability": "mlops:observability:Observability",
     "PrivateEndpoint": "mlops:private_endpoint:PrivateEndpoint",
     "MlRegistry": "mlops:registry:MlRegistry",
-    "ReleaseTrigger": "mlops:delivery:ReleaseTrigger",
+    "Budget": "mlops:operations:Budget",
+    "MonitorEvents": "mlops:monitoring:MonitorEvents",
     "RetrainingLoop": "mlops:retraining:RetrainingLoop",
     "ModelAssets": "mlops:model_assets:ModelAssets",
 }
@@ -45,15 +46,7 @@ alias to the component and a new entry instead)."""
 MAX_CONSTRUCTOR_LINES = 120
 
 OVER_LIMIT: dict[str, int] = {
-    "components/retraining/component.py:RetrainingLoop": 363,
-    "components/databricks.py:DatabricksWorkspace": 235,
-    "components/aks.py:AksCluster": 228,
-    "components/devops_environment.py:DevOpsEnvironment": 267,
-    "components/devops_project.py:DevOpsProject": 158,
-    "components/release_trigger.py:ReleaseTrigger": 160,
-    "components/serving/model_assets.py:ModelAssets": 255,
     "components/model_monitor.py:ModelMonitor": 180,
-    "components/data_factory.py:BatchScheduler": 129,
 }
 """Constructors still over the limit, with their length when the limit was introduced. The
 length may only go down; a component at or under the limit leaves the list."""

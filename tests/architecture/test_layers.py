@@ -55,6 +55,14 @@ DOCUMENTED_EXCEPTIONS: dict[tuple[str, str], str] = {
     "old module path must keep unpickling",
     ("model_assets.code_asset", "components.serving.code_asset"): "compatibility shim: providers pickled "
     "under the old module path must keep unpickling",
+    ("infra.cli.spec", "components.serving"): "estate spec check runs a spec through exactly the "
+    "conversion the serving component uses",
+    ("infra.cli.spec", "stacks.platform"): "estate spec check names the stack's compute clusters as the "
+    "program names them (shrinking list: move the names to infra.vocabulary)",
+    ("infra.rehearse.loop", "components.retraining.component"): "the rehearsal lands new data in the "
+    "container the retraining Function watches, named by the component",
+    ("model_assets.register_artifact", "infra.catalog"): "the pipeline's register step records the "
+    "version it registered in the registry catalog (the catalog lists only registered versions)",
     ("model_assets.submit_training", "infra.engine.project"): "the training submitter reads the stack file "
     "through the engine's project loader (shrinking list: move the loader to the ground)",
 }

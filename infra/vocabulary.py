@@ -39,3 +39,7 @@ TRAINING_IDLE_MINUTES = 30
 
 RETRAIN_COOLDOWN_MINUTES = 1440
 """Default retraining cooldown: at most one retrain per model per day, whatever fires."""
+
+TRAINING_STACK = "dev"
+"""The one stack that trains and registers models (its identities hold the registry writer role);
+CI's train job, the train pipeline and every retraining run use it."""

@@ -32,6 +32,7 @@ import pulumi
 
 from infra.errors import ConfigError
 from infra.settings.delivery import ApprovalSettings
+from infra.vocabulary import TRAINING_STACK
 from stacks.context import StackContext
 
 if TYPE_CHECKING:
@@ -63,7 +64,6 @@ SHARED_PIPELINE_RESOURCES: dict[str, tuple[str, ...]] = {
 QUEUE_PIPELINES: tuple[str, ...] = ("infra-preview", "infra-deploy", "release", "train", "batch", "ci")
 """Pipelines that run on the self-hosted pools (``pool: mlops-agents-<stack>``)."""
 
-TRAINING_STACK = "dev"
 TRAINING_PIPELINES: tuple[str, ...] = ("ci", "train")
 """Pipelines that train: authorised only in the training stack, whose identities write the
 shared registry (``pipelines/templates/train-model.yml`` accepts only that stack)."""

@@ -15,12 +15,12 @@ from typing import Any
 
 from infra.errors import ConfigError
 from infra.settings.stack import EnvironmentStackSettings
+from infra.vocabulary import TRAINING_STACK
 from stacks.context import StackContext
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 BATCH_ENTRY = "model_assets/{model}/src/score.py"
 """Where a batch model's scoring entry lives in this repository (the Databricks job runs it)."""
-TRAINING_STACK = "dev"
 """The stack whose workspace trains and whose identities write the shared registry: every
 retraining trigger (drift, schedule, new data) queues the train pipeline there, never in the
 stack that serves (pipelines/train.yml accepts only this stack)."""

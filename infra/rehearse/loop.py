@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 
 from infra.engine.project import load_project, load_stack_config
 from infra.settings import EnvironmentStackSettings, load_settings
+from infra.vocabulary import TRAINING_STACK
 
 from . import drift, edges, serve
 from .function_host import FunctionHost
@@ -90,7 +91,7 @@ def retrain_app_settings(settings: EnvironmentStackSettings) -> dict[str, str]:
         "ADO_ORGANIZATION_URL": "https://dev.azure.com/rehearsal",
         "ADO_PROJECT": "mlops-estate",
         "ADO_TRAIN_PIPELINE_ID": "17",
-        "ENVIRONMENT": settings.environment,
+        "ENVIRONMENT": TRAINING_STACK,  # retraining runs train where training runs (dev)
     }
 
 

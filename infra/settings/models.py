@@ -346,17 +346,3 @@ def unregistered_slot_problems(model: ModelSettings) -> list[str]:
             )
     return problems
 
-
-def unregistered_slot_error(environment: str, models: dict[str, ModelSettings]) -> tuple[str, str] | None:
-    """``(key path, message)`` for the first unpinned slot an environment may not hold, else None."""
-    if environment in UNREGISTERED_SLOT_ENVIRONMENTS:
-        return None
-    for name, model in models.items():
-        for slot in model.unregistered_slots:
-            return (
-                f"models.{name}.deployments.{slot}.version",
-                f"{environment} serves registered versions only; pin the version dev validated "
-                f"(estate promote {environment} {name} VERSION); slots without a version are "
-                f"allowed in {', '.join(UNREGISTERED_SLOT_ENVIRONMENTS)} only",
-            )
-    return None

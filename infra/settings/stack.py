@@ -15,7 +15,7 @@ from infra import vocabulary
 from infra.settings.base import Guid, StrictModel
 from infra.settings.core import LifecycleSettings, PolicySettings, Region, TagSettings
 from infra.settings.delivery import AgentSettings, DevOpsEnvironmentSettings, DevOpsProjectSettings
-from infra.settings.models import ModelSettings, check_model_name, unregistered_slot_error
+from infra.settings.models import UNREGISTERED_SLOT_ENVIRONMENTS, ModelSettings, check_model_name
 from infra.settings.network import NetworkSettings
 from infra.settings.operations import (
     BudgetSettings,
@@ -243,9 +243,14 @@ def _private(s: EnvironmentStackSettings) -> bool:
 
 
 def _unregistered_slots(s: EnvironmentStackSettings) -> list[Context]:
-    """A slot without a registered version where the environment serves registered versions only."""
-    found = unregistered_slot_error(s.environment, s.models)
-    return [] if found is None else [{"key": found[0], "message": found[1]}]
+    """Slots without a registered version where the environment serves registered versions only."""
+    if s.environment in UNREGISTERED_SLOT_ENVIRONMENTS:
+        return []
+    return [
+        {"env": s.environment, "name": name, "slot": slot, "allowed": ", ".join(UNREGISTERED_SLOT_ENVIRONMENTS)}
+        for name, model in s.models.items()
+        for slot in model.unregistered_slots
+    ][:1]
 
 
 ENVIRONMENT_RULES: tuple[Rule[EnvironmentStackSettings], ...] = (
@@ -320,7 +325,12 @@ ENVIRONMENT_RULES: tuple[Rule[EnvironmentStackSettings], ...] = (
         ),
         lambda s: {"env": s.environment, "branch": s.databricks.repository_branch},
     ),
-    Rule("{key}", "{message}", lambda s: _unregistered_slots(s)),
+    Rule(
+        "models.{name}.deployments.{slot}.version",
+        "{env} serves registered versions only; pin the version dev validated (estate promote {env} "
+        "{name} VERSION); slots without a version are allowed in {allowed} only",
+        _unregistered_slots,
+    ),
     Rule(
         "models.{name}.target",
         "target is kubernetes but aks.enabled is false",

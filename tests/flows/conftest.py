@@ -24,7 +24,7 @@ def project_copy(tmp_path: Path) -> Path:
     """A real copy of the project (files, not links), safe to break on purpose."""
     root = tmp_path / "project"
     root.mkdir()
-    for path in [*PROJECT_ROOT.glob("Pulumi*.yaml"), PROJECT_ROOT / "__main__.py"]:
+    for path in [*PROJECT_ROOT.glob("Pulumi*.yaml"), PROJECT_ROOT / "__main__.py", PROJECT_ROOT / "Makefile"]:
         shutil.copy(path, root / path.name)
     for name in COPIED:
         shutil.copytree(

@@ -22,7 +22,7 @@ from infra.settings.platform import ComputeClusterSettings, WorkspaceSettings
         ("agents", True, SubnetPlan(True, None, "Disabled")),
         ("agents", False, SubnetPlan(False, None, "Disabled")),
         ("functions", True, SubnetPlan(True, "Microsoft.Web/serverFarms", "Disabled")),
-        ("aks", True, SubnetPlan(False, None, "Disabled")),
+        ("aks", True, SubnetPlan(True, None, "Disabled")),  # egress through the NAT gateway
         ("databricksPublic", True, SubnetPlan(True, "Microsoft.Databricks/workspaces", "Disabled")),
         ("databricksPrivate", False, SubnetPlan(False, "Microsoft.Databricks/workspaces", "Disabled")),
     ],

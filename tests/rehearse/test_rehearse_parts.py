@@ -96,7 +96,7 @@ def test_the_function_queues_one_run_then_honours_the_cooldown() -> None:
     first = host.post_alert(contract.FUNCTION_DRIFT_ALERT, contract.DRIFT_ALERT_ROUTE, alert)
     assert first.status == 200 and first.body["decision"]["action"] == "submitted"
     assert [run["templateParameters"]["model"] for run in host.devops.runs] == ["diabetes"]
-    assert host.devops.runs[0]["templateParameters"]["stack"] == "prod"
+    assert host.devops.runs[0]["templateParameters"]["stack"] == "dev"  # retraining runs where training runs
     event = edges.blob_created_event("stland", "landing-diabetes", "batch.csv", 10)
     assert host.deliver_event(contract.FUNCTION_NEW_DATA, event).error is None
     again = host.post_alert(
@@ -166,7 +166,7 @@ def test_retraining_settings_are_valid_for_the_app() -> None:
     from retrain.settings import load_settings
 
     parsed = load_settings(loop.retrain_app_settings(loop.prod_settings()))
-    assert sorted(parsed.models) == ["diabetes"]
+    assert sorted(parsed.models) == ["diabetes", "fraud_rules"]
     assert parsed.models["diabetes"].new_data.container == "landing-diabetes"
 
 

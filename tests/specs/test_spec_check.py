@@ -274,13 +274,17 @@ def test_training_submission_with_an_automl_step_binds_the_champion_elsewhere(tm
     shutil.copytree(FIXTURES / "components", azureml / "components")
     shutil.copytree(FIXTURES / "src", azureml / "src")
     (azureml / "pipeline.yml").write_text((FIXTURES / "automl-pipeline.yml").read_text())
-    (tmp_path / "Pulumi.prod.yaml").write_text(
-        "config:\n  mlops-estate:environment: prod\n  mlops-estate:models:\n    diabetes:\n      kind: ml\n"
+    models = (
+        "  mlops-estate:models:\n    diabetes:\n      kind: ml\n"
         "      serving: online\n      deployments:\n        blue: {version: '3', traffic: 100}\n"
+    )
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  mlops-estate:environment: prod\n" + models)
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  mlops-estate:environment: dev\n  mlops-estate:workspace:\n    registryWriter: true\n" + models
     )
     job, submission = submit_training.prepare_job(
         "diabetes",
-        "prod",
+        "dev",
         registry="reg",
         commit="abc",
         build_id="7",

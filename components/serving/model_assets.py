@@ -605,6 +605,7 @@ class ModelAssets(pulumi.ComponentResource):
                 )
             except Exception as exc:
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                detail = detail.split(" failed: ", 1)[-1]  # the SDK's "invoke of <token> failed: " prefix
                 if "is not in registry" not in detail:
                     detail = f"version '{version}' of model '{model}' was not found in registry {registry}: {detail}"
                 raise ProgramConfigError(detail, file=config_file, key=key) from None

@@ -21,6 +21,7 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
+from infra.catalog import VersionNotFoundError
 from infra.engine.monitor import RecordingMonitor
 
 _GRPC_OPTIONS = [
@@ -57,6 +58,9 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def _call(self, context: grpc.ServicerContext, fn: Callable[[], T]) -> T:
         try:
             return fn()
+        except VersionNotFoundError as exc:  # Azure's own 404: the program handles it, as under the CLI
+            context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+            raise  # unreachable: abort raises
         except Exception as exc:
             self._server.record_failure(exc)
             context.abort(grpc.StatusCode.UNKNOWN, str(exc))

@@ -201,7 +201,8 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(stacks())})", key="STACK")
         for target in targets:  # every stack file is valid before any program runs
             validate(str(target))
-        announce(project)
+        if not quiet:
+            announce(project)
         launch = _launch(exec_script, provider_launcher)
         if all_stacks and not against:
             with progress("previewing every stack…"):

@@ -218,9 +218,9 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 # (stack) -> (all registrations incl. the stack, Azure/DevOps/Databricks resources, components, providers)
 EXACT_COUNTS = {
     "shared": (56, 47, 6, 3),
-    "dev": (109, 96, 9, 3),
-    "qa": (202, 180, 18, 3),
-    "prod": (287, 259, 23, 4),
+    "dev": (113, 99, 10, 3),
+    "qa": (224, 199, 20, 4),
+    "prod": (281, 252, 24, 4),
 }
 
 

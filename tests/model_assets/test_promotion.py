@@ -282,5 +282,5 @@ def test_record_lets_a_just_registered_version_preview(project: Path, catalog: P
     lines = output.splitlines()
     at = lines.index("  ~  update  OnlineDeployment model-diabetes-blue")
     assert lines[at + 1].startswith("        ~ properties.model: ")
-    assert lines[at + 1].endswith('/versions/3" => "…/versions/5"') or "versions/5" in lines[at + 2]
+    assert "versions/5" in lines[at + 1] or "versions/5" in lines[at + 2]
     assert '"5"]' in catalog.read_text()

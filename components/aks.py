@@ -380,7 +380,9 @@ class AksCluster(pulumi.ComponentResource):
         if args.get("container_registry_id") is not None:
             authorization.RoleAssignment(
                 f"{self._name}-kubelet-acr",
-                role_assignment_name=roles.assignment_name(args["cluster_name"], "kubelet", roles.ACR_PULL.guid),
+                role_assignment_name=roles.assignment_name(
+                    args["cluster_name"], "kubelet", roles.ACR_PULL.guid
+                ),
                 scope=args["container_registry_id"],
                 role_definition_id=roles.ACR_PULL.definition_id(sub),
                 principal_id=kubelet,

@@ -234,7 +234,9 @@ class DatabricksWorkspace(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        in_workspace = pulumi.ResourceOptions(parent=self, provider=_provider(self, name, workspace, network_ready))
+        in_workspace = pulumi.ResourceOptions(
+            parent=self, provider=_provider(self, name, workspace, network_ready)
+        )
         policy, principal = self._policy_and_runner(runner, in_workspace)
         self.job_ids = {
             model: self._job(model, job_args, policy, principal, in_workspace)

@@ -324,7 +324,9 @@ class RetrainingLoop(pulumi.ComponentResource):
                         "private_dns_zone_ids",
                         f"has no '{zone}' (the storage private endpoints register there)",
                     )
-        retrain_models = self._retrain_models(args["models"], args.get("cooldown_minutes", RETRAIN_COOLDOWN_MINUTES))
+        retrain_models = self._retrain_models(
+            args["models"], args.get("cooldown_minutes", RETRAIN_COOLDOWN_MINUTES)
+        )
         try:
             app_settings.parse_models(retrain_models)
         except settings_error as exc:  # the app's own validation, at preview time

@@ -350,7 +350,10 @@ class ModelAssets(pulumi.ComponentResource):
             tags=dict(args.get("tags", {})),
         )
         endpoint_props, identity, endpoint_tags = specs.endpoint_inputs(
-            spec, endpoint_overrides, location=location, warn=lambda text: pulumi.log.warn(text, resource=self)
+            spec,
+            endpoint_overrides,
+            location=location,
+            warn=lambda text: pulumi.log.warn(text, resource=self),
         )
         lifecycle = args.get("lifecycle")
         common: dict[str, Any] = {

@@ -345,4 +345,3 @@ def unregistered_slot_problems(model: ModelSettings) -> list[str]:
                 "are pinned, an unregistered slot takes traffic 0 (pin a version or move its traffic)"
             )
     return problems
-

@@ -247,7 +247,12 @@ def _unregistered_slots(s: EnvironmentStackSettings) -> list[Context]:
     if s.environment in UNREGISTERED_SLOT_ENVIRONMENTS:
         return []
     return [
-        {"env": s.environment, "name": name, "slot": slot, "allowed": ", ".join(UNREGISTERED_SLOT_ENVIRONMENTS)}
+        {
+            "env": s.environment,
+            "name": name,
+            "slot": slot,
+            "allowed": ", ".join(UNREGISTERED_SLOT_ENVIRONMENTS),
+        }
         for name, model in s.models.items()
         for slot in model.unregistered_slots
     ][:1]

@@ -80,7 +80,6 @@ def test_ci_trains_on_main_only_with_the_dev_identity_and_waits() -> None:
     assert "--wait" in submit and "--champion-stack prod" in submit and "--registration-out" in submit
 
 
-
 def _make_prerequisites(target: str) -> list[str]:
     makefile = (PIPELINES.parent / "Makefile").read_text()
     match = re.search(rf"^{re.escape(target)}:([^\n]*)$", makefile, re.MULTILINE)

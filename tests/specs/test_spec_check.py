@@ -280,7 +280,8 @@ def test_training_submission_with_an_automl_step_binds_the_champion_elsewhere(tm
     )
     (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  mlops-estate:environment: prod\n" + models)
     (tmp_path / "Pulumi.dev.yaml").write_text(
-        "config:\n  mlops-estate:environment: dev\n  mlops-estate:workspace:\n    registryWriter: true\n" + models
+        "config:\n  mlops-estate:environment: dev\n  mlops-estate:workspace:\n    registryWriter: true\n"
+        + models
     )
     job, submission = submit_training.prepare_job(
         "diabetes",

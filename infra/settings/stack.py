@@ -246,7 +246,7 @@ def _unregistered_slots(s: EnvironmentStackSettings) -> list[Context]:
     """Slots without a registered version where the environment serves registered versions only."""
     if s.environment in UNREGISTERED_SLOT_ENVIRONMENTS:
         return []
-    return [
+    found: list[Context] = [
         {
             "env": s.environment,
             "name": name,
@@ -255,7 +255,8 @@ def _unregistered_slots(s: EnvironmentStackSettings) -> list[Context]:
         }
         for name, model in s.models.items()
         for slot in model.unregistered_slots
-    ][:1]
+    ]
+    return found[:1]
 
 
 ENVIRONMENT_RULES: tuple[Rule[EnvironmentStackSettings], ...] = (

@@ -462,5 +462,14 @@ def _second_run(
     outcome = f"registered v{new[0]}" if new else "not registered"
     note.detail = (
         f"run {run['id']} (stack={parameters.get('stack')}): new candidate at "
-        f"{candidate.relative_to(ctx.workdir)} vs released v{released}: {outcome} ({report['reason']})"
+        f"{_shown(candidate, ctx.workdir)} vs released v{released}: {outcome} ({report['reason']})"
     )
+
+
+def _shown(path: Path, workdir: Path) -> str:
+    """``path`` relative to the rehearsal's folder when it lies there (a rule-based model's
+    candidate is its rules folder in the project)."""
+    try:
+        return str(path.relative_to(workdir))
+    except ValueError:
+        return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)

@@ -1,7 +1,8 @@
 """A local stand-in for the shared Azure ML registry: one folder per model version.
 
-It offers the one call the registration steps make, ``client.models.create_or_update(model)``
-(an ``azure.ai.ml.entities.Model``), so a register step runs unchanged with this client in
+It offers the calls the registration steps make, ``client.models.create_or_update(model)``
+(an ``azure.ai.ml.entities.Model``) and ``client.data.create_or_update(data)`` (the monitors'
+reference data, an ``azure.ai.ml.entities.Data``; kept under ``<root>/data/<name>/``), so a register step runs unchanged with this client in
 place of ``MLClient(registry_name=...)``. The registry assigns the next version, as Azure ML
 does when no version is given. Layout: ``<root>/<model>/<version>/artifact/`` plus
 ``meta.json`` (tags, description, where it came from).
@@ -40,12 +41,24 @@ class _Models:
         )
 
 
+class _Data:
+    def __init__(self, registry: LocalRegistry):
+        self._registry = registry
+
+    def create_or_update(self, data: Any) -> RegisteredVersion:
+        """Register ``data`` (an azure.ai.ml Data entity) as the next version of its asset."""
+        return self._registry.register(
+            f"data/{data.name}", Path(str(data.path)), dict(data.tags or {}), str(data.description or "")
+        )
+
+
 class LocalRegistry:
     """The registry stand-in rooted at ``root``."""
 
     def __init__(self, root: Path):
         self.root = root
         self.models = _Models(self)
+        self.data = _Data(self)
 
     def versions(self, name: str) -> list[str]:
         """Registered versions of ``name``, oldest first."""

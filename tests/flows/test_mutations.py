@@ -215,6 +215,8 @@ def test_estate_flows_catches_qa_without_batch(project_copy: Path) -> None:
         project_copy,
         "Pulumi.qa.yaml",
         "  mlops-estate:databricks:\n    enabled: true\n    repositoryUrl: https://dev.azure.com/contoso/mlops-estate/_git/mlops-estate\n"
+        "    # Batch jobs run this pinned commit (the release commit), never the head of main.\n"
+        "    repositoryCommit: b584d6ddd9f16e0532f0036a7538b92b7187cd26\n"
         "  mlops-estate:dataFactory:\n    enabled: true\n",
         "",
     )

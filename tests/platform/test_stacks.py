@@ -84,13 +84,19 @@ def test_exact_platform_counts_per_stack(plans):
         "mlops:aks:AksCluster": 1,
         "mlops:private_endpoint:PrivateEndpoint": 6,
         **NETWORK_QA,
+        # qa runs batch too: Databricks host/container subnets and their NSGs, Databricks and
+        # Data Factory private DNS zones with their VNet links
+        "azure-native:network:Subnet": 6,
+        "azure-native:network:NetworkSecurityGroup": 6,
+        "azure-native:privatedns:PrivateZone": 13,
+        "azure-native:privatedns:VirtualNetworkLink": 13,
         **WORKSPACE,
         **AKS,
         "azure-native:network:PrivateEndpoint": 6,
         "azure-native:network:PrivateDnsZoneGroup": 6,
         "azure-native:machinelearningservices:Compute": 2,
         "azure-native:authorization:RoleAssignment": 9 + 2,
-        "azure-native:monitor:DiagnosticSetting": 6 + 8 + 6 + 1,
+        "azure-native:monitor:DiagnosticSetting": 6 + 8 + 6 + 1 + 2,
     }
     prod = mine(plans["prod"]).count_by_type()
     assert prod["azure-native:network:Subnet"] == 6  # + Databricks host/container subnets

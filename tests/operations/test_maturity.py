@@ -249,8 +249,16 @@ PROD_AT_LEVEL = {
     5: None,  # the committed prod stack
 }
 LEVEL_ADDS = {
-    3: {  # the release pipeline may use the environment, its connection, variables and agents
-        "azuredevops:index/pipelineAuthorization:PipelineAuthorization": 4,
+    3: {  # the release pipeline may use the environment, its connections, variables and agents,
+        # and its own stack-file writer (identity, federation, connection, checks, push rights)
+        "azuredevops:index/pipelineAuthorization:PipelineAuthorization": 5,
+        "azure-native:managedidentity:UserAssignedIdentity": 1,
+        "azure-native:managedidentity:FederatedIdentityCredential": 1,
+        "azuredevops:index/serviceEndpointAzureRM:ServiceEndpointAzureRM": 1,
+        "azuredevops:index/checkApproval:CheckApproval": 1,
+        "azuredevops:index/checkBranchControl:CheckBranchControl": 1,
+        "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
+        "azuredevops:index/gitPermissions:GitPermissions": 1,
     },
     4: {
         "mlops:retraining:RetrainingLoop": 1,

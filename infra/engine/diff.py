@@ -34,7 +34,9 @@ def _join(prefix: str, key: str) -> str:
 
 def _diff_values(before: Any, after: Any, path: str, out: list[dict[str, Any]]) -> None:
     if isinstance(before, dict) and isinstance(after, dict):
-        for key in list(before) + [k for k in after if k not in before]:
+        # Sorted, as Pulumi's own diff display orders object keys: the report must not depend
+        # on the order a plan happened to serialise its keys in.
+        for key in sorted(set(before) | set(after), key=str):
             _diff_values(before.get(key, _MISSING), after.get(key, _MISSING), _join(path, str(key)), out)
         return
     if isinstance(before, list) and isinstance(after, list):

@@ -122,10 +122,10 @@ def test_added_removed_and_list_entries_get_full_paths() -> None:
     del new["inputs"]["properties"]["requestSettings"]
     [change] = changes(_plan(old), _plan(new))
     assert [(d["path"], d["kind"]) for d in change["diffs"]] == [
-        ("properties.requestSettings", "delete"),
-        ('tags["cost center"]', "add"),
         ("ipRules[0].value", "update"),
         ("ipRules[1]", "delete"),
+        ("properties.requestSettings", "delete"),
+        ('tags["cost center"]', "add"),
     ]
 
 

@@ -44,11 +44,12 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import databricks as azure_databricks
-from pulumi_azure_native import managedidentity, network
+from pulumi_azure_native import managedidentity
 
 from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
+from components.private_endpoint import PrivateEndpoint
 
 COMPONENT = "DatabricksWorkspace"
 REGISTRY_COMPONENT = "CentralRegistryWorkspace"
@@ -263,41 +264,29 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         self, workspace: azure_databricks.Workspace, tags: dict[str, str]
     ) -> list[pulumi.Resource]:
         """The UI/API private endpoint (and its DNS registration when a zone is given): what the
-        workspace's Databricks provider must wait for."""
-        name, args = self._name, self._args
-        endpoint = network.PrivateEndpoint(
-            f"{name}-ui-api-pe",
-            private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            subnet={"id": args["private_endpoint_subnet_id"]},
-            private_link_service_connections=[
-                {
-                    "name": f"pe-{args['workspace_name']}-ui-api",
-                    "private_link_service_id": workspace.id,
-                    "group_ids": ["databricks_ui_api"],
-                }
-            ],
-            tags=tags,
+        workspace's Databricks provider must wait for. Its resources were this component's own
+        children before the endpoint component existed; ``former_parent`` keeps their URNs, and
+        the NIC keeps the name Azure generated."""
+        args = self._args
+        zone_id = args.get("private_dns_zone_id")
+        endpoint = PrivateEndpoint(
+            f"{self._name}-ui-api",
+            {
+                "resource_group_name": args["resource_group_name"],
+                "location": args["location"],
+                "endpoint_name": f"pe-{args['workspace_name']}-ui-api",
+                "nic_name": None,
+                "subnet_id": args["private_endpoint_subnet_id"],
+                "target_id": workspace.id,
+                "group_id": "databricks_ui_api",
+                "dns_zone_ids": {DNS_ZONE: zone_id} if zone_id else {},
+                "dns_zone_group": bool(zone_id),
+                "tags": tags,
+            },
             opts=pulumi.ResourceOptions(parent=self),
+            former_parent=self,
         )
-        ready: list[pulumi.Resource] = [endpoint]
-        if args.get("private_dns_zone_id"):
-            zone_group = network.PrivateDnsZoneGroup(
-                f"{name}-ui-api-dns",
-                private_dns_zone_group_name="default",
-                private_endpoint_name=endpoint.name,
-                resource_group_name=args["resource_group_name"],
-                private_dns_zone_configs=[
-                    {
-                        "name": DNS_ZONE.replace(".", "-"),
-                        "private_dns_zone_id": args["private_dns_zone_id"],
-                    }
-                ],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            ready.append(zone_group)
-        return ready
+        return endpoint.resources
 
     def _policy_and_runner(
         self, runner: managedidentity.UserAssignedIdentity, in_workspace: pulumi.ResourceOptions

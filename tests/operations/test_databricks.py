@@ -64,6 +64,7 @@ def test_environment_workspace_defaults():
         "mlops:databricks:DatabricksWorkspace": 1,
         WORKSPACE: 1,
         "azure-native:monitor:DiagnosticSetting": 1,
+        "mlops:private_endpoint:PrivateEndpoint": 1,
         "azure-native:network:PrivateEndpoint": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
         "pulumi:providers:databricks": 1,

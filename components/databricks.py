@@ -72,9 +72,14 @@ def _workspace(
     resource_group_id: pulumi.Input[str],
     location: str,
     public: bool,
-    parameters: dict[str, Any],
+    parameters: azure_databricks.WorkspaceCustomParametersArgsDict,
     tags: dict[str, str],
 ) -> azure_databricks.Workspace:
+    all_parameters: azure_databricks.WorkspaceCustomParametersArgsDict = {
+        "enable_no_public_ip": {"value": True},
+        "require_infrastructure_encryption": {"value": True},
+        **parameters,
+    }
     return azure_databricks.Workspace(
         f"{name}-workspace",
         workspace_name=workspace_name,
@@ -86,11 +91,7 @@ def _workspace(
         compute_mode="Hybrid",
         public_network_access="Enabled" if public else "Disabled",
         required_nsg_rules="AllRules" if public else "NoAzureDatabricksRules",
-        parameters={
-            "enable_no_public_ip": {"value": True},
-            "require_infrastructure_encryption": {"value": True},
-            **parameters,
-        },
+        parameters=all_parameters,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=owner),
     )
@@ -368,47 +369,44 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         spark_version = args.get("spark_version", "15.4.x-scala2.12")
         node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
         max_workers = args.get("max_workers", 4)
+        url = args.get("repository_url")
+        assert url is not None  # _validate_workspace_args requires it with batch_jobs
+        git_source: dbx.JobGitSourceArgsDict = {"url": url, "provider": "azureDevOpsServices"}
+        if args.get("repository_commit"):
+            git_source["commit"] = args["repository_commit"]
+        else:
+            git_source["branch"] = args.get("repository_branch", "main")
+        cluster: dbx.JobJobClusterArgsDict = {
+            "job_cluster_key": "batch",
+            "new_cluster": {
+                "spark_version": spark_version,
+                "node_type_id": node_types[0],
+                "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                "policy_id": policy.id,
+                "apply_policy_default_values": True,
+                "data_security_mode": "SINGLE_USER",
+                "single_user_name": principal.application_id,
+                "custom_tags": {"model": model},
+            },
+        }
+        task: dbx.JobTaskArgsDict = {
+            "task_key": "score",
+            "job_cluster_key": "batch",
+            "spark_python_task": {
+                "python_file": job_args["entry"],
+                "source": "GIT",
+                "parameters": list(job_args.get("parameters", [])),
+            },
+        }
         job = dbx.Job(
             f"{name}-{model}-batch-inference",
             name=f"{model}-batch-inference",
             description=f"Batch inference of {model} (scheduled by Data Factory)",
             max_concurrent_runs=1,
             timeout_seconds=4 * 3600,
-            git_source={
-                "url": args["repository_url"],
-                "provider": "azureDevOpsServices",
-                **(
-                    {"commit": args["repository_commit"]}
-                    if args.get("repository_commit")
-                    else {"branch": args.get("repository_branch", "main")}
-                ),
-            },
-            job_clusters=[
-                {
-                    "job_cluster_key": "batch",
-                    "new_cluster": {
-                        "spark_version": spark_version,
-                        "node_type_id": node_types[0],
-                        "autoscale": {"min_workers": 1, "max_workers": max_workers},
-                        "policy_id": policy.id,
-                        "apply_policy_default_values": True,
-                        "data_security_mode": "SINGLE_USER",
-                        "single_user_name": principal.application_id,
-                        "custom_tags": {"model": model},
-                    },
-                }
-            ],
-            tasks=[
-                {
-                    "task_key": "score",
-                    "job_cluster_key": "batch",
-                    "spark_python_task": {
-                        "python_file": job_args["entry"],
-                        "source": "GIT",
-                        "parameters": list(job_args.get("parameters", [])),
-                    },
-                }
-            ],
+            git_source=git_source,
+            job_clusters=[cluster],
+            tasks=[task],
             run_as={"service_principal_name": principal.application_id},
             tags={"model": model, "environment": args["environment"]},
             opts=in_workspace,

@@ -252,9 +252,7 @@ def compose_delivery(ctx: StackContext) -> None:
         "default_branch": branch,
         "key_vault_id": workspace.key_vault_id,
         "key_vault_name": workspace.key_vault_name,
-        "key_vault_secrets": {
-            "appinsights-connection-string": observability.app_insights_connection_string
-        },
+        "key_vault_secrets": {"appinsights-connection-string": observability.app_insights_connection_string},
         "approval": _approval(devops.approvals, project_id, project_name, provider),
         "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
         "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 import pytest
 
@@ -26,7 +28,10 @@ MINIMAL: PrivateEndpointArgs = {
 
 
 def build(**extra):
-    return Template.from_function(lambda: PrivateEndpoint("kv", {**MINIMAL, **extra}))
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
+    return Template.from_function(
+        lambda: PrivateEndpoint("kv", cast(PrivateEndpointArgs, {**MINIMAL, **extra}))
+    )
 
 
 def test_defaults():

@@ -18,7 +18,7 @@ the Kubernetes secret ``inference_tls_secret`` in the ``azureml`` namespace. Wit
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import (
@@ -123,7 +123,7 @@ def _check_pool(arg: str, pool: NodePoolArgs, *, system: bool) -> None:
             "is not a node pool argument (vm_size, min_count, max_count)",
         )
     for key in ("vm_size", "min_count", "max_count"):
-        if pool.get(key) is None:  # type: ignore[misc]
+        if pool.get(key) is None:
             raise arg_error(COMPONENT, f"{arg}.{key}", "is required")
     low, high = pool["min_count"], pool["max_count"]
     if low < (1 if system else 0) or high < 1 or low > high:
@@ -137,14 +137,9 @@ def _check_pool(arg: str, pool: NodePoolArgs, *, system: bool) -> None:
 
 def _pool_profile(
     name: str, pool: NodePoolArgs, subnet_id: pulumi.Input[str], *, mode: str, ephemeral: bool = True
-) -> dict[str, object]:
-    disk: dict[str, object] = (
-        {"os_disk_type": "Ephemeral", "os_disk_size_gb": EPHEMERAL_OS_DISK_GB}
-        if ephemeral
-        else {"os_disk_type": "Managed"}
-    )
-    return {
-        **disk,
+) -> containerservice.ManagedClusterAgentPoolProfileArgsDict:
+    profile: containerservice.ManagedClusterAgentPoolProfileArgsDict = {
+        "os_disk_type": "Ephemeral" if ephemeral else "Managed",
         "enable_encryption_at_host": True,
         "name": name,
         "mode": mode,
@@ -160,6 +155,9 @@ def _pool_profile(
         "max_pods": MAX_PODS,
         "upgrade_settings": {"max_surge": "33%"},
     }
+    if ephemeral:
+        profile["os_disk_size_gb"] = EPHEMERAL_OS_DISK_GB
+    return profile
 
 
 def validate_args(args: AksClusterArgs) -> None:
@@ -203,7 +201,7 @@ class AksCluster(pulumi.ComponentResource):
     kubernetes_compute_id: pulumi.Output[str]
     kubelet_principal_id: pulumi.Output[str]
     """Object id of the kubelet identity (pulls images)."""
-    oidc_issuer_url: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str | None]
     """The cluster's OIDC issuer (for workload identity federation)."""
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -220,8 +218,13 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-aks", resource_id=cluster.id, workspace_id=args["log_analytics_id"], parent=self
         )
         created = self._user_pools(cluster)
-        kubelet = cluster.identity_profile.apply(
-            lambda p: (p or {})["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
+        # The provider's response is untyped at this edge: Azure always reports the kubelet
+        # identity of a cluster it created; None only stands for "not reported".
+        kubelet = cast(
+            pulumi.Output[str],
+            cluster.identity_profile.apply(
+                lambda p: p["kubeletidentity"].object_id if p and "kubeletidentity" in p else None
+            ),
         )
         self._roles(cluster, kubelet)
         compute = self._attach(cluster, created)
@@ -275,10 +278,14 @@ class AksCluster(pulumi.ComponentResource):
         args = self._args
         la = args["log_analytics_id"]
         private = bool(args.get("private_cluster", True))
-        api_access: dict[str, object] = {"enable_private_cluster": private, "disable_run_command": True}
+        api_access: containerservice.ManagedClusterAPIServerAccessProfileArgsDict = {
+            "enable_private_cluster": private,
+            "disable_run_command": True,
+        }
         if private:
-            api_access.update({"private_dns_zone": "system", "enable_private_cluster_public_fqdn": False})
-        security: dict[str, object] = {
+            api_access["private_dns_zone"] = "system"
+            api_access["enable_private_cluster_public_fqdn"] = False
+        security: containerservice.ManagedClusterSecurityProfileArgsDict = {
             "workload_identity": {"enabled": True},
             "image_cleaner": {"enabled": True, "interval_hours": 168},
         }
@@ -287,6 +294,39 @@ class AksCluster(pulumi.ComponentResource):
                 "log_analytics_workspace_resource_id": la,
                 "security_monitoring": {"enabled": True},
             }
+        system_pool = _pool_profile(
+            "system", args["system_pool"], args["subnet_id"], mode="System", ephemeral=self._ephemeral
+        )
+        system_pool["node_taints"] = ["CriticalAddonsOnly=true:NoSchedule"]
+        identity_profile: containerservice.ManagedClusterIdentityArgsDict = {
+            "type": containerservice.ResourceIdentityType.USER_ASSIGNED,
+            "user_assigned_identities": [identity.id],
+        }
+        aad: containerservice.ManagedClusterAADProfileArgsDict = {
+            "managed": True,
+            "enable_azure_rbac": True,
+            "tenant_id": args["tenant_id"],
+            "admin_group_object_ids": list(args.get("admin_group_object_ids", [])),
+        }
+        network_profile: containerservice.ContainerServiceNetworkProfileArgsDict = {
+            "network_plugin": "azure",
+            "network_plugin_mode": "overlay",
+            "network_dataplane": "cilium",
+            "network_policy": "cilium",
+            "pod_cidr": args.get("pod_cidr", "10.244.0.0/16"),
+            "service_cidr": args.get("service_cidr", "10.0.0.0/16"),
+            "dns_service_ip": args.get("dns_service_ip", "10.0.0.10"),
+            "load_balancer_sku": "standard",
+            "outbound_type": args.get("outbound_type", "userAssignedNATGateway"),
+        }
+        addons: dict[str, containerservice.ManagedClusterAddonProfileArgsDict] = {
+            "omsagent": {
+                "enabled": True,
+                "config": {"logAnalyticsWorkspaceResourceID": la, "useAADAuth": "true"},
+            },
+            "azurepolicy": {"enabled": True},
+            "azureKeyvaultSecretsProvider": {"enabled": True, "config": {"enableSecretRotation": "true"}},
+        }
         return containerservice.ManagedCluster(
             f"{self._name}-aks",
             resource_name_=args["cluster_name"],
@@ -294,51 +334,18 @@ class AksCluster(pulumi.ComponentResource):
             location=args["location"],
             dns_prefix=args["cluster_name"],
             sku={"name": "Base", "tier": args.get("sku_tier", "Standard")},
-            identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
+            identity=identity_profile,
             enable_rbac=True,
             disable_local_accounts=True,
-            aad_profile={
-                "managed": True,
-                "enable_azure_rbac": True,
-                "tenant_id": args["tenant_id"],
-                "admin_group_object_ids": list(args.get("admin_group_object_ids", [])),
-            },
+            aad_profile=aad,
             api_server_access_profile=api_access,
             public_network_access="Disabled" if private else "Enabled",
-            network_profile={
-                "network_plugin": "azure",
-                "network_plugin_mode": "overlay",
-                "network_dataplane": "cilium",
-                "network_policy": "cilium",
-                "pod_cidr": args.get("pod_cidr", "10.244.0.0/16"),
-                "service_cidr": args.get("service_cidr", "10.0.0.0/16"),
-                "dns_service_ip": args.get("dns_service_ip", "10.0.0.10"),
-                "load_balancer_sku": "standard",
-                "outbound_type": args.get("outbound_type", "userAssignedNATGateway"),
-            },
+            network_profile=network_profile,
             oidc_issuer_profile={"enabled": True},
             security_profile=security,
-            addon_profiles={
-                "omsagent": {
-                    "enabled": True,
-                    "config": {"logAnalyticsWorkspaceResourceID": la, "useAADAuth": "true"},
-                },
-                "azurepolicy": {"enabled": True},
-                "azureKeyvaultSecretsProvider": {"enabled": True, "config": {"enableSecretRotation": "true"}},
-            },
+            addon_profiles=addons,
             auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
-            agent_pool_profiles=[
-                {
-                    **_pool_profile(
-                        "system",
-                        args["system_pool"],
-                        args["subnet_id"],
-                        mode="System",
-                        ephemeral=self._ephemeral,
-                    ),
-                    "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
-                }
-            ],
+            agent_pool_profiles=[system_pool],
             tags=self._tags,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[subnet_role], ignore_changes=["agentPoolProfiles"]
@@ -348,7 +355,9 @@ class AksCluster(pulumi.ComponentResource):
     def _user_pools(self, cluster: containerservice.ManagedCluster) -> list[pulumi.Resource]:
         """The inference pool and the optional GPU pool."""
         args = self._args
-        pools = [("inference", args["inference_pool"], {"workload": "inference"}, None)]
+        pools: list[tuple[str, NodePoolArgs, dict[str, str], list[str] | None]] = [
+            ("inference", args["inference_pool"], {"workload": "inference"}, None)
+        ]
         if args.get("gpu_pool") is not None:
             labels = {"workload": "inference", "accelerator": "nvidia"}
             pools.append(("gpu", args["gpu_pool"], labels, ["sku=gpu:NoSchedule"]))
@@ -357,7 +366,6 @@ class AksCluster(pulumi.ComponentResource):
             profile = _pool_profile(
                 pool_name, pool, args["subnet_id"], mode="User", ephemeral=self._ephemeral
             )
-            profile.pop("name")
             created.append(
                 containerservice.AgentPool(
                     f"{self._name}-{pool_name}",
@@ -368,7 +376,21 @@ class AksCluster(pulumi.ComponentResource):
                     node_taints=taints,
                     tags=self._tags,
                     opts=self._child,
-                    **profile,  # type: ignore[arg-type]
+                    os_disk_type=profile.get("os_disk_type"),
+                    os_disk_size_gb=profile.get("os_disk_size_gb"),
+                    enable_encryption_at_host=profile.get("enable_encryption_at_host"),
+                    mode=profile.get("mode"),
+                    vm_size=profile.get("vm_size"),
+                    count=profile.get("count"),
+                    min_count=profile.get("min_count"),
+                    max_count=profile.get("max_count"),
+                    enable_auto_scaling=profile.get("enable_auto_scaling"),
+                    vnet_subnet_id=profile.get("vnet_subnet_id"),
+                    os_type=profile.get("os_type"),
+                    os_sku=profile.get("os_sku"),
+                    type=profile.get("type"),
+                    max_pods=profile.get("max_pods"),
+                    upgrade_settings=profile.get("upgrade_settings"),
                 )
             )
         return created
@@ -418,7 +440,7 @@ class AksCluster(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             release_train="stable",
             auto_upgrade_minor_version=True,
-            identity={"type": "SystemAssigned"},
+            identity={"type": kubernetesconfiguration.ResourceIdentityType.SYSTEM_ASSIGNED},
             configuration_settings={
                 "enableTraining": "False",
                 "enableInference": "True",

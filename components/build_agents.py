@@ -190,7 +190,7 @@ class BuildAgents(pulumi.ComponentResource):
             overprovision=False,
             single_placement_group=False,
             platform_fault_domain_count=1,
-            upgrade_policy=compute.UpgradePolicyArgs(mode="Manual"),
+            upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
             sku=compute.SkuArgs(name=args.get("vm_size", "Standard_D4ds_v5"), tier="Standard", capacity=0),
             identity=compute.VirtualMachineScaleSetIdentityArgs(
                 type=compute.ResourceIdentityType.USER_ASSIGNED,
@@ -219,7 +219,7 @@ class BuildAgents(pulumi.ComponentResource):
                     ),
                     os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
                         create_option="FromImage",
-                        caching="ReadWrite",
+                        caching=compute.CachingTypes.READ_WRITE,
                         disk_size_gb=args.get("os_disk_size_gb", 128),
                         managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
                             storage_account_type="Premium_LRS"

@@ -87,7 +87,7 @@ class BatchScheduler(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:datafactory:BatchScheduler", name, {}, opts)
         frequency, interval, hour = _validate(args)
-        schedule = dict(args["schedule"])
+        schedule = args["schedule"]
         tags = dict(args.get("tags", {}))
         rg = args["resource_group_name"]
         parent = pulumi.ResourceOptions(parent=self)
@@ -137,7 +137,7 @@ class BatchScheduler(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
         )
-        recurrence: dict[str, object] = {
+        recurrence: datafactory.ScheduleTriggerRecurrenceArgsDict = {
             "frequency": frequency,
             "interval": interval,
             "start_time": schedule.get("start_time", "2026-01-01T00:00:00Z"),
@@ -169,10 +169,28 @@ class BatchScheduler(pulumi.ComponentResource):
         factory: datafactory.Factory,
         rg: pulumi.Input[str],
         linked: datafactory.LinkedService,
-        recurrence: dict[str, object],
+        recurrence: datafactory.ScheduleTriggerRecurrenceArgsDict,
     ) -> None:
         """One model's pipeline (runs its Databricks job) and the schedule trigger that starts it."""
         pipeline_name = f"{model}-batch-inference"
+        activity: datafactory.DatabricksJobActivityArgsDict = {
+            "type": "DatabricksJob",
+            "name": "run-batch-inference",
+            "job_id": job_id,
+            "linked_service_name": {
+                "reference_name": LINKED_SERVICE,
+                "type": "LinkedServiceReference",
+            },
+            "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
+        }
+        trigger: datafactory.ScheduleTriggerArgsDict = {
+            "type": "ScheduleTrigger",
+            "description": f"Batch inference of {model}",
+            "recurrence": recurrence,
+            "pipelines": [
+                {"pipeline_reference": {"reference_name": pipeline_name, "type": "PipelineReference"}}
+            ],
+        }
         pipeline = datafactory.Pipeline(
             f"{name}-{model}-pipeline",
             pipeline_name=pipeline_name,
@@ -180,18 +198,7 @@ class BatchScheduler(pulumi.ComponentResource):
             resource_group_name=rg,
             description=f"Runs the Databricks batch-inference job of {model}",
             concurrency=1,
-            activities=[
-                {
-                    "type": "DatabricksJob",
-                    "name": "run-batch-inference",
-                    "job_id": job_id,
-                    "linked_service_name": {
-                        "reference_name": LINKED_SERVICE,
-                        "type": "LinkedServiceReference",
-                    },
-                    "policy": {"retry": 1, "retry_interval_in_seconds": 300, "timeout": "0.04:00:00"},
-                }
-            ],
+            activities=[activity],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[linked]),
         )
         datafactory.Trigger(
@@ -199,14 +206,7 @@ class BatchScheduler(pulumi.ComponentResource):
             trigger_name=f"{model}-schedule",  # trigger_names below: the deploy pipeline starts it
             factory_name=factory.name,
             resource_group_name=rg,
-            properties={
-                "type": "ScheduleTrigger",
-                "description": f"Batch inference of {model}",
-                "recurrence": recurrence,
-                "pipelines": [
-                    {"pipeline_reference": {"reference_name": pipeline_name, "type": "PipelineReference"}}
-                ],
-            },
+            properties=trigger,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[pipeline]),
         )
 
@@ -229,7 +229,7 @@ def _validate(args: BatchSchedulerArgs) -> tuple[str, int, int]:
     )
     if args.get("job_ids") is None:
         raise arg_error(COMPONENT, "job_ids", "is required (an empty dict for no jobs)")
-    schedule = dict(args["schedule"])
+    schedule = args["schedule"]
     check_unknown_args(COMPONENT, schedule, ScheduleArgs)
     frequency = schedule.get("frequency")
     if frequency not in ("Hour", "Day", "Week"):

@@ -44,11 +44,12 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import databricks as azure_databricks
-from pulumi_azure_native import managedidentity, network
+from pulumi_azure_native import managedidentity
 
 from components import dns_zones
 from components.common import arg_error, check_unknown_args, require
 from components.diagnostics import send_to_log_analytics
+from components.private_endpoint import PrivateEndpoint
 
 COMPONENT = "DatabricksWorkspace"
 REGISTRY_COMPONENT = "CentralRegistryWorkspace"
@@ -71,9 +72,14 @@ def _workspace(
     resource_group_id: pulumi.Input[str],
     location: str,
     public: bool,
-    parameters: dict[str, Any],
+    parameters: azure_databricks.WorkspaceCustomParametersArgsDict,
     tags: dict[str, str],
 ) -> azure_databricks.Workspace:
+    all_parameters: azure_databricks.WorkspaceCustomParametersArgsDict = {
+        "enable_no_public_ip": {"value": True},
+        "require_infrastructure_encryption": {"value": True},
+        **parameters,
+    }
     return azure_databricks.Workspace(
         f"{name}-workspace",
         workspace_name=workspace_name,
@@ -85,11 +91,7 @@ def _workspace(
         compute_mode="Hybrid",
         public_network_access="Enabled" if public else "Disabled",
         required_nsg_rules="AllRules" if public else "NoAzureDatabricksRules",
-        parameters={
-            "enable_no_public_ip": {"value": True},
-            "require_infrastructure_encryption": {"value": True},
-            **parameters,
-        },
+        parameters=all_parameters,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=owner),
     )
@@ -263,41 +265,29 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         self, workspace: azure_databricks.Workspace, tags: dict[str, str]
     ) -> list[pulumi.Resource]:
         """The UI/API private endpoint (and its DNS registration when a zone is given): what the
-        workspace's Databricks provider must wait for."""
-        name, args = self._name, self._args
-        endpoint = network.PrivateEndpoint(
-            f"{name}-ui-api-pe",
-            private_endpoint_name=f"pe-{args['workspace_name']}-ui-api",
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            subnet={"id": args["private_endpoint_subnet_id"]},
-            private_link_service_connections=[
-                {
-                    "name": f"pe-{args['workspace_name']}-ui-api",
-                    "private_link_service_id": workspace.id,
-                    "group_ids": ["databricks_ui_api"],
-                }
-            ],
-            tags=tags,
+        workspace's Databricks provider must wait for. Its resources were this component's own
+        children before the endpoint component existed; ``former_parent`` keeps their URNs, and
+        the NIC keeps the name Azure generated."""
+        args = self._args
+        zone_id = args.get("private_dns_zone_id")
+        endpoint = PrivateEndpoint(
+            f"{self._name}-ui-api",
+            {
+                "resource_group_name": args["resource_group_name"],
+                "location": args["location"],
+                "endpoint_name": f"pe-{args['workspace_name']}-ui-api",
+                "nic_name": None,
+                "subnet_id": args["private_endpoint_subnet_id"],
+                "target_id": workspace.id,
+                "group_id": "databricks_ui_api",
+                "dns_zone_ids": {DNS_ZONE: zone_id} if zone_id else {},
+                "dns_zone_group": bool(zone_id),
+                "tags": tags,
+            },
             opts=pulumi.ResourceOptions(parent=self),
+            former_parent=self,
         )
-        ready: list[pulumi.Resource] = [endpoint]
-        if args.get("private_dns_zone_id"):
-            zone_group = network.PrivateDnsZoneGroup(
-                f"{name}-ui-api-dns",
-                private_dns_zone_group_name="default",
-                private_endpoint_name=endpoint.name,
-                resource_group_name=args["resource_group_name"],
-                private_dns_zone_configs=[
-                    {
-                        "name": DNS_ZONE.replace(".", "-"),
-                        "private_dns_zone_id": args["private_dns_zone_id"],
-                    }
-                ],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            ready.append(zone_group)
-        return ready
+        return endpoint.resources
 
     def _policy_and_runner(
         self, runner: managedidentity.UserAssignedIdentity, in_workspace: pulumi.ResourceOptions
@@ -379,47 +369,44 @@ class DatabricksWorkspace(pulumi.ComponentResource):
         spark_version = args.get("spark_version", "15.4.x-scala2.12")
         node_types = list(args.get("node_types", ["Standard_D4ds_v5"]))
         max_workers = args.get("max_workers", 4)
+        url = args.get("repository_url")
+        assert url is not None  # _validate_workspace_args requires it with batch_jobs
+        git_source: dbx.JobGitSourceArgsDict = {"url": url, "provider": "azureDevOpsServices"}
+        if args.get("repository_commit"):
+            git_source["commit"] = args["repository_commit"]
+        else:
+            git_source["branch"] = args.get("repository_branch", "main")
+        cluster: dbx.JobJobClusterArgsDict = {
+            "job_cluster_key": "batch",
+            "new_cluster": {
+                "spark_version": spark_version,
+                "node_type_id": node_types[0],
+                "autoscale": {"min_workers": 1, "max_workers": max_workers},
+                "policy_id": policy.id,
+                "apply_policy_default_values": True,
+                "data_security_mode": "SINGLE_USER",
+                "single_user_name": principal.application_id,
+                "custom_tags": {"model": model},
+            },
+        }
+        task: dbx.JobTaskArgsDict = {
+            "task_key": "score",
+            "job_cluster_key": "batch",
+            "spark_python_task": {
+                "python_file": job_args["entry"],
+                "source": "GIT",
+                "parameters": list(job_args.get("parameters", [])),
+            },
+        }
         job = dbx.Job(
             f"{name}-{model}-batch-inference",
             name=f"{model}-batch-inference",
             description=f"Batch inference of {model} (scheduled by Data Factory)",
             max_concurrent_runs=1,
             timeout_seconds=4 * 3600,
-            git_source={
-                "url": args["repository_url"],
-                "provider": "azureDevOpsServices",
-                **(
-                    {"commit": args["repository_commit"]}
-                    if args.get("repository_commit")
-                    else {"branch": args.get("repository_branch", "main")}
-                ),
-            },
-            job_clusters=[
-                {
-                    "job_cluster_key": "batch",
-                    "new_cluster": {
-                        "spark_version": spark_version,
-                        "node_type_id": node_types[0],
-                        "autoscale": {"min_workers": 1, "max_workers": max_workers},
-                        "policy_id": policy.id,
-                        "apply_policy_default_values": True,
-                        "data_security_mode": "SINGLE_USER",
-                        "single_user_name": principal.application_id,
-                        "custom_tags": {"model": model},
-                    },
-                }
-            ],
-            tasks=[
-                {
-                    "task_key": "score",
-                    "job_cluster_key": "batch",
-                    "spark_python_task": {
-                        "python_file": job_args["entry"],
-                        "source": "GIT",
-                        "parameters": list(job_args.get("parameters", [])),
-                    },
-                }
-            ],
+            git_source=git_source,
+            job_clusters=[cluster],
+            tasks=[task],
             run_as={"service_principal_name": principal.application_id},
             tags={"model": model, "environment": args["environment"]},
             opts=in_workspace,

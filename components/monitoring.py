@@ -193,11 +193,12 @@ class Monitoring(pulumi.ComponentResource):
                         model,
                         f"{model}/{slot}: {metric} above {thresholds[key]}%",
                     )
-        if args.get("aks_cluster_id"):
+        aks_cluster_id = args.get("aks_cluster_id")
+        if aks_cluster_id:
             self._metric(
                 name,
                 "aks-node-health",
-                args["aks_cluster_id"],
+                aks_cluster_id,
                 "Microsoft.ContainerService/managedClusters",
                 "kube_node_status_condition",
                 "Average",

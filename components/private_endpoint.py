@@ -35,7 +35,14 @@ class PrivateEndpointArgs(TypedDict):
     group_id: str
     """Required. Private-link sub-resource, one of GROUP_ZONES (``blob``, ``vault``, ``amlworkspace``...)."""
     dns_zone_ids: Mapping[str, pulumi.Input[str]]
-    """Required. Private DNS zone ids by zone name; must hold every zone the group id needs."""
+    """Required. Private DNS zone ids by zone name; must hold every zone the group id needs
+    (may be empty when ``dns_zone_group`` is False)."""
+    dns_zone_group: NotRequired[bool]
+    """Optional. Register the endpoint's names in the zones through a DNS zone group; False
+    leaves name resolution to the caller. @default True"""
+    nic_name: NotRequired[str | None]
+    """Optional. Name of the endpoint's NIC; None lets Azure generate it (the name cannot change
+    in place: endpoints created without a custom NIC name keep it so). @default <endpoint_name>-nic"""
     log_analytics_id: NotRequired[pulumi.Input[str]]
     """Optional. Send the endpoint's metrics here. @default no diagnostic setting"""
     tags: NotRequired[dict[str, str]]
@@ -43,6 +50,8 @@ class PrivateEndpointArgs(TypedDict):
 
 
 def _missing_zones(args: PrivateEndpointArgs) -> list[str]:
+    if not args.get("dns_zone_group", True):
+        return []
     return [zone for zone in GROUP_ZONES.get(args["group_id"], ()) if zone not in args["dns_zone_ids"]]
 
 
@@ -65,14 +74,24 @@ RULES: tuple[ArgRule[PrivateEndpointArgs], ...] = (
 
 
 class PrivateEndpoint(pulumi.ComponentResource):
-    """A private endpoint plus one DNS zone group (``mlops:private_endpoint:PrivateEndpoint``)."""
+    """A private endpoint plus (by default) one DNS zone group (``mlops:private_endpoint:PrivateEndpoint``)."""
 
     endpoint_id: pulumi.Output[str]
     """ARM id of the private endpoint."""
+    resources: list[pulumi.Resource]
+    """The endpoint and its DNS zone group: what a client of the endpoint waits for."""
 
     def __init__(
-        self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: PrivateEndpointArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        former_parent: pulumi.Resource | None = None,
     ) -> None:
+        """``former_parent``: the component that created this endpoint's resources itself before
+        they moved under this component; the children get an alias to their URNs under it, so
+        existing endpoints upgrade in place instead of being replaced."""
         super().__init__("mlops:private_endpoint:PrivateEndpoint", name, {}, opts)
         check_unknown_args(COMPONENT, args, PrivateEndpointArgs)
         require(
@@ -87,12 +106,15 @@ class PrivateEndpoint(pulumi.ComponentResource):
             "dns_zone_ids",
         )
         validate(COMPONENT, args, RULES)
-        group, zones = args["group_id"], args["dns_zone_ids"]
+        group = args["group_id"]
+        child = pulumi.ResourceOptions(
+            parent=self, aliases=[pulumi.Alias(parent=former_parent)] if former_parent else None
+        )
 
         endpoint = network.PrivateEndpoint(
             f"{name}-pe",
             private_endpoint_name=args["endpoint_name"],
-            custom_network_interface_name=f"{args['endpoint_name']}-nic",
+            custom_network_interface_name=args.get("nic_name", f"{args['endpoint_name']}-nic"),
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             subnet={"id": args["subnet_id"]},
@@ -104,19 +126,11 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 }
             ],
             tags=dict(args.get("tags", {})),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child,
         )
-        network.PrivateDnsZoneGroup(
-            f"{name}-dns",
-            private_dns_zone_group_name="default",
-            private_endpoint_name=endpoint.name,
-            resource_group_name=args["resource_group_name"],
-            private_dns_zone_configs=[
-                {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}
-                for zone in GROUP_ZONES[group]
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.resources = [endpoint]
+        if args.get("dns_zone_group", True):
+            self.resources.append(self._zone_group(name, args, endpoint, child))
         if args.get("log_analytics_id") is not None:
             send_to_log_analytics(
                 f"{name}-pe",
@@ -127,3 +141,24 @@ class PrivateEndpoint(pulumi.ComponentResource):
             )
         self.endpoint_id = endpoint.id
         self.register_outputs({"endpoint_id": self.endpoint_id})
+
+    @staticmethod
+    def _zone_group(
+        name: str,
+        args: PrivateEndpointArgs,
+        endpoint: network.PrivateEndpoint,
+        opts: pulumi.ResourceOptions,
+    ) -> network.PrivateDnsZoneGroup:
+        """The DNS zone group: Azure writes (and removes) the endpoint's A records in the zones."""
+        zones = args["dns_zone_ids"]
+        return network.PrivateDnsZoneGroup(
+            f"{name}-dns",
+            private_dns_zone_group_name="default",
+            private_endpoint_name=endpoint.name,
+            resource_group_name=args["resource_group_name"],
+            private_dns_zone_configs=[
+                {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}
+                for zone in GROUP_ZONES[args["group_id"]]
+            ],
+            opts=opts,
+        )

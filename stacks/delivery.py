@@ -208,7 +208,7 @@ def compose_devops_project(ctx: StackContext) -> None:
 def compose_delivery(ctx: StackContext) -> None:
     """Environment-side DevOps objects: service connection, environment + checks, agents."""
     from components.build_agents import BuildAgents
-    from components.devops_environment import DevOpsEnvironment
+    from components.devops_environment import DevOpsEnvironment, DevOpsEnvironmentArgs
 
     settings = ctx.environment_settings
     env = settings.environment
@@ -232,46 +232,40 @@ def compose_delivery(ctx: StackContext) -> None:
         if (n != "release" or in_release) and (n not in TRAINING_PIPELINES or env == TRAINING_STACK)
     ]
 
+    environment_args: DevOpsEnvironmentArgs = {
+        "environment": env,
+        "project_id": project_id,
+        "devops_provider": provider,
+        "subscription_id": settings.subscription_id,
+        "subscription_name": f"mlops-estate {env} ({settings.subscription_id})",
+        "tenant_id": settings.tenant_id,
+        "resource_group_name": ctx.resource_group_name,
+        "resource_group_id": ctx.resource_group_id,
+        "location": ctx.location,
+        "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
+        "preview_identity_name": ctx.namer.name("user_assigned_identity", "preview"),
+        "jobs": {
+            "identity_name": ctx.namer.name("user_assigned_identity", "jobs"),
+            "workspace_id": workspace.workspace_id,
+            "protected": env == "prod",
+        },
+        "default_branch": branch,
+        "key_vault_id": workspace.key_vault_id,
+        "key_vault_name": workspace.key_vault_name,
+        "key_vault_secrets": {"appinsights-connection-string": observability.app_insights_connection_string},
+        "approval": _approval(devops.approvals, project_id, project_name, provider),
+        "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
+        "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),
+        "tags": ctx.tags,
+    }
+    if in_release:
+        environment_args["release_writer"] = {
+            "identity_name": ctx.namer.name("user_assigned_identity", "release"),
+            "repository_id": ctx.shared_output("devopsRepositoryId"),
+        }
     environment = DevOpsEnvironment(
         "devops-environment",
-        {
-            "environment": env,
-            "project_id": project_id,
-            "devops_provider": provider,
-            "subscription_id": settings.subscription_id,
-            "subscription_name": f"mlops-estate {env} ({settings.subscription_id})",
-            "tenant_id": settings.tenant_id,
-            "resource_group_name": ctx.resource_group_name,
-            "resource_group_id": ctx.resource_group_id,
-            "location": ctx.location,
-            "identity_name": ctx.namer.name("user_assigned_identity", "deployer"),
-            "preview_identity_name": ctx.namer.name("user_assigned_identity", "preview"),
-            "jobs": {
-                "identity_name": ctx.namer.name("user_assigned_identity", "jobs"),
-                "workspace_id": workspace.workspace_id,
-                "protected": env == "prod",
-            },
-            **(
-                {
-                    "release_writer": {
-                        "identity_name": ctx.namer.name("user_assigned_identity", "release"),
-                        "repository_id": ctx.shared_output("devopsRepositoryId"),
-                    }
-                }
-                if in_release
-                else {}
-            ),
-            "default_branch": branch,
-            "key_vault_id": workspace.key_vault_id,
-            "key_vault_name": workspace.key_vault_name,
-            "key_vault_secrets": {
-                "appinsights-connection-string": observability.app_insights_connection_string
-            },
-            "approval": _approval(devops.approvals, project_id, project_name, provider),
-            "exclusive_lock": devops.exclusive_lock if devops.exclusive_lock is not None else env == "prod",
-            "pipeline_permissions": _permissions(ENV_PIPELINE_RESOURCES, pipeline_ids, env_names),
-            "tags": ctx.tags,
-        },
+        environment_args,
         opts=ctx.opts(),
     )
     ctx.parts.devops_environment = environment

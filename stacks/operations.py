@@ -10,6 +10,7 @@ resulting plan back to prove the level.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ REFERENCE_DATA = "azureml://registries/{registry}/data/{model}-training/labels/l
 """The reference data asset a model monitor compares production data with: the training split
 the train pipeline's register step puts into the shared registry as ``<model>-training`` (an
 MLTable) together with each registered version (``model_assets/<model>/src/register.py``)."""
+
+
+def _reference_data_uri(registry: str, *, model: str) -> str:
+    """The model's labelled training data in the shared registry (the drift baseline)."""
+    return REFERENCE_DATA.format(registry=registry, model=model.replace("_", "-"))
 
 
 def compose_operations(ctx: StackContext) -> None:
@@ -51,7 +57,7 @@ def _budget(ctx: StackContext, settings: EnvironmentStackSettings, monitoring: A
     from components.budget import Budget, BudgetArgs
 
     budget = settings.budget
-    if ctx.resource_group_id is None or budget.amount_usd is None:
+    if budget.amount_usd is None:
         return
     args = BudgetArgs(
         scope=ctx.resource_group_id,
@@ -234,9 +240,7 @@ def _model_monitors(
                 "deployment_id": part.deployment_ids[slot],
                 "task_type": config.task_types.get(name, "Regression"),
                 "reference_data_uri": ctx.shared_output("registryName").apply(
-                    lambda registry, n=name: REFERENCE_DATA.format(
-                        registry=registry, model=n.replace("_", "-")
-                    )
+                    functools.partial(_reference_data_uri, model=name)
                 ),
                 "log_analytics_id": ctx.parts.observability.log_analytics_id,
                 "action_group_ids": groups,
@@ -274,6 +278,13 @@ def _batch_jobs(ctx: StackContext, settings: EnvironmentStackSettings) -> dict[s
                 key=f"mlops-estate:models.{name}",
             )
         version = model.deployments[model.champion_slot].version
+        if version is None:
+            raise ConfigError(
+                f"batch model '{name}' has no version in its champion slot "
+                f"'{model.champion_slot}'; the Databricks batch-inference job runs a pinned version",
+                file=ctx.loaded.file,
+                key=f"mlops-estate:models.{name}.deployments.{model.champion_slot}.version",
+            )
         data = BATCH_DATA.format(model=name)
         jobs[name] = {
             "entry": entry,
@@ -390,7 +401,7 @@ def compose_central_registry_workspace(ctx: StackContext) -> None:
             "tags": ctx.tags,
         },
         opts=ctx.opts(),
-    )  # type: ignore[arg-type]
+    )
     ctx.parts.central_registry_databricks = registry
     ctx.outputs["databricksRegistryWorkspaceUrl"] = registry.workspace_url
     ctx.outputs["databricksRegistryCatalog"] = registry.catalog_name

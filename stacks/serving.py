@@ -8,8 +8,8 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from components import roles
-from components.serving.model_assets import ModelAssets, ModelAssetsArgs
-from infra.settings.models import unregistered_note
+from components.serving.model_assets import ModelAssets, ModelAssetsArgs, SlotArgs
+from infra.settings.models import DeploymentSlot, unregistered_note
 from stacks.context import StackContext
 
 
@@ -23,6 +23,19 @@ def _id_segment(arm_id: str, name: str) -> str:
 def _snake(values: Any) -> dict[str, int]:
     """A settings sub-model as the component's snake_case dict, without unset fields."""
     return {k: v for k, v in values.model_dump(by_alias=False).items() if v is not None}
+
+
+def _slot_args(deployment: DeploymentSlot) -> SlotArgs:
+    """A settings slot as the component's slot args, without unset fields."""
+    slot: SlotArgs = {}
+    if deployment.version is not None:
+        slot["version"] = deployment.version
+    slot["traffic"] = deployment.traffic
+    if deployment.instance_type is not None:
+        slot["instance_type"] = deployment.instance_type
+    if deployment.instance_count is not None:
+        slot["instance_count"] = deployment.instance_count
+    return slot
 
 
 def _grant_registry_read(
@@ -91,19 +104,7 @@ def compose_models(ctx: StackContext) -> None:
             "registry_name": registry_name,
             "registry_resource_group_name": registry_rg,
             "registry_provider": registry_provider,
-            "deployments": {
-                slot: {
-                    k: v
-                    for k, v in {
-                        "version": deployment.version,
-                        "traffic": deployment.traffic,
-                        "instance_type": deployment.instance_type,
-                        "instance_count": deployment.instance_count,
-                    }.items()
-                    if v is not None
-                }
-                for slot, deployment in model.deployments.items()
-            },
+            "deployments": {slot: _slot_args(deployment) for slot, deployment in model.deployments.items()},
             "log_analytics_id": observability.log_analytics_id,
             "config_file": ctx.loaded.file,
             "tags": ctx.tags,
@@ -118,10 +119,12 @@ def compose_models(ctx: StackContext) -> None:
             for key in ("request_settings", "liveness_probe", "readiness_probe"):
                 value = getattr(model, key)
                 if value is not None:
-                    args[key] = _snake(value)  # type: ignore[literal-required]
+                    args[key] = _snake(value)
         else:
             args["batch_compute_id"] = workspace.training_compute_id
         if model.target == "kubernetes":
+            # The settings refuse a kubernetes target without aks.enabled (models.<name>.target).
+            assert aks is not None
             args["kubernetes_compute_id"] = aks.kubernetes_compute_id
         if model.autoscale is not None:
             args["autoscale"] = _snake(model.autoscale)  # type: ignore[typeddict-item]

@@ -231,8 +231,8 @@ class ModelSettings(StrictModel):
                     "mirrorTraffic.{slot} is {percent} but slot {slot} takes {live}% live traffic; mirror only a slot with traffic 0",
                     {"slot": slot, "percent": percent, "live": self.deployments[slot].traffic},
                 )
-        for slot_name, slot in self.deployments.items():
-            size = slot.instance_type
+        for slot_name, deployment in self.deployments.items():
+            size = deployment.instance_type
             if size is None:
                 continue
             if self.target == "kubernetes" and size.startswith("Standard_"):

@@ -165,8 +165,6 @@ HOMES: dict[str, tuple[str, str]] = {
 """Resource constructors that only their home module may call."""
 
 PRIVATE_ENDPOINT_LEGACY: dict[str, str] = {
-    "components/databricks.py": "databricks workspace endpoints (shrinking list: move to PrivateEndpoint "
-    "with aliases)",
     "components/retraining/component.py": "retraining storage endpoints (shrinking list: move to "
     "PrivateEndpoint with aliases)",
 }

@@ -85,7 +85,7 @@ def test_component_shape(path, cls):
 
 
 def test_type_tokens_are_unique():
-    tokens = []
+    tokens: list[str] = []
     for _, cls in COMPONENTS:
         for node in ast.walk(cls):
             if (
@@ -96,7 +96,7 @@ def test_type_tokens_are_unique():
                 and isinstance(node.args[0], ast.Constant)
                 and str(node.args[0].value).startswith(TOKEN_PREFIX)
             ):
-                tokens.append(node.args[0].value)
+                tokens.append(str(node.args[0].value))
     assert len(tokens) == len(set(tokens)), sorted(tokens)
 
 

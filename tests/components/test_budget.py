@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from components.budget import Budget
+from components.budget import Budget, BudgetArgs
 from infra.errors import ConfigError
 from tests.support.template import Template
 
@@ -21,7 +23,8 @@ MINIMAL = {
 
 
 def build(**extra):
-    return Template.from_function(lambda: Budget("budget", {**MINIMAL, **extra}))
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
+    return Template.from_function(lambda: Budget("budget", cast(BudgetArgs, {**MINIMAL, **extra})))
 
 
 def test_one_budget_with_an_alert_per_threshold():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from components.observability import Observability
+from components.observability import Observability, ObservabilityArgs
 from infra.errors import ConfigError
 from tests.support.template import ABSENT, Template
 
@@ -20,7 +22,8 @@ MINIMAL = {
 
 
 def build(**extra):
-    return Template.from_function(lambda: Observability("obs", {**MINIMAL, **extra}))
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
+    return Template.from_function(lambda: Observability("obs", cast(ObservabilityArgs, {**MINIMAL, **extra})))
 
 
 def test_defaults():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 import pytest
 
-from components.build_agents import BuildAgents, render_cloud_init
+from components.build_agents import BuildAgents, BuildAgentsArgs, render_cloud_init
 from infra.errors import ConfigError
 from tests.support.template import ABSENT, Template
 
@@ -46,7 +47,8 @@ def build(**extra):
             "devops_provider": provider,
             **extra,
         }
-        BuildAgents("agents", args)
+        # Tests feed untyped (also invalid) args on purpose: the component validates them.
+        BuildAgents("agents", cast(BuildAgentsArgs, args))
 
     return Template.from_function(program)
 
@@ -190,7 +192,7 @@ def test_waf_aligned_passes_the_vmss_policies():
     found = [v.to_json() for v in evaluate(t.resources, environment="prod", enforcement="mandatory")]
     # Only the stack adds the explicit azure-native provider; everything else must pass in prod.
     assert {v["policy"] for v in found} == {"explicit-provider"}
-    assert {v["urn"].rsplit("::", 1)[1] for v in found} == {"agents-identity", "agents-vmss"}
+    assert {str(v["urn"]).rsplit("::", 1)[1] for v in found} == {"agents-identity", "agents-vmss"}
 
 
 def test_render_cloud_init_fills_every_placeholder():

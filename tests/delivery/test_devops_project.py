@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from components.devops_project import DevOpsProject
+from components.devops_project import DevOpsProject, DevOpsProjectArgs
 from infra.errors import ConfigError
 from tests.support.template import ABSENT, Template
 
@@ -29,7 +31,16 @@ def build(**extra):
         provider = azuredevops.Provider("ado", org_service_url="https://dev.azure.com/contoso")
         DevOpsProject(
             "devops",
-            {"project_name": "mlops-estate", "devops_provider": provider, "pipelines": PIPELINES, **extra},
+            # Tests feed untyped (also invalid) args on purpose: the component validates them.
+            cast(
+                DevOpsProjectArgs,
+                {
+                    "project_name": "mlops-estate",
+                    "devops_provider": provider,
+                    "pipelines": PIPELINES,
+                    **extra,
+                },
+            ),
         )
 
     return Template.from_function(program)

@@ -23,7 +23,7 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJq7mBqfS8cD6q1x5a7mLQ3HvKpP0w9Zr2yTn
 
 
 def test_approver_group_splits_into_scope_and_name():
-    approval = ApprovalSettings(approverGroup="[mlops-estate]\\Release Approvers")
+    approval = ApprovalSettings.model_validate({"approverGroup": "[mlops-estate]\\Release Approvers"})
     assert (approval.group_scope, approval.group_name) == ("mlops-estate", "Release Approvers")
     assert (approval.timeout_minutes, approval.min_approvers) == (1440, 1)
 
@@ -31,14 +31,14 @@ def test_approver_group_splits_into_scope_and_name():
 @pytest.mark.parametrize("group", ["Release Approvers", "[mlops]Release", "[a]\\b\\c", "\\Release"])
 def test_approver_group_must_name_a_scope(group):
     with pytest.raises(ValidationError) as err:
-        ApprovalSettings(approverGroup=group)
+        ApprovalSettings.model_validate({"approverGroup": group})
     assert f"'{group}' is not an Azure DevOps group as [<project or organization>]\\<group name>" in str(
         err.value
     )
 
 
 def test_agent_defaults_scale_to_zero():
-    agents = AgentSettings(sshPublicKey=KEY)
+    agents = AgentSettings.model_validate({"sshPublicKey": KEY})
     assert (agents.min_idle, agents.max_capacity, agents.time_to_live_minutes) == (0, 4, 30)
     assert (agents.recycle_after_each_use, agents.os_disk_size_gb, agents.image_version) == (
         True,
@@ -46,11 +46,13 @@ def test_agent_defaults_scale_to_zero():
         "latest",
     )
     with pytest.raises(ValidationError):
-        AgentSettings(sshPublicKey=KEY, imageVersion="jammy")
+        AgentSettings.model_validate({"sshPublicKey": KEY, "imageVersion": "jammy"})
 
 
 def test_project_defaults():
-    project = DevOpsProjectSettings(organizationUrl="https://dev.azure.com/contoso", project="mlops-estate")
+    project = DevOpsProjectSettings.model_validate(
+        {"organizationUrl": "https://dev.azure.com/contoso", "project": "mlops-estate"}
+    )
     assert project.pipelines_folder == "\\mlops-estate"
     assert project.approvals is None
     assert project.branch_policy.build_validation_expiry_minutes == 720

@@ -44,6 +44,7 @@ def _ctx(token: str, **inputs) -> ResourceContext:
 def test_databricks_workspace_url_and_web_app_host():
     ws = ANSWERS["azure-native:databricks:Workspace"]
     ctx = _ctx("azure-native:databricks:Workspace", workspaceName="dbw-x", resourceGroupName="rg-x")
+    assert ws.outputs is not None
     out = ws.outputs(ctx)
     assert re.fullmatch(r"adb-\d{16}\.\d{1,2}\.azuredatabricks\.net", out["workspaceUrl"])
     assert out["workspaceUrl"] == ws.outputs(ctx)["workspaceUrl"]  # deterministic
@@ -51,9 +52,9 @@ def test_databricks_workspace_url_and_web_app_host():
         "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-x/providers/"
         "Microsoft.Databricks/workspaces/dbw-x"
     )
-    app = ANSWERS["azure-native:web:WebApp"].outputs(
-        _ctx("azure-native:web:WebApp", name="func-x", resourceGroupName="rg")
-    )
+    web_outputs = ANSWERS["azure-native:web:WebApp"].outputs
+    assert web_outputs is not None
+    app = web_outputs(_ctx("azure-native:web:WebApp", name="func-x", resourceGroupName="rg"))
     assert app["defaultHostName"] == "func-x.azurewebsites.net"
 
 

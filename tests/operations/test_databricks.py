@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pytest
 
-from components.data_factory import BatchScheduler
-from components.databricks import CentralRegistryWorkspace, DatabricksWorkspace
+from components.data_factory import BatchScheduler, BatchSchedulerArgs
+from components.databricks import (
+    CentralRegistryWorkspace,
+    CentralRegistryWorkspaceArgs,
+    DatabricksWorkspace,
+    DatabricksWorkspaceArgs,
+)
 from infra.errors import ConfigError
 from tests.support.template import ABSENT, Template
 
@@ -19,7 +26,22 @@ WORKSPACE = "azure-native:databricks:Workspace"
 JOB = "databricks:index/job:Job"
 PERMISSIONS = "databricks:index/permissions:Permissions"
 REPO = "https://dev.azure.com/contoso/mlops-estate/_git/mlops-estate"
-MINIMAL = {
+
+
+# Tests feed untyped (also invalid) args on purpose: the components validate them.
+def workspace(args: Mapping[str, object]) -> DatabricksWorkspace:
+    return DatabricksWorkspace("databricks", cast(DatabricksWorkspaceArgs, dict(args)))
+
+
+def registry_workspace(args: Mapping[str, object]) -> CentralRegistryWorkspace:
+    return CentralRegistryWorkspace("registry", cast(CentralRegistryWorkspaceArgs, dict(args)))
+
+
+def scheduler(args: Mapping[str, object]) -> BatchScheduler:
+    return BatchScheduler("data-factory", cast(BatchSchedulerArgs, dict(args)))
+
+
+MINIMAL: dict[str, Any] = {
     "resource_group_name": "rg-x",
     "resource_group_id": SUB,
     "location": "westeurope",
@@ -53,7 +75,7 @@ def env_workspace(kind: str) -> Template:
                 node_types=["Standard_D8ds_v5", "Standard_D4ds_v5"],
                 tags={"environment": "prod"},
             )
-        _cache[kind] = Template.from_function(lambda: DatabricksWorkspace("databricks", args))
+        _cache[kind] = Template.from_function(lambda: workspace(args))
     return _cache[kind]
 
 
@@ -64,6 +86,7 @@ def test_environment_workspace_defaults():
         "mlops:databricks:DatabricksWorkspace": 1,
         WORKSPACE: 1,
         "azure-native:monitor:DiagnosticSetting": 1,
+        "mlops:private_endpoint:PrivateEndpoint": 1,
         "azure-native:network:PrivateEndpoint": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
         "pulumi:providers:databricks": 1,
@@ -166,13 +189,13 @@ def test_batch_job_policy_scope_and_permissions():
 def test_bad_workspace_arguments(change, needle):
     args = {**MINIMAL, **change}
     with pytest.raises(ConfigError) as caught:
-        Template.from_function(lambda: DatabricksWorkspace("databricks", args))
+        Template.from_function(lambda: workspace(args))
     assert needle in str(caught.value)
 
 
 def test_public_workspace_has_no_private_endpoint():
     args = {**MINIMAL, "public_network_access": True}
-    t = Template.from_function(lambda: DatabricksWorkspace("databricks", args))
+    t = Template.from_function(lambda: workspace(args))
     assert "azure-native:network:PrivateEndpoint" not in t.count_by_type()
     t.has_resource_properties(WORKSPACE, {"publicNetworkAccess": "Enabled", "requiredNsgRules": "AllRules"})
 
@@ -186,7 +209,7 @@ def test_central_registry_workspace_forbids_compute():
         "log_analytics_id": LA,
         "catalog": "mlops_models",
     }
-    t = Template.from_function(lambda: CentralRegistryWorkspace("registry", args))
+    t = Template.from_function(lambda: registry_workspace(args))
     counts = t.count_by_type()
     assert {k: v for k, v in counts.items() if k.startswith("databricks:")} == {
         "databricks:index/entitlements:Entitlements": 1,
@@ -226,18 +249,14 @@ def test_central_registry_workspace_forbids_compute():
         WORKSPACE, {"parameters": {"enableNoPublicIp": {"value": True}}, "sku": {"name": "premium"}}
     )
     with pytest.raises(ConfigError, match="public_network_access: false needs VNet injection"):
-        Template.from_function(
-            lambda: CentralRegistryWorkspace("registry", {**args, "public_network_access": False})
-        )
+        Template.from_function(lambda: registry_workspace({**args, "public_network_access": False}))
     with pytest.raises(
         ConfigError, match="readers_group: 'account users' would open the catalog to everyone"
     ):
-        Template.from_function(
-            lambda: CentralRegistryWorkspace("registry", {**args, "readers_group": "account users"})
-        )
+        Template.from_function(lambda: registry_workspace({**args, "readers_group": "account users"}))
 
 
-ADF = {
+ADF: dict[str, Any] = {
     "resource_group_name": "rg-x",
     "location": "westeurope",
     "factory_name": "adf-x",
@@ -251,7 +270,7 @@ ADF = {
 
 
 def test_data_factory_runs_each_job_with_managed_identity():
-    t = Template.from_function(lambda: BatchScheduler("data-factory", ADF))
+    t = Template.from_function(lambda: scheduler(ADF))
     counts = t.count_by_type()
     assert {k: v for k, v in counts.items() if k.startswith("azure-native:")} == {
         "azure-native:datafactory:Factory": 1,
@@ -321,7 +340,7 @@ def test_data_factory_runs_each_job_with_managed_identity():
 def test_bad_factory_arguments(change, needle):
     args = {**ADF, **change}
     with pytest.raises(ConfigError) as caught:
-        Template.from_function(lambda: BatchScheduler("data-factory", args))
+        Template.from_function(lambda: scheduler(args))
     assert needle in str(caught.value)
 
 
@@ -339,6 +358,6 @@ def test_batch_jobs_run_a_pinned_commit_when_given():
     args = dict(MINIMAL)
     commit = "0123456789abcdef0123456789abcdef01234567"
     args.update(batch_jobs=JOBS, repository_url=REPO, repository_commit=commit)
-    t = Template.from_function(lambda: DatabricksWorkspace("databricks", args))
+    t = Template.from_function(lambda: workspace(args))
     job = t.resource(JOB, "databricks-churn_byom-batch-inference")["inputs"]
     assert job["gitSource"] == {"url": REPO, "provider": "azureDevOpsServices", "commit": commit}

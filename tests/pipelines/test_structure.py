@@ -152,7 +152,9 @@ def test_infra_preview_jobs_run_when_their_stack_is_touched() -> None:
     assert "python3 pipelines/scripts/changed_stacks.py --base" in detect["script"]
     outputs = load_script("changed_stacks").azure_devops_outputs(["dev"])
     for stack, line in zip(STACKS, outputs, strict=True):
-        variable = re.search(r"variable=(\w+);isOutput=true", line).group(1)
+        found = re.search(r"variable=(\w+);isOutput=true", line)
+        assert found is not None, line
+        variable = found.group(1)
         job = job_named(preview, f"preview_{stack}")
         assert job["dependsOn"] == "changes"
         assert job["condition"] == (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
 
 from components import roles
-from components.aks import AksCluster
+from components.aks import AksCluster, AksClusterArgs
 from infra.errors import ConfigError
 from tests.platform.platform_inputs import LA_ID, SUB, SUBNET_ID, TENANT
 from tests.support.template import Template
@@ -42,9 +43,12 @@ _BUILT: dict[str, Template] = {}
 
 def build(**extra):
     """The plan of the component with ``extra`` args (built once per scenario in this module)."""
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
     key = json.dumps(extra, sort_keys=True)
     if key not in _BUILT:
-        _BUILT[key] = Template.from_function(lambda: AksCluster("aks", {**MINIMAL, **extra}))
+        _BUILT[key] = Template.from_function(
+            lambda: AksCluster("aks", cast(AksClusterArgs, {**MINIMAL, **extra}))
+        )
     return _BUILT[key]
 
 

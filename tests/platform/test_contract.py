@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 
-from components.aks import AksCluster
-from components.ml_workspace import MlWorkspace
-from components.network import PRIVATE_DNS_ZONES, Network
-from components.registry import MlRegistry
+from components.aks import AksCluster, AksClusterArgs
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
+from components.network import PRIVATE_DNS_ZONES, Network, NetworkArgs
+from components.registry import MlRegistry, MlRegistryArgs
 from tests.platform import test_aks, test_ml_workspace, test_network, test_registry
 from tests.support.template import Template
 
@@ -31,16 +33,24 @@ REGISTRY_ATTRS = ("registry_id", "registry_name", "registry_location")
 
 def test_contract_attributes_are_outputs():
     built: dict[str, pulumi.ComponentResource] = {}
+    networks: list[Network] = []
 
     def program() -> None:
-        built["network"] = Network("net", {**test_network.MINIMAL, "subnets": test_network.ALL_SUBNETS})
-        built["workspace"] = MlWorkspace("ws", test_ml_workspace.MINIMAL)
-        built["aks"] = AksCluster("aks", test_aks.MINIMAL)
-        built["registry"] = MlRegistry("reg", test_registry.MINIMAL)
+        # The test modules' args are plain dicts (their tests also feed invalid ones).
+        networks.append(
+            Network(
+                "net",
+                cast(NetworkArgs, {**test_network.MINIMAL, "subnets": test_network.ALL_SUBNETS}),
+            )
+        )
+        built["workspace"] = MlWorkspace("ws", cast(MlWorkspaceArgs, test_ml_workspace.MINIMAL))
+        built["aks"] = AksCluster("aks", cast(AksClusterArgs, test_aks.MINIMAL))
+        built["registry"] = MlRegistry("reg", cast(MlRegistryArgs, test_registry.MINIMAL))
 
     Template.from_function(program)
-    network = built["network"]
-    assert isinstance(network.vnet_id, pulumi.Output) and isinstance(network.vnet_name, pulumi.Output)
+    (network,) = networks
+    assert isinstance(network.vnet_id, pulumi.Output)
+    assert isinstance(network.vnet_name, pulumi.Output)
     assert set(network.subnet_ids) == {
         "privateEndpoints",
         "agents",

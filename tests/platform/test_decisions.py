@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from components import dns_zones, roles
 from components.build_agents import RULES as BUILD_AGENT_RULES
+from components.build_agents import BuildAgentsArgs
 from components.common import ArgRule, validate
 from components.ml_workspace import managed_network, workspace_grants
 from components.network import NAT_ROLES, SUBNET_ROLES, SubnetPlan, subnet_plan, zone_label
@@ -123,7 +126,7 @@ def test_storage_network_rules(subnets, count):
 
 
 def test_validate_reports_the_first_broken_rule():
-    rules = (
+    rules: tuple[ArgRule[dict[str, int]], ...] = (
         ArgRule(lambda a: a["n"] < 0, "n", "must not be negative"),
         ArgRule(lambda a: a["n"] > 9, "n", lambda a: f"{a['n']} is over 9"),
     )
@@ -146,7 +149,7 @@ BASE_AGENTS = {"ssh_public_key": "ssh-ed25519 AAAA", "min_idle": 0, "max_capacit
 )
 def test_build_agent_rules(change, key, message):
     with pytest.raises(ConfigError) as caught:
-        validate("BuildAgents", {**BASE_AGENTS, **change}, BUILD_AGENT_RULES)
+        validate("BuildAgents", cast(BuildAgentsArgs, {**BASE_AGENTS, **change}), BUILD_AGENT_RULES)
     assert f"BuildAgents args.{key}: {message}" in str(caught.value)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
 
 from components import roles
-from components.ml_workspace import MlWorkspace
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
 from infra.errors import ConfigError
 from tests.platform.platform_inputs import AI_ID, LA_ID, REGISTRY_ID, SUB, SUBNET_ID, TENANT, zone_ids
 from tests.support.template import ABSENT, Match, Template
@@ -53,9 +54,12 @@ _BUILT: dict[str, Template] = {}
 
 def build(**extra):
     """The plan of the component with ``extra`` args (built once per scenario in this module)."""
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
     key = json.dumps(extra, sort_keys=True)
     if key not in _BUILT:
-        _BUILT[key] = Template.from_function(lambda: MlWorkspace("ws", {**MINIMAL, **extra}))
+        _BUILT[key] = Template.from_function(
+            lambda: MlWorkspace("ws", cast(MlWorkspaceArgs, {**MINIMAL, **extra}))
+        )
     return _BUILT[key]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from components.network import PRIVATE_DNS_ZONES, Network
+from components.network import PRIVATE_DNS_ZONES, Network, NetworkArgs
 from infra.errors import ConfigError
 from tests.platform.platform_inputs import LA_ID
 from tests.support.template import ABSENT, Template
@@ -45,7 +47,8 @@ ALL_SUBNETS = {
 
 
 def build(**extra):
-    return Template.from_function(lambda: Network("net", {**MINIMAL, **extra}))
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
+    return Template.from_function(lambda: Network("net", cast(NetworkArgs, {**MINIMAL, **extra})))
 
 
 def test_defaults():

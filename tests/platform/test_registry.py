@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from components import roles
-from components.registry import MlRegistry
+from components.registry import MlRegistry, MlRegistryArgs
 from infra.errors import ConfigError
 from tests.platform.platform_inputs import LA_ID, SUB
 from tests.support.template import Template
@@ -25,7 +27,8 @@ MINIMAL = {
 
 
 def build(**extra):
-    return Template.from_function(lambda: MlRegistry("reg", {**MINIMAL, **extra}))
+    # Tests feed untyped (also invalid) args on purpose: the component validates them.
+    return Template.from_function(lambda: MlRegistry("reg", cast(MlRegistryArgs, {**MINIMAL, **extra})))
 
 
 def region(location: str, sku: str = "Standard_LRS") -> dict:
@@ -79,7 +82,7 @@ def test_defaults():
 
 
 def test_outputs_name_both_roles_in_the_registry_subscription():
-    t = Template.from_function(lambda: _export(MlRegistry("reg", MINIMAL)))
+    t = Template.from_function(lambda: _export(MlRegistry("reg", cast(MlRegistryArgs, MINIMAL))))
     guid = t.resource(ROLE, "reg-reader-role")["inputs"]["roleDefinitionId"]
     assert (
         t.plan["outputs"]["reader"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from infra.engine import preview
 from infra.errors import ConfigError
 
-QA_NETWORK = {
+QA_NETWORK: dict[str, Any] = {
     "addressSpace": "10.20.0.0/16",
     "subnets": {
         "privateEndpoints": "10.20.0.0/24",

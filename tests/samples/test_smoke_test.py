@@ -145,7 +145,12 @@ def test_transient_failures_are_retried_a_bounded_number_of_times(serve) -> None
     assert slept == [1.5, 3.0]
 
     calls.clear()
-    always_busy = serve(lambda body, headers: calls.append(1) or (503, "busy"))
+
+    def busy(body, headers):
+        calls.append(1)
+        return 503, "busy"
+
+    always_busy = serve(busy)
     reply = smoke_test.post_with_retries(
         always_busy, SPEC["request"], {}, timeout=5, attempts=2, delay=0, sleep=lambda s: None
     )

@@ -13,7 +13,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,18 @@ class Call:
 Handler = Callable[[Call, re.Match[str]], tuple[int, Any, dict[str, str]]]
 
 
+def _body_bytes(raw: object) -> bytes | None:
+    """A prepared request's body (None, text, bytes, an iterable of chunks or a file) as bytes."""
+    if raw is None or isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode()
+    if hasattr(raw, "read"):
+        return bytes(raw.read())
+    assert isinstance(raw, Iterable), type(raw)
+    return b"".join(part.encode() if isinstance(part, str) else bytes(part) for part in raw)
+
+
 @dataclass
 class FakeAzure:
     """Routes ``(METHOD, path regex)`` to handlers; unrouted requests answer 404 and are recorded."""
@@ -56,12 +68,12 @@ class FakeAzure:
     def send(self, request: requests.PreparedRequest) -> requests.Response:
         url = str(request.url)
         path = requests.utils.urlparse(url).path
-        body = request.body.encode() if isinstance(request.body, str) else request.body
-        if body is not None and not isinstance(body, bytes):
-            body = b"".join(body) if hasattr(body, "__iter__") else bytes(body.read())
+        body = _body_bytes(request.body)
         call = Call(method=str(request.method), url=url, path=path, body=body)
         self.calls.append(call)
-        status, payload, headers = 404, {"error": {"code": "ResourceNotFound", "message": path}}, {}
+        status: int = 404
+        payload: Any = {"error": {"code": "ResourceNotFound", "message": path}}
+        headers: dict[str, str] = {}
         for method, pattern, handler in self.routes:
             match = pattern.fullmatch(path)
             if method == request.method and match:

@@ -16,6 +16,12 @@ follows the same contract (Pulumi's own works):
   traceback, and the exit status is 1; any other exception is logged with its traceback and
   the exit status is 32 (the host's "a message was already shown").
 
+One thing differs from Pulumi's script, and it changes no plan: the cyclic garbage collector
+runs less often (:data:`GC_THRESHOLDS`). A program that loads the Azure SDKs creates millions of
+long-lived objects (classes, type hints) while importing, and with the default thresholds the
+collector rescans them again and again: about a third of the program's CPU time on the estate's
+prod stack. Young cycles are still collected (every 100,000 allocations).
+
 This file imports nothing from the project: it is the boundary between the engine and the
 program, and must run in any interpreter that has the ``pulumi`` SDK.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import runpy
@@ -33,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 EXIT_RUN_ERROR = 1
 EXIT_MESSAGE_SHOWN = 32
+GC_THRESHOLDS = (100_000, 100, 1_000)
+"""Generation 0 every 100,000 net allocations (default 700); older generations far less often."""
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -49,6 +58,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     """Run the program named in ``argv``; return the exit status."""
     args = _arguments(argv)
+    gc.set_threshold(*GC_THRESHOLDS)
     import pulumi
     import pulumi.runtime
 

@@ -242,9 +242,7 @@ pulumi.export("name", name)
 def test_a_config_error_raised_inside_an_apply_is_one_line_exit_2(tmp_path, monkeypatch, capsys, module, cls):
     project = _project_with_program(tmp_path, _APPLY_ERROR_PROGRAM.format(module=module, cls=cls))
     monkeypatch.chdir(project)
-    expected = (
-        "Pulumi.shared.yaml: mlops-estate:models.diabetes: version 9 of model 'diabetes' is not in the registry"
-    )
+    expected = "Pulumi.shared.yaml: mlops-estate:models.diabetes: version 9 of model 'diabetes' is not in the registry"
     with pytest.raises(ProgramConfigError) as err:
         preview("shared", policy=False, cache=False)
     assert str(err.value) == expected

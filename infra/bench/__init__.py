@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.engine import PROJECT_ROOT, project_directory
+from infra.engine import project_directory
 
 STACKS = ("shared", "dev", "qa", "prod")
 SCALE_BASE_STACK = "dev"
@@ -131,7 +131,7 @@ def machine() -> dict[str, Any]:
 
 def run_bench(*, quick: bool = False, runs: int | None = None, cwd: Path | None = None) -> dict[str, Any]:
     """Measure everything and return the report (see module docstring)."""
-    cwd = cwd or project_directory() or PROJECT_ROOT
+    cwd = cwd or project_directory()
     runs = runs or (1 if quick else 5)
     report: dict[str, Any] = {
         "schema": "mlops-estate/bench@1",

@@ -5,8 +5,9 @@ gRPC (:mod:`infra.engine.server`), starts the program with the project's virtual
 interpreter on the exec script (``bin/program_exec.py`` or ``--exec``) with the Go language
 host's arguments, working directory and ``PULUMI_CONFIG``/``PULUMI_CONFIG_SECRET_KEYS``, and
 starts dynamic providers through the launcher (:mod:`infra.engine.dynamic`). A ``RunError``
-the program logged as one line (exit status 1) becomes :class:`ProgramConfigError`; any
-other failure :class:`ProgramFailedError`; an error the engine raised while answering is
+the program logged as one line (exit status 1) becomes :class:`ProgramConfigError`, and so
+does a ``ConfigError`` that ended the program with a traceback (raised inside an ``apply``
+without being a ``RunError``): its message alone; any other failure :class:`ProgramFailedError`; an error the engine raised while answering is
 re-raised as it was.
 
 :func:`run_function` runs a function as a program in this process (component unit tests):
@@ -24,6 +25,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -154,10 +156,33 @@ def exec_arguments(
     ]  # fmt: skip
 
 
+_CONFIG_ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?\w*ConfigError: (?P<message>\S.*)$")
+"""The last line of a traceback whose exception is a configuration error (``infra.errors.ConfigError``
+or a subclass, e.g. ``components.common.ProgramConfigError``)."""
+
+
+def _config_error_in_traceback(text: str) -> str | None:
+    """The one-line message of a configuration error that ended the program with a traceback.
+
+    A ``ConfigError`` that is not also a ``pulumi.RunError`` — typically one raised inside an
+    ``apply`` callback, which reaches the host from the SDK's wait for outstanding registrations
+    rather than through the program's own ``try`` — is logged by the exec script with its
+    traceback. It is still bad input: the preview reports its message alone (exit status 2)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines or not any(line.startswith("Traceback (most recent call last)") for line in lines):
+        return None
+    found = _CONFIG_ERROR_LINE.match(lines[-1].strip())
+    return found.group("message").strip() if found else None
+
+
 def _run_failure(stack: str, code: int, logs: list[LogEntry], stderr: str) -> Exception:
     errors = [entry.message.strip() for entry in logs if entry.severity == "error" and entry.message.strip()]
     if code == 1 and errors and not any("Traceback (most recent call last)" in e for e in errors):
         return ProgramConfigError(errors[-1])
+    for text in ([errors[-1]] if errors else []) + [stderr]:
+        message = _config_error_in_traceback(text)
+        if message is not None:
+            return ProgramConfigError(message)
     if errors:
         lines = errors[-1].splitlines()
         where = [line.strip() for line in lines if line.strip().startswith('File "')]

@@ -184,7 +184,7 @@ def test_unknown_invoke_is_an_error():
 
 
 def test_known_invoke_is_answered():
-    seen = {}
+    seen: dict[str, str] = {}
 
     def program():
         config = azure_native.authorization.get_client_config_output()

@@ -212,3 +212,56 @@ def test_bench_floor_registers_through_the_exec_script_over_grpc():
     result = floor_probe(["pulumi_azure_native.storage"], 3)
     assert result["resources"] == 4  # the stack and three bare resource groups, each a RegisterResource RPC
     assert result["modules"] == ["pulumi_azure_native.storage"]
+
+
+_APPLY_ERROR_PROGRAM = """
+import pulumi
+import pulumi_azure_native.resources as resources
+
+from {module} import {cls} as Raised
+
+
+def pinned(version):
+    raise Raised("version 9 of model 'diabetes' is not in the registry", file="Pulumi.shared.yaml",
+                 key="mlops-estate:models.diabetes")
+
+
+name = pulumi.Output.from_input("9").apply(pinned)
+resources.ResourceGroup("rg", resource_group_name=name, location="westeurope")
+pulumi.export("name", name)
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "cls"),
+    [
+        ("components.common", "ProgramConfigError"),  # also a RunError: one line from the exec script
+        ("infra.errors", "ConfigError"),  # not a RunError: logged with a traceback, reported as one line
+    ],
+)
+def test_a_config_error_raised_inside_an_apply_is_one_line_exit_2(tmp_path, monkeypatch, capsys, module, cls):
+    project = _project_with_program(tmp_path, _APPLY_ERROR_PROGRAM.format(module=module, cls=cls))
+    monkeypatch.chdir(project)
+    expected = "Pulumi.shared.yaml: mlops-estate:models.diabetes: version 9 of model 'diabetes' is not in the registry"
+    with pytest.raises(ProgramConfigError) as err:
+        preview("shared", policy=False, cache=False)
+    assert str(err.value) == expected
+    capsys.readouterr()
+    assert main(["preview", "shared", "--quiet"]) == 2
+    assert capsys.readouterr().err == f"error: {expected}\n"
+
+
+def test_a_traceback_is_a_config_error_only_when_its_exception_is_one():
+    from infra.engine.runner import _config_error_in_traceback
+
+    traceback = (
+        "Program failed with an unhandled exception:\n"
+        "Traceback (most recent call last):\n"
+        '  File "__main__.py", line 3, in <module>\n'
+    )
+    assert _config_error_in_traceback(traceback + "infra.errors.ConfigError: Pulumi.qa.yaml: k: bad\n") == (
+        "Pulumi.qa.yaml: k: bad"
+    )
+    assert _config_error_in_traceback(traceback + "ValueError: ConfigError: bad\n") is None
+    assert _config_error_in_traceback(traceback + "KeyError: 'x'\n") is None
+    assert _config_error_in_traceback("infra.errors.ConfigError: no traceback above\n") is None

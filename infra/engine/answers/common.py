@@ -96,7 +96,9 @@ def invoke(
 ]:
     """Decorator registering the answer of an invoke (function) token."""
 
-    def register(fn: Callable[[dict[str, Any], ResourceContext], dict[str, Any]]):
+    def register(
+        fn: Callable[[dict[str, Any], ResourceContext], dict[str, Any]],
+    ) -> Callable[[dict[str, Any], ResourceContext], dict[str, Any]]:
         if token in INVOKES:
             raise ValueError(f"duplicate engine invoke answer for {token}")
         INVOKES[token] = fn

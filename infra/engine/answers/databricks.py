@@ -9,6 +9,7 @@ returns: numeric job ids, hexadecimal policy ids, names for secret scopes and ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from infra.engine.answers import azure_native
@@ -121,7 +122,7 @@ for _token, (_scope, _path, _name_input) in OPERATIONS_ARM.items():
 # -- pulumi-databricks (workspace-level objects) ----------------------------------------------
 
 
-def _name_id(key: str):
+def _name_id(key: str) -> Callable[[ResourceContext], str]:
     def build(ctx: ResourceContext) -> str:
         return str(ctx.input(key) or ctx.logical_name)
 

@@ -16,6 +16,15 @@ follows the same contract (Pulumi's own works):
   traceback, and the exit status is 1; any other exception is logged with its traceback and
   the exit status is 32 (the host's "a message was already shown").
 
+One thing differs from Pulumi's script, and it changes no plan: the cyclic garbage collector
+runs less often (:data:`GC_THRESHOLDS`). A program that loads the Azure SDKs creates millions of
+long-lived objects (classes, type hints) while importing, and with the default thresholds the
+collector rescans them again and again: about a third of the program's CPU time on the estate's
+prod stack. Young cycles are still collected (every 100,000 allocations). And the script leaves
+with ``os._exit`` once the run is over and its output flushed, skipping the interpreter's
+teardown (freeing every module and object: seconds of CPU for nothing); ``atexit`` handlers of
+the program do not run.
+
 This file imports nothing from the project: it is the boundary between the engine and the
 program, and must run in any interpreter that has the ``pulumi`` SDK.
 """
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import runpy
@@ -33,6 +43,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 EXIT_RUN_ERROR = 1
 EXIT_MESSAGE_SHOWN = 32
+GC_THRESHOLDS = (100_000, 100, 1_000)
+"""Generation 0 every 100,000 net allocations (default 700); older generations far less often."""
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -49,6 +61,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     """Run the program named in ``argv``; return the exit status."""
     args = _arguments(argv)
+    gc.set_threshold(*GC_THRESHOLDS)
     import pulumi
     import pulumi.runtime
 
@@ -79,9 +92,11 @@ def main(argv: list[str]) -> int:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     status = EXIT_MESSAGE_SHOWN
     try:
-        loop.run_until_complete(
-            pulumi.runtime.run_in_stack(lambda: runpy.run_path(args.PROGRAM, run_name="__main__"))
-        )
+
+        def program() -> None:
+            runpy.run_path(args.PROGRAM, run_name="__main__")
+
+        loop.run_until_complete(pulumi.runtime.run_in_stack(program))
         status = 0
     except pulumi.RunError as exc:
         pulumi.log.error(str(exc))
@@ -96,5 +111,15 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def _exit_now(status: int) -> None:
+    """Flush and leave without tearing the interpreter down: freeing the thousands of modules
+    and millions of objects the SDKs loaded costs seconds of CPU and changes nothing, as the
+    program's registrations are all answered by now."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    _exit_now(main(sys.argv[1:]))

@@ -12,9 +12,10 @@ Four sources, none of them a hand-kept list of Azure properties:
    ``update``, at every depth) and ``replace`` (what azure-native replaces on: the type's own
    create-only inputs plus the properties its generator lists in ``forceNewMap``). A
    create-only path nested in a sub-object does not replace the resource in azure-native:
-   the change is an update that Azure may reject (:func:`create_only_updates`). A type the
-   table does not list falls back to common-types' ``TrackedResource`` (``location`` is
-   create-only for every tracked resource). ``refresh.py`` extracts it; the file records the
+   the change is an update that Azure may reject (:func:`create_only_paths`). A type the
+   table does not list falls back to azure-native's own names for it (``azureNativeOnly``)
+   and common-types' ``TrackedResource`` (``location`` is create-only for every tracked
+   resource). ``refresh.py`` extracts it; the file records the
    repositories, commits, spec files and date. ``[*]`` in a path stands for any list index.
 3. **A small rule set for the other providers** (:data:`OTHER_PROVIDERS`): Azure DevOps,
    Databricks and the estate's dynamic providers, whose Terraform-bridged or Python
@@ -94,9 +95,12 @@ def replace_paths(resource: Mapping[str, Any]) -> set[str]:
         row = table["types"].get(type_)
         if row is not None:
             keys |= set(row["replace"])
-        elif "location" in (resource.get("inputs") or {}):
-            # A tracked resource (it has a location): common-types' TrackedResource.
-            keys |= set(table["commonTypes"]["TrackedResource"]["createOnly"])
+        else:
+            # No spec row: azure-native's own names for the type, and for a tracked resource
+            # (it has a location) common-types' TrackedResource.
+            keys |= set(table.get("azureNativeOnly", {}).get(type_, []))
+            if "location" in (resource.get("inputs") or {}):
+                keys |= set(table["commonTypes"]["TrackedResource"]["createOnly"])
     else:
         keys |= OTHER_PROVIDERS.get(type_, frozenset())
         keys |= OTHER_PROVIDERS.get(type_.split(":", 1)[0] + ":*", frozenset())

@@ -286,6 +286,7 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
         }
     types: dict[str, Any] = {}
     missing: list[dict[str, str]] = []
+    azure_native_only: dict[str, list[str]] = {}
     for token, arm_path in plan_types().items():
         if not arm_path:
             missing.append({"type": token, "reason": "no ARM path in the engine's table"})
@@ -294,6 +295,11 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
         if row is None:
             version = sdk_api_version(token)
             missing.append({"type": token, "reason": f"no PUT for {arm_path} at {version} in the specs tree"})
+            namespace = arm_path.split("/", 1)[0] if arm_path.startswith("Microsoft.") else "Microsoft.Resources"
+            names = _names_for(force_new["forceNewMap"], namespace, token)
+            if names:
+                # Without the spec, azure-native's own names still apply, as top-level inputs.
+                azure_native_only[token] = sorted(names)
             continue
         for spec_file in row["specFiles"]:
             spec_file["commit"] = spec_file["commit"] or commit
@@ -312,6 +318,7 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
             "notExtracted": missing,
         },
         "commonTypes": common_types(specs_root, commits),
+        "azureNativeOnly": azure_native_only,
         "types": types,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from infra.engine.replace import OTHER_PROVIDERS, azure_table, create_only_paths, replace_paths
 from infra.engine.replace.refresh import extract, parse_force_new, plan_types, sdk_api_version
@@ -228,3 +229,106 @@ var noForceNewMap = map[openapi.ModuleName]map[string]codegen.StringSet{
         },
         "noForceNewMap": {"ServiceBus": {"Namespace": ["zoneRedundant"]}},
     }
+
+
+def _plan(type_: str, inputs: dict[str, object]) -> dict[str, object]:
+    urn = f"urn:pulumi:qa::mlops-estate::{type_}::r"
+    return {"resources": [{"urn": urn, "type": type_, "name": "r", "custom": True, "inputs": inputs}]}
+
+
+def _classify(
+    type_: str, before: dict[str, object], after: dict[str, object]
+) -> list[tuple[str, list[str], list[str]]]:
+    from infra.engine.diff import changes
+
+    return [
+        (c["action"], c["replaceBecause"], c["createOnlyUpdates"])
+        for c in changes(_plan(type_, before), _plan(type_, after))
+    ]
+
+
+def test_classification_follows_the_table_per_type_and_nested_path() -> None:
+    cluster = {
+        "location": "westeurope",
+        "networkProfile": {"serviceCidr": "10.0.0.0/16", "loadBalancerSku": "standard"},
+        "agentPoolProfiles": [{"name": "system", "vmSize": "Standard_D4ds_v5", "networkProfile": {}}],
+    }
+
+    def edited(path: tuple[str | int, ...], value: object) -> dict[str, object]:
+        import copy
+
+        after = copy.deepcopy(cluster)
+        node: Any = after
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        return after
+
+    assert _classify(CLUSTER, cluster, edited(("networkProfile", "serviceCidr"), "10.1.0.0/16")) == [
+        ("replace", ["networkProfile.serviceCidr"], [])
+    ]
+    assert _classify(CLUSTER, cluster, edited(("networkProfile", "loadBalancerSku"), "basic")) == [
+        ("update", [], [])
+    ]
+    tags = [{"ipTagType": "RoutingPreference", "tag": "Internet"}]
+    assert _classify(
+        CLUSTER, cluster, edited(("agentPoolProfiles", 0, "networkProfile", "nodePublicIPTags"), tags)
+    ) == [("replace", ["agentPoolProfiles[0].networkProfile.nodePublicIPTags"], [])]
+    edited_tag = edited(("agentPoolProfiles", 0, "networkProfile", "nodePublicIPTags"), tags)
+    retagged = edited(
+        ("agentPoolProfiles", 0, "networkProfile", "nodePublicIPTags"), [{**tags[0], "tag": "Other"}]
+    )
+    assert _classify(CLUSTER, edited_tag, retagged) == [
+        ("replace", ["agentPoolProfiles[0].networkProfile.nodePublicIPTags[0].tag"], [])
+    ]
+    # In the cluster's own pool profile, vmSize is not in azure-native's list: an update.
+    assert _classify(CLUSTER, cluster, edited(("agentPoolProfiles", 0, "vmSize"), "Standard_D8ds_v5")) == [
+        ("update", [], [])
+    ]
+    assert _classify(CLUSTER, cluster, edited(("location",), "northeurope")) == [
+        ("replace", ["location"], [])
+    ]
+
+
+def test_azure_native_and_the_spec_decide_where_they_differ() -> None:
+    pool = {"vmSize": "Standard_D4ds_v5", "osDiskType": "Ephemeral", "availabilityZones": ["1"]}
+    assert _classify(POOL, pool, {**pool, "vmSize": "Standard_D8ds_v5"}) == [("replace", ["vmSize"], [])]
+    # Neither the spec nor azure-native marks these: Pulumi previews an update.
+    assert _classify(POOL, pool, {**pool, "osDiskType": "Managed"}) == [("update", [], [])]
+    assert _classify(POOL, pool, {**pool, "availabilityZones": ["1", "2"]}) == [("update", [], [])]
+    role = {"principalId": "a", "roleDefinitionId": "/r/1", "scope": "/s"}
+    assert _classify(ROLE, role, {**role, "principalId": "b"}) == [("replace", ["principalId"], [])]
+    assert _classify(ROLE, role, {**role, "roleDefinitionId": "/r/2"}) == [("update", [], [])]
+    # Key Vault 2024-11-01 marks no location create-only and azure-native lists nothing: update.
+    vault = {"location": "westeurope", "properties": {"tenantId": "t"}}
+    assert _classify("azure-native:keyvault:Vault", vault, {**vault, "location": "northeurope"}) == [
+        ("update", [], [])
+    ]
+    # A type without a spec row: azure-native's names, then common-types' location rule.
+    endpoint = {"location": "westeurope", "subnet": {"id": "/a"}}
+    assert _classify(
+        "azure-native:network:PrivateEndpoint", endpoint, {**endpoint, "subnet": {"id": "/b"}}
+    ) == [("replace", ["subnet.id"], [])]
+    assert _classify("azure-native:network:PrivateEndpoint", endpoint, {**endpoint, "location": "x"}) == [
+        ("replace", ["location"], [])
+    ]
+
+
+def test_a_nested_create_only_change_is_an_update_flagged_as_risky(tmp_path: Path) -> None:
+    import infra.engine.replace as replace
+
+    table = {
+        "commonTypes": {"TrackedResource": {"createOnly": ["location"]}},
+        "types": {UAI: {"createOnly": ["location", "rules[*].kind"], "replace": ["location"]}},
+    }
+    replace.azure_table.cache_clear()
+    original = replace.TABLE_FILE
+    try:
+        replace.TABLE_FILE = tmp_path / "table.json"
+        replace.TABLE_FILE.write_text(json.dumps(table))
+        before = {"location": "westeurope", "rules": [{"kind": "a", "note": "x"}]}
+        after = {"location": "westeurope", "rules": [{"kind": "b", "note": "y"}]}
+        assert _classify(UAI, before, after) == [("update", [], ["rules[0].kind"])]
+    finally:
+        replace.TABLE_FILE = original
+        replace.azure_table.cache_clear()

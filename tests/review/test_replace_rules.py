@@ -80,6 +80,38 @@ def test_aks_and_role_assignment_rows_are_what_azure_native_replaces_on() -> Non
     assert types[ROLE]["createOnly"] == []
 
 
+def test_ml_rows_mark_nested_create_only_fields_that_azure_native_updates() -> None:
+    types = azure_table()["types"]
+    ml = "azure-native:machinelearningservices:"
+    assert types[ml + "OnlineDeployment"]["createOnly"] == ["location", "properties.instanceType"]
+    assert types[ml + "OnlineDeployment"]["replace"] == ["location"]
+    assert types[ml + "OnlineEndpoint"]["createOnly"] == ["location", "properties.keys"]
+    assert types[ml + "EnvironmentVersion"]["createOnly"] == [
+        "properties.autoRebuild",
+        "properties.build",
+        "properties.condaFile",
+        "properties.image",
+        "properties.inferenceConfig",
+        "properties.osType",
+    ]
+    assert types[ml + "EnvironmentVersion"]["replace"] == []
+    deployment = {"type": ml + "OnlineDeployment", "inputs": {}}
+    assert create_only_paths(deployment) == {"properties.instanceType"}
+    assert sorted(azure_table()["types"]) == sorted(
+        [
+            POOL,
+            CLUSTER,
+            ROLE,
+            UAI,
+            "azure-native:managedidentity:FederatedIdentityCredential",
+            "azure-native:keyvault:Vault",
+            ml + "OnlineDeployment",
+            ml + "OnlineEndpoint",
+            ml + "EnvironmentVersion",
+        ]
+    )
+
+
 def test_replace_paths_per_type_and_nested_path() -> None:
     pool = {"type": POOL, "inputs": {"vmSize": "Standard_D4ds_v5"}}
     assert replace_paths(pool) == {

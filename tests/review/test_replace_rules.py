@@ -364,3 +364,55 @@ def test_a_nested_create_only_change_is_an_update_flagged_as_risky(tmp_path: Pat
     finally:
         replace.TABLE_FILE = original
         replace.azure_table.cache_clear()
+
+
+def test_build_records_commits_per_file_and_why_a_type_has_no_row(tmp_path: Path) -> None:
+    from infra.engine.replace.refresh import build
+
+    common = "specification/common-types/resource-management/v5/types.json"
+    tracked = {"properties": {"location": {"type": "string", "x-ms-mutability": ["read", "create"]}}}
+    _write(tmp_path / common, {"definitions": {"TrackedResource": tracked}})
+    spec = "specification/msi/resource-manager/Microsoft.ManagedIdentity/stable/2023-01-31/Msi.json"
+    path = (
+        "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}"
+    )
+    body = {"name": "parameters", "in": "body", "schema": {"$ref": "#/definitions/Identity"}}
+    identity = {
+        "allOf": [
+            {
+                "$ref": "../../../../../common-types/resource-management/v5/types.json#/definitions/TrackedResource"
+            }
+        ]
+    }
+    _write(
+        tmp_path / spec,
+        {"paths": {path: {"put": {"parameters": [body]}}}, "definitions": {"Identity": identity}},
+    )
+    (tmp_path / "COMMITS.json").write_text(json.dumps({common: "c" * 40}))
+    go = tmp_path / "an" / "provider/pkg/gen/replacement.go"
+    go.parent.mkdir(parents=True)
+    go.write_text(
+        "var forceNewMap = map[openapi.ModuleName]map[string]codegen.StringSet{\n"
+        '\t"Network": {\n\t\t"PrivateEndpoint": codegen.NewStringSet("subnet"),\n\t},\n}\n'
+    )
+    table = build(tmp_path, "d" * 40, tmp_path / "an")
+    assert sorted(table["types"]) == [UAI]
+    assert table["types"][UAI]["replace"] == ["location"]
+    assert table["types"][UAI]["specFiles"] == [
+        {"path": common, "commit": "c" * 40},
+        {"path": spec, "commit": "d" * 40},
+    ]
+    assert table["commonTypes"]["TrackedResource"] == {
+        "createOnly": ["location"],
+        "specFile": common,
+        "specCommit": "c" * 40,
+    }
+    assert table["azureNativeOnly"] == {"azure-native:network:PrivateEndpoint": ["subnet"]}
+    missing = {m["type"]: m["reason"] for m in table["provenance"]["notExtracted"]}
+    assert missing[POOL] == (
+        "no PUT for Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}"
+        " at 2025-09-01 in the specs tree"
+    )
+    assert missing["azure-native:monitor:MetricAlert"] == "no ARM path in the engine's table"
+    assert set(missing) | {UAI} == set(plan_types())

@@ -294,7 +294,8 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
         row = extract(specs_root, token, arm_path, force_new, commits)
         if row is None:
             version = sdk_api_version(token)
-            missing.append({"type": token, "reason": f"no PUT for {arm_path} at {version} in the specs tree"})
+            where = "the sparse specs tree (its spec was not read)" if commits else "the specs tree"
+            missing.append({"type": token, "reason": f"no PUT for {arm_path} at {version} in {where}"})
             namespace = arm_path.split("/", 1)[0] if arm_path.startswith("Microsoft.") else "Microsoft.Resources"
             names = _names_for(force_new["forceNewMap"], namespace, token)
             if names:
@@ -307,7 +308,9 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
     return {
         "provenance": {
             "repository": REPOSITORY,
-            "commit": commit,
+            # A sparse tree has no single commit: each spec file records its own.
+            "commit": None if commits else commit,
+            "tree": "sparse (only the files and definitions read; COMMITS.json)" if commits else "checkout",
             "date": dt.date.today().isoformat(),
             "sdk": "pulumi-azure-native " + _sdk_version(),
             "rule": (
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from infra.atomic import write_text
 
-    table = build(args.specs, args.commit or _head(args.specs), args.azure_native)
+    table = build(args.specs, args.commit or _head(args.specs) or "", args.azure_native)
     write_text(args.out, json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(
         f"{args.out}: {len(table['types'])} types, {len(table['provenance']['notExtracted'])} not extracted",

@@ -296,7 +296,9 @@ def build(specs_root: Path, commit: str, force_new_source: Path | None) -> dict[
             version = sdk_api_version(token)
             where = "the sparse specs tree (its spec was not read)" if commits else "the specs tree"
             missing.append({"type": token, "reason": f"no PUT for {arm_path} at {version} in {where}"})
-            namespace = arm_path.split("/", 1)[0] if arm_path.startswith("Microsoft.") else "Microsoft.Resources"
+            namespace = (
+                arm_path.split("/", 1)[0] if arm_path.startswith("Microsoft.") else "Microsoft.Resources"
+            )
             names = _names_for(force_new["forceNewMap"], namespace, token)
             if names:
                 # Without the spec, azure-native's own names still apply, as top-level inputs.

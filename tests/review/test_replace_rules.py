@@ -4,6 +4,7 @@ on a small azure-rest-api-specs-shaped tree (x-ms-mutability, $ref across files,
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -265,13 +266,13 @@ var noForceNewMap = map[openapi.ModuleName]map[string]codegen.StringSet{
     }
 
 
-def _plan(type_: str, inputs: dict[str, object]) -> dict[str, object]:
+def _plan(type_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     urn = f"urn:pulumi:qa::mlops-estate::{type_}::r"
-    return {"resources": [{"urn": urn, "type": type_, "name": "r", "custom": True, "inputs": inputs}]}
+    return {"resources": [{"urn": urn, "type": type_, "name": "r", "custom": True, "inputs": dict(inputs)}]}
 
 
 def _classify(
-    type_: str, before: dict[str, object], after: dict[str, object]
+    type_: str, before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> list[tuple[str, list[str], list[str]]]:
     from infra.engine.diff import changes
 
@@ -288,7 +289,7 @@ def test_classification_follows_the_table_per_type_and_nested_path() -> None:
         "agentPoolProfiles": [{"name": "system", "vmSize": "Standard_D4ds_v5", "networkProfile": {}}],
     }
 
-    def edited(path: tuple[str | int, ...], value: object) -> dict[str, object]:
+    def edited(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
         import copy
 
         after = copy.deepcopy(cluster)

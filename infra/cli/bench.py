@@ -32,11 +32,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Measure preview time and memory per stack, the SDK floor, and scaling per model."""
         from infra.bench import render_markdown, run_bench
+        from infra.cli.common import progress
         from infra.engine import project_directory
 
         if runs is not None and not 1 <= runs <= 50:
             raise ConfigError(f"{runs} is out of range; use 1-50", key="--runs")
-        report = run_bench(quick=quick, runs=runs)
+        with progress("benchmarking the offline preview of every stack (minutes)…"):
+            report = run_bench(quick=quick, runs=runs)
         text = render_markdown(report)
         print(text)
         if json_path is not None:

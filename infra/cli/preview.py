@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("needs --against REF (the commit to compare with)", key="--expect-no-changes")
         if all_stacks and json_to_stdout(json_path):
             raise ConfigError("with --all, --json names a directory (one plan per stack)", key="--json")
-        targets = stacks() if all_stacks else [stack]
+        targets = stacks() if stack is None else [stack]  # exactly one of the two was given
         if not all_stacks and stack not in stacks():
             raise ConfigError(f"no stack '{stack}' (stacks: {', '.join(stacks())})", key="STACK")
         for target in targets:  # every stack file is valid before any program runs

@@ -153,7 +153,7 @@ def cost_delta(
         if old == new:
             continue
         ref = new_lines.get(urn) or old_lines[urn]
-        zero = {"status": "free", "idle_usd": 0.0, "load_usd": 0.0}
+        zero: dict[str, Any] = {"status": "free", "idle_usd": 0.0, "load_usd": 0.0}
         changed.append(
             {
                 "urn": urn,

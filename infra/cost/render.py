@@ -8,6 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+WIDE = 140
+"""Terminal width from which the cost table also shows each resource's pricing basis."""
+
 
 def money(value: float | None) -> str:
     """``1234.5`` → ``$1,234.50``; None → ``unpriced``."""
@@ -41,28 +44,38 @@ def render_cost(report: Mapping[str, Any], console: Console) -> None:
         title=f"{report.get('stack')}: monthly estimate ({report['currency']}, {report['region']}, "
         f"{report['hours_per_month']:.0f} h/month)"
     )
-    for column in ("resource", "type", "status", "idle / month", "under load / month", "basis"):
-        table.add_column(column, justify="right" if "month" in column else "left")
+    # The pricing basis is long prose: shown on a wide terminal, otherwise left to --json so
+    # that names and amounts stay readable (one line per resource) at 80 columns.
+    wide = console.width >= WIDE
+    # Amounts never wrap; the resource name gets the width the short columns leave.
+    # 16 = borders and padding of five columns; 44 = the widths of the four short columns.
+    table.add_column("resource", overflow="ellipsis", no_wrap=True, max_width=max(12, console.width - 60))
+    table.add_column(
+        "type", overflow="ellipsis", no_wrap=True, min_width=12, max_width=12 if not wide else 30
+    )
+    table.add_column("status", no_wrap=True, min_width=8)
+    table.add_column("idle / month", justify="right", no_wrap=True, min_width=12)
+    table.add_column("load / month", justify="right", no_wrap=True, min_width=12)
+    if wide:
+        table.add_column("basis")
     for line in report["resources"]:
-        basis = "; ".join(item["what"] for item in line["items"]) or line["note"]
-        table.add_row(
+        cells = [
             line["name"],
             str(line["type"]).split(":")[-1],
             line["status"],
             money(line["idle_usd"]),
             money(line["load_usd"]),
-            basis,
-        )
+        ]
+        if wide:
+            cells.append("; ".join(item["what"] for item in line["items"]) or line["note"])
+        table.add_row(*cells)
     totals = report["totals"]
-    table.add_row(
-        "total",
-        "",
-        f"{totals['priced']} priced, {totals['free']} free, {totals['unpriced']} unpriced",
-        money(totals["idle_usd"]),
-        money(totals["load_usd"]),
-        "",
-    )
+    total_cells = ["total", "", "", money(totals["idle_usd"]), money(totals["load_usd"])]
+    table.add_row(*(total_cells + ([""] if wide else [])))
     console.print(table)
+    console.print(f"{totals['priced']} priced, {totals['free']} free, {totals['unpriced']} unpriced")
+    if not wide:
+        console.print(f"(the pricing basis of each resource: --json, or a terminal of {WIDE}+ columns)")
     _unpriced(report, console)
 
 

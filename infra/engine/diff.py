@@ -8,7 +8,9 @@ data (vendored, with provenance), for the other providers a small documented rul
 
 Every change carries ``diffs``: one entry per changed property path (``properties.model``,
 ``tags["env"]``, ``ipRules[0].value``) with ``before`` and ``after`` (secrets stay masked as
-the plan masks them), and ``replaceBecause``: the paths that force the replace. Stack outputs
+the plan masks them), ``replaceBecause``: the paths that force the replace, and
+``createOnlyUpdates``: changed paths the specs mark create-only inside a sub-object, which
+azure-native updates in place and Azure may reject. Stack outputs
 are compared the same way (:func:`output_changes`). Output order follows the plans, so the
 same two commits always give the same list.
 """
@@ -19,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from infra.engine.replace import replace_paths
+from infra.engine.replace import create_only_paths, replace_paths
 
 OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
@@ -107,13 +109,20 @@ def changes(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> list[di
         if not diffs and not options:
             continue
         because: list[str] = []
+        risky: list[str] = []
         if resource["custom"]:
             keys = replace_paths(resource)
             because = [d["path"] for d in diffs if _forces_replace(d["path"], keys)]
+            nested = create_only_paths(resource)
+            risky = [
+                d["path"] for d in diffs if d["path"] not in because and _forces_replace(d["path"], nested)
+            ]
         action = "replace" if because else "update"
         # A resource protected before the change is what Pulumi checks on replace.
         protect = bool(before.get("protect"))
-        result.append(_entry(resource, action, diffs + options, because, protect=protect))
+        entry = _entry(resource, action, diffs + options, because, protect=protect)
+        entry["createOnlyUpdates"] = risky
+        result.append(entry)
     for resource in old_plan["resources"]:
         if resource["urn"] not in new:
             diffs = property_diffs(resource["inputs"], {})
@@ -139,6 +148,7 @@ def _entry(
         "paths": [d["path"] for d in diffs] if action in ("update", "replace") else [],
         "diffs": diffs if action in ("update", "replace") else [],
         "replaceBecause": because,
+        "createOnlyUpdates": [],
         "protect": protect,
     }
 

@@ -211,11 +211,14 @@ def render_changes(changes: list[dict[str, Any]], *, width: int = 80, limit: int
         kind = str(change["type"]).rsplit(":", 1)[-1]
         lines.append(fit(f"  {symbol} {change['name']} ({kind}): {change['action']}", width))
         because = set(change.get("replaceBecause") or [])
+        risky = set(change.get("createOnlyUpdates") or [])
         diffs = change["diffs"]
         for diff in diffs[:limit]:
             entry = render_property(diff, width)
             if diff["path"] in because:
                 entry.insert(0, fit(f"      (forces replace: {diff['path']})", width))
+            elif diff["path"] in risky:
+                entry.insert(0, fit(f"      (create-only in the Azure spec: {diff['path']})", width))
             lines.extend(entry)
         if len(diffs) > limit:
             lines.append(f"      … {len(diffs) - limit} more (see --json)")

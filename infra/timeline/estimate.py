@@ -39,7 +39,7 @@ def default_parallel() -> int:
 
 
 def _check_parallel(parallel: int | None) -> int:
-    value = default_parallel() if parallel is None else parallel
+    value: object = default_parallel() if parallel is None else parallel  # may come from JSON/CLI
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"must be a whole number of at least 1, got {value!r}", key="--parallel")
     return value
@@ -151,7 +151,7 @@ def _report(
                 "to": e.target,
                 "from_name": graph.nodes[e.source].get("name"),
                 "to_name": graph.nodes[e.target].get("name"),
-                "reason": SERIAL_REASONS[serial_group(graph.nodes[e.target])[0]],
+                "reason": SERIAL_REASONS[(serial_group(graph.nodes[e.target]) or ("",))[0]],
             }
             for e in graph.edges
             if e.kind == "azure-serial"

@@ -13,7 +13,7 @@ time, so they are not nodes). Edges:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +63,7 @@ def _is_timed(resource: dict[str, Any]) -> bool:
     return bool(resource.get("custom")) and not is_provider(str(resource.get("type", "")))
 
 
-def build_graph(plan: dict[str, Any]) -> Graph:
+def build_graph(plan: Mapping[str, Any]) -> Graph:
     """Build the :class:`Graph` of ``plan`` (see the module docstring)."""
     resources = plan.get("resources")
     if not isinstance(resources, list):

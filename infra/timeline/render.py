@@ -55,7 +55,7 @@ def render(report: Mapping[str, Any], console: Console) -> None:
         chain.add_row(
             str(index),
             entry["name"] or _short(entry["urn"]),
-            str(entry["type"]),
+            str(entry["type"]).rsplit(":", 1)[-1],  # as `estate cost` shows it; full type in --json
             fmt_seconds(entry["start"]),
             fmt_seconds(entry["duration"]),
             fmt_seconds(entry["finish"]),

@@ -42,8 +42,8 @@ class Recorder(pulumi.runtime.Mocks):
         )
         return rid, dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 def _declare() -> pulumi.Output:
@@ -51,7 +51,7 @@ def _declare() -> pulumi.Output:
     import pulumi_azuredevops as ado
 
     ml, cs = az.machinelearningservices, az.containerservice
-    rg = dict(resource_group_name="rg-cost")
+    rg: dict[str, Any] = {"resource_group_name": "rg-cost"}
     out = []
     out.append(
         cs.ManagedCluster(
@@ -159,7 +159,7 @@ def _declare() -> pulumi.Output:
             "kv",
             **rg,
             properties=az.keyvault.VaultPropertiesArgs(
-                tenant_id="t", sku=az.keyvault.SkuArgs(family="A", name="standard")
+                tenant_id="t", sku=az.keyvault.SkuArgs(family="A", name=az.keyvault.SkuName.STANDARD)
             ),
         ).id
     )

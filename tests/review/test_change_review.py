@@ -128,7 +128,7 @@ def test_a_promotion_is_one_resource_one_property_old_to_new() -> None:
     assert diff["path"] == "properties.model"
     assert diff["before"].endswith("/models/diabetes/versions/3")
     assert diff["after"].endswith("/models/diabetes/versions/4")
-    assert [d["path"] for d in output_changes(old, new)] == [
+    assert sorted(d["path"] for d in output_changes(old, new)) == [
         "endpoints.diabetes.slots.blue",
         "endpoints.diabetes.version",
     ]
@@ -141,4 +141,61 @@ def test_a_location_change_is_refused_for_the_protected_resources() -> None:
     kinds = {c["type"].rsplit(":", 1)[-1] for c in refused}
     assert {"ResourceGroup", "Vault", "StorageAccount", "Workspace"} <= kinds
     assert all(c["action"] in ("replace", "delete") for c in refused)
-    assert all("location" in c["replaceBecause"] or c["action"] == "delete" for c in refused)
+    because = {c["name"]: c["replaceBecause"] for c in refused if c["action"] == "replace"}
+    # The resource group's name carries the region, so everything in it is replaced by address;
+    # Key Vault 2024-11-01 marks no location create-only, so its location alone is no reason.
+    assert because["workspace-kv"] == ["resourceGroupName"]
+    assert all(
+        {"resourceGroupName", "location"} <= set(paths)
+        for name, paths in because.items()
+        if name != "workspace-kv"
+    )
+
+
+@pytest.mark.slow
+def test_a_vm_size_change_replaces_the_pool_and_is_not_refused() -> None:
+    _, _, change_list = _pair("vm-size")
+    assert [(c["action"], c["name"], c["type"], c["replaceBecause"]) for c in change_list] == [
+        ("replace", "aks-inference", "azure-native:containerservice:AgentPool", ["vmSize"])
+    ]
+    [change] = change_list
+    assert change["diffs"] == [
+        {"path": "vmSize", "kind": "update", "before": "Standard_D4ds_v5", "after": "Standard_D8ds_v5"}
+    ]
+    # The node pools are not protected, so Pulumi replaces the pool without refusing.
+    assert change["protect"] is False
+    assert protected_violations(change_list) == []
+    text = render_changes(change_list, width=80)
+    assert text.splitlines() == [
+        "Changes:",
+        "  +- aks-inference (AgentPool): replace",
+        "      (forces replace: vmSize)",
+        '      ~ vmSize: "Standard_D4ds_v5" => "Standard_D8ds_v5"',
+    ]
+
+
+@pytest.mark.slow
+def test_no_stack_protects_its_node_pools() -> None:
+    for stack in ("qa", "prod"):  # dev has no AKS
+        pools = [r for r in preview(stack, policy=False)["resources"] if r["type"].endswith(":AgentPool")]
+        assert pools and not any(r.get("protect") for r in pools), stack
+
+
+@pytest.mark.slow
+def test_a_role_assignment_principal_change_is_a_replace() -> None:
+    old = preview("qa", policy=False)
+
+    def edited(key: str, value: str) -> dict[str, Any]:
+        new = copy.deepcopy(old)
+        [role] = [r for r in new["resources"] if r["name"] == "devops-environment-deployer"]
+        role["inputs"][key] = value
+        return new
+
+    principal = changes(old, edited("principalId", "00000000-0000-0000-0000-000000000001"))
+    assert [(c["action"], c["name"], c["replaceBecause"]) for c in principal] == [
+        ("replace", "devops-environment-deployer", ["principalId"])
+    ]
+    # roleDefinitionId is in neither the spec's nor azure-native's replace data: an update,
+    # as `pulumi preview` shows it (Azure refuses it at apply time; see docs/operations.md).
+    role = changes(old, edited("roleDefinitionId", "/providers/Microsoft.Authorization/roleDefinitions/x"))
+    assert [(c["action"], c["replaceBecause"]) for c in role] == [("update", [])]

@@ -61,3 +61,13 @@ def test_promote_fits_80_columns(monkeypatch: Any, capsys: Any, project: Path) -
     assert code == 0
     assert "update  OnlineDeployment model-diabetes-blue" in out
     assert _lines_over(out) == []
+
+
+@pytest.mark.slow
+def test_cost_table_keeps_one_line_per_resource_at_80_columns(monkeypatch: Any, capsys: Any) -> None:
+    code, out = _run(monkeypatch, capsys, PROJECT_ROOT, "cost", "qa")
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    # No wrapped continuation lines: every row carries its amounts ("unpriced" when unknown).
+    assert rows and all("$" in row or "unpriced" in row for row in rows)
+    assert "(the pricing basis of each resource: --json, or a terminal of 140+ columns)" in out

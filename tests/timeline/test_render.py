@@ -27,5 +27,5 @@ def test_render_lists_chain_and_serializing_edges(resource, plan, table):
     assert "serializing edges (no value used)" in text
     assert "│ slow │ dep │ yes               │ 10s               │" in text
     assert "critical chain (typical durations)" in text
-    assert "│ 2 │ dep      │ t:x    │ 1m00s │      10s │  1m10s │ no-data   │" in text
+    assert "│ 2 │ dep      │ x    │ 1m00s │      10s │  1m10s │ no-data   │" in text
     assert "data dependencies alone: 1m00s vs planned 1m10s (excess 16.7%, NOT within the 5% target)" in text

@@ -6,14 +6,17 @@ Four sources, none of them a hand-kept list of Azure properties:
    its resource group, the names of its parents — the ``{...}`` segments of the path in
    :data:`infra.engine.answers.azure_native.ARM_TABLE`) or its name input names another
    resource: a change is a replace, for every provider.
-2. **The vendor's mutability data** for azure-native types: ``create_only.json`` in this
-   folder lists, per type and the API version pulumi-azure-native uses for it, the SDK input
-   paths whose ``x-ms-mutability`` in the Azure REST API specs lacks ``update`` (``location``
-   included). A type the table does not list yet falls back to common-types'
-   ``TrackedResource`` (``location`` is create-only for every tracked resource). It is
-   extracted by ``refresh.py`` from an azure-rest-api-specs checkout; the
-   file records the repository, commit, spec files and date. ``[*]`` in a path stands for
-   any list index.
+2. **The vendor's data** for azure-native types: ``create_only.json`` in this folder lists,
+   per type and the API version pulumi-azure-native uses for it, ``createOnly`` (the SDK
+   input paths whose ``x-ms-mutability`` in the Azure REST API specs has ``create`` but not
+   ``update``, at every depth) and ``replace`` (what azure-native replaces on: the type's own
+   create-only inputs plus the properties its generator lists in ``forceNewMap``). A
+   create-only path nested in a sub-object does not replace the resource in azure-native:
+   the change is an update that Azure may reject (:func:`create_only_paths`). A type the
+   table does not list falls back to azure-native's own names for it (``azureNativeOnly``)
+   and common-types' ``TrackedResource`` (``location`` is create-only for every tracked
+   resource). ``refresh.py`` extracts it; the file records the
+   repositories, commits, spec files and date. ``[*]`` in a path stands for any list index.
 3. **A small rule set for the other providers** (:data:`OTHER_PROVIDERS`): Azure DevOps,
    Databricks and the estate's dynamic providers, whose Terraform-bridged or Python
    providers mark these inputs as force-new.
@@ -74,6 +77,15 @@ def _address_inputs(type_: str) -> set[str]:
     return keys
 
 
+def create_only_paths(resource: Mapping[str, Any]) -> set[str]:
+    """The nested input paths the specs mark create-only that azure-native still updates in
+    place (Azure may reject such an update at apply time); empty for other providers."""
+    row = azure_table()["types"].get(str(resource["type"]))
+    if row is None:
+        return set()
+    return set(row["createOnly"]) - set(row["replace"])
+
+
 def replace_paths(resource: Mapping[str, Any]) -> set[str]:
     """The input paths of ``resource`` whose change replaces it (``[*]`` = any list index)."""
     type_ = str(resource["type"])
@@ -82,10 +94,13 @@ def replace_paths(resource: Mapping[str, Any]) -> set[str]:
         table = azure_table()
         row = table["types"].get(type_)
         if row is not None:
-            keys |= set(row["createOnly"])
-        elif "location" in (resource.get("inputs") or {}):
-            # A tracked resource (it has a location): common-types' TrackedResource.
-            keys |= set(table["commonTypes"]["TrackedResource"]["createOnly"])
+            keys |= set(row["replace"])
+        else:
+            # No spec row: azure-native's own names for the type, and for a tracked resource
+            # (it has a location) common-types' TrackedResource.
+            keys |= set(table.get("azureNativeOnly", {}).get(type_, []))
+            if "location" in (resource.get("inputs") or {}):
+                keys |= set(table["commonTypes"]["TrackedResource"]["createOnly"])
     else:
         keys |= OTHER_PROVIDERS.get(type_, frozenset())
         keys |= OTHER_PROVIDERS.get(type_.split(":", 1)[0] + ":*", frozenset())

@@ -124,7 +124,7 @@ def _spec(raw: YamlLines, entity: Any, *, endpoint: bool, issues: list[SpecIssue
         environment=environment,
         code=code,
         deployment_raw=raw,
-        model_type=needed,
+        model_types=needed,
     )
 
 

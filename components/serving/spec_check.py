@@ -66,6 +66,9 @@ class FileReport:
     differences: list[str] = field(default_factory=list)
     """Fields that differ from azure-ai-ml's conversion without a documented override."""
     overrides: list[str] = field(default_factory=list)
+    data_assets: list[dict[str, Any]] = field(default_factory=list)
+    """The data assets the estate registers before an online deployment (one per data-collector
+    collection, as ``az ml`` does): name, version and the ``DataVersion`` properties."""
 
     @property
     def errors(self) -> list[SpecIssue]:
@@ -88,6 +91,7 @@ class FileReport:
             "warnings": [i.as_dict() for i in self.warnings],
             "differences": self.differences,
             "overrides": self.overrides,
+            "data_assets": self.data_assets,
         }
 
 
@@ -276,6 +280,16 @@ def _convert(
             spec, str(entity.name), overrides, location="<location>", issues=issues
         )
         _finish(report, conversion)
+        endpoint = str(getattr(entity, "endpoint_name", "") or "")
+        for asset in specs.collection_assets(entity, endpoint_name=endpoint, slot=str(entity.name)):
+            report.data_assets.append(
+                {
+                    "collection": asset.collection,
+                    "name": asset.name,
+                    "version": asset.version,
+                    "properties": specs.data_version_properties(asset, description="<estate description>", tags={}),
+                }
+            )
     elif kind == "batch-deployment":
         if type(entity).__name__ == "PipelineComponentBatchDeployment":
             with warnings.catch_warnings():

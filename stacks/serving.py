@@ -11,6 +11,7 @@ from components import roles
 from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from infra.settings.models import unregistered_note
 from stacks.context import StackContext
+from stacks.platform import TRAINING_COMPUTE_NAME
 
 
 def _id_segment(arm_id: str, name: str) -> str:
@@ -121,6 +122,7 @@ def compose_models(ctx: StackContext) -> None:
                     args[key] = _snake(value)  # type: ignore[literal-required]
         else:
             args["batch_compute_id"] = workspace.training_compute_id
+            args["batch_compute_name"] = TRAINING_COMPUTE_NAME  # the spec's compute, checked before any child
         if model.target == "kubernetes":
             args["kubernetes_compute_id"] = aks.kubernetes_compute_id
         if model.autoscale is not None:

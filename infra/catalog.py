@@ -189,17 +189,21 @@ def _entry(entry: object, shown: str, key: str) -> tuple[str, str | None]:
     if isinstance(entry, dict) and set(entry) == {"version", "type"} and _is_version(entry["version"]):
         if entry["type"] not in MODEL_TYPES:
             raise ConfigError(
-                f"type '{entry['type']}' is not one of {', '.join(MODEL_TYPES)}", file=shown, key=f"{key}.type"
+                f"type '{entry['type']}' is not one of {', '.join(MODEL_TYPES)}",
+                file=shown,
+                key=f"{key}.type",
             )
         return str(entry["version"]), str(entry["type"])
     raise ConfigError(
-        f"expected a version (\"3\") or {{version: \"3\", type: <{'|'.join(MODEL_TYPES)}>}} (got {entry!r})",
+        f'expected a version ("3") or {{version: "3", type: <{"|".join(MODEL_TYPES)}>}} (got {entry!r})',
         file=shown,
         key=key,
     )
 
 
-def record_version(model: str, version: str, path: Path | None = None, *, model_type: str | None = None) -> bool:
+def record_version(
+    model: str, version: str, path: Path | None = None, *, model_type: str | None = None
+) -> bool:
     """Record that ``model`` ``version`` is now registered: add it to the catalog file, with the
     model type the registry accepted it as (``model_type``; ``None`` records the version alone).
 

@@ -262,7 +262,9 @@ def prepare(
         after=after,
     )
     if model_type is not None and not record:
-        raise ConfigError("is recorded with --record only (the version was just registered)", key="--model-type")
+        raise ConfigError(
+            "is recorded with --record only (the version was just registered)", key="--model-type"
+        )
     if record:
         _record(promotion, model, version, model_type)
     if preview_changes and promotion.changed:

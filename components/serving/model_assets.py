@@ -33,6 +33,7 @@ the split first, because Azure refuses to delete a deployment that takes traffic
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -188,6 +189,11 @@ def _in_apply(check: Callable[[], None]) -> None:
         raise ProgramConfigError(exc.detail, file=exc.file, key=exc.key) from None
 
 
+def _first_reference(values: list[str], *, model: str, version: str) -> str:
+    """The model reference in the registry named by ``values[0]``."""
+    return model_reference(values[0], model, version)
+
+
 def model_reference(registry: str, model: str, version: str) -> str:
     """``azureml://registries/<registry>/models/<model>/versions/<version>``."""
     return f"azureml://registries/{registry}/models/{model}/versions/{version}"
@@ -307,7 +313,7 @@ class ModelAssets(pulumi.ComponentResource):
             version = str(slot_args["version"])
             if byom is not None and byom_version is not None and version == str(byom["version"]):
                 references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
-                    lambda v, version=version: model_reference(v[0], registry_model, version)
+                    functools.partial(_first_reference, model=registry_model, version=version)
                 )
             else:
                 references[slot] = self._pinned(
@@ -330,18 +336,21 @@ class ModelAssets(pulumi.ComponentResource):
         if spec.environment is not None and spec.environment.reference is not None:
             environment_id = specs.environment_reference_id(spec.environment.reference, args["workspace_id"])
         elif spec.environment is not None:
+            arm: dict[str, Any] = {  # the ARM JSON shape azure-ai-ml converted
+                "properties": specs.environment_properties(
+                    spec,
+                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
+                    tags=dict(args.get("tags", {})),
+                )
+            }
             environment = ml.EnvironmentVersion(
                 f"{name}-environment",
                 name=spec.environment.name,
                 version=spec.environment.version,
                 resource_group_name=args["resource_group_name"],
                 workspace_name=args["workspace_name"],
-                properties=specs.environment_properties(
-                    spec,
-                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
-                    tags=dict(args.get("tags", {})),
-                ),
                 opts=child,
+                **arm,
             )
             environment_id = environment.id
         code_id: pulumi.Output[str] | None = None
@@ -359,7 +368,12 @@ class ModelAssets(pulumi.ComponentResource):
 
     # -- data-collector destinations (registered first, as az ml does) ---------------------------
     def _collection_data(
-        self, name: str, model: str, spec: specs.ServingSpec, args: ModelAssetsArgs, registered: dict[str, SlotArgs]
+        self,
+        name: str,
+        model: str,
+        spec: specs.ServingSpec,
+        args: ModelAssetsArgs,
+        registered: dict[str, SlotArgs],
     ) -> dict[str, dict[str, pulumi.Output[str]]]:
         """Per registered online slot, per data-collector collection, the id of the data asset
         ``az ml`` would register for it (a ``DataContainer`` and its ``DataVersion`` in the
@@ -371,7 +385,9 @@ class ModelAssets(pulumi.ComponentResource):
         containers: dict[str, ml.DataContainer] = {}
         found: dict[str, dict[str, pulumi.Output[str]]] = {}
         for slot in registered:
-            for asset in specs.collection_assets(spec.deployment, endpoint_name=args["endpoint_name"], slot=slot):
+            for asset in specs.collection_assets(
+                spec.deployment, endpoint_name=args["endpoint_name"], slot=slot
+            ):
                 key = (asset.name, asset.version)
                 if key not in created:
                     properties = specs.data_version_properties(
@@ -381,21 +397,23 @@ class ModelAssets(pulumi.ComponentResource):
                     )
                     container = containers.get(asset.name)
                     if container is None:
+                        arm: dict[str, Any] = {"properties": specs.data_container_properties(properties)}
                         container = containers[asset.name] = ml.DataContainer(
                             f"{name}-data-{asset.name}",
                             name=asset.name,
                             resource_group_name=args["resource_group_name"],
                             workspace_name=args["workspace_name"],
-                            properties=specs.data_container_properties(properties),
                             opts=pulumi.ResourceOptions(parent=self),
+                            **arm,
                         )
+                    arm = {"properties": properties}
                     version = ml.DataVersion(
                         f"{name}-data-{asset.name}-{asset.version}",
                         name=asset.name,
                         version=asset.version,
                         resource_group_name=args["resource_group_name"],
                         workspace_name=args["workspace_name"],
-                        properties=properties,
+                        **arm,
                         opts=pulumi.ResourceOptions(
                             parent=self,
                             depends_on=[container],
@@ -468,15 +486,15 @@ class ModelAssets(pulumi.ComponentResource):
                 )
         else:
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
+            common["properties"] = endpoint_props
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",
-                properties=endpoint_props,
                 opts=stateful_options(
                     self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]
                 ),
                 **common,
             )
-        scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+        scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)
         return endpoint, revision, scoring_uri
 
     # -- deployments, one per registered slot ---------------------------------------------------
@@ -523,11 +541,15 @@ class ModelAssets(pulumi.ComponentResource):
                 *collections.values(),
             ]
 
-            def fill(values: list[str], arm: dict[str, Any], names: tuple[str, ...] = tuple(collections)) -> dict[str, Any]:
+            def fill(
+                values: list[str], arm: dict[str, Any], names: tuple[str, ...] = tuple(collections)
+            ) -> dict[str, Any]:
                 if serving == "batch" and not args.get("batch_compute_name"):  # checked by id, once known
                     cluster = values[3].rsplit("/", 1)[-1] or None
                     _in_apply(
-                        lambda: specs.check_compute(spec.deployment.compute, cluster, spec.deployment_raw, "compute")
+                        lambda: specs.check_compute(
+                            spec.deployment.compute, cluster, spec.deployment_raw, "compute"
+                        )
                     )
                 filled: dict[str, Any] = specs.substitute(
                     arm,
@@ -550,6 +572,13 @@ class ModelAssets(pulumi.ComponentResource):
                     deployment_opts = pulumi.ResourceOptions(
                         parent=self, depends_on=[endpoint], ignore_changes=["sku.capacity"]
                     )
+                inputs: dict[str, Any] = {  # ARM JSON, ids filled in once known
+                    "properties": pulumi.Output.all(*ids).apply(
+                        functools.partial(fill, arm=arm["properties"])
+                    ),
+                    "sku": arm["sku"],
+                    "tags": arm["tags"],
+                }
                 deployment: pulumi.CustomResource = ml.OnlineDeployment(
                     f"{name}-{slot}",
                     deployment_name=slot,
@@ -558,13 +587,17 @@ class ModelAssets(pulumi.ComponentResource):
                     workspace_name=ws,
                     location=location,
                     kind="Kubernetes" if target == "kubernetes" else "Managed",
-                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    sku=arm["sku"],
-                    tags=arm["tags"],
                     opts=deployment_opts,
+                    **inputs,
                 )
             else:
                 arm = specs.batch_deployment_arm(spec, slot, overrides, location=location)
+                inputs = {
+                    "properties": pulumi.Output.all(*ids).apply(
+                        functools.partial(fill, arm=arm["properties"])
+                    ),
+                    "tags": arm["tags"],
+                }
                 deployment = ml.BatchDeployment(
                     f"{name}-{slot}",
                     deployment_name=slot,
@@ -572,9 +605,8 @@ class ModelAssets(pulumi.ComponentResource):
                     resource_group_name=rg,
                     workspace_name=ws,
                     location=location,
-                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    tags=arm["tags"],
                     opts=deployment_opts,
+                    **inputs,
                 )
             deployments[slot] = deployment
             if autoscale is not None:
@@ -752,14 +784,8 @@ class ModelAssets(pulumi.ComponentResource):
                 },
             }
 
-        monitor.AutoscaleSetting(
-            f"{name}-{slot}-autoscale",
-            autoscale_setting_name=f"{endpoint_name}-{slot}-autoscale",
-            resource_group_name=rg,
-            location=location,
-            enabled=True,
-            target_resource_uri=deployment.id,
-            profiles=[
+        profiles: dict[str, Any] = {  # the ARM JSON shape of the autoscale profiles
+            "profiles": [
                 {
                     "name": "cpu",
                     "capacity": {"minimum": str(low), "maximum": str(high), "default": str(default)},
@@ -768,7 +794,16 @@ class ModelAssets(pulumi.ComponentResource):
                         rule("Decrease", "LessThan", max(cpu - 20, 5)),
                     ],
                 }
-            ],
+            ]
+        }
+        monitor.AutoscaleSetting(
+            f"{name}-{slot}-autoscale",
+            autoscale_setting_name=f"{endpoint_name}-{slot}-autoscale",
+            resource_group_name=rg,
+            location=location,
+            enabled=True,
+            target_resource_uri=deployment.id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
+            **profiles,
         )

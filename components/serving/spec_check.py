@@ -270,14 +270,14 @@ def _convert(
         )
     elif kind == "online-deployment":
         spec = _spec(raw, entity, endpoint=False, issues=issues)
-        overrides = specs.DeploymentOverrides(
+        online = specs.DeploymentOverrides(
             model=MODEL_PLACEHOLDER,
             code_id=CODE_PLACEHOLDER if spec.code is not None else None,
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
             kubernetes=kubernetes,
         )
         conversion = specs.online_deployment_conversion(
-            spec, str(entity.name), overrides, location="<location>", issues=issues
+            spec, str(entity.name), online, location="<location>", issues=issues
         )
         _finish(report, conversion)
         endpoint = str(getattr(entity, "endpoint_name", "") or "")
@@ -287,7 +287,9 @@ def _convert(
                     "collection": asset.collection,
                     "name": asset.name,
                     "version": asset.version,
-                    "properties": specs.data_version_properties(asset, description="<estate description>", tags={}),
+                    "properties": specs.data_version_properties(
+                        asset, description="<estate description>", tags={}
+                    ),
                 }
             )
     elif kind == "batch-deployment":
@@ -311,7 +313,7 @@ def _convert(
             return
         specs.check_compute(getattr(entity, "compute", None), targets.training_compute, raw, "compute")
         spec = _spec(raw, entity, endpoint=False, issues=issues)
-        overrides = specs.DeploymentOverrides(
+        batch = specs.DeploymentOverrides(
             model=MODEL_PLACEHOLDER,
             code_id=CODE_PLACEHOLDER if spec.code is not None else None,
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
@@ -319,7 +321,7 @@ def _convert(
         )
         _finish(
             report,
-            specs.batch_deployment_conversion(spec, str(entity.name), overrides, location="<location>"),
+            specs.batch_deployment_conversion(spec, str(entity.name), batch, location="<location>"),
         )
     elif kind == "environment":
         environment = specs.environment_spec(

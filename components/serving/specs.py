@@ -292,7 +292,7 @@ def environment_spec(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rest = wire(env._to_rest_object())
-    properties = dict(rest.get("properties") or {})
+    properties = _mapping(rest.get("properties"))
     conversion = Conversion(
         baseline={"properties": copy.deepcopy(properties)}, converted={"properties": properties}
     )
@@ -822,7 +822,7 @@ def online_deployment_conversion(
                 (
                     raw.issue(
                         "error",
-                        "type" if raw and raw.has("type") else "$schema",
+                        "type" if raw.has("type") else "$schema",
                         "a Kubernetes deployment spec on a managed target; set target: kubernetes for this "
                         "model in the stack file, or use a managedOnlineDeployment spec",
                     )
@@ -1024,12 +1024,16 @@ def data_version_conversion(asset: CollectionAsset, *, description: str, tags: d
         warnings.simplefilter("ignore")
         rest = wire(Data(name=asset.name, version=asset.version, path=asset.path)._to_rest_object())
     conversion = Conversion(baseline=copy.deepcopy(rest), converted=rest)
-    conversion.apply(Override("properties.description", description, "the estate describes what it registers"))
+    conversion.apply(
+        Override("properties.description", description, "the estate describes what it registers")
+    )
     conversion.apply(Override("properties.tags", tags, "the stack's tags"))
     return conversion
 
 
-def data_version_properties(asset: CollectionAsset, *, description: str, tags: dict[str, str]) -> dict[str, Any]:
+def data_version_properties(
+    asset: CollectionAsset, *, description: str, tags: dict[str, str]
+) -> dict[str, Any]:
     """azure-native ``properties`` of a collection's ``DataVersion`` (:func:`data_version_conversion`)."""
     inputs = native_inputs(data_version_conversion(asset, description=description, tags=tags).converted)
     return _mapping(inputs["properties"])

@@ -63,7 +63,9 @@ def render(report: dict[str, Any]) -> str:
         for asset in report.get("data_assets") or []:
             path = asset["properties"].get("dataUri")
             lines.append(
-                _wrap(f"data asset registered first ({asset['collection']}): {asset['name']}:{asset['version']} at {path}")
+                _wrap(
+                    f"data asset registered first ({asset['collection']}): {asset['name']}:{asset['version']} at {path}"
+                )
             )
     return "\n".join(lines)
 

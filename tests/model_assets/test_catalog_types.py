@@ -19,10 +19,18 @@ def _catalog(tmp_path: Path, text: str) -> Path:
 
 def test_typed_and_untyped_entries_load(tmp_path: Path) -> None:
     catalog = load_catalog(
-        _catalog(tmp_path, 'models:\n  m: ["1", 2, {version: "3", type: mlflow_model}, {version: 4, type: triton_model}]\n')
+        _catalog(
+            tmp_path,
+            'models:\n  m: ["1", 2, {version: "3", type: mlflow_model}, {version: 4, type: triton_model}]\n',
+        )
     )
     assert catalog.versions("m") == ("1", "2", "3", "4")
-    assert [catalog.model_type("m", v) for v in ("1", "2", "3", "4")] == [None, None, "mlflow_model", "triton_model"]
+    assert [catalog.model_type("m", v) for v in ("1", "2", "3", "4")] == [
+        None,
+        None,
+        "mlflow_model",
+        "triton_model",
+    ]
     assert catalog.model_type("other", "1") is None
 
 
@@ -36,12 +44,12 @@ def test_typed_and_untyped_entries_load(tmp_path: Path) -> None:
         ),
         (
             '{version: "3"}',
-            "registry-catalog.yaml: models.m[1]: expected a version (\"3\") or {version: \"3\", type: "
+            'registry-catalog.yaml: models.m[1]: expected a version ("3") or {version: "3", type: '
             "<custom_model|mlflow_model|triton_model>} (got {'version': '3'})",
         ),
         (
             "true",
-            "registry-catalog.yaml: models.m[1]: expected a version (\"3\") or {version: \"3\", type: "
+            'registry-catalog.yaml: models.m[1]: expected a version ("3") or {version: "3", type: '
             "<custom_model|mlflow_model|triton_model>} (got True)",
         ),
     ],
@@ -76,7 +84,9 @@ def test_record_version_refuses_an_unknown_type(tmp_path: Path) -> None:
     assert path.read_text() == "models: {}\n"
 
 
-def test_the_offline_lookup_reports_the_recorded_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_offline_lookup_reports_the_recorded_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from infra.engine.answers.common import ResourceContext  # noqa: F401  (the answers' registry)
     from infra.engine.answers.serving import _registry_model_version
 

@@ -123,7 +123,9 @@ def test_each_collection_gets_the_data_asset_az_ml_registers_and_the_deployment_
 
 
 def test_slots_share_a_named_asset_and_get_their_own_default_ones() -> None:
-    t = _template("collector", {"blue": {"version": "2", "traffic": 90}, "green": {"version": "1", "traffic": 10}})
+    t = _template(
+        "collector", {"blue": {"version": "2", "traffic": 90}, "green": {"version": "1", "traffic": 10}}
+    )
     versions = sorted(r["inputs"]["name"] for r in t.resources if r["type"] == f"{ML}DataVersion")
     assert versions == [
         "collector-dev-ab12-blue-model_outputs",
@@ -183,10 +185,10 @@ def test_the_conversion_is_az_ml_s_own_registration_and_rest_object_field_for_fi
         sent.code_configuration.code = "@@spec-code@@"
         sent.environment = "@@spec-environment@@"
         rest = specs.wire(sent._to_rest_object(location="westeurope"))
-    collections = specs.substitute(
-        conversion.baseline["properties"]["dataCollector"], {"@@workspace@@": WS_ID}  # type: ignore[index]
-    )
-    assert collections == rest["properties"]["dataCollector"]  # type: ignore[index]
+    baseline: Any = conversion.baseline
+    sent_wire: Any = rest
+    collections = specs.substitute(baseline["properties"]["dataCollector"], {"@@workspace@@": WS_ID})
+    assert collections == sent_wire["properties"]["dataCollector"]
     for asset, data in zip(assets, registered, strict=True):
         version = specs.data_version_conversion(asset, description="d", tags={})
         assert version.baseline == specs.wire(data._to_rest_object())

@@ -87,7 +87,9 @@ ModelAssets("model-scorer", {{
 """
 
 
-def test_the_preview_prints_one_line_and_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_the_preview_prints_one_line_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     project = copy_project(tmp_path / "p")
     (project / "__main__.py").unlink()
     (project / "__main__.py").write_text(PROGRAM)

@@ -290,7 +290,13 @@ def test_record_with_the_model_type_records_it(project: Path, catalog: Path) -> 
     from infra.catalog import load_catalog
 
     promotion = prepare(
-        "qa", "diabetes", "5", project_dir=project, preview_changes=False, record=True, model_type="custom_model"
+        "qa",
+        "diabetes",
+        "5",
+        project_dir=project,
+        preview_changes=False,
+        record=True,
+        model_type="custom_model",
     )
     promotion.write()
     assert 'diabetes: ["1", "2", "3", "4", {version: "5", type: custom_model}]' in catalog.read_text()
@@ -302,7 +308,11 @@ def test_record_with_the_model_type_records_it(project: Path, catalog: Path) -> 
     ("record", "model_type", "message"),
     [
         (True, "sklearn", "--model-type: 'sklearn' is not one of custom_model, mlflow_model, triton_model"),
-        (False, "mlflow_model", "--model-type: is recorded with --record only (the version was just registered)"),
+        (
+            False,
+            "mlflow_model",
+            "--model-type: is recorded with --record only (the version was just registered)",
+        ),
     ],
 )
 def test_a_bad_model_type_writes_nothing(
@@ -311,7 +321,13 @@ def test_a_bad_model_type_writes_nothing(
     before = catalog.read_text(), _files(project)
     with pytest.raises(ConfigError) as err:
         prepare(
-            "qa", "diabetes", "4", project_dir=project, preview_changes=False, record=record, model_type=model_type
+            "qa",
+            "diabetes",
+            "4",
+            project_dir=project,
+            preview_changes=False,
+            record=record,
+            model_type=model_type,
         )
     assert str(err.value) == message
     assert (catalog.read_text(), _files(project)) == before

@@ -1,8 +1,13 @@
 """The registry catalog: which model versions exist in the shared registry, for offline previews.
 
-``model_assets/registry-catalog.yaml`` lists ``models: {<name>: [<version>, ...]}``. The
-offline engine answers ``azure-native:machinelearningservices:getRegistryModelVersion`` from
-it (see :mod:`infra.engine.answers.serving`), the way the registry answers a real preview.
+``model_assets/registry-catalog.yaml`` lists ``models: {<name>: [<entry>, ...]}``; an entry is
+a version (``"3"``) or a version with the model type the registry reports for it
+(``{version: "5", type: mlflow_model}``; ``custom_model``, ``mlflow_model`` or
+``triton_model``). Entries recorded before types were recorded have none and stay valid: for
+them a no-code deployment's type is checked by the real registry only. The offline engine
+answers ``azure-native:machinelearningservices:getRegistryModelVersion`` from it (version and,
+when recorded, ``modelType``; see :mod:`infra.engine.answers.serving`), the way the registry
+answers a real preview.
 
 The catalog lists **registered versions only**, each added by the step that registered it,
 after the registry accepted it (:func:`record_version`: the pipeline's register step,
@@ -16,8 +21,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from infra.errors import ConfigError
 
@@ -62,6 +68,9 @@ REGISTRY_ENV = "ESTATE_REGISTRY"
 the default) or ``empty`` (a brand-new registry: every version lookup is the registry's 404)."""
 
 REGISTRY_CHOICES = ("catalog", "empty")
+
+MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+"""The model types a catalog entry may record (the registry's ``modelType``)."""
 
 
 def registry_choice() -> str:
@@ -112,10 +121,16 @@ class Catalog:
 
     models: dict[str, tuple[str, ...]]
     file: str
+    types: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Model name → version → recorded model type (versions recorded without one are absent)."""
 
     def versions(self, model: str) -> tuple[str, ...]:
         """The registered versions of ``model`` (empty when the model is unknown)."""
         return self.models.get(model, ())
+
+    def model_type(self, model: str, version: str) -> str | None:
+        """The recorded model type of ``model`` ``version`` (``None``: not recorded)."""
+        return self.types.get(model, {}).get(str(version))
 
     def require(self, model: str, version: str, *, registry: str) -> None:
         """Raise :class:`VersionNotFoundError` unless ``model`` ``version`` is registered."""
@@ -147,31 +162,60 @@ def load_catalog(path: Path | None = None) -> Catalog:
     if not isinstance(data, dict) or set(data) != {"models"} or not isinstance(data["models"], dict):
         raise ConfigError("expected one key 'models' mapping model names to lists of versions", file=shown)
     models: dict[str, tuple[str, ...]] = {}
+    types: dict[str, dict[str, str]] = {}
     for name, versions in data["models"].items():
-        if not isinstance(versions, list) or not all(
-            isinstance(v, (str, int)) and not isinstance(v, bool) for v in versions
-        ):
+        if not isinstance(versions, list):
             raise ConfigError(
                 f"expected a list of versions (got {versions!r})", file=shown, key=f"models.{name}"
             )
-        models[str(name)] = tuple(str(v) for v in versions)
-    return Catalog(models=models, file=shown)
+        listed: list[str] = []
+        for index, entry in enumerate(versions):
+            version, model_type = _entry(entry, shown, f"models.{name}[{index}]")
+            listed.append(version)
+            if model_type is not None:
+                types.setdefault(str(name), {})[version] = model_type
+        models[str(name)] = tuple(listed)
+    return Catalog(models=models, file=shown, types=types)
 
 
-def record_version(model: str, version: str, path: Path | None = None) -> bool:
-    """Record that ``model`` ``version`` is now registered: add it to the catalog file.
+def _is_version(value: object) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
-    Called by the step that registered it, and only after the registration succeeded (the
-    pipeline's register step, ``estate catalog record``; the release's ``estate promote
-    --record``), so the catalog lists registered versions only. Comments and order are kept;
-    the file is replaced atomically. Returns False when the version was already listed.
+
+def _entry(entry: object, shown: str, key: str) -> tuple[str, str | None]:
+    """(version, recorded type) of one catalog entry: ``"3"`` or ``{version: "3", type: mlflow_model}``."""
+    if _is_version(entry):
+        return str(entry), None
+    if isinstance(entry, dict) and set(entry) == {"version", "type"} and _is_version(entry["version"]):
+        if entry["type"] not in MODEL_TYPES:
+            raise ConfigError(
+                f"type '{entry['type']}' is not one of {', '.join(MODEL_TYPES)}",
+                file=shown,
+                key=f"{key}.type",
+            )
+        return str(entry["version"]), str(entry["type"])
+    raise ConfigError(
+        f'expected a version ("3") or {{version: "3", type: <{"|".join(MODEL_TYPES)}>}} (got {entry!r})',
+        file=shown,
+        key=key,
+    )
+
+
+def record_version(
+    model: str, version: str, path: Path | None = None, *, model_type: str | None = None
+) -> bool:
+    """Record that ``model`` ``version`` is now registered: add it to the catalog file, with the
+    model type the registry accepted it as (``model_type``; ``None`` records the version alone).
+
+    Called by the step that registered it, and only after the registration succeeded
+    (``model_assets.register_artifact``; the release's ``estate promote --record``), so the
+    catalog lists registered versions only. Comments and order are kept; the file is replaced
+    atomically. Returns False when the version was already listed.
     """
     import io
     import tempfile
 
     from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     from infra.settings.models import MODEL_NAME, VERSION
 
@@ -184,18 +228,15 @@ def record_version(model: str, version: str, path: Path | None = None) -> bool:
         raise ConfigError(
             f"'{version}' is not an explicit registry version (digits, e.g. \"1\")", key="VERSION"
         )
+    if model_type is not None and model_type not in MODEL_TYPES:
+        raise ConfigError(f"'{model_type}' is not one of {', '.join(MODEL_TYPES)}", key="MODEL_TYPE")
     if str(version) in load_catalog(path).versions(model):
         return False
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
     document = yaml.load(path.read_text(encoding="utf-8"))
-    versions = document["models"].get(model)
-    if versions is None:
-        versions = CommentedSeq()
-        versions.fa.set_flow_style()
-        document["models"][model] = versions
-    versions.append(DoubleQuotedScalarString(str(version)))
+    append_entry(document, model, str(version), model_type)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -207,3 +248,24 @@ def record_version(model: str, version: str, path: Path | None = None) -> bool:
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
+
+
+def append_entry(document: Any, model: str, version: str, model_type: str | None) -> None:
+    """Append one entry to a round-trip-loaded catalog document (flow style, quoted version;
+    ``{version: "N", type: T}`` when the type is known)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    versions = document["models"].get(model)
+    if versions is None:
+        versions = CommentedSeq()
+        versions.fa.set_flow_style()
+        document["models"][model] = versions
+    if model_type is None:
+        versions.append(DoubleQuotedScalarString(version))
+        return
+    entry = CommentedMap()
+    entry["version"] = DoubleQuotedScalarString(version)
+    entry["type"] = model_type
+    entry.fa.set_flow_style()
+    versions.append(entry)

@@ -194,8 +194,10 @@ def prepare(
     project_dir: Path | None = None,
     preview_changes: bool = True,
     record: bool = False,
+    model_type: str | None = None,
 ) -> Promotion:
-    """Check and compute a promotion without writing anything. Raises :class:`ConfigError`."""
+    """Check and compute a promotion without writing anything. Raises :class:`ConfigError`.
+    With ``record``, ``model_type`` (the type the version was registered as) is recorded too."""
     from infra.engine import project_directory
 
     project_dir = (project_dir or project_directory()).resolve()
@@ -259,8 +261,12 @@ def prepare(
         before=before,
         after=after,
     )
+    if model_type is not None and not record:
+        raise ConfigError(
+            "is recorded with --record only (the version was just registered)", key="--model-type"
+        )
     if record:
-        _record(promotion, model, version)
+        _record(promotion, model, version, model_type)
     if preview_changes and promotion.changed:
         from infra.engine import preview
         from infra.engine.diff import changes
@@ -274,12 +280,13 @@ def prepare(
     return promotion
 
 
-def _record(promotion: Promotion, model: str, version: str) -> None:
-    """Add ``model`` ``version`` to the registry catalog (in the promotion, not on disk yet)."""
-    from ruamel.yaml.comments import CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+def _record(promotion: Promotion, model: str, version: str, model_type: str | None = None) -> None:
+    """Add ``model`` ``version`` (and its model type, when given) to the registry catalog (in the
+    promotion, not on disk yet)."""
+    from infra.catalog import MODEL_TYPES, append_entry, catalog_path, load_catalog
 
-    from infra.catalog import catalog_path, load_catalog
+    if model_type is not None and model_type not in MODEL_TYPES:
+        raise ConfigError(f"'{model_type}' is not one of {', '.join(MODEL_TYPES)}", key="--model-type")
 
     path = catalog_path(promotion.file.parent)
     load_catalog(path)  # a broken catalog is reported as such
@@ -288,13 +295,9 @@ def _record(promotion: Promotion, model: str, version: str) -> None:
     yaml = _yaml()
     document = yaml.load(text)
     versions = document["models"].get(model)
-    if versions is not None and version in [str(v) for v in versions]:
+    if versions is not None and version in load_catalog(path).versions(model):
         return
-    if versions is None:
-        versions = CommentedSeq()
-        versions.fa.set_flow_style()
-        document["models"][model] = versions
-    versions.append(DoubleQuotedScalarString(version))
+    append_entry(document, model, version, model_type)
     out = io.StringIO()
     yaml.dump(document, out)
     promotion.catalog_after = out.getvalue()

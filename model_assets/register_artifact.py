@@ -7,8 +7,10 @@ The register step of an onboarded model (``estate onboard``): loads
 ``model_assets/<MODEL>/azureml/model.yml`` (the committed ``model/`` folder), registers it in the
 shared Azure ML registry with azure-ai-ml at ``--version`` (default: one above the highest
 version the registry catalog lists, ``1`` for a new model) and, only after the registry accepted
-it, records the version in ``model_assets/registry-catalog.yaml`` (:func:`infra.catalog.record_version`)
-— the catalog lists registered versions only. Commit the catalog change with the promotion
+it, records the version and its model type (``custom_model``/``mlflow_model``/``triton_model``,
+as the registry accepted it) in ``model_assets/registry-catalog.yaml``
+(:func:`infra.catalog.record_version`) — the catalog lists registered versions only, and the
+offline preview checks a no-code deployment's pinned version against the recorded type. Commit the catalog change with the promotion
 (``estate promote dev MODEL N``).
 
 Exit status: 0 registered and recorded, 2 bad arguments, 3 the registry refused it.
@@ -70,9 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
-    record_version(args.model, str(created.version or version), catalog)
+    registered = str(created.version or version)
+    model_type = str(getattr(created, "type", None) or model.type or "custom_model")
+    record_version(args.model, registered, catalog, model_type=model_type)
     print(
-        f"registered {args.model} version {created.version or version} in {args.registry}; recorded in {catalog}"
+        f"registered {args.model} version {registered} ({model_type}) in {args.registry}; recorded in {catalog}"
     )
     return 0
 

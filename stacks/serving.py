@@ -11,6 +11,7 @@ from components import roles
 from components.serving.model_assets import ModelAssets, ModelAssetsArgs, SlotArgs
 from infra.settings.models import DeploymentSlot, unregistered_note
 from stacks.context import StackContext
+from stacks.platform import TRAINING_COMPUTE_NAME
 
 
 def _id_segment(arm_id: str, name: str) -> str:
@@ -122,6 +123,7 @@ def compose_models(ctx: StackContext) -> None:
                     args[key] = _snake(value)
         else:
             args["batch_compute_id"] = workspace.training_compute_id
+            args["batch_compute_name"] = TRAINING_COMPUTE_NAME  # the spec's compute, checked before any child
         if model.target == "kubernetes":
             # The settings refuse a kubernetes target without aks.enabled (models.<name>.target).
             assert aks is not None

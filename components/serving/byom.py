@@ -13,7 +13,7 @@ registry (and in ``model_assets/registry-catalog.yaml`` for offline previews).
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -49,18 +49,21 @@ def register_byom(
     model_type = byom.get("model_type", "custom_model")
     if model_type not in MODEL_TYPES:
         raise ValueError(f"byom.model_type '{model_type}' is not one of {', '.join(MODEL_TYPES)}")
+    arm: dict[str, Any] = {  # the ARM JSON shape of the version's properties
+        "properties": {
+            "modelType": model_type,
+            "modelUri": byom["artifact_uri"],
+            "description": byom.get("description") or f"{model} {byom['version']}: externally trained (BYOM)",
+            "tags": {"source": "byom"},
+            "isArchived": False,
+        }
+    }
     return ml.RegistryModelVersion(
         f"{name}-byom-{byom['version']}",
         registry_name=registry_name,
         resource_group_name=registry_resource_group_name,
         model_name=model,
         version=str(byom["version"]),
-        properties={
-            "modelType": model_type,
-            "modelUri": byom["artifact_uri"],
-            "description": byom.get("description") or f"{model} {byom['version']}: externally trained (BYOM)",
-            "tags": {"source": "byom"},
-            "isArchived": False,
-        },
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, retain_on_delete=True),
+        **arm,
     )

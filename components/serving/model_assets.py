@@ -33,8 +33,10 @@ the split first, because Azure refuses to delete a deployment that takes traffic
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -55,6 +57,7 @@ from components.serving import specs
 from components.serving.byom import ByomArgs, register_byom
 from components.serving.code_asset import ServingCode
 from components.serving.traffic import EndpointTraffic
+from infra.errors import ConfigError
 
 COMPONENT = "ModelAssets"
 BYOM_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
@@ -136,6 +139,9 @@ class ModelAssetsArgs(TypedDict):
     """Conditional. Required with target kubernetes: the workspace's Kubernetes compute id."""
     batch_compute_id: NotRequired[pulumi.Input[str]]
     """Conditional. Required for batch: the scale-to-zero cluster's compute id."""
+    batch_compute_name: NotRequired[str]
+    """Optional. Batch only: that cluster's name, so a spec naming another compute fails before any
+    child is declared. @default checked against batch_compute_id once its value is known"""
     mirror_traffic: NotRequired[dict[str, int]]
     """Optional. Online only: shadow traffic per slot. @default {}"""
     auth_mode: NotRequired[Literal["key", "aml_token", "aad_token"]]
@@ -170,6 +176,22 @@ class ModelAssetsArgs(TypedDict):
     """Optional. @default {}"""
     lifecycle: NotRequired[LifecycleArgs]
     """Optional. protect of the endpoint. @default not protected"""
+
+
+def _in_apply(check: Callable[[], None]) -> None:
+    """Run a check inside an ``apply``: its ``ConfigError`` becomes a :class:`ProgramConfigError`,
+    which the language host prints as one line (and the offline engine exits 2 on)."""
+    try:
+        check()
+    except ConfigError as exc:
+        if isinstance(exc, ProgramConfigError):
+            raise
+        raise ProgramConfigError(exc.detail, file=exc.file, key=exc.key) from None
+
+
+def _first_reference(values: list[str], *, model: str, version: str) -> str:
+    """The model reference in the registry named by ``values[0]``."""
+    return model_reference(values[0], model, version)
 
 
 def model_reference(registry: str, model: str, version: str) -> str:
@@ -217,15 +239,20 @@ class ModelAssets(pulumi.ComponentResource):
             serving,
             root=Path(args["spec_root"]) if "spec_root" in args else None,
         )
+        if serving == "batch" and args.get("batch_compute_name"):  # before any child
+            specs.check_compute(
+                spec.deployment.compute, args.get("batch_compute_name"), spec.deployment_raw, "compute"
+            )
         for issue in spec.warnings:  # spec fields the estate keeps differently (see docs/specs.md)
             pulumi.log.warn(str(issue), resource=self)
         registered = {slot: s for slot, s in slots.items() if s.get("version") is not None}
         self.unregistered = [slot for slot in slots if slot not in registered]
         references = self._references(name, args, registered, spec)
         environment_id, code_id = self._serving_assets(name, model, spec, args)
+        collected = self._collection_data(name, model, spec, args, registered)
         endpoint, revision, scoring_uri = self._endpoint(name, spec, args, serving, target)
         deployments = self._deployments(
-            name, spec, args, registered, references, endpoint, code_id, environment_id
+            name, spec, args, registered, references, endpoint, code_id, environment_id, collected
         )
         if deployments:
             EndpointTraffic(
@@ -286,7 +313,7 @@ class ModelAssets(pulumi.ComponentResource):
             version = str(slot_args["version"])
             if byom is not None and byom_version is not None and version == str(byom["version"]):
                 references[slot] = pulumi.Output.all(args["registry_name"], byom_version.id).apply(
-                    lambda v, version=version: model_reference(v[0], registry_model, version)
+                    functools.partial(_first_reference, model=registry_model, version=version)
                 )
             else:
                 references[slot] = self._pinned(
@@ -296,7 +323,7 @@ class ModelAssets(pulumi.ComponentResource):
                     args,
                     config_file,
                     setting=model,
-                    model_type=spec.model_type,
+                    model_types=spec.model_types,
                 )
         return references
 
@@ -309,18 +336,21 @@ class ModelAssets(pulumi.ComponentResource):
         if spec.environment is not None and spec.environment.reference is not None:
             environment_id = specs.environment_reference_id(spec.environment.reference, args["workspace_id"])
         elif spec.environment is not None:
+            arm: dict[str, Any] = {  # the ARM JSON shape azure-ai-ml converted
+                "properties": specs.environment_properties(
+                    spec,
+                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
+                    tags=dict(args.get("tags", {})),
+                )
+            }
             environment = ml.EnvironmentVersion(
                 f"{name}-environment",
                 name=spec.environment.name,
                 version=spec.environment.version,
                 resource_group_name=args["resource_group_name"],
                 workspace_name=args["workspace_name"],
-                properties=specs.environment_properties(
-                    spec,
-                    description=f"Serving environment of {model} (from {_relative(spec.deployment_file)})",
-                    tags=dict(args.get("tags", {})),
-                ),
                 opts=child,
+                **arm,
             )
             environment_id = environment.id
         code_id: pulumi.Output[str] | None = None
@@ -335,6 +365,66 @@ class ModelAssets(pulumi.ComponentResource):
             )
             code_id = code.id
         return environment_id, code_id
+
+    # -- data-collector destinations (registered first, as az ml does) ---------------------------
+    def _collection_data(
+        self,
+        name: str,
+        model: str,
+        spec: specs.ServingSpec,
+        args: ModelAssetsArgs,
+        registered: dict[str, SlotArgs],
+    ) -> dict[str, dict[str, pulumi.Output[str]]]:
+        """Per registered online slot, per data-collector collection, the id of the data asset
+        ``az ml`` would register for it (a ``DataContainer`` and its ``DataVersion`` in the
+        workspace, shared by slots that name the same asset)."""
+        if args["serving"] != "online":
+            return {}
+        tags = dict(args.get("tags", {}))
+        created: dict[tuple[str, str], pulumi.Output[str]] = {}
+        containers: dict[str, ml.DataContainer] = {}
+        found: dict[str, dict[str, pulumi.Output[str]]] = {}
+        for slot in registered:
+            for asset in specs.collection_assets(
+                spec.deployment, endpoint_name=args["endpoint_name"], slot=slot
+            ):
+                key = (asset.name, asset.version)
+                if key not in created:
+                    properties = specs.data_version_properties(
+                        asset,
+                        description=f"Production data collected by {model}'s deployments ({asset.collection})",
+                        tags=tags,
+                    )
+                    container = containers.get(asset.name)
+                    if container is None:
+                        arm: dict[str, Any] = {"properties": specs.data_container_properties(properties)}
+                        container = containers[asset.name] = ml.DataContainer(
+                            f"{name}-data-{asset.name}",
+                            name=asset.name,
+                            resource_group_name=args["resource_group_name"],
+                            workspace_name=args["workspace_name"],
+                            opts=pulumi.ResourceOptions(parent=self),
+                            **arm,
+                        )
+                    arm = {"properties": properties}
+                    version = ml.DataVersion(
+                        f"{name}-data-{asset.name}-{asset.version}",
+                        name=asset.name,
+                        version=asset.version,
+                        resource_group_name=args["resource_group_name"],
+                        workspace_name=args["workspace_name"],
+                        **arm,
+                        opts=pulumi.ResourceOptions(
+                            parent=self,
+                            depends_on=[container],
+                            # versions are immutable: a new path under the same version replaces it
+                            replace_on_changes=["properties.dataUri"],
+                            delete_before_replace=True,
+                        ),
+                    )
+                    created[key] = version.id
+                found.setdefault(slot, {})[asset.collection] = created[key]
+        return found
 
     # -- endpoint and its diagnostics -----------------------------------------------------------
     def _endpoint(
@@ -396,15 +486,15 @@ class ModelAssets(pulumi.ComponentResource):
                 )
         else:
             revision = _revision({"properties": endpoint_props, "identity": identity, "tags": endpoint_tags})
+            common["properties"] = endpoint_props
             endpoint = ml.BatchEndpoint(
                 f"{name}-endpoint",
-                properties=endpoint_props,
                 opts=stateful_options(
                     self, lifecycle, data_bearing=False, ignore_changes=["properties.defaults"]
                 ),
                 **common,
             )
-        scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)  # type: ignore[attr-defined]
+        scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)
         return endpoint, revision, scoring_uri
 
     # -- deployments, one per registered slot ---------------------------------------------------
@@ -418,6 +508,7 @@ class ModelAssets(pulumi.ComponentResource):
         endpoint: pulumi.CustomResource,
         code_id: pulumi.Output[str] | None,
         environment_id: pulumi.Output[str] | None,
+        collected: dict[str, dict[str, pulumi.Output[str]]],
     ) -> dict[str, pulumi.CustomResource]:
         serving, target = args["serving"], args.get("target", "managed")
         rg, ws, location = args["resource_group_name"], args["workspace_name"], args["location"]
@@ -438,20 +529,29 @@ class ModelAssets(pulumi.ComponentResource):
                 kubernetes=target == "kubernetes",
                 compute="@@batch-compute@@",
                 tags=tags,
+                endpoint_name=args["endpoint_name"],
             )
+            collections = collected.get(slot, {})
             ids: list[pulumi.Input[str]] = [
                 references[slot],
                 code_id or "",
                 environment_id or "",
                 args.get("batch_compute_id") or "",
                 args["workspace_id"],
+                *collections.values(),
             ]
 
-            def fill(values: list[str], arm: dict[str, Any]) -> dict[str, Any]:
-                if serving == "batch":  # the spec's compute must be the stack's cluster
+            def fill(
+                values: list[str], arm: dict[str, Any], names: tuple[str, ...] = tuple(collections)
+            ) -> dict[str, Any]:
+                if serving == "batch" and not args.get("batch_compute_name"):  # checked by id, once known
                     cluster = values[3].rsplit("/", 1)[-1] or None
-                    specs.check_compute(spec.deployment.compute, cluster, spec.deployment_raw, "compute")
-                return specs.substitute(
+                    _in_apply(
+                        lambda: specs.check_compute(
+                            spec.deployment.compute, cluster, spec.deployment_raw, "compute"
+                        )
+                    )
+                filled: dict[str, Any] = specs.substitute(
                     arm,
                     {
                         _MODEL: values[0],
@@ -461,6 +561,9 @@ class ModelAssets(pulumi.ComponentResource):
                         "@@workspace@@": values[4],
                     },
                 )
+                for collection, data_id in zip(names, values[5:], strict=True):  # the registered assets
+                    filled["dataCollector"]["collections"][collection]["dataId"] = data_id
+                return filled
 
             deployment_opts = pulumi.ResourceOptions(parent=self, depends_on=[endpoint])
             if serving == "online":
@@ -469,6 +572,13 @@ class ModelAssets(pulumi.ComponentResource):
                     deployment_opts = pulumi.ResourceOptions(
                         parent=self, depends_on=[endpoint], ignore_changes=["sku.capacity"]
                     )
+                inputs: dict[str, Any] = {  # ARM JSON, ids filled in once known
+                    "properties": pulumi.Output.all(*ids).apply(
+                        functools.partial(fill, arm=arm["properties"])
+                    ),
+                    "sku": arm["sku"],
+                    "tags": arm["tags"],
+                }
                 deployment: pulumi.CustomResource = ml.OnlineDeployment(
                     f"{name}-{slot}",
                     deployment_name=slot,
@@ -477,13 +587,17 @@ class ModelAssets(pulumi.ComponentResource):
                     workspace_name=ws,
                     location=location,
                     kind="Kubernetes" if target == "kubernetes" else "Managed",
-                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    sku=arm["sku"],
-                    tags=arm["tags"],
                     opts=deployment_opts,
+                    **inputs,
                 )
             else:
                 arm = specs.batch_deployment_arm(spec, slot, overrides, location=location)
+                inputs = {
+                    "properties": pulumi.Output.all(*ids).apply(
+                        functools.partial(fill, arm=arm["properties"])
+                    ),
+                    "tags": arm["tags"],
+                }
                 deployment = ml.BatchDeployment(
                     f"{name}-{slot}",
                     deployment_name=slot,
@@ -491,9 +605,8 @@ class ModelAssets(pulumi.ComponentResource):
                     resource_group_name=rg,
                     workspace_name=ws,
                     location=location,
-                    properties=pulumi.Output.all(*ids).apply(lambda v, arm=arm: fill(v, arm["properties"])),
-                    tags=arm["tags"],
                     opts=deployment_opts,
+                    **inputs,
                 )
             deployments[slot] = deployment
             if autoscale is not None:
@@ -589,7 +702,7 @@ class ModelAssets(pulumi.ComponentResource):
         config_file: str,
         *,
         setting: str,
-        model_type: str | None = None,
+        model_types: tuple[str, ...] = (),
     ) -> pulumi.Output[str]:
         """The model reference of a slot, after the registry confirmed the version exists
         (``model`` is the registry model name, ``setting`` the key under mlops-estate:models)."""
@@ -615,10 +728,11 @@ class ModelAssets(pulumi.ComponentResource):
             kind = getattr(getattr(found, "model_version_properties", None), "model_type", None) or getattr(
                 getattr(found, "properties", None), "model_type", None
             )
-            if model_type is not None and kind and kind != model_type:  # a no-code deployment needs its type
+            if model_types and kind and kind not in model_types:  # a no-code deployment needs its type
+                needed = " or ".join(model_types)
                 raise ProgramConfigError(
                     f"version '{version}' of model '{model}' is a {kind}; the spec deploys it without scoring "
-                    f"code, which needs a {model_type}: pin a {model_type} version or add code_configuration",
+                    f"code, which needs a {needed}: pin a {needed} version or add code_configuration",
                     file=config_file,
                     key=key,
                 )
@@ -670,14 +784,8 @@ class ModelAssets(pulumi.ComponentResource):
                 },
             }
 
-        monitor.AutoscaleSetting(
-            f"{name}-{slot}-autoscale",
-            autoscale_setting_name=f"{endpoint_name}-{slot}-autoscale",
-            resource_group_name=rg,
-            location=location,
-            enabled=True,
-            target_resource_uri=deployment.id,
-            profiles=[
+        profiles: dict[str, Any] = {  # the ARM JSON shape of the autoscale profiles
+            "profiles": [
                 {
                     "name": "cpu",
                     "capacity": {"minimum": str(low), "maximum": str(high), "default": str(default)},
@@ -686,7 +794,16 @@ class ModelAssets(pulumi.ComponentResource):
                         rule("Decrease", "LessThan", max(cpu - 20, 5)),
                     ],
                 }
-            ],
+            ]
+        }
+        monitor.AutoscaleSetting(
+            f"{name}-{slot}-autoscale",
+            autoscale_setting_name=f"{endpoint_name}-{slot}-autoscale",
+            resource_group_name=rg,
+            location=location,
+            enabled=True,
+            target_resource_uri=deployment.id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
+            **profiles,
         )

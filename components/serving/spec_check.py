@@ -66,6 +66,9 @@ class FileReport:
     differences: list[str] = field(default_factory=list)
     """Fields that differ from azure-ai-ml's conversion without a documented override."""
     overrides: list[str] = field(default_factory=list)
+    data_assets: list[dict[str, Any]] = field(default_factory=list)
+    """The data assets the estate registers before an online deployment (one per data-collector
+    collection, as ``az ml`` does): name, version and the ``DataVersion`` properties."""
 
     @property
     def errors(self) -> list[SpecIssue]:
@@ -88,6 +91,7 @@ class FileReport:
             "warnings": [i.as_dict() for i in self.warnings],
             "differences": self.differences,
             "overrides": self.overrides,
+            "data_assets": self.data_assets,
         }
 
 
@@ -124,7 +128,7 @@ def _spec(raw: YamlLines, entity: Any, *, endpoint: bool, issues: list[SpecIssue
         environment=environment,
         code=code,
         deployment_raw=raw,
-        model_type=needed,
+        model_types=needed,
     )
 
 
@@ -266,16 +270,28 @@ def _convert(
         )
     elif kind == "online-deployment":
         spec = _spec(raw, entity, endpoint=False, issues=issues)
-        overrides = specs.DeploymentOverrides(
+        online = specs.DeploymentOverrides(
             model=MODEL_PLACEHOLDER,
             code_id=CODE_PLACEHOLDER if spec.code is not None else None,
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
             kubernetes=kubernetes,
         )
         conversion = specs.online_deployment_conversion(
-            spec, str(entity.name), overrides, location="<location>", issues=issues
+            spec, str(entity.name), online, location="<location>", issues=issues
         )
         _finish(report, conversion)
+        endpoint = str(getattr(entity, "endpoint_name", "") or "")
+        for asset in specs.collection_assets(entity, endpoint_name=endpoint, slot=str(entity.name)):
+            report.data_assets.append(
+                {
+                    "collection": asset.collection,
+                    "name": asset.name,
+                    "version": asset.version,
+                    "properties": specs.data_version_properties(
+                        asset, description="<estate description>", tags={}
+                    ),
+                }
+            )
     elif kind == "batch-deployment":
         if type(entity).__name__ == "PipelineComponentBatchDeployment":
             with warnings.catch_warnings():
@@ -297,7 +313,7 @@ def _convert(
             return
         specs.check_compute(getattr(entity, "compute", None), targets.training_compute, raw, "compute")
         spec = _spec(raw, entity, endpoint=False, issues=issues)
-        overrides = specs.DeploymentOverrides(
+        batch = specs.DeploymentOverrides(
             model=MODEL_PLACEHOLDER,
             code_id=CODE_PLACEHOLDER if spec.code is not None else None,
             environment_id=ENV_PLACEHOLDER if spec.environment is not None else None,
@@ -305,7 +321,7 @@ def _convert(
         )
         _finish(
             report,
-            specs.batch_deployment_conversion(spec, str(entity.name), overrides, location="<location>"),
+            specs.batch_deployment_conversion(spec, str(entity.name), batch, location="<location>"),
         )
     elif kind == "environment":
         environment = specs.environment_spec(

@@ -383,10 +383,10 @@ def load_issues(raw: YamlLines, exc: BaseException, schema: str) -> list[SpecIss
             issues.append(issue)
     if not issues:
         text = str(exc).strip()
-        missing = _missing_file(text)
+        not_found = _missing_file(text)
         first = (
-            f"file or folder not found: {missing}"
-            if missing
+            f"file or folder not found: {not_found}"
+            if not_found
             else (text.splitlines()[0] if text else type(exc).__name__)
         )
         issues.append(SpecIssue("error", raw.shown, None, "", first))
@@ -401,7 +401,7 @@ def load_entity(raw: YamlLines, kind: SpecKind) -> object:
         from azure.ai.ml.entities import _load_functions as loaders
 
         loader: Callable[..., object]
-        schema = kind
+        schema: str = kind
         if kind == "online-endpoint":
             loader = aml.load_online_endpoint
         elif kind == "online-deployment":

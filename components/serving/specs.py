@@ -53,6 +53,10 @@ AUTH_MODES = {"key": "Key", "aml_token": "AMLToken", "aad_token": "AADToken"}
 NO_CODE_MODEL_TYPES = ("mlflow_model", "triton_model")
 """Model types a deployment without scoring code and environment can serve (Azure ML builds them)."""
 
+DEFAULT_MDC_PATH = "azureml://datastores/workspaceblobstore/paths/modelDataCollector"
+"""Where ``az ml`` points a collection's data asset when the spec gives no path (azure-ai-ml's
+``DEFAULT_MDC_PATH``); the asset is ``<endpoint>-<deployment>-<collection>`` version ``1``."""
+
 _ENV_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^:@]+)|@(?P<label>\w+))?$")
 _ENV_REGISTRY = re.compile(r"^azureml://registries/[^/]+/environments/[^/]+/(versions/[^/]+|labels/\w+)$")
 
@@ -111,8 +115,9 @@ class ServingSpec:
     deployment_raw: YamlLines | None = None
     warnings: tuple[SpecIssue, ...] = ()
     """What the spec said that the estate keeps differently (file, line, field, why)."""
-    model_type: str | None = None
-    """The model type a no-code deployment needs (``mlflow_model``/``triton_model``), else ``None``."""
+    model_types: tuple[str, ...] = ()
+    """The model types a no-code deployment can serve (the spec's stated ``mlflow_model``/
+    ``triton_model``, else both); empty when the deployment has scoring code."""
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -287,7 +292,7 @@ def environment_spec(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rest = wire(env._to_rest_object())
-    properties = dict(rest.get("properties") or {})
+    properties = _mapping(rest.get("properties"))
     conversion = Conversion(
         baseline={"properties": copy.deepcopy(properties)}, converted={"properties": properties}
     )
@@ -338,18 +343,98 @@ def _spec_model_type(deployment: Any) -> str | None:
     return str(kind) if kind else None
 
 
+@dataclass(frozen=True)
+class CollectionAsset:
+    """The data asset ``az ml`` registers for one data-collector collection of a deployment
+    before it sends the deployment (azure-ai-ml's ``_register_collection_data_assets``): a
+    ``uri_folder`` in the deployment's workspace, whose id becomes the collection's ``dataId``."""
+
+    collection: str
+    name: str
+    version: str
+    path: str
+
+    @property
+    def data_id(self) -> str:
+        """The id ``az ml`` sends, with ``@@workspace@@`` for the workspace's ARM id."""
+        return f"@@workspace@@/data/{self.name}/versions/{self.version}"
+
+
+def collection_assets(deployment: Any, *, endpoint_name: str, slot: str) -> tuple[CollectionAsset, ...]:
+    """One data asset per collection, named, versioned and placed as ``az ml`` does: the spec's
+    ``data`` name/version/path where given, else ``<endpoint>-<slot>-<collection>``, ``1`` and
+    ``<DEFAULT_MDC_PATH>/<endpoint>/<slot>/<collection>`` (every collection, enabled or not)."""
+    collector = getattr(deployment, "data_collector", None)
+    assets: list[CollectionAsset] = []
+    for collection, value in (getattr(collector, "collections", None) or {}).items():
+        data = getattr(value, "data", None)
+        name = getattr(data, "name", None) or f"{endpoint_name}-{slot}-{collection}"
+        version = getattr(data, "version", None) or "1"
+        path = getattr(data, "path", None) or f"{DEFAULT_MDC_PATH}/{endpoint_name}/{slot}/{collection}"
+        assets.append(CollectionAsset(str(collection), str(name), str(version), str(path)))
+    return tuple(assets)
+
+
+def check_collections(deployment: Any, raw: YamlLines, issues: list[SpecIssue]) -> None:
+    """Refuse collection ``data`` that ``az ml`` cannot register or that the estate would have
+    to upload; warn where ``az ml`` ignores what the spec says."""
+    from azure.ai.ml._utils.utils import is_url
+
+    collector = getattr(deployment, "data_collector", None)
+    for collection, value in (getattr(collector, "collections", None) or {}).items():
+        where = f"data_collector.collections.{collection}.data"
+        data = getattr(value, "data", None)
+        if data is None:
+            continue
+        if isinstance(data, str):
+            raise SpecError(
+                [
+                    raw.issue(
+                        "error",
+                        where,
+                        f"'{data}' is a string; az ml registers the collection's data asset itself and "
+                        "fails on a string: write data: {name: <asset>, version: <n>, path: "
+                        "azureml://datastores/<datastore>/paths/<folder>} or leave data out",
+                    )
+                ]
+            )
+        path = getattr(data, "path", None)
+        if path and not is_url(str(path)):
+            raise SpecError(
+                [
+                    raw.issue(
+                        "error",
+                        f"{where}.path",
+                        f"'{path}' is a local folder, which az ml uploads; the estate does not: write a "
+                        "datastore URI, e.g. azureml://datastores/workspaceblobstore/paths/<folder>",
+                    )
+                ]
+            )
+        if getattr(data, "data_id", None):
+            issues.append(
+                raw.issue(
+                    "warning",
+                    f"{where}.data_id",
+                    "ignored, as az ml ignores it: the collection's asset is registered from "
+                    "name/version/path (defaults <endpoint>-<deployment>-<collection>, 1)",
+                )
+            )
+
+
 def deployment_warnings(
     deployment: Any, raw: YamlLines, issues: list[SpecIssue], *, has_code: bool
-) -> str | None:
-    """Checks of a deployment's own fields; returns the model type a no-code deployment needs."""
+) -> tuple[str, ...]:
+    """Checks of a deployment's own fields; returns the model types a no-code deployment can serve."""
     model = getattr(deployment, "model", None)
-    needed: str | None = None
+    needed: tuple[str, ...] = ()
     if not has_code:
         kind = _spec_model_type(deployment)
         if kind in NO_CODE_MODEL_TYPES:
-            needed = kind
+            needed = (str(kind),)
+        elif kind is None and getattr(deployment, "environment", None) is None:
+            needed = NO_CODE_MODEL_TYPES
     if model is not None:
-        must = f"; the pinned version must be a {needed} (no scoring code)" if needed else ""
+        must = f"; the pinned version must be a {needed[0]} (no scoring code)" if len(needed) == 1 else ""
         issues.append(
             raw.issue(
                 "warning",
@@ -364,21 +449,11 @@ def deployment_warnings(
                 "warning",
                 "model",
                 "no scoring code and no environment: Azure ML builds both only for mlflow_model or "
-                "triton_model versions; the pinned version must be one",
+                "triton_model versions; the pinned version must be one (checked against the type "
+                "the registry reports, offline the type the registry catalog records)",
             )
         )
-    collector = getattr(deployment, "data_collector", None)
-    for name, collection in (getattr(collector, "collections", None) or {}).items():
-        data = getattr(collection, "data", None)
-        if data is not None:
-            issues.append(
-                raw.issue(
-                    "warning",
-                    f"data_collector.collections.{name}.data",
-                    "kept as the data asset id; az ml registers the asset, the estate does not: "
-                    "register it in each workspace (az ml data create) before the deployment",
-                )
-            )
+    check_collections(deployment, raw, issues)
     return needed
 
 
@@ -454,7 +529,7 @@ def load_serving_spec(
         endpoint_raw=raws[0],
         deployment_raw=raws[1],
         warnings=tuple(issues),
-        model_type=needed,
+        model_types=needed,
     )
     conda_path = _conda_path(deployment)
     _CACHE[key] = (spec, conda_path, _file_digest(conda_path))
@@ -661,6 +736,8 @@ class DeploymentOverrides:
     kubernetes: bool = False
     compute: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    endpoint_name: str | None = None
+    """The endpoint the slot deploys to (names collection data assets); ``None``: the spec's."""
 
 
 _DURATIONS = {
@@ -745,7 +822,7 @@ def online_deployment_conversion(
                 (
                     raw.issue(
                         "error",
-                        "type" if raw and raw.has("type") else "$schema",
+                        "type" if raw.has("type") else "$schema",
                         "a Kubernetes deployment spec on a managed target; set target: kubernetes for this "
                         "model in the stack file, or use a managedOnlineDeployment spec",
                     )
@@ -763,11 +840,10 @@ def online_deployment_conversion(
             deployment.environment = "@@spec-environment@@"
         if deployment.code_configuration is not None:
             deployment.code_configuration.code = "@@spec-code@@"
-        collector = getattr(deployment, "data_collector", None)
-        for collection in (getattr(collector, "collections", None) or {}).values():
-            data = getattr(collection, "data", None)
-            if data is not None and not isinstance(data, str):
-                collection.data = f"@@workspace@@/data/{data.name}/versions/{data.version or '1'}"
+        # az ml registers a data asset per collection first and sends its id (CollectionAsset).
+        endpoint_name = overrides.endpoint_name or str(getattr(source, "endpoint_name", "") or "")
+        for asset in collection_assets(deployment, endpoint_name=endpoint_name, slot=slot):
+            deployment.data_collector.collections[asset.collection].data = asset.data_id
         baseline = wire(deployment._to_rest_object(location=location))
     leaked = not_json(baseline)
     if leaked:
@@ -937,6 +1013,40 @@ def environment_properties(spec: ServingSpec, *, description: str, tags: dict[st
     properties["description"] = description
     properties["tags"] = tags
     return properties
+
+
+def data_version_conversion(asset: CollectionAsset, *, description: str, tags: dict[str, str]) -> Conversion:
+    """azure-ai-ml's wire dict of the ``Data`` entity ``az ml`` registers for a collection (a
+    ``uri_folder`` at the asset's path), with the estate's description and tags."""
+    from azure.ai.ml.entities import Data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rest = wire(Data(name=asset.name, version=asset.version, path=asset.path)._to_rest_object())
+    conversion = Conversion(baseline=copy.deepcopy(rest), converted=rest)
+    conversion.apply(
+        Override("properties.description", description, "the estate describes what it registers")
+    )
+    conversion.apply(Override("properties.tags", tags, "the stack's tags"))
+    return conversion
+
+
+def data_version_properties(
+    asset: CollectionAsset, *, description: str, tags: dict[str, str]
+) -> dict[str, Any]:
+    """azure-native ``properties`` of a collection's ``DataVersion`` (:func:`data_version_conversion`)."""
+    inputs = native_inputs(data_version_conversion(asset, description=description, tags=tags).converted)
+    return _mapping(inputs["properties"])
+
+
+def data_container_properties(version_properties: dict[str, Any]) -> dict[str, Any]:
+    """azure-native ``properties`` of the ``DataContainer`` holding a collection's versions (Azure
+    creates it implicitly on ``az ml``'s version PUT, with the version's data type)."""
+    return {
+        key: version_properties[key]
+        for key in ("dataType", "description", "tags")
+        if version_properties.get(key) is not None
+    }
 
 
 def substitute(value: Any, replacements: dict[str, str]) -> Any:

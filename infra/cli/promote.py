@@ -1,6 +1,6 @@
 """``estate promote``: pin a model version in a stack file and show what that changes.
 
-    estate promote STACK MODEL VERSION [--slot SLOT] [--traffic N] [--force] [--record]
+    estate promote STACK MODEL VERSION [--slot SLOT] [--traffic N] [--force] [--record [--model-type T]]
 
 Edits ``Pulumi.<STACK>.yaml`` in place (comments, key order and formatting preserved), then
 prints the file diff and the offline diff (create/update/replace/delete per resource with the
@@ -29,6 +29,7 @@ def run_promote(
     force: bool = False,
     project_dir: Path | None = None,
     record: bool = False,
+    model_type: str | None = None,
     json_path: Path | None = None,
 ) -> str:
     """Promote, write the stack file, and return what to print. Raises ConfigError (nothing written)."""
@@ -46,6 +47,7 @@ def run_promote(
             force=force,
             project_dir=project_dir,
             record=record,
+            model_type=model_type,
         )
     announce(project_dir)
     if promotion.changed:
@@ -105,13 +107,29 @@ def register(app: typer.Typer) -> None:
                 "--record", help="Add VERSION to model_assets/registry-catalog.yaml (it was just registered)."
             ),
         ] = False,
+        model_type: Annotated[
+            str | None,
+            typer.Option(
+                "--model-type",
+                help="With --record: the type VERSION was registered as (custom_model, mlflow_model or "
+                "triton_model); the offline preview checks no-code deployments against it.",
+            ),
+        ] = None,
         json_path: Annotated[Path | None, typer.Option("--json", metavar="PATH", help=JSON_HELP)] = None,
     ) -> None:
         """Pin MODEL to VERSION in Pulumi.<STACK>.yaml and print the offline diff of the change."""
         from infra.cli.common import json_to_stdout, print_plan_text
 
         text = run_promote(
-            stack, model, version, slot=slot, traffic=traffic, force=force, record=record, json_path=json_path
+            stack,
+            model,
+            version,
+            slot=slot,
+            traffic=traffic,
+            force=force,
+            record=record,
+            model_type=model_type,
+            json_path=json_path,
         )
         if not json_to_stdout(json_path):
             print_plan_text(text)

@@ -59,6 +59,14 @@ def render(report: dict[str, Any]) -> str:
         body = json.dumps(report["inputs"], indent=2, sort_keys=True)
         for line in body.splitlines():
             lines.append(_wrap(line, indent="    ") if len(line) + 4 > WIDTH else "    " + line)
+    if not report["errors"]:
+        for asset in report.get("data_assets") or []:
+            path = asset["properties"].get("dataUri")
+            lines.append(
+                _wrap(
+                    f"data asset registered first ({asset['collection']}): {asset['name']}:{asset['version']} at {path}"
+                )
+            )
     return "\n".join(lines)
 
 

@@ -40,6 +40,8 @@ SERVING_TYPES = (
     f"{ML}:BatchEndpoint",
     f"{ML}:BatchDeployment",
     f"{ML}:RegistryModelVersion",
+    f"{ML}:DataContainer",
+    f"{ML}:DataVersion",
     DYNAMIC,
 )
 
@@ -157,14 +159,23 @@ def test_day0_sequence(project: Path) -> None:
         _edit_models(project, stack, _pin_one)
         plans[stack] = preview(stack, project_dir=project, policy=False, cache=False)
     added = Counter(_serving(plans["dev"])) - Counter(_serving(dev0))
-    assert sorted(added.elements()) == [
-        "OnlineDeployment model-diabetes-blue",
-        "OnlineDeployment model-fraud_rules-blue",
-        "Resource model-diabetes-traffic",
-        "Resource model-fraud_rules-traffic",
+    collected = [  # the data asset az ml registers per data-collector collection, before the deployment
+        f"{kind} model-{model}-data-{endpoint}-dev-uc05-blue-{collection}{suffix}"
+        for kind, suffix in (("DataContainer", ""), ("DataVersion", "-1"))
+        for model, endpoint in (("diabetes", "diabetes"), ("fraud_rules", "fraud-rules"))
+        for collection in ("model_inputs", "model_outputs")
     ]
+    assert sorted(added.elements()) == sorted(
+        [
+            *collected,
+            "OnlineDeployment model-diabetes-blue",
+            "OnlineDeployment model-fraud_rules-blue",
+            "Resource model-diabetes-traffic",
+            "Resource model-fraud_rules-traffic",
+        ]
+    )
     counts.update({s: len(p["resources"]) for s, p in plans.items()})
-    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 113, "qa": 224, "prod": 277}
+    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 121, "qa": 232, "prod": 285}
     for stack, plan in plans.items():
         assert {m: e["slots"] for m, e in plan["outputs"]["endpoints"].items()} == {
             "diabetes": {"blue": "1"},

@@ -284,3 +284,50 @@ def test_record_lets_a_just_registered_version_preview(project: Path, catalog: P
     assert lines[at + 1].startswith("        ~ properties.model: ")
     assert "versions/5" in lines[at + 1] or "versions/5" in lines[at + 2]
     assert '"5"]' in catalog.read_text()
+
+
+def test_record_with_the_model_type_records_it(project: Path, catalog: Path) -> None:
+    from infra.catalog import load_catalog
+
+    promotion = prepare(
+        "qa",
+        "diabetes",
+        "5",
+        project_dir=project,
+        preview_changes=False,
+        record=True,
+        model_type="custom_model",
+    )
+    promotion.write()
+    assert 'diabetes: ["1", "2", "3", "4", {version: "5", type: custom_model}]' in catalog.read_text()
+    assert load_catalog(catalog).model_type("diabetes", "5") == "custom_model"
+    assert load_catalog(catalog).model_type("diabetes", "4") is None  # recorded before types were
+
+
+@pytest.mark.parametrize(
+    ("record", "model_type", "message"),
+    [
+        (True, "sklearn", "--model-type: 'sklearn' is not one of custom_model, mlflow_model, triton_model"),
+        (
+            False,
+            "mlflow_model",
+            "--model-type: is recorded with --record only (the version was just registered)",
+        ),
+    ],
+)
+def test_a_bad_model_type_writes_nothing(
+    project: Path, catalog: Path, record: bool, model_type: str, message: str
+) -> None:
+    before = catalog.read_text(), _files(project)
+    with pytest.raises(ConfigError) as err:
+        prepare(
+            "qa",
+            "diabetes",
+            "4",
+            project_dir=project,
+            preview_changes=False,
+            record=record,
+            model_type=model_type,
+        )
+    assert str(err.value) == message
+    assert (catalog.read_text(), _files(project)) == before

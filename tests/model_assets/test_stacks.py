@@ -140,3 +140,33 @@ def test_prod_pins_every_deployment_and_passes_policy() -> None:
     assert endpoints["diabetes"]["version"] == "3"
     assert endpoints["diabetes"]["slots"] == {"blue": "3", "green": "4"}
     assert endpoints["diabetes"]["scoringUri"].endswith(".westeurope.inference.ml.azure.com/score")
+
+
+def test_prod_monitors_read_the_data_assets_the_deployments_register() -> None:
+    """Cross-file contract: the model monitor's production data (``azureml:<asset>:<version>``,
+    components/model_monitor.py) is a data asset ModelAssets declares for a deployment's
+    data-collector collection, in the same workspace."""
+    import json
+    import re
+
+    plan = preview("prod")
+    declared = {
+        (r["inputs"]["name"], r["inputs"]["version"], r["inputs"]["workspaceName"])
+        for r in plan["resources"]
+        if r["type"] == f"{ML}DataVersion"
+    }
+    assert len(declared) == 6  # diabetes blue + green, fraud_rules blue; model_inputs + model_outputs
+    read = {
+        (name, version, r["inputs"]["workspaceName"])
+        for r in plan["resources"]
+        if r["type"] == f"{ML}Schedule"
+        for name, version in re.findall(r'"azureml:([^":]+):(\d+)"', json.dumps(r["inputs"]))
+        if "-model_" in name
+    }
+    assert read == {
+        (f"{endpoint}-blue-{collection}", "1", workspace)
+        for endpoint in ("diabetes-prod-5yos", "fraud-rules-prod-5yos")
+        for collection in ("model_inputs", "model_outputs")
+        for workspace in {w for _, _, w in declared}
+    }
+    assert read <= declared

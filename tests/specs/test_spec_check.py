@@ -41,7 +41,7 @@ CASES = [
         MANAGED,
         "online-deployment",
         [],
-        ["8: environment.name", "20: data_collector.collections.model_inputs.data"],
+        ["8: environment.name"],
     ),
     ("custom-container-deployment.yml", MANAGED, "online-deployment", [], ["7: environment.name"]),
     ("mlflow-deployment.yml", MANAGED, "online-deployment", [], ["4: model"]),
@@ -96,7 +96,7 @@ CASES = [
         KUBERNETES,
         "online-deployment",
         ["13: egress_public_network_access: disabled cannot be honoured on a Kubernetes target"],
-        ["8: environment.name", "20: data_collector.collections.model_inputs.data"],
+        ["8: environment.name"],
     ),
     (
         "missing-conda-deployment.yml",
@@ -156,6 +156,25 @@ def test_managed_deployment_keeps_tags_egress_and_data_destination() -> None:
         "dataId": "@@workspace@@/data/my_model_inputs/versions/2",
     }
     assert json.dumps(inputs)  # plain JSON: no Python object leaks into an input
+
+
+def test_a_collection_destination_is_the_data_asset_registered_first() -> None:
+    report = _check("online-deployment.yml")
+    assert report["data_assets"] == [
+        {
+            "collection": "model_inputs",
+            "name": "my_model_inputs",
+            "version": "2",
+            "properties": {
+                "dataType": "uri_folder",
+                "dataUri": "azureml://datastores/workspaceblobstore/paths/mdc/inputs",
+                "description": "<estate description>",
+                "isAnonymous": False,
+                "isArchived": False,
+            },
+        }
+    ]
+    assert not [w for w in report["warnings"] if w["field"].startswith("data_collector")]
 
 
 def test_custom_container_keeps_inference_config_in_the_environment() -> None:

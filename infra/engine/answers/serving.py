@@ -66,6 +66,16 @@ _SERVING_ARM: dict[str, tuple[str, str, str]] = {
         "Microsoft.MachineLearningServices/workspaces/{workspaceName}/environments/{name}/versions/{version}",
         "version",
     ),
+    "azure-native:machinelearningservices:DataContainer": (
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/data/{name}",
+        "name",
+    ),
+    "azure-native:machinelearningservices:DataVersion": (
+        "rg",
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/data/{name}/versions/{version}",
+        "version",
+    ),
     "azure-native:monitor:AutoscaleSetting": (
         "rg",
         "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}",
@@ -86,7 +96,9 @@ def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[
     from infra.catalog import offline_registry
 
     model, version, registry = str(args["modelName"]), str(args["version"]), str(args["registryName"])
-    offline_registry().require(model, version, registry=registry)
+    catalog = offline_registry()
+    catalog.require(model, version, registry=registry)
+    model_type = catalog.model_type(model, version)
     rid = (
         f"/subscriptions/{ctx.subscription_id}/resourceGroups/{args['resourceGroupName']}/providers/"
         f"Microsoft.MachineLearningServices/registries/{registry}/models/{model}/versions/{version}"
@@ -96,10 +108,11 @@ def _registry_model_version(args: dict[str, Any], ctx: ResourceContext) -> dict[
         "name": version,
         "type": "Microsoft.MachineLearningServices/registries/models/versions",
         "properties": {
-            # The catalog lists versions, not model types: no modelType, so a no-code
-            # (mlflow/triton) deployment's type check only bites against the real registry.
+            # The type the registering step recorded; none for entries recorded before types were
+            # (then a no-code deployment's type check only bites against the real registry).
             "isArchived": False,
             "modelUri": f"azureml://registries/{registry}/models/{model}/versions/{version}",
+            **({"modelType": model_type} if model_type else {}),
         },
     }
 

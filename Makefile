@@ -53,7 +53,7 @@ SCAN_STAMP := $(SCAN_VENV)/.installed
 
 $(SCAN_STAMP): requirements-scan.lock
 	test -x $(SCAN_VENV)/bin/python || python3 -m venv $(SCAN_VENV)
-	$(SCAN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-scan.lock
+	$(SCAN_VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements-scan.lock
 	touch $(SCAN_STAMP)
 
 scan: setup $(SCAN_STAMP)

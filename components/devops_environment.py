@@ -25,7 +25,8 @@ Identities and connections (one per purpose, so a pull request never reaches a w
   workspace or compute writes). Branch control on the connection when ``jobs.protected``.
 * ``mlops-estate-<env>-release`` (with ``release_writer``) — the release pipeline's stack-file
   commit. No Azure role: the identity is added to Azure DevOps and gets **Contribute** and
-  **Bypass policies when pushing** on the default branch of the repository only. Only the
+  **Bypass policies when pushing** on the default branch of the repository only, and **Read** on
+  that repository (to fetch before it pushes). Only the
   release pipeline is authorised; the connection carries the same branch control and approval
   as the environment, so the push happens only after the environment's approval.
 
@@ -124,6 +125,8 @@ JOBS_ROLES: tuple[str, ...] = (AZUREML_DATA_SCIENTIST,)
 """The Azure roles of the training / batch identity, on the workspace."""
 RELEASE_GIT_PERMISSIONS: dict[str, str] = {"GenericContribute": "Allow", "PolicyExempt": "Allow"}
 """What the release writer may do on the default branch (Contribute, Bypass policies when pushing)."""
+RELEASE_REPOSITORY_PERMISSIONS: dict[str, str] = {"GenericRead": "Allow"}
+"""What the release writer may do on the whole repository: read it (fetch before the push)."""
 
 
 class ApprovalArgs(TypedDict):
@@ -528,7 +531,7 @@ class DevOpsEnvironment(pulumi.ComponentResource):
     def _release_writer(
         self, writer: ReleaseWriterArgs, connection_name: str, approval: ApprovalArgs | None
     ) -> pulumi.Output[str]:
-        """The release's stack-file writer: Contribute + bypass on the default branch, nothing in Azure."""
+        """The release's stack-file writer: Contribute + bypass on the default branch, read on the repo."""
         import pulumi_azuredevops as azuredevops
 
         identity, connection, _ = self._connection("release-", writer["identity_name"], connection_name)
@@ -546,6 +549,15 @@ class DevOpsEnvironment(pulumi.ComponentResource):
             branch_name=self._args["default_branch"],
             principal=entitlement.descriptor,
             permissions=RELEASE_GIT_PERMISSIONS,
+            replace=True,
+            opts=self._ado,
+        )
+        azuredevops.GitPermissions(
+            f"{self._name}-release-git-read",
+            project_id=self._args["project_id"],
+            repository_id=writer["repository_id"],
+            principal=entitlement.descriptor,
+            permissions=RELEASE_REPOSITORY_PERMISSIONS,
             replace=True,
             opts=self._ado,
         )

@@ -13,6 +13,12 @@ Secure defaults, emitted explicitly:
   HBI flag, public access off unless ``public_network_access``.
 * Training cluster: scales to ``min_nodes`` (0), identity-based, no node public IP, SSH off.
 * Least-privilege role assignments (components/roles.py), never Contributor.
+* With ``customer_managed_key``: a Key Vault key (RSA-HSM in a premium vault, else RSA; 3072 bits;
+  rotated yearly, expiring after two years), a user-assigned identity holding only Key Vault
+  Crypto Service Encryption User on that key, and the workspace, its storage account and its
+  container registry (Premium) encrypted with the key through that identity. The workspace's and
+  the registry's encryption are create-only in Azure: turning it on for an existing estate
+  replaces both (refused for protected resources), so it is a decision for new environments.
 """
 
 from __future__ import annotations
@@ -22,13 +28,20 @@ from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, containerregistry, keyvault, machinelearningservices, storage
+from pulumi_azure_native import (
+    authorization,
+    containerregistry,
+    keyvault,
+    machinelearningservices,
+    managedidentity,
+    storage,
+)
 
 from components import roles
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
 from components.private_endpoint import PrivateEndpoint
-from components.storage import secure_storage_account
+from components.storage import StorageCustomerManagedKey, secure_storage_account
 from infra import vocabulary
 
 COMPONENT = "MlWorkspace"
@@ -36,6 +49,29 @@ ISOLATION_MODES = vocabulary.ISOLATION_MODES
 ACR_SKUS = vocabulary.ACR_SKUS
 STORAGE_SKUS = vocabulary.STORAGE_SKUS
 STORAGE_SERVICES = ("blobServices", "fileServices", "queueServices", "tableServices")
+KEY_VAULT_SKUS = vocabulary.KEY_VAULT_SKUS
+CMK_KEY_SIZE = 3072
+CMK_ROTATE_AFTER = "P1Y"
+"""A new key version a year after the last one (the services follow: they use the versionless key)."""
+CMK_EXPIRES_AFTER = "P2Y"
+"""Each key version expires two years after its creation."""
+CMK_NOTIFY_BEFORE = "P30D"
+
+
+def cmk_key_type(vault_sku: str) -> str:
+    """The key type of the customer-managed key: HSM-backed where the vault SKU offers it."""
+    return "RSA-HSM" if vault_sku == "premium" else "RSA"
+
+
+def cmk_rotation_policy() -> keyvault.RotationPolicyArgsDict:
+    """Rotate yearly, expire each version after two years, notify 30 days before expiry."""
+    return {
+        "attributes": {"expiry_time": CMK_EXPIRES_AFTER},
+        "lifetime_actions": [
+            {"action": {"type": "rotate"}, "trigger": {"time_after_create": CMK_ROTATE_AFTER}},
+            {"action": {"type": "notify"}, "trigger": {"time_before_expiry": CMK_NOTIFY_BEFORE}},
+        ],
+    }
 
 
 class TrainingClusterArgs(TypedDict):
@@ -73,6 +109,24 @@ class RegistryAccessArgs(TypedDict):
     writer: NotRequired[bool]
     """Optional. Whether ``role_definition_id`` lets this environment write (documentation and
     assignment naming only). @default False"""
+
+
+class CustomerManagedKeyArgs(TypedDict):
+    """Encryption of the workspace, its storage and its registry with a key of this estate."""
+
+    identity_name: str
+    """Required. Name of the user-assigned identity that wraps and unwraps with the key."""
+    key_name: NotRequired[str]
+    """Optional. Name of the Key Vault key. @default workspace-cmk"""
+
+
+@dataclass(frozen=True)
+class _Cmk:
+    """The created key and identity (what the encrypted resources reference)."""
+
+    key: keyvault.Key
+    identity: managedidentity.UserAssignedIdentity
+    grant: authorization.RoleAssignment
 
 
 class MlWorkspaceArgs(TypedDict):
@@ -125,6 +179,12 @@ class MlWorkspaceArgs(TypedDict):
     """Optional. Tags of every taggable resource. @default {}"""
     lifecycle: NotRequired[LifecycleArgs]
     """Optional. protect / retainOnDelete of the workspace, Key Vault, storage and ACR. @default none"""
+    key_vault_sku: NotRequired[str]
+    """Optional. Key Vault SKU (standard, premium; premium makes the customer-managed key
+    HSM-backed). @default standard"""
+    customer_managed_key: NotRequired[CustomerManagedKeyArgs]
+    """Optional. Encrypt the workspace, storage and ACR (must be Premium) with a Key Vault key of
+    this estate. Create-only on the workspace and the ACR. @default none (Microsoft-managed keys)"""
 
 
 def _validate(args: MlWorkspaceArgs) -> None:
@@ -155,6 +215,17 @@ def _validate(args: MlWorkspaceArgs) -> None:
     storage_sku = args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU)
     if storage_sku not in STORAGE_SKUS:
         raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
+    vault_sku = args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)
+    if vault_sku not in KEY_VAULT_SKUS:
+        raise arg_error(COMPONENT, "key_vault_sku", f"'{vault_sku}' is not one of {', '.join(KEY_VAULT_SKUS)}")
+    cmk = args.get("customer_managed_key")
+    if cmk is not None:
+        if not cmk.get("identity_name"):
+            raise arg_error(COMPONENT, "customer_managed_key.identity_name", "is required")
+        if sku != vocabulary.PRIVATE_LINK_ACR_SKU:
+            raise arg_error(
+                COMPONENT, "container_registry_sku", f"'{sku}': a customer-managed key needs Premium"
+            )
     if args.get("outbound_fqdns") and mode != vocabulary.DEFAULT_ISOLATION_MODE:
         raise arg_error(
             COMPONENT, "outbound_fqdns", "FQDN rules only apply with isolation_mode AllowOnlyApprovedOutbound"
@@ -217,9 +288,10 @@ class MlWorkspace(pulumi.ComponentResource):
         self._access = "Enabled" if self._public else "Disabled"
 
         vault = self._key_vault()
-        account = self._storage()
-        registry = self._container_registry()
-        workspace = self._workspace(vault, account, registry)
+        cmk = self._customer_managed_key(vault)
+        account = self._storage(vault, cmk)
+        registry = self._container_registry(cmk)
+        workspace = self._workspace(vault, account, registry, cmk)
         workspace_principal = workspace.identity.apply(lambda i: i.principal_id if i else None)
         compute = self._training_cluster(workspace)
         compute_principal = compute.identity.apply(lambda i: i.principal_id if i else None)
@@ -297,7 +369,7 @@ class MlWorkspace(pulumi.ComponentResource):
             location=args["location"],
             properties={
                 "tenant_id": args["tenant_id"],
-                "sku": {"family": "A", "name": "standard"},
+                "sku": {"family": "A", "name": args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)},
                 "enable_rbac_authorization": True,
                 "enable_purge_protection": True,
                 "enable_soft_delete": True,
@@ -319,7 +391,62 @@ class MlWorkspace(pulumi.ComponentResource):
         self._diagnostics("kv", vault.id)
         return vault
 
-    def _storage(self) -> storage.StorageAccount:
+    def _customer_managed_key(self, vault: keyvault.Vault) -> _Cmk | None:
+        """The key, the identity that uses it and its one role (on the key, not the vault)."""
+        args = self._args
+        cmk = args.get("customer_managed_key")
+        if cmk is None:
+            return None
+        key = keyvault.Key(
+            f"{self._name}-cmk",
+            key_name=cmk.get("key_name", "workspace-cmk"),
+            vault_name=vault.name,
+            resource_group_name=args["resource_group_name"],
+            properties={
+                "kty": cmk_key_type(args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)),
+                "key_size": CMK_KEY_SIZE,
+                "key_ops": ["wrapKey", "unwrapKey"],
+                "attributes": {"enabled": True, "exportable": False},
+                "rotation_policy": cmk_rotation_policy(),
+            },
+            tags=self._tags,
+            opts=self._stateful(),
+        )
+        identity = managedidentity.UserAssignedIdentity(
+            f"{self._name}-cmk-identity",
+            resource_name_=cmk["identity_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        role = roles.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER
+        grant = authorization.RoleAssignment(
+            f"{self._name}-cmk-crypto",
+            role_assignment_name=roles.assignment_name(args["workspace_name"], "cmk-crypto", role.guid),
+            scope=key.id,
+            role_definition_id=role.definition_id(args["subscription_id"]),
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            description=f"{role.name}: {role.why}"[:1024],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return _Cmk(key, identity, grant)
+
+    def _encrypted_options(self, cmk: _Cmk | None, *create_only: str) -> pulumi.ResourceOptions:
+        """Stateful options; with a customer-managed key, created after its role and replaced when
+        its create-only encryption inputs change."""
+        if cmk is None:
+            return self._stateful()
+        return stateful_options(
+            self,
+            self._args.get("lifecycle"),
+            data_bearing=True,
+            depends_on=[cmk.grant],
+            replace_on_changes=list(create_only) or None,
+        )
+
+    def _storage(self, vault: keyvault.Vault, cmk: _Cmk | None) -> storage.StorageAccount:
         args = self._args
         account = secure_storage_account(
             f"{self._name}-st",
@@ -329,7 +456,14 @@ class MlWorkspace(pulumi.ComponentResource):
             sku=args.get("storage_sku", vocabulary.DEFAULT_STORAGE_SKU),
             public_network_access=self._public,
             tags=self._tags,
-            opts=self._stateful(),
+            customer_managed_key=StorageCustomerManagedKey(
+                key_vault_uri=vault.properties.apply(lambda p: p.vault_uri),
+                key_name=cmk.key.name,
+                identity_id=cmk.identity.id,
+            )
+            if cmk is not None
+            else None,
+            opts=self._encrypted_options(cmk),
         )
         self._diagnostics("st", account.id, logs=False)
         for service in STORAGE_SERVICES:
@@ -339,7 +473,7 @@ class MlWorkspace(pulumi.ComponentResource):
             )
         return account
 
-    def _container_registry(self) -> containerregistry.Registry:
+    def _container_registry(self, cmk: _Cmk | None) -> containerregistry.Registry:
         args = self._args
         acr_sku = args.get("container_registry_sku", vocabulary.DEFAULT_ACR_SKU)
         premium = acr_sku == vocabulary.PRIVATE_LINK_ACR_SKU
@@ -365,17 +499,46 @@ class MlWorkspace(pulumi.ComponentResource):
             }
             if premium
             else None,
+            identity={
+                "type": containerregistry.ResourceIdentityType.USER_ASSIGNED,
+                "user_assigned_identities": cmk.identity.id.apply(lambda i: {i: {}}),
+            }
+            if cmk is not None
+            else None,
+            encryption={
+                "status": "enabled",
+                "key_vault_properties": {"key_identifier": cmk.key.key_uri, "identity": cmk.identity.client_id},
+            }
+            if cmk is not None
+            else None,
             tags=self._tags,
-            opts=self._stateful(),
+            opts=self._encrypted_options(cmk, "encryption"),
         )
         self._diagnostics("cr", registry.id)
         return registry
 
     def _workspace(
-        self, vault: keyvault.Vault, account: storage.StorageAccount, registry: containerregistry.Registry
+        self,
+        vault: keyvault.Vault,
+        account: storage.StorageAccount,
+        registry: containerregistry.Registry,
+        cmk: _Cmk | None,
     ) -> machinelearningservices.Workspace:
         args = self._args
         access_args = args.get("registry_access")
+        identity: machinelearningservices.ManagedServiceIdentityArgsDict = {"type": "SystemAssigned"}
+        encryption: machinelearningservices.EncryptionPropertyArgsDict | None = None
+        if cmk is not None:
+            identity = {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [cmk.identity.id]}
+            encryption = {
+                "status": "Enabled",
+                "key_vault_properties": {
+                    "key_vault_arm_id": vault.id,
+                    "key_identifier": cmk.key.key_uri,
+                    "identity_client_id": cmk.identity.client_id,
+                },
+                "identity": {"user_assigned_identity": cmk.identity.id},
+            }
         workspace = machinelearningservices.Workspace(
             f"{self._name}-mlw",
             workspace_name=args["workspace_name"],
@@ -384,7 +547,8 @@ class MlWorkspace(pulumi.ComponentResource):
             location=args["location"],
             kind="Default",
             sku={"name": "Basic", "tier": "Basic"},
-            identity={"type": "SystemAssigned"},
+            identity=identity,
+            encryption=encryption,
             key_vault=vault.id,
             storage_account=account.id,
             container_registry=registry.id,
@@ -405,7 +569,7 @@ class MlWorkspace(pulumi.ComponentResource):
             provision_network_now=True,
             image_build_compute=args["training_cluster"]["name"],
             tags=self._tags,
-            opts=self._stateful(),
+            opts=self._encrypted_options(cmk, "encryption"),
         )
         self._diagnostics("mlw", workspace.id)
         return workspace

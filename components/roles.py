@@ -205,3 +205,9 @@ REGISTRY_READER_WHY = (
     "Workspaces and endpoints of environments that only deploy read registry assets (models, "
     "environments, components) and cannot register, change or delete them."
 )
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = Role(
+    "Key Vault Crypto Service Encryption User",
+    "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "The customer-managed-key identity wraps and unwraps the data keys of the workspace, its storage "
+    "and its registry with the estate's Key Vault key (read key, wrap, unwrap; nothing else).",
+)

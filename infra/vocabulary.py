@@ -43,3 +43,14 @@ RETRAIN_COOLDOWN_MINUTES = 1440
 TRAINING_STACK = "dev"
 """The one stack that trains and registers models (its identities hold the registry writer role);
 CI's train job, the train pipeline and every retraining run use it."""
+
+CUSTOMER_MANAGED_KEY_ENVIRONMENTS: tuple[str, ...] = ("prod",)
+"""Stacks whose workspace estate encrypts with a customer-managed key by default
+(``workspace.customerManagedKeys``): the workspace, its storage account and container registry."""
+
+KeyVaultSku = Literal["standard", "premium"]
+KEY_VAULT_SKUS: tuple[str, ...] = get_args(KeyVaultSku)
+"""Key Vault SKUs; premium holds HSM-backed keys."""
+DEFAULT_KEY_VAULT_SKU: KeyVaultSku = "standard"
+CMK_KEY_VAULT_SKU: KeyVaultSku = "premium"
+"""The vault SKU with customer-managed keys, so the key is HSM-backed (RSA-HSM)."""

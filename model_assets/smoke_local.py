@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -76,6 +77,82 @@ def requirements_hash(path: Path = REQUIREMENTS) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def hashed_pins(path: Path = REQUIREMENTS) -> dict[str, tuple[str, str, list[str]]]:
+    """normalised name → (name, version, sha256 hashes) of a hash-pinned requirements file."""
+    pins: dict[str, tuple[str, str, list[str]]] = {}
+    current = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip().rstrip("\\").strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        hashed = re.fullmatch(r"--hash=sha256:([0-9a-f]{64})", stripped)
+        if hashed and current:
+            pins[current][2].append(hashed.group(1))
+            continue
+        pinned = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", stripped)
+        if pinned is None:
+            raise ConfigError(
+                f"'{stripped}' is not 'name==version' or '--hash=sha256:<64 hex>'", file=str(path)
+            )
+        current = _normalise(pinned.group(1))
+        pins[current] = (pinned.group(1), pinned.group(2), [])
+    return pins
+
+
+def hashed_requirements(
+    resolved: Sequence[tuple[str, str]], pins: dict[str, tuple[str, str, list[str]]]
+) -> str:
+    """The ``--require-hashes`` requirements text for exactly the ``(name, version)`` pip resolved;
+    ConfigError when one is not pinned (with a hash) at that version."""
+    lines: list[str] = []
+    for name, version in sorted(resolved, key=lambda nv: _normalise(nv[0])):
+        pin = pins.get(_normalise(name))
+        if pin is None or pin[1] != version or not pin[2]:
+            raise ConfigError(
+                f"{name}=={version} is resolved for a serving venv but not pinned with a hash in "
+                f"{REQUIREMENTS.name} (pinned: {pin[1] if pin else 'nothing'}); add it",
+                file=str(REQUIREMENTS),
+            )
+        lines.append(f"{pin[0]}=={pin[1]} " + " ".join(f"--hash=sha256:{h}" for h in pin[2]))
+    return "\n".join(lines) + "\n"
+
+
+def _resolve(python: Path, venv: Path, requirements: Path, constraints: Path) -> list[tuple[str, str]]:
+    """What pip would install for ``requirements`` under the (hash-free) pins of ``constraints``."""
+    plain = venv / "constraints.txt"
+    plain.write_text(
+        "".join(f"{name}=={version}\n" for name, version, _ in hashed_pins(constraints).values()),
+        encoding="utf-8",
+    )
+    report = venv / "resolve.json"
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--dry-run",
+            "--ignore-installed",
+            "--report",
+            str(report),
+            "-r",
+            str(requirements),
+            "-c",
+            str(plain),
+        ],
+        check=True,
+        timeout=INSTALL_TIMEOUT_S,
+    )
+    items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
+    return [(str(i["metadata"]["name"]), str(i["metadata"]["version"])) for i in items]
+
+
 def ensure_serve_venv(
     venv: Path,
     requirements: Path = REQUIREMENTS,
@@ -95,7 +172,15 @@ def ensure_serve_venv(
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     log(f"installing {requirements.name} into {venv}")
-    extra = ["-c", str(constraints)] if constraints is not None else []
+    install = requirements
+    if constraints is not None:
+        # pip ignores hashes in a constraints file: resolve first, then install exactly the resolved
+        # set, each with its hash from the constraints.
+        install = venv / "hashed-requirements.txt"
+        install.write_text(
+            hashed_requirements(_resolve(python, venv, requirements, constraints), hashed_pins(constraints)),
+            encoding="utf-8",
+        )
     subprocess.run(
         [
             str(python),
@@ -104,9 +189,10 @@ def ensure_serve_venv(
             "install",
             "-q",
             "--disable-pip-version-check",
+            "--require-hashes",
+            "--no-deps",
             "-r",
-            str(requirements),
-            *extra,
+            str(install),
         ],
         check=True,
         timeout=INSTALL_TIMEOUT_S,

@@ -7,11 +7,13 @@ use hangs on ``ctx.parts`` (docs/architecture.md, "Composition contract").
 from __future__ import annotations
 
 from components.aks import AksCluster, AksClusterArgs, NodePoolArgs
-from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
+from components.ml_workspace import CustomerManagedKeyArgs, MlWorkspace, MlWorkspaceArgs
 from components.network import OPTIONAL_PRIVATE_DNS_ZONES, PRIVATE_DNS_ZONES, Network, NetworkArgs, SubnetArgs
 from components.private_endpoint import PrivateEndpoint
 from components.registry import MlRegistry
 from components.roles import AZUREML_REGISTRY_USER
+from infra import vocabulary
+from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, SharedStackSettings
 from infra.settings.platform import NodePoolSettings
 from stacks.context import StackContext
@@ -35,6 +37,28 @@ def registry_writer(settings: EnvironmentStackSettings) -> bool:
     if settings.workspace.registry_writer is not None:
         return settings.workspace.registry_writer
     return settings.environment == "dev"
+
+
+def customer_managed_keys(settings: EnvironmentStackSettings) -> bool:
+    """Whether the workspace estate encrypts with its own Key Vault key (default: prod only)."""
+    if settings.workspace.customer_managed_keys is not None:
+        return settings.workspace.customer_managed_keys
+    return settings.environment in vocabulary.CUSTOMER_MANAGED_KEY_ENVIRONMENTS
+
+
+def _cmk_args(ctx: StackContext, settings: EnvironmentStackSettings) -> CustomerManagedKeyArgs | None:
+    """The customer-managed key of the workspace estate, or None when the setting is off."""
+    if not customer_managed_keys(settings):
+        return None
+    sku = settings.workspace.container_registry_sku
+    if sku != vocabulary.PRIVATE_LINK_ACR_SKU:
+        raise ConfigError(
+            f"customer-managed keys (on by default in {settings.environment}) need containerRegistrySku "
+            f"Premium, got '{sku}'; set customerManagedKeys: false or use Premium",
+            file=ctx.loaded.file,
+            key="mlops-estate:workspace.containerRegistrySku",
+        )
+    return {"identity_name": ctx.namer.name("user_assigned_identity", "cmk")}
 
 
 def _network(ctx: StackContext, settings: EnvironmentStackSettings) -> Network:
@@ -121,6 +145,12 @@ def _workspace(ctx: StackContext, settings: EnvironmentStackSettings, network: N
         "tags": ctx.tags,
         "lifecycle": ctx.lifecycle,
     }
+    cmk = _cmk_args(ctx, settings)
+    if cmk is not None:
+        args["customer_managed_key"] = cmk
+    args["key_vault_sku"] = ws.key_vault_sku or (
+        vocabulary.CMK_KEY_VAULT_SKU if cmk is not None else vocabulary.DEFAULT_KEY_VAULT_SKU
+    )
     if ws.outbound_fqdns:
         args["outbound_fqdns"] = list(ws.outbound_fqdns)
     if settings.network.private_endpoints:
@@ -212,6 +242,7 @@ def compose_platform(ctx: StackContext) -> None:
     ctx.outputs["trainingComputeName"] = workspace.training_compute_name
     ctx.outputs["keyVaultUri"] = workspace.key_vault_uri
     ctx.outputs["registryWriter"] = registry_writer(settings)
+    ctx.outputs["customerManagedKeys"] = customer_managed_keys(settings)
     if settings.aks.enabled:
         aks = _aks(ctx, settings, network, workspace)
         ctx.parts.aks = aks

@@ -62,6 +62,14 @@ class WorkspaceSettings(StrictModel):
     outbound_fqdns: list[str] = Field(default_factory=list, max_length=50)
     """Optional. Extra FQDNs the managed network may reach (e.g. pypi.org); any entry adds the
     managed network's Basic Azure Firewall. Only with AllowOnlyApprovedOutbound. @default []"""
+    customer_managed_keys: bool | None = None
+    """Optional. Encrypt the workspace, its storage account and its container registry with a
+    Key Vault key of this estate (rotated yearly) through a dedicated user-assigned identity.
+    Create-only on the workspace and the registry: turning it on for an existing workspace
+    replaces both. Needs containerRegistrySku Premium. @default true in prod, false elsewhere"""
+    key_vault_sku: vocabulary.KeyVaultSku | None = None
+    """Optional. Key Vault SKU; premium makes the customer-managed key HSM-backed (RSA-HSM).
+    @default premium with customerManagedKeys, else standard"""
     registry_writer: bool | None = None
     """Optional. This environment trains and registers models in the shared registry: its workspace
     and training cluster get AzureML Registry User (read + write) on the registry instead of the
@@ -76,6 +84,12 @@ class WorkspaceSettings(StrictModel):
                     "outboundFqdns entry '{fqdn}' is not a host name like pypi.org or *.pythonhosted.org",
                     {"fqdn": fqdn},
                 )
+        if self.customer_managed_keys and self.container_registry_sku != vocabulary.PRIVATE_LINK_ACR_SKU:
+            raise PydanticCustomError(
+                "cmk",
+                "customerManagedKeys needs containerRegistrySku Premium (got {sku})",
+                {"sku": self.container_registry_sku},
+            )
         if self.outbound_fqdns and self.isolation_mode != vocabulary.DEFAULT_ISOLATION_MODE:
             raise PydanticCustomError(
                 "fqdn", "outboundFqdns only apply with isolationMode AllowOnlyApprovedOutbound", {}

@@ -2,6 +2,7 @@
 
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 KEY_VAULT = "azure-native:keyvault:Vault"
+KEY_VAULT_KEY = "azure-native:keyvault:Key"
 CONTAINER_REGISTRY = "azure-native:containerregistry:Registry"
 AML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
 AML_REGISTRY = "azure-native:machinelearningservices:Registry"

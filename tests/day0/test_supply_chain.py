@@ -14,6 +14,8 @@ LOCKS = {
     "project": PROJECT_ROOT / "requirements.lock",
     "function app": PROJECT_ROOT / "components" / "retraining" / "function_app" / "requirements.txt",
     "policy pack": PROJECT_ROOT / "policy" / "requirements.txt",
+    "serving": PROJECT_ROOT / "model_assets" / "serve-requirements.txt",
+    "scanner": PROJECT_ROOT / "requirements-scan.lock",
 }
 REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9,._-]+\])?==([^\s\\]+)")
 
@@ -80,6 +82,7 @@ def test_pulumi_install_builds_the_make_setup_environment() -> None:
     assert lines == ["-r requirements.lock"]
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "pip install -q --disable-pip-version-check --require-hashes -r requirements.lock" in makefile
+    assert "pip install -q --disable-pip-version-check --require-hashes -r requirements-scan.lock" in makefile
     assert "main:" not in (PROJECT_ROOT / "Pulumi.yaml").read_text()
     assert (PROJECT_ROOT / "__main__.py").is_file()
 

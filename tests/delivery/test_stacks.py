@@ -49,7 +49,7 @@ RELEASE_WRITER = {
     "azure-native:managedidentity:UserAssignedIdentity": 5,
     FIC: 4,
     SC: 4,
-    "azuredevops:index/gitPermissions:GitPermissions": 1,
+    "azuredevops:index/gitPermissions:GitPermissions": 2,
     "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
 }
 RELEASE: dict[str, int] = {}

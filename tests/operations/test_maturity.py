@@ -258,7 +258,7 @@ LEVEL_ADDS = {
         "azuredevops:index/checkApproval:CheckApproval": 1,
         "azuredevops:index/checkBranchControl:CheckBranchControl": 1,
         "azuredevops:index/servicePrincipalEntitlement:ServicePrincipalEntitlement": 1,
-        "azuredevops:index/gitPermissions:GitPermissions": 1,
+        "azuredevops:index/gitPermissions:GitPermissions": 2,  # push rights on main, read on the repository
     },
     4: {
         "mlops:retraining:RetrainingLoop": 1,

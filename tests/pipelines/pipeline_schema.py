@@ -6,14 +6,16 @@
   task runs), so the type checker below accepts ``"true"``, ``"false"`` and digit strings for them
   and nothing else.
 * The vendored schema (``pipelines/schema/service-schema.json``, v1.261.1) lacks two task
-  definitions; :func:`pipeline_schema` adds exactly these:
+  definitions and one input; :func:`pipeline_schema` adds exactly these:
 
   - ``Pulumi@1`` (marketplace task pulumi/pulumi-az-pipelines-task 1.1.6): inputs
     ``azureSubscription``, ``command`` (new|stack|config|up|preview|destroy|refresh), ``args``,
     ``loginArgs``, ``cwd``, ``stack``, ``versionSpec``, ``createStack``, ``createPrComment``,
     ``useThreadedPrComments``; ``command`` required; no other input;
   - ``PublishCodeCoverageResults@2``: the schema names the task but defines inputs for ``@1`` only;
-    ``@2`` takes ``summaryFileLocation`` (required), ``pathToSources``, ``failIfCoverageEmpty``.
+    ``@2`` takes ``summaryFileLocation`` (required), ``pathToSources``, ``failIfCoverageEmpty``;
+  - ``AzureCLI@2`` input ``allowNoSubscriptions`` (boolean, task version 2.265.0: sign in an
+    identity that has no subscription access and skip ``az account set``).
 """
 
 from __future__ import annotations
@@ -92,11 +94,23 @@ COVERAGE_V2_TASK = _task_branch(
 
 @functools.cache
 def pipeline_schema() -> dict[str, Any]:
-    """Return the vendored schema plus the two task definitions documented in this module."""
+    """Return the vendored schema plus the task definitions and input documented in this module."""
     schema = copy.deepcopy(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     task = schema["definitions"]["task"]
     task["properties"]["task"]["anyOf"].append({"enum": ["Pulumi@1"]})
     task["anyOf"].extend([PULUMI_TASK, COVERAGE_V2_TASK])
+    azure_cli = [
+        branch
+        for branch in task["anyOf"]
+        if branch.get("properties", {}).get("task", {}).get("pattern") == "^AzureCLI@2$"
+    ]
+    assert azure_cli, "the vendored schema no longer defines AzureCLI@2"
+    for branch in azure_cli:  # the schema lists the task twice (two descriptions)
+        branch["properties"]["inputs"]["properties"]["allowNoSubscriptions"] = {
+            "type": "boolean",
+            "description": "Allow no Azure subscriptions",
+            "ignoreCase": "key",
+        }
     return schema
 
 

@@ -42,6 +42,7 @@ def test_the_expected_files_exist() -> None:
         "deploy-stack.yml",
         "preview-stack.yml",
         "pulumi.yml",
+        "release-git.yml",
         "release-stack.yml",
         "setup-venv.yml",
         "train-model.yml",

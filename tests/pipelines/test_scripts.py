@@ -406,9 +406,39 @@ def clone(origin: Path, where: Path) -> Path:
     return where
 
 
-def commit_script(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run stack-commit.sh in ``repo``."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(repo.parent), "BUILD_BUILDID": "4711"}
+AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
+FAKE_TOKEN = "eyJ0eXAiOiJKV1Qi.fake-release-writer-token"
+
+
+def fake_tools(where: Path, *, az_works: bool = True) -> Path:
+    """A bin folder with an ``az`` that prints a token (the Azure edge) and a ``git`` that logs the
+    Authorization header it was handed and its arguments, then runs the real git."""
+    bin_dir = where / "fakebin"
+    if bin_dir.exists():
+        return bin_dir
+    bin_dir.mkdir()
+    real_git = shutil.which("git")
+    az = bin_dir / "az"
+    az.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$*" >> "{where}/az.log"\n'
+        + (f"echo {FAKE_TOKEN}\n" if az_works else "echo 'ERROR: Please run az login' >&2; exit 1\n")
+    )
+    fake_git = bin_dir / "git"
+    fake_git.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "${{GIT_CONFIG_VALUE_0:-no-header}} :: $*" >> "{where}/git.log"\n'
+        f'exec "{real_git}" "$@"\n'
+    )
+    az.chmod(0o755)
+    fake_git.chmod(0o755)
+    return bin_dir
+
+
+def commit_script(repo: Path, *args: str, az_works: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run stack-commit.sh in ``repo`` with the fake ``az`` and logging ``git`` first on PATH."""
+    bin_dir = fake_tools(repo.parent, az_works=az_works)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(repo.parent), "BUILD_BUILDID": "4711"}
     return subprocess.run(
         [str(SCRIPTS / "stack-commit.sh"), *args],
         cwd=repo,
@@ -480,6 +510,42 @@ def test_stack_commit_rebases_after_losing_a_race(origin: Path, tmp_path: Path) 
         "meanwhile",
         "seed",
     ]
+
+
+def test_stack_commit_authenticates_only_fetch_and_push_with_the_signed_in_identity(
+    origin: Path, tmp_path: Path
+) -> None:
+    repo = clone(origin, tmp_path / "work")
+    assert commit_script(repo, "sync", "main").returncode == 0
+    (repo / "Pulumi.qa.yaml").write_text("config:\n  version: '4'\n")
+    result = commit_script(repo, "commit", "qa", "release: promote diabetes 4 in qa")
+    assert result.returncode == 0, result.stderr
+    # One token per invocation, minted for Azure DevOps by the signed-in (release writer) identity.
+    assert (tmp_path / "az.log").read_text().splitlines() == [
+        f"account get-access-token --resource {AZURE_DEVOPS_RESOURCE} --query accessToken --output tsv"
+    ] * 2
+    calls = (tmp_path / "git.log").read_text().splitlines()
+    with_header = [c.split(" :: ", 1)[1] for c in calls if c.startswith(f"AUTHORIZATION: bearer {FAKE_TOKEN} :: ")]
+    assert with_header == ["fetch --quiet origin main", "push --quiet origin HEAD:refs/heads/main"]
+    assert all(c.startswith("no-header :: ") for c in calls if FAKE_TOKEN not in c.split(" :: ")[0])
+    # Never persisted and never on a command line.
+    assert FAKE_TOKEN not in (repo / ".git" / "config").read_text()
+    assert not [c for c in calls if FAKE_TOKEN in c.split(" :: ", 1)[1]]
+
+
+def test_stack_commit_without_a_token_refuses_before_committing(origin: Path, tmp_path: Path) -> None:
+    repo = clone(origin, tmp_path / "work")
+    git(repo, "checkout", "-q", "-B", "main", "origin/main")
+    (repo / ".git" / "estate-release-branch").write_text("main\n")
+    (repo / "Pulumi.qa.yaml").write_text("config:\n  version: '4'\n")
+    before = git(repo, "rev-parse", "HEAD")
+    result = commit_script(repo, "commit", "qa", "release: promote diabetes 4 in qa", az_works=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "stack-commit.sh: no Azure DevOps token: run inside AzureCLI@2 on the release writer "
+        "connection (or set STACK_COMMIT_TOKEN)"
+    )
+    assert git(repo, "rev-parse", "HEAD") == before
 
 
 @pytest.mark.parametrize(

@@ -303,15 +303,22 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
     assert job["variables"]["MODEL"] == "diabetes"
     assert job["variables"]["MODEL_VERSION"] == "7"
     assert job["variables"]["SLOT"] == "green"
-    assert service_connections(job) == {f"mlops-estate-{stack}"}
+    writer = f"mlops-estate-{stack}-release"
+    assert service_connections(job) == {f"mlops-estate-{stack}", writer}
     all_steps = steps(job)
-    assert all_steps[0] == {
-        "checkout": "self",
-        "fetchDepth": "0",
-        "clean": "true",
-        "persistCredentials": "true",
-    }
+    # The checkout keeps no credentials: the build service token cannot push.
+    assert all_steps[0] == {"checkout": "self", "fetchDepth": "0", "clean": "true"}
     texts = [step_text(step) for step in all_steps]
+    # Every step that touches the remote runs as the release writer, and only those do.
+    git_steps = [i for i, text in enumerate(texts) if "stack-commit.sh" in text]
+    writer_steps = [
+        i for i, step in enumerate(all_steps) if step.get("inputs", {}).get("azureSubscription") == writer
+    ]
+    assert git_steps == writer_steps and len(git_steps) == 3
+    for i in writer_steps:
+        assert all_steps[i]["task"] == "AzureCLI@2"
+        assert all_steps[i]["inputs"]["addSpnToEnvironment"] == "false"
+    assert not any("System.AccessToken" in str(step) for i, step in enumerate(all_steps) if i in git_steps)
 
     def at(fragment: str) -> int:
         (index,) = [i for i, text in enumerate(texts) if fragment in text]
@@ -323,8 +330,9 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
     ups = [i for i, text in enumerate(texts) if f"pulumi up --yes --diff --stack {stack}" in text]
     smoke = at("python -m model_assets.smoke_test")
     rollback = at(f'estate promote {stack} "$MODEL" "$PREVIOUS_VERSION"')
-    assert len(ups) == 2 and ups[1] == rollback
-    assert sync < record < promote < ups[0] < smoke < rollback == len(all_steps) - 1
+    assert len(ups) == 2 and ups[1] == rollback + 1
+    assert sync == 1 and git_steps == [sync, promote, rollback]
+    assert sync < record < promote < ups[0] < smoke < rollback < ups[1] == len(all_steps) - 1
     assert f"stack-commit.sh commit {stack}" in texts[promote]
     assert texts[promote].rstrip().endswith('echo "##vso[task.setvariable variable=PROMOTED]true"')
     assert (
@@ -339,8 +347,11 @@ def test_release_job_promotes_deploys_smoke_tests_and_rolls_back(stack: str) -> 
     assert "--smoke --wait" in texts[smoke]
     assert all_steps[rollback]["condition"] == "and(failed(), eq(variables['PROMOTED'], 'true'))"
     assert f"stack-commit.sh commit {stack}" in texts[rollback]
-    assert f"pulumi up --yes --diff --stack {stack}" in texts[rollback]
-    assert texts[rollback].rstrip().endswith("exit 1")
+    assert texts[rollback].rstrip().endswith('echo "##vso[task.setvariable variable=ROLLBACK_COMMITTED]true"')
+    # The rollback deploys only what was committed.
+    assert all_steps[ups[1]]["condition"] == "and(failed(), eq(variables['ROLLBACK_COMMITTED'], 'true'))"
+    assert all_steps[ups[1]]["inputs"]["azureSubscription"] == f"mlops-estate-{stack}"
+    assert texts[ups[1]].rstrip().endswith("exit 1")
     assert all(
         "condition" not in all_steps[i] or all_steps[i]["condition"] == "succeeded()"
         for i in range(record, rollback)

@@ -115,6 +115,7 @@ FAILING: list[Any] = [
     ),
 ]
 
-PLAN_COVERED: frozenset[str] = frozenset({"ado-preview-identity-read-only"})
-"""Rules whose cases need resource outputs (client and principal ids), which the SDK capture
-leaves unknown: tests/security/test_policy_rules.py runs them on plan entries."""
+PLAN_COVERED: frozenset[str] = frozenset({"ado-preview-identity-read-only", "prod-customer-managed-keys"})
+"""Rules whose cases need resource outputs (client and principal ids) or several related resources,
+which the SDK capture leaves unknown: tests/security/test_policy_rules.py and
+tests/security/test_cmk.py run them on plan entries."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,13 +21,10 @@ def test_online_models_include_both_online_samples_and_no_batch_model() -> None:
 
 
 def test_serve_requirements_are_complete_pins_matching_the_serving_environments() -> None:
-    lines = [
-        line
-        for line in smoke_local.REQUIREMENTS.read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
-    pins = dict(line.split("==") for line in lines)
-    assert len(pins) == len(lines)  # every line is name==version
+    hashed = smoke_local.hashed_pins()
+    assert all(hashes for _, _, hashes in hashed.values())  # every pin carries its hash
+    pins = {name: version for name, version, _ in hashed.values()}
+    assert len(pins) == len(hashed)
     assert pins["azureml-inference-server-http"] == "1.5.1"
     for model in smoke_local.online_models():
         env = YAML(typ="safe").load(
@@ -59,6 +57,8 @@ def test_venv_is_reused_while_the_stamp_matches(tmp_path: Path, monkeypatch) -> 
             "install",
             "-q",
             "--disable-pip-version-check",
+            "--require-hashes",
+            "--no-deps",
             "-r",
             str(requirements),
         ]
@@ -149,3 +149,49 @@ def test_a_spec_without_a_pip_part_names_the_file(tmp_path: Path, content: str) 
     with pytest.raises(ConfigError) as caught:
         smoke_local.model_requirements("m", tmp_path)
     assert str(spec) in str(caught.value)
+
+
+HASH_A, HASH_B = "a" * 64, "b" * 64
+
+
+def test_a_model_venv_installs_exactly_the_resolved_set_with_hashes(tmp_path: Path, monkeypatch) -> None:
+    constraints = tmp_path / "pins.txt"
+    constraints.write_text(
+        f"# pins\nFlask==3.1.3 \\\n    --hash=sha256:{HASH_A}\nnumpy==2.4.6 \\\n    --hash=sha256:{HASH_B}\n"
+        f"scipy==1.17.1 \\\n    --hash=sha256:{HASH_B}\n"
+    )
+    requirements = tmp_path / "req.txt"
+    requirements.write_text("numpy==2.4.6\nflask\n")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    calls: list[list[str]] = []
+
+    def run(cmd: list[str], **_kw: object) -> None:
+        calls.append(cmd)
+        if "--dry-run" in cmd:  # pip's resolution report (the Azure-free edge of pip)
+            report = {
+                "install": [
+                    {"metadata": {"name": "numpy", "version": "2.4.6"}},
+                    {"metadata": {"name": "flask", "version": "3.1.3"}},
+                ]
+            }
+            Path(cmd[cmd.index("--report") + 1]).write_text(json.dumps(report))
+
+    monkeypatch.setattr(smoke_local.subprocess, "run", run)
+    smoke_local.ensure_serve_venv(venv, requirements, constraints=constraints, digest="d")
+    resolve, install = calls
+    assert resolve[resolve.index("-c") + 1] == str(venv / "constraints.txt")
+    assert (venv / "constraints.txt").read_text() == "Flask==3.1.3\nnumpy==2.4.6\nscipy==1.17.1\n"
+    assert install[install.index("-r") - 2 : install.index("-r")] == ["--require-hashes", "--no-deps"]
+    assert (venv / "hashed-requirements.txt").read_text() == (
+        f"Flask==3.1.3 --hash=sha256:{HASH_A}\nnumpy==2.4.6 --hash=sha256:{HASH_B}\n"
+    )
+
+
+def test_a_resolved_package_without_a_hashed_pin_is_refused() -> None:
+    pins = {"numpy": ("numpy", "2.4.6", [HASH_B])}
+    with pytest.raises(ConfigError, match=r"flask==3.1.3 is resolved for a serving venv but not pinned"):
+        smoke_local.hashed_requirements([("flask", "3.1.3")], pins)
+    with pytest.raises(ConfigError, match=r"\(pinned: 2.4.6\)"):
+        smoke_local.hashed_requirements([("numpy", "2.5.0")], pins)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from components.devops_environment import AZUREML_DATA_SCIENTIST, READER, RELEASE_GIT_PERMISSIONS
+from components.devops_environment import (
+    AZUREML_DATA_SCIENTIST,
+    READER,
+    RELEASE_GIT_PERMISSIONS,
+    RELEASE_REPOSITORY_PERMISSIONS,
+)
 from tests.support.template import Template
 
 pytestmark = pytest.mark.slow
@@ -109,9 +114,14 @@ def test_release_writer_is_the_only_bypass(stack: tuple[str, Template]) -> None:
     if name not in ("qa", "prod"):
         assert permissions == []
         return
-    assert len(permissions) == 1
-    assert permissions[0]["inputs"]["permissions"] == RELEASE_GIT_PERMISSIONS
-    assert permissions[0]["inputs"]["branchName"] == "main"
+    # Contribute + bypass on the branch the release writes, read on the repository; one principal.
+    assert len(permissions) == 2
+    (branch,) = [p for p in permissions if p["inputs"].get("branchName")]
+    (repository,) = [p for p in permissions if not p["inputs"].get("branchName")]
+    assert branch["inputs"]["branchName"] == "main"
+    assert branch["inputs"]["permissions"] == RELEASE_GIT_PERMISSIONS
+    assert repository["inputs"]["permissions"] == RELEASE_REPOSITORY_PERMISSIONS
+    assert len({p["inputs"]["principal"] for p in permissions}) == 1
     writer = t.has_resource_properties(SC, {"serviceEndpointName": f"mlops-estate-{name}-release"})
     users = [a for a in t.find_resources(AUTH) if a["inputs"]["resourceId"] == writer["id"]]
     assert len(users) == 1

@@ -206,6 +206,11 @@ _ARM: dict[str, tuple[str, str, str]] = {
         "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
         "secretName",
     ),
+    "azure-native:keyvault:Key": (
+        "rg",
+        "Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}",
+        "keyName",
+    ),
     "azure-native:eventgrid:SystemTopic": (
         "rg",
         "Microsoft.EventGrid/systemTopics/{systemTopicName}",
@@ -317,6 +322,12 @@ def _app_insights(ctx: ResourceContext) -> dict[str, Any]:
 @extra("azure-native:keyvault:Vault")
 def _vault(ctx: ResourceContext) -> dict[str, Any]:
     return {"properties": {"vaultUri": f"https://{ctx.input('vaultName')}.vault.azure.net/"}}
+
+
+@extra("azure-native:keyvault:Key")
+def _key(ctx: ResourceContext) -> dict[str, Any]:
+    uri = f"https://{ctx.input('vaultName')}.vault.azure.net/keys/{ctx.input('keyName')}"
+    return {"keyUri": uri, "keyUriWithVersion": f"{uri}/{ctx.guid('key-version').replace('-', '')}"}
 
 
 @extra("azure-native:storage:StorageAccount")

@@ -36,6 +36,13 @@ class PrivateEndpointArgs(TypedDict):
     """Required. Private-link sub-resource, one of GROUP_ZONES (``blob``, ``vault``, ``amlworkspace``...)."""
     dns_zone_ids: Mapping[str, pulumi.Input[str]]
     """Required. Private DNS zone ids by zone name; must hold every zone the group id needs."""
+    nic_name: NotRequired[str | None]
+    """Optional. Name of the endpoint's NIC; ``None`` lets Azure name it (endpoints created
+    before the estate named NICs: renaming a NIC replaces the endpoint). @default '<endpoint_name>-nic'"""
+    moved_from: NotRequired[pulumi.Resource]
+    """Optional. The component whose direct children the endpoint and zone group were before
+    they moved into this component: both get an alias to that parent, so the existing
+    resources are kept, not replaced. @default no alias"""
     log_analytics_id: NotRequired[pulumi.Input[str]]
     """Optional. Send the endpoint's metrics here. @default no diagnostic setting"""
     tags: NotRequired[dict[str, str]]
@@ -88,11 +95,14 @@ class PrivateEndpoint(pulumi.ComponentResource):
         )
         validate(COMPONENT, args, RULES)
         group, zones = args["group_id"], args["dns_zone_ids"]
+        moved_from = args.get("moved_from")
+        aliases = [pulumi.Alias(parent=moved_from)] if moved_from is not None else None
+        children = pulumi.ResourceOptions(parent=self, aliases=aliases)
 
         endpoint = network.PrivateEndpoint(
             f"{name}-pe",
             private_endpoint_name=args["endpoint_name"],
-            custom_network_interface_name=f"{args['endpoint_name']}-nic",
+            custom_network_interface_name=args.get("nic_name", f"{args['endpoint_name']}-nic"),
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             subnet={"id": args["subnet_id"]},
@@ -104,7 +114,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 }
             ],
             tags=dict(args.get("tags", {})),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=children,
         )
         network.PrivateDnsZoneGroup(
             f"{name}-dns",
@@ -115,7 +125,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 {"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}
                 for zone in GROUP_ZONES[group]
             ],
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=children,
         )
         if args.get("log_analytics_id") is not None:
             send_to_log_analytics(

@@ -1,6 +1,7 @@
-"""Event Grid triggers: ``Microsoft.Storage.BlobCreated`` (new data) -> per-model trigger events;
-``Microsoft.MachineLearningServices.RunStatusChanged`` of a model monitor's threshold breach
-(drift) is handed to :mod:`retrain.monitor_events`.
+"""Event Grid triggers, read from the Storage queue messages Event Grid writes (one event per
+message, its JSON plain or base64-encoded): ``Microsoft.Storage.BlobCreated`` (new data) ->
+per-model trigger events; ``Microsoft.MachineLearningServices.RunStatusChanged`` of a model
+monitor's threshold breach (drift) is handed to :mod:`retrain.monitor_events`.
 
 The blob's container and name come from the event subject
 (``/blobServices/default/containers/<container>/blobs/<name>``) and are matched against every
@@ -18,7 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from . import monitor_events
@@ -43,24 +44,6 @@ class GridEvent:
     subject: str
     event_time: datetime | None
     data: Mapping[str, Any]
-
-
-def from_function_event(event: Any) -> GridEvent:
-    """Read an ``azure.functions.EventGridEvent`` (Event Grid schema) or ``CloudEvent``."""
-    if hasattr(event, "event_type"):
-        event_type, when = event.event_type, event.event_time
-    else:
-        event_type, when = event.type, event.time
-    data = event.get_json() if hasattr(event, "get_json") else event.data
-    if isinstance(when, datetime) and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return GridEvent(
-        id=str(event.id or ""),
-        event_type=str(event_type or ""),
-        subject=str(event.subject or ""),
-        event_time=when.astimezone(UTC) if isinstance(when, datetime) else None,
-        data=data if isinstance(data, Mapping) else {},
-    )
 
 
 def from_json(body: Mapping[str, Any]) -> GridEvent:

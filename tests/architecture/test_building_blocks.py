@@ -167,8 +167,6 @@ HOMES: dict[str, tuple[str, str]] = {
 PRIVATE_ENDPOINT_LEGACY: dict[str, str] = {
     "components/databricks.py": "databricks workspace endpoints (shrinking list: move to PrivateEndpoint "
     "with aliases)",
-    "components/retraining/component.py": "retraining storage endpoints (shrinking list: move to "
-    "PrivateEndpoint with aliases)",
 }
 """Modules that still create raw private endpoints; the list only shrinks."""
 

@@ -40,8 +40,7 @@ STORAGE_BLOB_DATA_CONTRIBUTOR = Role(
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "The workspace and its training cluster read and write datasets, job outputs and models in the "
     "workspace storage through identity-based datastores (shared keys are off), instead of "
-    "Contributor on the account; Event Grid system topics write dead-lettered events to the "
-    "retraining dead-letter container.",
+    "Contributor on the account.",
 )
 STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = Role(
     "Storage File Data Privileged Contributor",

@@ -27,9 +27,8 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import eventgrid
+from pulumi_azure_native import eventgrid, monitor
 from pulumi_azure_native import machinelearningservices as ml
-from pulumi_azure_native import monitor
 
 from components.common import arg_error, check_unknown_args, require
 from components.retraining.events import grant_topic, queue_subscription

@@ -68,7 +68,13 @@ from components.common import LifecycleArgs, arg_error, check_unknown_args, requ
 from components.diagnostics import send_to_log_analytics
 from components.dns_zones import GROUP_ZONES
 from components.private_endpoint import PrivateEndpoint, PrivateEndpointArgs
-from components.retraining.events import DEAD_LETTER_CONTAINER, declare_queues, grant, grant_topic, queue_subscription
+from components.retraining.events import (
+    DEAD_LETTER_CONTAINER,
+    declare_queues,
+    grant,
+    grant_topic,
+    queue_subscription,
+)
 from components.roles import BY_NAME, RETRAINING_NAMESPACE, assignment_name
 from components.storage import secure_storage_account
 from infra.errors import ConfigError
@@ -482,7 +488,9 @@ class RetrainingLoop(pulumi.ComponentResource):
     def _app_endpoint(self, app: web.WebApp) -> None:
         """The app's own private endpoint (``sites``: the app and its SCM site), with ``private_endpoints``."""
         if self._private:
-            self._private_endpoint(f"{self._name}-app-sites", app.id, f"pe-{self._args['names']['app']}", "sites")
+            self._private_endpoint(
+                f"{self._name}-app-sites", app.id, f"pe-{self._args['names']['app']}", "sites"
+            )
 
     def _plan(self) -> web.AppServicePlan:
         """Elastic Premium EP1, Linux; zone-redundant (three instances kept) when asked."""

@@ -52,7 +52,9 @@ def grant(
         principal_id=principal_id,
         principal_type="ServicePrincipal",
         role_definition_id=pulumi.Output.from_input(scope).apply(
-            lambda s: "/".join(s.split("/")[:3]) + f"/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+            lambda s: (
+                "/".join(s.split("/")[:3]) + f"/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+            )
         ),
         description=description,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),

@@ -129,7 +129,9 @@ class FunctionHost:
         for name, fn in sorted(self.functions.items()):
             bindings = [json.loads(b) for b in fn.get_raw_bindings()]
             if any(b.get("type") == "queueTrigger" and b.get("queueName") == queue for b in bindings):
-                out = [b["queueName"] for b in bindings if b.get("type") == "queue" and b["direction"] == "OUT"]
+                out = [
+                    b["queueName"] for b in bindings if b.get("type") == "queue" and b["direction"] == "OUT"
+                ]
                 return name, out[0] if out else None
         raise KeyError(f"no function of the app reads queue {queue!r}")
 

@@ -404,7 +404,9 @@ def _breach(ctx: Context, model: str, event: dict[str, Any] | None, note: Note) 
     decisions = [d for d in ctx.decisions[logged:] if d.get("model") == model]
     actions = [d.get("action") for d in decisions]
     if not decisions or actions[0] in ("unknown_model", "disabled"):
-        raise Skip(f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function logged {actions or 'nothing'}")
+        raise Skip(
+            f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function logged {actions or 'nothing'}"
+        )
     if actions != ["submitted"]:
         raise RuntimeError(f"expected one submitted decision, got {decisions}")
     queued = ctx.host.devops.runs[before:]

@@ -51,7 +51,9 @@ NEW_DATA = {
     "id": "/n",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-        "deliveryWithResourceIdentity": {"destination": {"endpointType": "StorageQueue", "queueName": "retrain-new-data"}},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-new-data"}
+        },
     },
 }
 OTHER_BLOB = {
@@ -61,7 +63,9 @@ OTHER_BLOB = {
     "id": "/o",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-        "deliveryWithResourceIdentity": {"destination": {"endpointType": "StorageQueue", "queueName": "audit"}},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "audit"}
+        },
     },
 }
 MONITOR = {
@@ -78,7 +82,9 @@ GROUP = {  # a RunStatusChanged subscription without the breach filter: not a dr
     "id": "/ag",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"]},
-        "deliveryWithResourceIdentity": {"destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}
+        },
     },
 }
 ALERT = {
@@ -98,7 +104,9 @@ ALERT = {
                 {"key": "data.RunTags.azureml_modelmonitor_threshold_breached", "operatorType": "IsNotNull"},
             ],
         },
-        "deliveryWithResourceIdentity": {"destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}
+        },
     },
 }
 

@@ -346,9 +346,9 @@ def test_monitor_events_route_threshold_breaches_to_the_retraining_queue():
         "queueName": "retrain-drift-event",
         "queueMessageTimeToLiveInSeconds": 604800,
     }
-    assert fraud["inputs"]["deadLetterWithResourceIdentity"]["deadLetterDestination"]["blobContainerName"] == (
-        "retrain-deadletter"
-    )
+    assert fraud["inputs"]["deadLetterWithResourceIdentity"]["deadLetterDestination"][
+        "blobContainerName"
+    ] == ("retrain-deadletter")
     # The subscription waits for the topic identity's grants.
     grants = {r["urn"] for r in t.find_resources(role)}
     assert grants <= set(fraud["dependencies"])
@@ -367,6 +367,8 @@ def test_monitor_name_is_the_retraining_functions_contract():
     contract = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(contract)
     text = (path / "monitor_events.py").read_text()
-    assert contract.QUEUE_DRIFT_EVENT in contract.EVENT_QUEUES and DEAD_LETTER_CONTAINER == "retrain-deadletter"
+    assert (
+        contract.QUEUE_DRIFT_EVENT in contract.EVENT_QUEUES and DEAD_LETTER_CONTAINER == "retrain-deadletter"
+    )
     assert f'BREACH_TAG = "{BREACH_TAG}"' in text and 'MONITOR_SUFFIX = "-monitor"' in text
     assert monitor_name("fraud_rules") == "fraud-rules-monitor"

@@ -332,7 +332,10 @@ def test_max_private_endpoints_and_triggers():
     assert groups == ["blob@host", "blob@landing", "blob@package", "queue@host", "sites@app", "table@host"]
     app_id = t.resource(APP, "retraining-app")["id"]
     sites = t.resource("azure-native:network:PrivateEndpoint", "retraining-app-sites-pe")["inputs"]
-    assert (sites["privateLinkServiceConnections"][0]["privateLinkServiceId"], sites["customNetworkInterfaceName"]) == (
+    assert (
+        sites["privateLinkServiceConnections"][0]["privateLinkServiceId"],
+        sites["customNetworkInterfaceName"],
+    ) == (
         app_id,
         "pe-func-x-nic",
     )
@@ -368,7 +371,10 @@ def test_max_private_endpoints_and_triggers():
         "subjectBeginsWith": "/blobServices/default/containers/landing-churn-byom/blobs/incoming/",
         "isSubjectCaseSensitive": False,  # the SDK's default, stated by the typed filter
     }
-    assert (churn["eventDeliverySchema"], churn["retryPolicy"]["maxDeliveryAttempts"]) == ("EventGridSchema", 30)
+    assert (churn["eventDeliverySchema"], churn["retryPolicy"]["maxDeliveryAttempts"]) == (
+        "EventGridSchema",
+        30,
+    )
     # The topic's identity may add messages to its queue and write dead letters, nothing more.
     queue = t.resource(QUEUE, "retraining-queue-retrain-new-data")["id"]
     dead = t.resource("azure-native:storage:BlobContainer", "retraining-dead-letter")["id"]
@@ -379,7 +385,10 @@ def test_max_private_endpoints_and_triggers():
         if r["inputs"]["principalId"] == principal
     )
     assert grants == sorted(
-        [(ROLE_IDS["Storage Queue Data Message Sender"], queue), (ROLE_IDS["Storage Blob Data Contributor"], dead)]
+        [
+            (ROLE_IDS["Storage Queue Data Message Sender"], queue),
+            (ROLE_IDS["Storage Blob Data Contributor"], dead),
+        ]
     )
     # app, plan, three storage accounts and their blob services, system topic
     assert counts["azure-native:monitor:DiagnosticSetting"] == 9
@@ -390,7 +399,9 @@ def test_storage_endpoints_moved_into_private_endpoint_keep_their_resources():
     loop = t.resource("mlops:retraining:RetrainingLoop", "retraining")["urn"]
     for kind in ("azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup"):
         for resource in t.find_resources(kind):
-            moved = resource["name"].startswith(("retraining-host-", "retraining-landing-", "retraining-package-"))
+            moved = resource["name"].startswith(
+                ("retraining-host-", "retraining-landing-", "retraining-package-")
+            )
             assert (f"name=|type=|parent={loop}" in resource["aliases"]) is moved, resource["name"]
     host_blob = t.resource("azure-native:network:PrivateEndpoint", "retraining-host-blob-pe")["inputs"]
     assert "customNetworkInterfaceName" not in host_blob  # Azure's NIC name: renaming would replace

@@ -4,7 +4,6 @@ the drift stand-in, the release start and the step report."""
 from __future__ import annotations
 
 import base64
-
 import json
 from pathlib import Path
 
@@ -94,7 +93,10 @@ def test_the_function_queues_one_run_then_honours_the_cooldown() -> None:
     host = FunctionHost(loop.retrain_app_settings(loop.prod_settings()), PROJECT / "pipelines" / "train.yml")
     from retrain import contract
 
-    assert host.queue_function(contract.QUEUE_DRIFT_EVENT) == ("retrain_drift_event", "retrain-drift-event-poison")
+    assert host.queue_function(contract.QUEUE_DRIFT_EVENT) == (
+        "retrain_drift_event",
+        "retrain-drift-event-poison",
+    )
     assert host.queue_function(contract.QUEUE_NEW_DATA) == ("retrain_new_data", "retrain-new-data-poison")
     first = host.deliver_to_queue(contract.QUEUE_DRIFT_EVENT, edges.monitor_breach_event("diabetes", "drift"))
     assert first.error is None
@@ -116,7 +118,9 @@ def test_a_message_that_is_no_event_lands_in_the_poison_queue() -> None:
     assert answer.error == "rejected: moved to retrain-new-data-poison"
     # The message is kept as Event Grid wrote it (base64 of the JSON), for inspection and replay.
     [kept] = host.poisoned["retrain-new-data-poison"]
-    assert base64.b64decode(kept) == b'{"hello": "queue"}' and list(host.poisoned) == ["retrain-new-data-poison"]
+    assert base64.b64decode(kept) == b'{"hello": "queue"}' and list(host.poisoned) == [
+        "retrain-new-data-poison"
+    ]
     assert host.devops.runs == []
 
 

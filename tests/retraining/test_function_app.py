@@ -18,7 +18,7 @@ from azure.functions.queue import QueueMessageInConverter
 from azure.functions.timer import TimerRequestConverter
 from retrain.errors import SettingsError
 from retrain.runtime import RetryLater
-from retrain_fakes import APP_ROOT, capture_decisions, decision_lines, make_runtime, payload, transient
+from retrain_fakes import APP_ROOT, make_runtime, payload, transient
 
 
 def load_app(monkeypatch, environ: dict[str, str]) -> ModuleType:
@@ -50,7 +50,10 @@ def functions(module: ModuleType) -> dict[str, Any]:
 def test_bindings_as_the_host_indexes_them(app_module) -> None:
     fns = functions(app_module)
     assert sorted(fns) == ["retrain_drift_event", "retrain_health", "retrain_new_data", "retrain_schedule"]
-    for name, queue in (("retrain_new_data", "retrain-new-data"), ("retrain_drift_event", "retrain-drift-event")):
+    for name, queue in (
+        ("retrain_new_data", "retrain-new-data"),
+        ("retrain_drift_event", "retrain-drift-event"),
+    ):
         assert [json.loads(b) for b in fns[name].get_raw_bindings()] == [
             {
                 "direction": "OUT",
@@ -213,5 +216,7 @@ def test_a_monitor_run_that_failed_without_a_breach_is_not_drift(app_module, que
     body = payload("monitor_threshold_breached.json")
     body["data"]["RunTags"] = {}
     poison = Out()
-    functions(app_module)["retrain_drift_event"].get_user_function()(queue_message(json.dumps(body).encode()), poison)
+    functions(app_module)["retrain_drift_event"].get_user_function()(
+        queue_message(json.dumps(body).encode()), poison
+    )
     assert queue.calls == [] and poison.value is None

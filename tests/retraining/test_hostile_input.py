@@ -49,16 +49,14 @@ HOSTILE_MESSAGES: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
     ("a number", lambda b: "[7]", "not one Event Grid event"),
     ("no eventType", lambda b: b.pop("eventType") and None, "no eventType string"),
     ("eventType is a list", _set("eventType", ["x"]), "no eventType string"),
-    ("id is a number", _set("id", 9 ** 400), "no id string"),
+    ("id is a number", _set("id", 9**400), "no id string"),
     ("subject is an object", _set("subject", {"a": 1}), "subject is not a string"),
     ("eventTime is a number", _set("eventTime", 1), "event time is not a string"),
     ("eventTime is not a time", _set("eventTime", "yesterday"), "eventTime"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "edit", "message"), HOSTILE_MESSAGES, ids=[h[0] for h in HOSTILE_MESSAGES]
-)
+@pytest.mark.parametrize(("name", "edit", "message"), HOSTILE_MESSAGES, ids=[h[0] for h in HOSTILE_MESSAGES])
 def test_hostile_queue_messages_are_rejected_cleanly_with_capped_logs(
     runtime, queue, caplog, name, edit, message
 ) -> None:

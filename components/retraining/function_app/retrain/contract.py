@@ -50,6 +50,7 @@ def poison_queue(queue: str) -> str:
     """The poison queue the Functions host moves a message of ``queue`` to."""
     return f"{queue}{POISON_SUFFIX}"
 
+
 SCHEDULE_TICK_NCRONTAB = "0 */5 * * * *"  # the timer that evaluates every model's schedule
 SCHEDULE_TICK_MINUTES = 5
 

@@ -72,9 +72,7 @@ def from_queue_message(body: bytes | str) -> GridEvent:
         try:
             text = base64.b64decode(text, validate=True).strip()
         except (binascii.Error, ValueError):
-            raise PayloadError(
-                f"queue message is neither JSON nor base64 JSON: {show(raw[:80])}"
-            ) from None
+            raise PayloadError(f"queue message is neither JSON nor base64 JSON: {show(raw[:80])}") from None
     try:
         document = json.loads(text)
     except (UnicodeDecodeError, ValueError):

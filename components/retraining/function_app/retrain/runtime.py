@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import eventgrid, schedule
 from . import contract as c
+from . import eventgrid, schedule
 from .ado import AdoPipelineQueue, PipelineQueue
 from .clock import Clock, SystemClock
 from .engine import RetrainEngine

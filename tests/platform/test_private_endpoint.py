@@ -106,3 +106,25 @@ def test_bad_args_fail_at_construction(extra, message):
         build(**extra)
     assert isinstance(err.value, ConfigError)
     assert message in str(err.value)
+
+
+def test_an_endpoint_moved_from_another_parent_keeps_its_resources():
+    """``moved_from``: both children alias their old parent; ``nic_name=None`` keeps Azure's NIC name."""
+    import pulumi
+
+    class Owner(pulumi.ComponentResource):
+        def __init__(self) -> None:
+            super().__init__("mlops:test:Owner", "owner", {}, None)
+            PrivateEndpoint(
+                "kv",
+                {**MINIMAL, "nic_name": None, "moved_from": self},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    t = Template.from_function(Owner)
+    owner = t.resource("mlops:test:Owner", "owner")["urn"]
+    moved = f"name=|type=|parent={owner}"
+    for kind, name in ((PE, "kv-pe"), (GROUP, "kv-dns")):
+        assert moved in t.resource(kind, name)["aliases"]
+    assert "customNetworkInterfaceName" not in t.resource(PE, "kv-pe")["inputs"]
+    assert not [a for a in build().resource(PE, "kv-pe")["aliases"] if "parent=urn" in a]

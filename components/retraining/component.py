@@ -7,13 +7,14 @@ What it deploys, for the Function App whose code lives in ``function_app/`` besi
   (``FUNCTIONS_WORKER_RUNTIME`` / ``FUNCTIONS_EXTENSION_VERSION`` app settings, run-from-package
   with a managed identity) is the classic Functions host contract that Flex Consumption
   rejects (Flex moves runtime and deployment into ``functionAppConfig``), because it keeps
-  one warm instance (the 5-minute schedule timer and the drift webhook never wait on a cold
-  start, so the action group's call does not time out), and because it supports every trigger the app uses with
-  ``vnetRouteAllEnabled``. The cost (one EP1 instance, about 150 USD a month) is paid only by
+  one warm instance (the 5-minute schedule timer and the queues never wait on a cold start),
+  and because it supports every trigger the app uses with ``vnetRouteAllEnabled`` (queue
+  triggers behind a storage firewall scale with runtime scale monitoring). The cost (one EP1 instance, about 150 USD a month) is paid only by
   stacks that reach maturity level 4.
 * **Identity-based storage, no keys.** A user-assigned identity (so role assignments exist
   before the app starts) reaches the host storage through ``AzureWebJobsStorage__accountName``
-  + ``__credential`` + ``__clientId``; shared-key access is disabled on both storage accounts.
+  + ``__credential`` + ``__clientId`` and its event queues through ``RetrainEvents__queueServiceUri``
+  (same identity); shared-key access is disabled on every storage account.
   The code is run from a package blob read with the same identity
   (``WEBSITE_RUN_FROM_PACKAGE`` + ``WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID``).
 * **Roles of the identity** (each the narrowest built-in role that does the job):

@@ -63,7 +63,7 @@ def grant(
 
 def topic_principal(topic: eventgrid.SystemTopic) -> pulumi.Output[str]:
     """Object id of a system topic's system-assigned identity."""
-    return topic.identity.apply(lambda i: i.principal_id if i is not None else "")
+    return topic.identity.apply(lambda i: (i.principal_id or "") if i is not None else "")
 
 
 def grant_topic(

@@ -217,7 +217,9 @@ def _validate(args: MlWorkspaceArgs) -> None:
         raise arg_error(COMPONENT, "storage_sku", f"'{storage_sku}' is not one of {', '.join(STORAGE_SKUS)}")
     vault_sku = args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)
     if vault_sku not in KEY_VAULT_SKUS:
-        raise arg_error(COMPONENT, "key_vault_sku", f"'{vault_sku}' is not one of {', '.join(KEY_VAULT_SKUS)}")
+        raise arg_error(
+            COMPONENT, "key_vault_sku", f"'{vault_sku}' is not one of {', '.join(KEY_VAULT_SKUS)}"
+        )
     cmk = args.get("customer_managed_key")
     if cmk is not None:
         if not cmk.get("identity_name"):
@@ -507,7 +509,10 @@ class MlWorkspace(pulumi.ComponentResource):
             else None,
             encryption={
                 "status": "enabled",
-                "key_vault_properties": {"key_identifier": cmk.key.key_uri, "identity": cmk.identity.client_id},
+                "key_vault_properties": {
+                    "key_identifier": cmk.key.key_uri,
+                    "identity": cmk.identity.client_id,
+                },
             }
             if cmk is not None
             else None,

@@ -16,8 +16,10 @@ The drift trigger is :class:`MonitorEvents`: a monitor run whose signals breach 
 thresholds raises ``Microsoft.MachineLearningServices.RunStatusChanged`` on the workspace's
 Event Grid topic with the run tag ``azureml_modelmonitor_threshold_breached`` (Azure ML's
 documented way to act on a breach). One subscription per drift-retrained model filters on that
-tag and on the monitor's experiment name and delivers to the retraining Function's
-``retrain_drift_event``.
+tag and on the monitor's experiment name and delivers, with the system topic's managed identity,
+to the retraining Function's ``retrain-drift-event`` Storage queue (read by
+``retrain_drift_event``); the queue exists before the Function's code does, so the first
+``pulumi up`` creates the subscriptions (``components/retraining/events.py``).
 """
 
 from __future__ import annotations
@@ -25,17 +27,16 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 import pulumi
+from pulumi_azure_native import eventgrid, monitor
 from pulumi_azure_native import machinelearningservices as ml
-from pulumi_azure_native import monitor
 
 from components.common import arg_error, check_unknown_args, require
+from components.retraining.events import grant_topic, queue_subscription
 
 COMPONENT = "ModelMonitor"
 MONITOR_SUFFIX = "-monitor"
 RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
-DRIFT_FUNCTION = "retrain_drift_event"
-"""The retraining Function that takes a breach event (``function_app/retrain/contract.py``)."""
 
 
 def monitor_name(model: str) -> str:
@@ -289,8 +290,15 @@ class MonitorEventsArgs(TypedDict):
     """Required. The Azure ML workspace whose runs raise the events."""
     system_topic_name: str
     """Required. Name of the workspace's Event Grid system topic (one per workspace)."""
-    function_app_id: pulumi.Input[str]
-    """Required. The retraining Function App (receives ``retrain_drift_event``)."""
+    queue_account_id: pulumi.Input[str]
+    """Required. The storage account holding the retraining Function's event queues (it also
+    holds the dead-letter container ``retrain-deadletter``)."""
+    queue_name: str
+    """Required. The queue ``retrain_drift_event`` reads (``RetrainingLoop.drift_queue``)."""
+    queue_id: pulumi.Input[str]
+    """Required. Its ARM id (``RetrainingLoop.drift_queue_id``): the topic's send grant."""
+    dead_letter_container_id: pulumi.Input[str]
+    """Required. The dead-letter container's ARM id (``RetrainingLoop.dead_letter_container_id``)."""
     models: list[str]
     """Required. Models whose monitor breach retrains them (at least one)."""
     tags: NotRequired[dict[str, str]]
@@ -315,14 +323,15 @@ class MonitorEvents(pulumi.ComponentResource):
             "location",
             "workspace_id",
             "system_topic_name",
-            "function_app_id",
+            "queue_account_id",
+            "queue_name",
+            "queue_id",
+            "dead_letter_container_id",
             "models",
         )
         models = sorted(args["models"])
         if not models:
             raise arg_error("MonitorEvents", "models", "needs at least one model")
-        from pulumi_azure_native import eventgrid
-
         topic = eventgrid.SystemTopic(
             f"{name}-topic",
             system_topic_name=args["system_topic_name"],
@@ -330,25 +339,27 @@ class MonitorEvents(pulumi.ComponentResource):
             location=args["location"],
             source=args["workspace_id"],
             topic_type="Microsoft.MachineLearningServices.Workspaces",
+            identity={"type": "SystemAssigned"},
             tags=dict(args.get("tags", {})),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        function = pulumi.Output.from_input(args["function_app_id"]).apply(
-            lambda app: f"{app}/functions/{DRIFT_FUNCTION}"
+        grants = grant_topic(
+            f"{name}-topic",
+            topic=topic,
+            topic_name=args["system_topic_name"],
+            queue=args["queue_name"],
+            queue_scope=args["queue_id"],
+            dead_letter_scope=args["dead_letter_container_id"],
+            parent=self,
         )
         for model in models:
-            eventgrid.SystemTopicEventSubscription(
+            queue_subscription(
                 f"{name}-{model}",
-                event_subscription_name=f"{monitor_name(model)}-breach",
-                system_topic_name=topic.name,
+                subscription_name=f"{monitor_name(model)}-breach",
+                topic=topic,
                 resource_group_name=args["resource_group_name"],
-                destination=eventgrid.AzureFunctionEventSubscriptionDestinationArgs(
-                    endpoint_type="AzureFunction",
-                    resource_id=function,
-                    max_events_per_batch=1,
-                    preferred_batch_size_in_kilobytes=64,
-                ),
-                event_delivery_schema="EventGridSchema",
+                account_id=args["queue_account_id"],
+                queue=args["queue_name"],
                 filter=eventgrid.EventSubscriptionFilterArgs(
                     included_event_types=[RUN_STATUS_CHANGED],
                     advanced_filters=[
@@ -362,10 +373,9 @@ class MonitorEvents(pulumi.ComponentResource):
                         ),
                     ],
                 ),
-                retry_policy=eventgrid.RetryPolicyArgs(
-                    max_delivery_attempts=10, event_time_to_live_in_minutes=1440
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
+                max_delivery_attempts=10,
+                parent=self,
+                depends_on=grants,
             )
         self.system_topic_id = topic.id
         self.register_outputs({"system_topic_id": self.system_topic_id})

@@ -100,10 +100,23 @@ STORAGE_BLOB_DATA_OWNER = Role(
     "The retraining Function App's host runtime keeps its leases and keys as blobs in its own host "
     "storage account (identity-based AzureWebJobsStorage).",
 )
-STORAGE_QUEUE_DATA_CONTRIBUTOR = Role(
-    "Storage Queue Data Contributor",
-    "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-    "The Function App host uses queues of its host storage account (blob trigger bookkeeping).",
+STORAGE_QUEUE_DATA_READER = Role(
+    "Storage Queue Data Reader",
+    "19e7f393-937e-4f77-808e-94535e297925",
+    "The retraining Function's queue triggers read the queues of its host storage account (queue "
+    "properties and message counts the listener and the scale controller poll).",
+)
+STORAGE_QUEUE_DATA_MESSAGE_PROCESSOR = Role(
+    "Storage Queue Data Message Processor",
+    "8a0f0c08-91a1-4084-bc3d-661d67233fed",
+    "The retraining Function's queue triggers receive and delete the Event Grid messages of its "
+    "host storage account's queues; they cannot create queues or add messages.",
+)
+STORAGE_QUEUE_DATA_MESSAGE_SENDER = Role(
+    "Storage Queue Data Message Sender",
+    "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
+    "Event Grid system topics deliver events to one retraining queue each with their managed "
+    "identity; the Function moves rejected messages to a poison queue. Add only, on one queue.",
 )
 STORAGE_TABLE_DATA_CONTRIBUTOR = Role(
     "Storage Table Data Contributor",
@@ -155,7 +168,9 @@ ALL_ROLES: tuple[Role, ...] = (
     NETWORK_CONTRIBUTOR,
     AKS_RBAC_CLUSTER_ADMIN,
     STORAGE_BLOB_DATA_OWNER,
-    STORAGE_QUEUE_DATA_CONTRIBUTOR,
+    STORAGE_QUEUE_DATA_READER,
+    STORAGE_QUEUE_DATA_MESSAGE_PROCESSOR,
+    STORAGE_QUEUE_DATA_MESSAGE_SENDER,
     STORAGE_TABLE_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
     MONITORING_METRICS_PUBLISHER,

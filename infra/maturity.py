@@ -15,11 +15,12 @@ Evidence per level (resources in the plan, matched on type and inputs, never on 
    ``environment``). The release starts from the training run that registered a version;
    Azure ML registries publish no Event Grid event that could start it;
 4. retraining on new data: an Event Grid subscription for ``Microsoft.Storage.BlobCreated``
-   delivered to the retraining Function (``/functions/retrain_new_data``);
+   delivered to the retraining Function's Storage queue ``retrain-new-data`` (read by
+   ``retrain_new_data``);
 5. monitoring-driven retraining: a model monitor schedule (``CreateMonitor``) *and* an Event
    Grid subscription for ``Microsoft.MachineLearningServices.RunStatusChanged`` filtered on the
-   monitor's threshold-breach tag and delivered to the retraining Function
-   (``/functions/retrain_drift_event``).
+   monitor's threshold-breach tag and delivered to the retraining Function's Storage queue
+   ``retrain-drift-event`` (read by ``retrain_drift_event``).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ LEVELS: dict[int, str] = {
 }
 PIPELINE_AUTHORIZATION = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
-NEW_DATA_FUNCTION = "/functions/retrain_new_data"
-DRIFT_FUNCTION = "/functions/retrain_drift_event"
+NEW_DATA_QUEUE = "retrain-new-data"
+DRIFT_QUEUE = "retrain-drift-event"
+"""The retraining Function's queues (its ``retrain/contract.py``; a test holds them equal)."""
 RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 BREACH_TAG_KEY = "data.RunTags.azureml_modelmonitor_threshold_breached"
 _SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
@@ -53,6 +55,14 @@ def _get(value: Any, *path: str) -> Any:
 def _event_types(resource: dict[str, Any]) -> list[str]:
     types = _get(resource, "inputs", "filter", "includedEventTypes")
     return [str(t) for t in types] if isinstance(types, list) else []
+
+
+def _delivers_to(resource: dict[str, Any], queue: str) -> bool:
+    """Whether the subscription delivers to the Storage queue ``queue``."""
+    destination = _get(resource, "inputs", "deliveryWithResourceIdentity", "destination") or _get(
+        resource, "inputs", "destination"
+    )
+    return _get(destination, "endpointType") == "StorageQueue" and _get(destination, "queueName") == queue
 
 
 def _urns(resources: list[dict[str, Any]]) -> list[str]:
@@ -103,7 +113,7 @@ def _level4(resources: list[dict[str, Any]]) -> list[str]:
             for r in resources
             if r["type"] == _SUBSCRIPTION
             and BLOB_CREATED in _event_types(r)
-            and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(NEW_DATA_FUNCTION)
+            and _delivers_to(r, NEW_DATA_QUEUE)
         ]
     )
 
@@ -123,7 +133,7 @@ def _level5(resources: list[dict[str, Any]]) -> list[str]:
         and any(
             _get(f, "key") == BREACH_TAG_KEY for f in _get(r, "inputs", "filter", "advancedFilters") or []
         )
-        and str(_get(r, "inputs", "destination", "resourceId") or "").endswith(DRIFT_FUNCTION)
+        and _delivers_to(r, DRIFT_QUEUE)
     ]
     if not (monitors and breaches):
         return []

@@ -1,7 +1,7 @@
 """Composition step: monitoring, retraining loop, Databricks, Data Factory, maturity level.
 
 Order inside an environment: operational alerts (``Monitoring``) → the retraining loop (its
-drift action group is needed by the monitors' alerts) → one ``ModelMonitor`` per online
+drift queue receives the monitors' threshold breaches) → one ``ModelMonitor`` per online
 model → Databricks (batch-inference jobs) → Data Factory (schedules those jobs). What a stack
 provisions follows its maturity level; ``infra/settings/stack.py`` refuses settings that
 enable more or less than the claimed level includes, and ``infra/maturity.py`` reads the
@@ -146,7 +146,6 @@ def _retraining(ctx: StackContext, settings: EnvironmentStackSettings) -> Any:
             "package_storage": ctx.namer.name("storage_account", "pkg", key="mlops-estate:retraining"),
             "identity": ctx.namer.name("user_assigned_identity", "retrain", key="mlops-estate:retraining"),
             "system_topic": ctx.namer.name("eventgrid_topic", "landing", key="mlops-estate:retraining"),
-            "action_group": ctx.namer.name("action_group", "retrain", key="mlops-estate:retraining"),
         },
         "models": {
             name: {
@@ -208,7 +207,7 @@ def _model_monitors(
         if (t := settings.retraining.models.get(name)) and t.drift
     )
     if retraining is not None and drift:
-        # The drift trigger: a monitor's threshold breach event → the retraining Function.
+        # The drift trigger: a monitor's threshold breach event → the retraining Function's queue.
         MonitorEvents(
             "monitor-events",
             {
@@ -216,7 +215,10 @@ def _model_monitors(
                 "location": ctx.location,
                 "workspace_id": ctx.parts.workspace.workspace_id,
                 "system_topic_name": ctx.namer.name("eventgrid_topic", "mlw"),
-                "function_app_id": retraining.function_app_id,
+                "queue_account_id": retraining.event_account_id,
+                "queue_name": retraining.drift_queue,
+                "queue_id": retraining.drift_queue_id,
+                "dead_letter_container_id": retraining.dead_letter_container_id,
                 "models": drift,
                 "tags": ctx.tags,
             },

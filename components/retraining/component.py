@@ -7,33 +7,46 @@ What it deploys, for the Function App whose code lives in ``function_app/`` besi
   (``FUNCTIONS_WORKER_RUNTIME`` / ``FUNCTIONS_EXTENSION_VERSION`` app settings, run-from-package
   with a managed identity) is the classic Functions host contract that Flex Consumption
   rejects (Flex moves runtime and deployment into ``functionAppConfig``), because it keeps
-  one warm instance (the 5-minute schedule timer and the drift webhook never wait on a cold
-  start, so the action group's call does not time out), and because it supports every trigger the app uses with
-  ``vnetRouteAllEnabled``. The cost (one EP1 instance, about 150 USD a month) is paid only by
+  one warm instance (the 5-minute schedule timer and the queues never wait on a cold start),
+  and because it supports every trigger the app uses with ``vnetRouteAllEnabled`` (queue
+  triggers behind a storage firewall scale with runtime scale monitoring). The cost (one EP1 instance, about 150 USD a month) is paid only by
   stacks that reach maturity level 4.
 * **Identity-based storage, no keys.** A user-assigned identity (so role assignments exist
   before the app starts) reaches the host storage through ``AzureWebJobsStorage__accountName``
-  + ``__credential`` + ``__clientId``; shared-key access is disabled on both storage accounts.
+  + ``__credential`` + ``__clientId`` and its event queues through ``RetrainEvents__queueServiceUri``
+  (same identity); shared-key access is disabled on every storage account.
   The code is run from a package blob read with the same identity
   (``WEBSITE_RUN_FROM_PACKAGE`` + ``WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID``).
 * **Roles of the identity** (each the narrowest built-in role that does the job):
-  Storage Blob Data Owner, Storage Queue Data Contributor and Storage Table Data Contributor
-  on the host storage account (the Functions host keeps leases and timer state in blobs,
-  queues and tables); Storage Blob Data Contributor on the state container (the app's
-  cooldown/de-duplication records, written with ETags); Storage Blob Data Reader on the
-  release container (the package); Monitoring Metrics Publisher on Application Insights
-  (ingestion with Entra ID, local auth is off).
-* **Network.** VNet integration on the functions subnet with all outbound traffic routed
-  through the VNet; with private endpoints (qa/prod) the host storage (blob, queue, table)
-  and the landing storage (blob) are reached through private endpoints and public access is
-  off. Inbound, the app stays reachable only for its two callers — the service tags
-  ``AzureEventGrid`` and ``ActionGroup`` (neither can deliver to a private endpoint) — and
-  everything else is denied; the SCM site accepts only the agents' subnet.
-* **Triggers.** A landing-zone container per model with ``newData``, an Event Grid system
-  topic on the landing storage and one ``BlobCreated`` subscription per such model pointing
-  at ``retrain_new_data``; an action group with an Azure Function receiver on
-  ``retrain_drift_alert`` (common alert schema) when a model retrains on drift — the model
-  monitors' drift alerts use it.
+  Storage Blob Data Owner and Storage Table Data Contributor on the host storage account (the
+  Functions host keeps leases and timer state there); Storage Queue Data Reader and Storage
+  Queue Data Message Processor on the host account (the queue triggers receive and delete
+  messages, nothing more) and Storage Queue Data Message Sender on each poison queue only;
+  Storage Blob Data Contributor on the state container (the app's cooldown/de-duplication
+  records, written with ETags); Storage Blob Data Reader on the release container (the
+  package); Monitoring Metrics Publisher on Application Insights (ingestion with Entra ID,
+  local auth is off).
+* **No public inbound.** Every trigger is a timer or a Storage queue read outbound through an
+  identity-based connection (``RetrainEvents__queueServiceUri``), so the app's public network
+  access is off and no IP rule exists; with private endpoints (qa/prod) the app (``sites``,
+  which also serves the SCM site to the agents) and the storage sub-resources it uses (host:
+  blob, queue, table; landing and package: blob) are reached through private endpoints. The
+  only HTTP function is the health check App Service calls from inside the platform.
+* **Outbound.** VNet integration on the functions subnet with all outbound traffic routed
+  through the VNet. The landing and package accounts have public access off in qa/prod. The
+  host account keeps its firewall (default deny, no IP or VNet rule) with the trusted-services
+  exception, because Event Grid delivers to its queues through that exception with the system
+  topics' managed identities (Azure does not evaluate the exception once public network
+  access is ``Disabled``); every other client reaches it through its private endpoints.
+* **Triggers** (``events.py``). A landing-zone container per model with ``newData``, an Event
+  Grid system topic on the landing storage and one ``BlobCreated`` subscription per such model
+  delivering to the ``retrain-new-data`` queue; the model monitors' threshold breaches are
+  delivered to ``retrain-drift-event`` by :class:`components.model_monitor.MonitorEvents`.
+  Both queues, their poison queues and the dead-letter container are declared here, so the
+  first ``pulumi up`` creates every subscription without the app's code being deployed.
+* **Availability.** Elastic Premium supports zone redundancy (three instances kept, one per
+  zone; ``zone_redundant``, on in prod) and App Service's health check (``health_check``: an
+  instance whose ``/api/health`` fails is taken out of rotation and replaced).
 
 The app's names (settings, functions, route) come from ``function_app/retrain/contract.py``
 and ``RETRAIN_MODELS`` is validated with the app's own parser, both loaded by path, so the
@@ -50,11 +63,19 @@ from types import ModuleType
 from typing import Any, Literal, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, eventgrid, managedidentity, monitor, network, storage, web
+from pulumi_azure_native import authorization, eventgrid, managedidentity, storage, web
 
 from components.common import LifecycleArgs, arg_error, check_unknown_args, require, stateful_options
 from components.diagnostics import send_to_log_analytics
 from components.dns_zones import GROUP_ZONES
+from components.private_endpoint import PrivateEndpoint, PrivateEndpointArgs
+from components.retraining.events import (
+    DEAD_LETTER_CONTAINER,
+    declare_queues,
+    grant,
+    grant_topic,
+    queue_subscription,
+)
 from components.roles import BY_NAME, RETRAINING_NAMESPACE, assignment_name
 from components.storage import secure_storage_account
 from infra.errors import ConfigError
@@ -72,7 +93,8 @@ ROLES: dict[str, str] = {
     name: BY_NAME[name].guid
     for name in (
         "Storage Blob Data Owner",
-        "Storage Queue Data Contributor",
+        "Storage Queue Data Reader",
+        "Storage Queue Data Message Processor",
         "Storage Table Data Contributor",
         "Storage Blob Data Contributor",
         "Storage Blob Data Reader",
@@ -81,7 +103,7 @@ ROLES: dict[str, str] = {
 }
 """Built-in role definition ids the app's identity holds (components/roles.py)."""
 
-PRIVATE_DNS_ZONES = {group: GROUP_ZONES[group][0] for group in ("blob", "queue", "table")}
+PRIVATE_DNS_ZONES = {group: GROUP_ZONES[group][0] for group in ("blob", "queue", "table", "sites")}
 
 
 def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
@@ -146,7 +168,7 @@ class RetrainingLoopArgs(TypedDict):
     """Required. The app's ``ENVIRONMENT`` (the ``stack`` parameter of the train pipeline)."""
     names: dict[str, str]
     """Required. Azure names: ``plan``, ``app``, ``host_storage``, ``landing_storage``,
-    ``package_storage``, ``identity``, ``system_topic``, ``action_group``."""
+    ``package_storage``, ``identity``, ``system_topic``."""
     models: dict[str, RetrainModelArgs]
     """Required. Triggers per model (at least one model with a trigger)."""
     train_pipeline: TrainPipelineArgs
@@ -162,12 +184,12 @@ class RetrainingLoopArgs(TypedDict):
     cooldown_minutes: NotRequired[int]
     """Optional. At most one retrain per model in this window. @default 1440"""
     private_endpoints: NotRequired[bool]
-    """Optional. Storage behind private endpoints, public access off. @default False"""
+    """Optional. The app and its storage behind private endpoints. @default False"""
     private_endpoint_subnet_id: NotRequired[pulumi.Input[str]]
     """Conditional. Required with ``private_endpoints``."""
     private_dns_zone_ids: NotRequired[dict[str, pulumi.Input[str]]]
     """Conditional. With ``private_endpoints``: zone ids keyed by zone name (blob, queue, table
-    ``privatelink`` zones). @default {}"""
+    and azurewebsites ``privatelink`` zones). @default {}"""
     scm_subnet_id: NotRequired[pulumi.Input[str]]
     """Optional. Subnet allowed to reach the SCM (deployment) site, e.g. the agents'. @default none (SCM closed)"""
     storage_sku: NotRequired[str]
@@ -176,6 +198,9 @@ class RetrainingLoopArgs(TypedDict):
     """Optional. Elastic burst limit (1-20; at least 3 with ``zone_redundant``). @default 3"""
     zone_redundant: NotRequired[bool]
     """Optional. Zone-redundant plan keeping three instances (one per zone). @default False"""
+    health_check: NotRequired[bool]
+    """Optional. App Service health check on the app's ``/api/health`` (unhealthy instances are
+    replaced). @default True"""
     tags: NotRequired[dict[str, str]]
     """Optional. Tags of every taggable child. @default {}"""
     lifecycle: NotRequired[LifecycleArgs]
@@ -190,7 +215,6 @@ _NAME_KEYS = (
     "package_storage",
     "identity",
     "system_topic",
-    "action_group",
 )
 ZONE_REDUNDANT_INSTANCES = 3
 """Instances a zone-redundant Elastic Premium plan keeps (one per zone)."""
@@ -209,8 +233,14 @@ class RetrainingLoop(pulumi.ComponentResource):
     """Object id of the app's user-assigned identity (add it to Azure DevOps, see docs/operations.md)."""
     client_id: pulumi.Output[str]
     """Client id of that identity."""
-    drift_action_group_id: pulumi.Output[str] | None
-    """Action group that calls ``retrain_drift_alert``; ``None`` when no model retrains on drift."""
+    event_account_id: pulumi.Output[str]
+    """ARM id of the storage account holding the event queues (the host account)."""
+    drift_queue: str
+    """The queue a model monitor's threshold breach is delivered to (``retrain_drift_event``)."""
+    drift_queue_id: pulumi.Output[str]
+    """Its ARM id."""
+    dead_letter_container_id: pulumi.Output[str]
+    """ARM id of the container Event Grid dead-letters undeliverable events to."""
     landing_storage_account_id: pulumi.Output[str]
     """ARM id of the landing-zone storage account."""
     landing_containers: dict[str, str]
@@ -249,12 +279,21 @@ class RetrainingLoop(pulumi.ComponentResource):
             model: self._container(f"{name}-landing-{model}", container, landing)
             for model, container in self.landing_containers.items()
         }
-        assignments = self._roles(identity, host, state, releases)
+        self._dead_letter = self._container(f"{name}-dead-letter", DEAD_LETTER_CONTAINER, host)
+        queues = declare_queues(
+            name,
+            queues=contract.EVENT_QUEUES,
+            poison_suffix=contract.POISON_SUFFIX,
+            account=host,
+            resource_group_name=args["resource_group_name"],
+            parent=self,
+        )
+        assignments = self._roles(contract, identity, host, state, releases, queues)
         endpoints = self._endpoints(accounts)
         plan = self._plan()
         app = self._app(contract, retrain_models, identity, host, package, plan, [*assignments, *endpoints])
-        topic = self._new_data_triggers(contract, app, landing, containers)
-        self.drift_action_group_id = self._drift_trigger(contract, app)
+        self._app_endpoint(app)
+        topic = self._new_data_triggers(contract, landing, host, containers, queues)
         self._diagnostics(app, plan, accounts, topic)
 
         self.function_app_id = app.id
@@ -263,6 +302,10 @@ class RetrainingLoop(pulumi.ComponentResource):
         self.principal_id = identity.principal_id
         self.client_id = identity.client_id
         self.landing_storage_account_id = landing.id
+        self.event_account_id = host.id
+        self.drift_queue = contract.QUEUE_DRIFT_EVENT
+        self.drift_queue_id = queues[contract.QUEUE_DRIFT_EVENT].id
+        self.dead_letter_container_id = self._dead_letter.id
         self.retrain_models = retrain_models
         self.register_outputs(
             {
@@ -271,7 +314,10 @@ class RetrainingLoop(pulumi.ComponentResource):
                 "default_host_name": self.default_host_name,
                 "principal_id": self.principal_id,
                 "client_id": self.client_id,
-                "drift_action_group_id": self.drift_action_group_id,
+                "event_account_id": self.event_account_id,
+                "drift_queue": self.drift_queue,
+                "drift_queue_id": self.drift_queue_id,
+                "dead_letter_container_id": self.dead_letter_container_id,
                 "landing_storage_account_id": self.landing_storage_account_id,
                 "landing_containers": self.landing_containers,
             }
@@ -322,7 +368,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                     raise arg_error(
                         COMPONENT,
                         "private_dns_zone_ids",
-                        f"has no '{zone}' (the storage private endpoints register there)",
+                        f"has no '{zone}' (the app's and its storage's private endpoints register there)",
                     )
         retrain_models = self._retrain_models(
             args["models"], args.get("cooldown_minutes", RETRAIN_COOLDOWN_MINUTES)
@@ -348,6 +394,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                 self._private,
                 self._tags,
                 lifecycle,
+                event_grid_delivers=key == "host",
             )
             for key in ("host", "landing", "package")
         }
@@ -366,22 +413,25 @@ class RetrainingLoop(pulumi.ComponentResource):
 
     def _roles(
         self,
+        contract: ModuleType,
         identity: managedidentity.UserAssignedIdentity,
         host: storage.StorageAccount,
         state: storage.BlobContainer,
         releases: storage.BlobContainer,
+        queues: dict[str, storage.Queue],
     ) -> list[pulumi.Resource]:
         """The identity's data-plane roles, each the narrowest built-in one that does the job."""
-        roles = [
+        roles: list[tuple[str, str, pulumi.Input[str]]] = [
             ("host-blob-owner", "Storage Blob Data Owner", host.id),
-            ("host-queue-contributor", "Storage Queue Data Contributor", host.id),
+            ("host-queue-reader", "Storage Queue Data Reader", host.id),
+            ("host-queue-processor", "Storage Queue Data Message Processor", host.id),
             ("host-table-contributor", "Storage Table Data Contributor", host.id),
             ("state-blob-contributor", "Storage Blob Data Contributor", state.id),
             ("release-blob-reader", "Storage Blob Data Reader", releases.id),
             ("appinsights-metrics-publisher", "Monitoring Metrics Publisher", self._args["app_insights_id"]),
         ]
         app_name = self._args["names"]["app"]
-        return [
+        assignments: list[pulumi.Resource] = [
             authorization.RoleAssignment(
                 f"{self._name}-{suffix}",
                 role_assignment_name=assignment_name(app_name, suffix, namespace=RETRAINING_NAMESPACE),
@@ -399,20 +449,49 @@ class RetrainingLoop(pulumi.ComponentResource):
             )
             for suffix, role, scope in roles
         ]
+        for queue in contract.EVENT_QUEUES:  # rejected and exhausted messages go there
+            poison = contract.poison_queue(queue)
+            assignments.append(
+                grant(
+                    f"{self._name}-{poison}-sender",
+                    role="Storage Queue Data Message Sender",
+                    scope=queues[poison].id,
+                    principal_id=identity.principal_id,
+                    name_parts=(app_name, poison, "sender"),
+                    description=f"The retraining Function App moves messages to {poison}",
+                    parent=self,
+                )
+            )
+        return assignments
 
     def _endpoints(self, accounts: dict[str, storage.StorageAccount]) -> list[pulumi.Resource]:
-        """Private endpoints of the storage sub-resources the app reaches (with ``private_endpoints``)."""
+        """Private endpoints of the storage sub-resources the app reaches (with ``private_endpoints``).
+
+        They were direct children of this component before ``PrivateEndpoint`` existed: an alias
+        to this component and Azure's own NIC name keep the existing endpoints."""
         if not self._private:
             return []
-        zones = dict(self._args.get("private_dns_zone_ids", {}))
         groups = {"host": ("blob", "queue", "table"), "landing": ("blob",), "package": ("blob",)}
-        endpoints: list[pulumi.Resource] = []
-        for key, account in accounts.items():
-            for group in groups[key]:
-                endpoints += self._private_endpoint(
-                    f"{self._name}-{key}-{group}", account, group, self._args, zones, self._tags
-                )
-        return endpoints
+        names = self._args["names"]
+        return [
+            self._private_endpoint(
+                f"{self._name}-{key}-{group}",
+                account.id,
+                f"pe-{names[f'{key}_storage']}-{group}",
+                group,
+                nic_name=None,
+                former_parent=self,
+            )
+            for key, account in accounts.items()
+            for group in groups[key]
+        ]
+
+    def _app_endpoint(self, app: web.WebApp) -> None:
+        """The app's own private endpoint (``sites``: the app and its SCM site), with ``private_endpoints``."""
+        if self._private:
+            self._private_endpoint(
+                f"{self._name}-app-sites", app.id, f"pe-{self._args['names']['app']}", "sites"
+            )
 
     def _plan(self) -> web.AppServicePlan:
         """Elastic Premium EP1, Linux; zone-redundant (three instances kept) when asked."""
@@ -445,13 +524,15 @@ class RetrainingLoop(pulumi.ComponentResource):
         plan: web.AppServicePlan,
         depends_on: list[pulumi.Resource],
     ) -> web.WebApp:
-        """The Function App: identity-based storage, run from the package, inbound limited to its callers."""
+        """The Function App: identity-based storage and queues, run from the package, no public inbound."""
         args = self._args
         name, rg, location, tags = self._name, args["resource_group_name"], args["location"], self._tags
         names, pipeline, environment = args["names"], args["train_pipeline"], args["environment"]
         max_instances = args.get("max_instances", 3)
         parent = pulumi.ResourceOptions(parent=self)
         blob_endpoint = host.primary_endpoints.apply(lambda e: e.blob)
+        queue_endpoint = host.primary_endpoints.apply(lambda e: e.queue)
+        connection = contract.QUEUE_CONNECTION
         package_endpoint = package.primary_endpoints.apply(lambda e: e.blob)
         app_settings_list: list[dict[str, pulumi.Input[str]]] = [
             {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
@@ -460,6 +541,9 @@ class RetrainingLoop(pulumi.ComponentResource):
             {"name": "AzureWebJobsStorage__credential", "value": "managedidentity"},
             {"name": "AzureWebJobsStorage__clientId", "value": identity.client_id},
             {"name": "AZURE_CLIENT_ID", "value": identity.client_id},
+            {"name": f"{connection}__queueServiceUri", "value": queue_endpoint},
+            {"name": f"{connection}__credential", "value": "managedidentity"},
+            {"name": f"{connection}__clientId", "value": identity.client_id},
             # Not a secret here: local auth is off, so the string only names where to send, and a
             # secret would hide the whole siteConfig from review and policy.
             {
@@ -493,24 +577,6 @@ class RetrainingLoop(pulumi.ComponentResource):
             },
             {"name": contract.SETTING_ENVIRONMENT, "value": environment},
         ]
-        inbound = [
-            {
-                "name": "event-grid",
-                "action": "Allow",
-                "tag": "ServiceTag",
-                "ip_address": "AzureEventGrid",
-                "priority": 100,
-                "description": "Event Grid delivers BlobCreated to retrain_new_data",
-            },
-            {
-                "name": "action-groups",
-                "action": "Allow",
-                "tag": "ServiceTag",
-                "ip_address": "ActionGroup",
-                "priority": 110,
-                "description": "Azure Monitor action groups call retrain_drift_alert",
-            },
-        ]
         scm = []
         if args.get("scm_subnet_id"):
             scm.append(
@@ -533,7 +599,7 @@ class RetrainingLoop(pulumi.ComponentResource):
             reserved=True,
             https_only=True,
             client_cert_enabled=False,
-            public_network_access="Enabled",
+            public_network_access="Disabled",
             virtual_network_subnet_id=args["functions_subnet_id"],
             outbound_vnet_routing={"all_traffic": True},
             identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
@@ -550,7 +616,10 @@ class RetrainingLoop(pulumi.ComponentResource):
                 "minimum_elastic_instance_count": minimum,
                 "pre_warmed_instance_count": 1,
                 "function_app_scale_limit": max_instances,
-                "ip_security_restrictions": inbound,
+                # Queue triggers behind a storage firewall: the runtime, not the scale controller, reports load.
+                "functions_runtime_scale_monitoring_enabled": True,
+                "health_check_path": contract.HEALTH_CHECK_PATH if args.get("health_check", True) else None,
+                "ip_security_restrictions": [],
                 "ip_security_restrictions_default_action": "Deny",
                 "scm_ip_security_restrictions": scm,
                 "scm_ip_security_restrictions_default_action": "Deny",
@@ -571,78 +640,57 @@ class RetrainingLoop(pulumi.ComponentResource):
     def _new_data_triggers(
         self,
         contract: ModuleType,
-        app: web.WebApp,
         landing: storage.StorageAccount,
+        host: storage.StorageAccount,
         containers: dict[str, storage.BlobContainer],
+        queues: dict[str, storage.Queue],
     ) -> eventgrid.SystemTopic | None:
-        """The landing account's system topic and one BlobCreated subscription per new-data model."""
+        """The landing account's system topic and one BlobCreated subscription per new-data
+        model, delivered to the ``retrain-new-data`` queue with the topic's identity."""
         args, name, tags = self._args, self._name, self._tags
         rg, location = args["resource_group_name"], args["location"]
         names, parent = args["names"], pulumi.ResourceOptions(parent=self)
-        topic = None
-        if containers:
-            topic = eventgrid.SystemTopic(
-                f"{name}-landing-events",
-                system_topic_name=names["system_topic"],
-                resource_group_name=rg,
-                location=location,
-                source=landing.id,
-                topic_type="Microsoft.Storage.StorageAccounts",
-                identity={"type": "SystemAssigned"},
-                tags=tags,
-                opts=parent,
-            )
-            for model, container in self.landing_containers.items():
-                prefix = args["models"][model].get("landing_prefix", "")
-                eventgrid.SystemTopicEventSubscription(
-                    f"{name}-new-data-{model}",
-                    event_subscription_name=f"retrain-{model.replace('_', '-')}",
-                    system_topic_name=topic.name,
-                    resource_group_name=rg,
-                    destination={
-                        "endpoint_type": "AzureFunction",
-                        "resource_id": app.id.apply(lambda i: f"{i}/functions/{contract.FUNCTION_NEW_DATA}"),
-                        "max_events_per_batch": 1,
-                        "preferred_batch_size_in_kilobytes": 64,
-                    },
-                    filter={
-                        "included_event_types": ["Microsoft.Storage.BlobCreated"],
-                        "subject_begins_with": f"/blobServices/default/containers/{container}/blobs/{prefix}",
-                    },
-                    event_delivery_schema="EventGridSchema",
-                    retry_policy={"max_delivery_attempts": 30, "event_time_to_live_in_minutes": 1440},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[containers[model], app]),
-                )
-        return topic
-
-    def _drift_trigger(self, contract: ModuleType, app: web.WebApp) -> pulumi.Output[str] | None:
-        """The action group that calls ``retrain_drift_alert`` (None when no model retrains on drift)."""
-        args, name, rg, tags = self._args, self._name, self._args["resource_group_name"], self._tags
-        names, parent = args["names"], pulumi.ResourceOptions(parent=self)
-        if not any(t.get("drift") for t in args["models"].values()):
+        if not containers:
             return None
-        group = monitor.ActionGroup(
-            f"{name}-drift-action-group",
-            action_group_name=names["action_group"],
-            group_short_name="retrain",
+        topic = eventgrid.SystemTopic(
+            f"{name}-landing-events",
+            system_topic_name=names["system_topic"],
             resource_group_name=rg,
-            location="Global",
-            enabled=True,
-            azure_function_receivers=[
-                {
-                    "name": "retrain-drift",
-                    "function_app_resource_id": app.id,
-                    "function_name": contract.FUNCTION_DRIFT_ALERT,
-                    "http_trigger_url": app.default_host_name.apply(
-                        lambda h: f"https://{h}/api/{contract.DRIFT_ALERT_ROUTE}"
-                    ),
-                    "use_common_alert_schema": True,
-                }
-            ],
+            location=location,
+            source=landing.id,
+            topic_type="Microsoft.Storage.StorageAccounts",
+            identity={"type": "SystemAssigned"},
             tags=tags,
             opts=parent,
         )
-        return group.id
+        queue = contract.QUEUE_NEW_DATA
+        grants = grant_topic(
+            f"{name}-landing-events",
+            topic=topic,
+            topic_name=names["system_topic"],
+            queue=queue,
+            queue_scope=queues[queue].id,
+            dead_letter_scope=self._dead_letter.id,
+            parent=self,
+        )
+        for model, container in self.landing_containers.items():
+            prefix = args["models"][model].get("landing_prefix", "")
+            queue_subscription(
+                f"{name}-new-data-{model}",
+                subscription_name=f"retrain-{model.replace('_', '-')}",
+                topic=topic,
+                resource_group_name=rg,
+                account_id=host.id,
+                queue=queue,
+                filter=eventgrid.EventSubscriptionFilterArgs(
+                    included_event_types=["Microsoft.Storage.BlobCreated"],
+                    subject_begins_with=f"/blobServices/default/containers/{container}/blobs/{prefix}",
+                ),
+                max_delivery_attempts=30,
+                parent=self,
+                depends_on=[containers[model], *grants],
+            )
+        return topic
 
     def _diagnostics(
         self,
@@ -714,15 +762,20 @@ class RetrainingLoop(pulumi.ComponentResource):
         private: bool,
         tags: dict[str, str],
         lifecycle: LifecycleArgs | None,
+        *,
+        event_grid_delivers: bool = False,
     ) -> storage.StorageAccount:
-        """A StorageV2 account: Entra ID only, TLS 1.2, deny by default, infrastructure encryption."""
+        """A StorageV2 account: Entra ID only, TLS 1.2, deny by default, infrastructure encryption.
+
+        The account Event Grid delivers to keeps its firewall even when private (default deny,
+        no rule, trusted services pass): Event Grid reaches it only through that exception."""
         return secure_storage_account(
             logical,
             account_name=account_name,
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             sku=args.get("storage_sku", DEFAULT_STORAGE_SKU),
-            public_network_access=not private,
+            public_network_access=not private or event_grid_delivers,
             allowed_subnet_ids=[] if private else [args["functions_subnet_id"]],
             tags=tags,
             opts=stateful_options(self, lifecycle, data_bearing=True),
@@ -731,33 +784,31 @@ class RetrainingLoop(pulumi.ComponentResource):
     def _private_endpoint(
         self,
         logical: str,
-        account: storage.StorageAccount,
+        target_id: pulumi.Input[str],
+        endpoint_name: str,
         group: str,
-        args: RetrainingLoopArgs,
-        zones: dict[str, pulumi.Input[str]],
-        tags: dict[str, str],
-    ) -> list[pulumi.Resource]:
-        """A private endpoint for one storage sub-resource, registered in its privatelink zone."""
-        endpoint_name = account.name.apply(lambda n: f"pe-{n}-{group}")
-        endpoint = network.PrivateEndpoint(
-            f"{logical}-pe",
-            private_endpoint_name=endpoint_name,
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            subnet={"id": args["private_endpoint_subnet_id"]},
-            private_link_service_connections=[
-                {"name": endpoint_name, "private_link_service_id": account.id, "group_ids": [group]}
-            ],
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        *,
+        nic_name: str | None = "",
+        former_parent: pulumi.Resource | None = None,
+    ) -> pulumi.Resource:
+        """A private endpoint for one sub-resource, registered in its privatelink zone
+        (``nic_name`` ``""``: the component's default NIC name)."""
         zone = PRIVATE_DNS_ZONES[group]
-        zone_group = network.PrivateDnsZoneGroup(
-            f"{logical}-dns",
-            private_dns_zone_group_name="default",
-            private_endpoint_name=endpoint.name,
-            resource_group_name=args["resource_group_name"],
-            private_dns_zone_configs=[{"name": zone.replace(".", "-"), "private_dns_zone_id": zones[zone]}],
+        endpoint_args: PrivateEndpointArgs = {
+            "resource_group_name": self._args["resource_group_name"],
+            "location": self._args["location"],
+            "endpoint_name": endpoint_name,
+            "subnet_id": self._args["private_endpoint_subnet_id"],
+            "target_id": target_id,
+            "group_id": group,
+            "dns_zone_ids": {zone: self._args.get("private_dns_zone_ids", {})[zone]},
+            "tags": self._tags,
+        }
+        if nic_name != "":
+            endpoint_args["nic_name"] = nic_name
+        return PrivateEndpoint(
+            logical,
+            endpoint_args,
             opts=pulumi.ResourceOptions(parent=self),
+            former_parent=former_parent,
         )
-        return [endpoint, zone_group]

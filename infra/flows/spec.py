@@ -82,7 +82,13 @@ REQUIRED: dict[str, Required] = {
         (
             "schedule",
             "new-data",
+            "new-data-queue-declared",
+            "new-data-topic-may-send",
+            "new-data-queue-name",
+            "function-reads-that-account",
             "drift",
+            "drift-topic-may-send",
+            "drift-queue-name",
             "drift-signal-emitted",
             "cooldown",
             "trains-in-training-stack",

@@ -7,8 +7,8 @@
   pipeline, azure-storage-blob, the app's ``BlobStateStore``) is the real code.
 * :class:`DevOps` - the app's own HTTP transport seam, answering ``Runs - Run Pipeline`` as
   Azure DevOps does, refusing template parameters the train pipeline does not declare.
-* ``*_event`` / :func:`drift_alert` - Event Grid (``ModelRegistered``, ``BlobCreated``) and
-  Azure Monitor common-alert-schema payloads in the shape Azure sends them.
+* ``*_event`` - Event Grid events (``ModelRegistered``, ``BlobCreated``, a model monitor's
+  threshold-breach ``RunStatusChanged``) in the shape Azure sends them.
 """
 
 from __future__ import annotations
@@ -248,46 +248,28 @@ def blob_created_event(account: str, container: str, name: str, size: int) -> di
     }
 
 
-def drift_alert(model: str, rule: str, metric_value: float, threshold: float) -> dict[str, Any]:
-    """A fired metric alert in the common alert schema, as an action group posts it."""
+def monitor_breach_event(model_dashed: str, detail: str) -> dict[str, Any]:
+    """Event Grid ``Microsoft.MachineLearningServices.RunStatusChanged`` of a model monitor run
+    that breached its thresholds (run tag ``azureml_modelmonitor_threshold_breached``)."""
+    run = f"{model_dashed}-monitor-{uuid.uuid4().hex[:12]}"
     return {
-        "schemaId": "azureMonitorCommonAlertSchema",
+        "id": str(uuid.uuid4()),
+        "topic": (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-mlops-prod/providers/"
+            "Microsoft.MachineLearningServices/workspaces/mlw-prod"
+        ),
+        "subject": f"experiments/{uuid.uuid4()}/runs/{run}",
+        "eventType": "Microsoft.MachineLearningServices.RunStatusChanged",
+        "eventTime": _now(),
         "data": {
-            "essentials": {
-                "alertId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.AlertsManagement/alerts/{uuid.uuid4()}",
-                "alertRule": rule,
-                "severity": "Sev2",
-                "signalType": "Metric",
-                "monitorCondition": "Fired",
-                "monitoringService": "Platform",
-                "alertTargetIDs": [
-                    f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-mlops-prod/providers/microsoft.machinelearningservices/workspaces/mlw-prod"
-                ],
-                "configurationItems": ["mlw-prod"],
-                "originAlertId": str(uuid.uuid4()),
-                "firedDateTime": _now(),
-                "description": f"data drift of {model}",
-                "essentialsVersion": "1.0",
-                "alertContextVersion": "1.0",
-            },
-            "alertContext": {
-                "properties": None,
-                "conditionType": "SingleResourceMultipleMetricCriteria",
-                "condition": {
-                    "windowSize": "PT1H",
-                    "allOf": [
-                        {
-                            "metricName": "normalized_wasserstein_distance",
-                            "metricNamespace": "Microsoft.MachineLearningServices/workspaces",
-                            "operator": "GreaterThan",
-                            "threshold": str(threshold),
-                            "timeAggregation": "Maximum",
-                            "dimensions": [{"name": "model", "value": model}],
-                            "metricValue": metric_value,
-                        }
-                    ],
-                },
-            },
-            "customProperties": {"model": model},
+            "ExperimentId": str(uuid.uuid4()),
+            "ExperimentName": f"{model_dashed}-monitor",
+            "RunId": run,
+            "RunType": "azureml.PipelineRun",
+            "RunTags": {"azureml_modelmonitor_threshold_breached": detail},
+            "RunProperties": {},
+            "RunStatus": "Failed",
         },
+        "dataVersion": "2",
+        "metadataVersion": "1",
     }

@@ -3,10 +3,12 @@
 The Azure Functions host cannot be installed here. What it does for a Python v2 app is
 reproduced with the app's own code: ``function_app.py`` is imported as a module from the app
 root (so ``retrain`` resolves as in the deployed package), its ``app.get_functions()`` index
-gives each function, and ``get_user_function()`` is what gets called. Payloads are bound with
-the ``azure-functions`` library's own binding code: an Event Grid event goes through
-``EventGridEventInConverter.decode`` from the JSON the host passes, an HTTP call becomes a
-``func.HttpRequest``.
+gives each function, and ``get_user_function()`` is what gets called. Event Grid delivers to
+Storage queues: an event is written as Event Grid writes it (its JSON, base64-encoded, one
+event per message), the function whose ``queueTrigger`` binding names that queue is found
+from the app's own bindings, and the message is bound with the ``azure-functions`` library's
+``QueueMessageInConverter``; a message the function rejects lands in the poison queue its
+output binding names.
 
 At import the app builds its runtime from the app settings with a managed identity; the
 rehearsal then rebuilds that runtime with the same ``build_runtime`` and settings, giving it
@@ -17,6 +19,7 @@ real azure-storage-blob client and the app's ``BlobStateStore``) and Azure DevOp
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -75,6 +78,7 @@ class FunctionHost:
             self.module = self._import()
         self.module.RUNTIME = self._runtime()
         self.functions = {fn.get_function_name(): fn for fn in self.module.app.get_functions()}
+        self.poisoned: dict[str, list[str]] = {}
 
     def _import(self) -> ModuleType:
         sys.modules.pop(MODULE_NAME, None)  # a fresh app module, as a new worker process loads it
@@ -119,29 +123,47 @@ class FunctionHost:
             raise KeyError(f"the app indexes no function {name!r} (it has {sorted(self.functions)})")
         return self.functions[name].get_user_function()
 
-    def post_alert(self, name: str, route: str, payload: Mapping[str, Any]) -> Invocation:
-        """An action group's Azure Function receiver POSTing a common-schema alert."""
-        import azure.functions as func
+    def queue_function(self, queue: str) -> tuple[str, str | None]:
+        """The function whose queue trigger reads ``queue``, and the queue its output binding writes
+        (the poison queue), as the host finds them from the indexed bindings."""
+        for name, fn in sorted(self.functions.items()):
+            bindings = [json.loads(b) for b in fn.get_raw_bindings()]
+            if any(b.get("type") == "queueTrigger" and b.get("queueName") == queue for b in bindings):
+                out = [
+                    b["queueName"] for b in bindings if b.get("type") == "queue" and b["direction"] == "OUT"
+                ]
+                return name, out[0] if out else None
+        raise KeyError(f"no function of the app reads queue {queue!r}")
 
-        request = func.HttpRequest(
-            method="POST",
-            url=f"https://func-retrain.azurewebsites.net/api/{route}",
-            headers={"content-type": "application/json"},
-            params={"code": "function-key"},
-            route_params={},
-            body=json.dumps(payload).encode("utf-8"),
-        )
-        response = self._function(name)(request)
-        return Invocation(name, response.status_code, json.loads(response.get_body() or b"null"))
-
-    def deliver_event(self, name: str, event: Mapping[str, Any]) -> Invocation:
-        """Event Grid delivering one event (Event Grid schema) to an Event Grid trigger."""
+    def deliver_to_queue(self, queue: str, event: Mapping[str, Any]) -> Invocation:
+        """Event Grid writing ``event`` (Event Grid schema) to ``queue``; the host invoking the
+        function that reads it once. A failed invocation is reported (the host would retry it
+        after the visibility timeout, then move it to the poison queue)."""
         from azure.functions import meta
-        from azure.functions.eventgrid import EventGridEventInConverter
+        from azure.functions.queue import QueueMessageInConverter
 
-        bound = EventGridEventInConverter.decode(meta.Datum(json.dumps(event), "json"), trigger_metadata={})
+        name, poison = self.queue_function(queue)
+        body = base64.b64encode(json.dumps(event).encode("utf-8"))
+        message = QueueMessageInConverter.decode(meta.Datum(body, "bytes"), trigger_metadata={})
+        out = _Out()
         try:
-            self._function(name)(bound)
-        except Exception as exc:  # the host reports a failed invocation; Event Grid redelivers
+            self._function(name)(message, out)
+        except Exception as exc:
             return Invocation(name, None, None, f"{exc.__class__.__name__}: {exc}")
+        if out.value is not None:
+            self.poisoned.setdefault(str(poison), []).append(out.value)
+            return Invocation(name, None, None, f"rejected: moved to {poison}")
         return Invocation(name, None, None)
+
+
+class _Out:
+    """The worker's ``func.Out`` for an output binding."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def set(self, value: str) -> None:
+        self.value = value
+
+    def get(self) -> str | None:
+        return self.value

@@ -235,11 +235,11 @@ def rehearse(ctx: Context, profile: Profile) -> None:
         target = attempt(
             "deploy + smoke test", lambda note: _deploy(ctx, profile, registered, start, stack, note)
         )
-        alert = attempt(
+        breach = attempt(
             "drift (stand-in for the monitor)", lambda note: _drift(ctx, profile, first, target, note)
         )
-    run = attempt("drift alert -> Function", lambda note: _alert(ctx, m, alert, note))
-    attempt("new-data blob -> Function", lambda note: _new_data(ctx, m, run, note))
+    run = attempt("drift breach -> queue -> Function", lambda note: _breach(ctx, m, breach, note))
+    attempt("new-data blob -> queue -> Function", lambda note: _new_data(ctx, m, run, note))
     attempt("queued run -> pipeline run 2", lambda note: _second_run(ctx, profile, registered, run, note))
 
 
@@ -386,27 +386,36 @@ def _drift(
         f"{how}; LOCAL STAND-IN for Azure ML's monitor: unshifted max {max(d.value for d in baseline):.3f}, "
         f"shifted breaches {len(breached)} feature(s), worst {worst.feature} {worst.metric}={worst.value:.3f} > {worst.threshold}"
     )
-    return edges.drift_alert(profile.name, f"{profile.name}-data-drift", worst.value, worst.threshold)
+    return edges.monitor_breach_event(
+        profile.name.replace("_", "-"),
+        f"{worst.feature} {worst.metric}={worst.value:.3f} violates threshold {worst.threshold}",
+    )
 
 
-def _alert(ctx: Context, model: str, alert: dict[str, Any] | None, note: Note) -> dict[str, Any]:
-    if alert is None or ctx.host is None:
-        raise RuntimeError("no drift alert to deliver")
+def _breach(ctx: Context, model: str, event: dict[str, Any] | None, note: Note) -> dict[str, Any]:
+    if event is None or ctx.host is None:
+        raise RuntimeError("no threshold breach to deliver")
     from retrain import contract
 
-    before = len(ctx.host.devops.runs)
-    answer = ctx.host.post_alert(contract.FUNCTION_DRIFT_ALERT, contract.DRIFT_ALERT_ROUTE, alert)
-    decision = (answer.body or {}).get("decision", {})
-    if answer.status == 200 and decision.get("action") in ("unknown_model", "disabled"):
+    before, logged = len(ctx.host.devops.runs), len(ctx.decisions)
+    answer = ctx.host.deliver_to_queue(contract.QUEUE_DRIFT_EVENT, event)
+    if answer.error:
+        raise RuntimeError(f"the invocation of {answer.function} failed: {answer.error}")
+    decisions = [d for d in ctx.decisions[logged:] if d.get("model") == model]
+    actions = [d.get("action") for d in decisions]
+    if not decisions or actions[0] in ("unknown_model", "disabled"):
         raise Skip(
-            f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function answered {decision.get('action')}"
+            f"prod's RETRAIN_MODELS does not retrain {model} on drift: the Function logged {actions or 'nothing'}"
         )
-    if answer.status != 200 or decision.get("action") != "submitted":
-        raise RuntimeError(f"the Function answered {answer.status}: {answer.body}")
+    if actions != ["submitted"]:
+        raise RuntimeError(f"expected one submitted decision, got {decisions}")
     queued = ctx.host.devops.runs[before:]
     if len(queued) != 1:
         raise RuntimeError(f"{len(queued)} training runs were queued, expected exactly 1")
-    note.detail = f"HTTP {answer.status}, {decision['action']}: queued train run {queued[0]['id']} {queued[0]['templateParameters']}"
+    note.detail = (
+        f"RunStatusChanged {event['data']['ExperimentName']} (breach tag) -> queue {contract.QUEUE_DRIFT_EVENT} "
+        f"-> {answer.function}: queued train run {queued[0]['id']} {queued[0]['templateParameters']}"
+    )
     return queued[0]
 
 
@@ -423,7 +432,7 @@ def _new_data(ctx: Context, model: str, run: dict[str, Any] | None, note: Note) 
     event = edges.blob_created_event(
         "strehearsalland", landing["container"], f"{landing['prefix']}batch-0001.csv", 2048
     )
-    answer = ctx.host.deliver_event(contract.FUNCTION_NEW_DATA, event)
+    answer = ctx.host.deliver_to_queue(contract.QUEUE_NEW_DATA, event)
     if answer.error:
         raise RuntimeError(f"the invocation failed: {answer.error}")
     decisions = [d for d in ctx.decisions[logged:] if d.get("model") == model]

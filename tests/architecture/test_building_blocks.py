@@ -164,17 +164,11 @@ HOMES: dict[str, tuple[str, str]] = {
 }
 """Resource constructors that only their home module may call."""
 
-PRIVATE_ENDPOINT_LEGACY: dict[str, str] = {
-    "components/retraining/component.py": "retraining storage endpoints (shrinking list: move to "
-    "PrivateEndpoint with aliases)",
-}
-"""Modules that still create raw private endpoints; the list only shrinks."""
-
 
 @pytest.mark.parametrize("block", sorted(HOMES))
 def test_one_home_per_resource_factory(block):
     constructor, home = HOMES[block]
-    allowed = {home} | (set(PRIVATE_ENDPOINT_LEGACY) if block == "private endpoint" else set())
+    allowed = {home}
     offenders = [
         f"{_rel(path)}:{line}"
         for path in _sources(*PROGRAM_FOLDERS)
@@ -183,13 +177,6 @@ def test_one_home_per_resource_factory(block):
     ]
     assert not offenders, f"a second {block} implementation: {offenders} (use {home})"
     assert any(name == constructor for _, name in _calls(PROJECT_ROOT / home))
-
-
-def test_private_endpoint_legacy_list_only_shrinks():
-    for module in PRIVATE_ENDPOINT_LEGACY:
-        assert any(name == "network.PrivateEndpoint" for _, name in _calls(PROJECT_ROOT / module)), (
-            f"{module} no longer creates a raw private endpoint: drop it from PRIVATE_ENDPOINT_LEGACY"
-        )
 
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

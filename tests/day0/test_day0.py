@@ -175,7 +175,25 @@ def test_day0_sequence(project: Path) -> None:
         ]
     )
     counts.update({s: len(p["resources"]) for s, p in plans.items()})
-    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 121, "qa": 232, "prod": 285}
+    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 113, "qa": 224, "prod": 296}
+    # One pass, no code deployed yet: every Event Grid subscription delivers to a queue the same
+    # plan declares (an AzureFunction destination would need the Function's code to exist).
+    subscriptions = [
+        r for r in plans["prod"]["resources"] if r["type"].endswith(":SystemTopicEventSubscription")
+    ]
+    declared = {
+        r["inputs"]["queueName"]
+        for r in plans["prod"]["resources"]
+        if r["type"] == "azure-native:storage:Queue"
+    }
+    retraining = [s for s in subscriptions if "deliveryWithResourceIdentity" in s["inputs"]]
+    assert len(retraining) == 3  # diabetes new data; diabetes and fraud_rules threshold breaches
+    assert not [
+        s for s in subscriptions if s["inputs"].get("destination", {}).get("endpointType") == "AzureFunction"
+    ]
+    for subscription in retraining:
+        destination = subscription["inputs"]["deliveryWithResourceIdentity"]["destination"]
+        assert destination["endpointType"] == "StorageQueue" and destination["queueName"] in declared
     for stack, plan in plans.items():
         assert {m: e["slots"] for m, e in plan["outputs"]["endpoints"].items()} == {
             "diabetes": {"blue": "1"},

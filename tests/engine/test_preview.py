@@ -219,8 +219,8 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 EXACT_COUNTS = {
     "shared": (56, 47, 6, 3),
     "dev": (113, 99, 10, 3),
-    "qa": (225, 199, 21, 4),
-    "prod": (282, 252, 25, 4),
+    "qa": (224, 199, 20, 4),
+    "prod": (300, 265, 30, 4),
 }
 
 

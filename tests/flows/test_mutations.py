@@ -23,6 +23,20 @@ def broken_links(report) -> set[tuple[str, str | None, str]]:
 
 FILE_BREAKS = [
     pytest.param(
+        "components/retraining/function_app/function_app.py",
+        "queue_name=c.QUEUE_NEW_DATA, connection=c.QUEUE_CONNECTION)",
+        'queue_name="retrain-newdata", connection=c.QUEUE_CONNECTION)',
+        {("F5", "diabetes", "new-data-handler")},
+        id="new-data-function-reads-a-queue-nothing-delivers-to",
+    ),
+    pytest.param(
+        "components/retraining/function_app/retrain/contract.py",
+        'QUEUE_DRIFT_EVENT = "retrain-drift-event"',
+        'QUEUE_DRIFT_EVENT = "retrain-drift"',
+        {("F5", "diabetes", "drift-queue-name"), ("F5", "fraud_rules", "drift-queue-name")},
+        id="drift-function-reads-another-queue-than-the-subscription-fills",
+    ),
+    pytest.param(
         "model_assets/diabetes/azureml/pipeline.yml",
         "default_compute: azureml:cpu-training",
         "default_compute: azureml:cpu-cluster",

@@ -51,7 +51,9 @@ NEW_DATA = {
     "id": "/n",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-        "destination": {"resourceId": "/sites/func/functions/retrain_new_data"},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-new-data"}
+        },
     },
 }
 OTHER_BLOB = {
@@ -61,7 +63,9 @@ OTHER_BLOB = {
     "id": "/o",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]},
-        "destination": {"resourceId": "/sites/other/functions/audit"},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "audit"}
+        },
     },
 }
 MONITOR = {
@@ -78,7 +82,9 @@ GROUP = {  # a RunStatusChanged subscription without the breach filter: not a dr
     "id": "/ag",
     "inputs": {
         "filter": {"includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"]},
-        "destination": {"resourceId": "/sites/func/functions/retrain_drift_event"},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}
+        },
     },
 }
 ALERT = {
@@ -98,7 +104,9 @@ ALERT = {
                 {"key": "data.RunTags.azureml_modelmonitor_threshold_breached", "operatorType": "IsNotNull"},
             ],
         },
-        "destination": {"resourceId": "/sites/func/functions/retrain_drift_event"},
+        "deliveryWithResourceIdentity": {
+            "destination": {"endpointType": "StorageQueue", "queueName": "retrain-drift-event"}
+        },
     },
 }
 
@@ -264,10 +272,13 @@ LEVEL_ADDS = {
         "mlops:retraining:RetrainingLoop": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
         "azure-native:storage:StorageAccount": 3,  # host, landing, package
-        "azure-native:storage:BlobContainer": 3,
-        "azure-native:authorization:RoleAssignment": 6,
-        "azure-native:network:PrivateEndpoint": 5,
-        "azure-native:network:PrivateDnsZoneGroup": 5,
+        "azure-native:storage:BlobContainer": 4,  # state, releases, dead letters, one landing container
+        "azure-native:storage:Queue": 4,  # two event queues and their poison queues
+        # the app's identity 7 (+ a send grant on each poison queue), the landing topic's 2
+        "azure-native:authorization:RoleAssignment": 11,
+        "mlops:private_endpoint:PrivateEndpoint": 6,  # host blob/queue/table, landing, package, the app
+        "azure-native:network:PrivateEndpoint": 6,
+        "azure-native:network:PrivateDnsZoneGroup": 6,
         "azure-native:web:AppServicePlan": 1,
         "azure-native:web:WebApp": 1,
         "azure-native:web:WebAppFtpAllowed": 1,
@@ -281,8 +292,8 @@ LEVEL_ADDS = {
         "mlops:monitoring:ModelMonitor": 2,
         "azure-native:machinelearningservices:Schedule": 2,
         "azure-native:monitor:ScheduledQueryRule": 2,
-        "azure-native:monitor:ActionGroup": 1,
         "mlops:monitoring:MonitorEvents": 1,
+        "azure-native:authorization:RoleAssignment": 2,  # the workspace topic: send, dead-letter
         "azure-native:eventgrid:SystemTopic": 1,
         "azure-native:eventgrid:SystemTopicEventSubscription": 2,
     },
@@ -302,3 +313,11 @@ def test_resources_each_level_adds_to_prod_exact():
         added = counts[level] - counts[level - 1]
         removed = counts[level - 1] - counts[level]
         assert (dict(added), dict(removed)) == (LEVEL_ADDS[level], {}), f"level {level}"
+
+
+def test_the_queue_names_are_the_functions_contract():
+    from components.retraining import app_contract
+    from infra.maturity import DRIFT_QUEUE, NEW_DATA_QUEUE
+
+    contract, _, _ = app_contract()
+    assert (NEW_DATA_QUEUE, DRIFT_QUEUE) == (contract.QUEUE_NEW_DATA, contract.QUEUE_DRIFT_EVENT)

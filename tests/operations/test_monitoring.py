@@ -280,10 +280,12 @@ def test_bad_monitor_arguments(change, needle):
     assert needle in str(caught.value)
 
 
-def test_monitor_events_route_threshold_breaches_to_the_retraining_function():
+def test_monitor_events_route_threshold_breaches_to_the_retraining_queue():
     from components.model_monitor import MonitorEvents
 
-    app = f"{SUB}/Microsoft.Web/sites/func-retrain"
+    account = f"{SUB}/Microsoft.Storage/storageAccounts/stfn"
+    queue = f"{account}/queueServices/default/queues/retrain-drift-event"
+    dead = f"{account}/blobServices/default/containers/retrain-deadletter"
     t = Template.from_function(
         lambda: MonitorEvents(
             "monitor-events",
@@ -292,24 +294,41 @@ def test_monitor_events_route_threshold_breaches_to_the_retraining_function():
                 "location": "westeurope",
                 "workspace_id": WS,
                 "system_topic_name": "evgt-mlw",
-                "function_app_id": app,
+                "queue_account_id": account,
+                "queue_name": "retrain-drift-event",
+                "queue_id": queue,
+                "dead_letter_container_id": dead,
                 "models": ["fraud_rules", "diabetes"],
                 "tags": {"owner": "o"},
             },
         )
     )
     sub = "azure-native:eventgrid:SystemTopicEventSubscription"
+    role = "azure-native:authorization:RoleAssignment"
     assert t.count_by_type() == {
         "pulumi:pulumi:Stack": 1,
         "mlops:monitoring:MonitorEvents": 1,
         "azure-native:eventgrid:SystemTopic": 1,
+        role: 2,
         sub: 2,
     }
-    topic = t.resource("azure-native:eventgrid:SystemTopic", "monitor-events-topic")["inputs"]
-    assert (topic["source"], topic["topicType"]) == (WS, "Microsoft.MachineLearningServices.Workspaces")
-    fraud = t.resource(sub, "monitor-events-fraud_rules")["inputs"]
-    assert fraud["eventSubscriptionName"] == "fraud-rules-monitor-breach"
-    assert fraud["filter"] == {
+    topic = t.resource("azure-native:eventgrid:SystemTopic", "monitor-events-topic")
+    assert (topic["inputs"]["source"], topic["inputs"]["topicType"], topic["inputs"]["identity"]) == (
+        WS,
+        "Microsoft.MachineLearningServices.Workspaces",
+        {"type": "SystemAssigned"},
+    )
+    principal = topic["outputs"]["identity"]["principalId"]
+    assert sorted(
+        (r["inputs"]["scope"], r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["principalId"])
+        for r in t.find_resources(role)
+    ) == [
+        (dead, "ba92f5b4-2d11-453d-a403-e96b0029c9fe", principal),  # Storage Blob Data Contributor
+        (queue, "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", principal),  # Storage Queue Data Message Sender
+    ]
+    fraud = t.resource(sub, "monitor-events-fraud_rules")
+    assert fraud["inputs"]["eventSubscriptionName"] == "fraud-rules-monitor-breach"
+    assert fraud["inputs"]["filter"] == {
         "includedEventTypes": ["Microsoft.MachineLearningServices.RunStatusChanged"],
         "advancedFilters": [
             {
@@ -321,15 +340,26 @@ def test_monitor_events_route_threshold_breaches_to_the_retraining_function():
         ],
         "isSubjectCaseSensitive": False,
     }
-    assert fraud["destination"]["endpointType"] == "AzureFunction"
-    assert fraud["destination"]["resourceId"] == f"{app}/functions/retrain_drift_event"
+    assert fraud["inputs"]["deliveryWithResourceIdentity"]["destination"] == {
+        "endpointType": "StorageQueue",
+        "resourceId": account,
+        "queueName": "retrain-drift-event",
+        "queueMessageTimeToLiveInSeconds": 604800,
+    }
+    assert fraud["inputs"]["deadLetterWithResourceIdentity"]["deadLetterDestination"][
+        "blobContainerName"
+    ] == ("retrain-deadletter")
+    # The subscription waits for the topic identity's grants.
+    grants = {r["urn"] for r in t.find_resources(role)}
+    assert grants <= set(fraud["dependencies"])
 
 
 def test_monitor_name_is_the_retraining_functions_contract():
     """The Function finds the model from the monitor's experiment name; both sides name it alike."""
     import importlib.util
 
-    from components.model_monitor import BREACH_TAG, DRIFT_FUNCTION, monitor_name
+    from components.model_monitor import BREACH_TAG, monitor_name
+    from components.retraining.events import DEAD_LETTER_CONTAINER
 
     path = Path(__file__).resolve().parents[2] / "components/retraining/function_app/retrain"
     spec = importlib.util.spec_from_file_location("retrain_contract_probe", path / "contract.py")
@@ -337,6 +367,8 @@ def test_monitor_name_is_the_retraining_functions_contract():
     contract = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(contract)
     text = (path / "monitor_events.py").read_text()
-    assert DRIFT_FUNCTION == contract.FUNCTION_DRIFT_EVENT
+    assert (
+        contract.QUEUE_DRIFT_EVENT in contract.EVENT_QUEUES and DEAD_LETTER_CONTAINER == "retrain-deadletter"
+    )
     assert f'BREACH_TAG = "{BREACH_TAG}"' in text and 'MONITOR_SUFFIX = "-monitor"' in text
     assert monitor_name("fraud_rules") == "fraud-rules-monitor"

@@ -1,4 +1,4 @@
-"""RetrainingLoop: defaults, max (every trigger, private), WAF-aligned shape, and bad arguments."""
+"""RetrainingLoop: defaults, max (every trigger, private), WAF-aligned shape, queue delivery, bad arguments."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ ZONES = {
         "privatelink.blob.core.windows.net",
         "privatelink.queue.core.windows.net",
         "privatelink.table.core.windows.net",
+        "privatelink.azurewebsites.net",
     )
 }
 NAMES = {
@@ -34,7 +35,6 @@ NAMES = {
     "package_storage": "stpkgx",
     "identity": "id-x",
     "system_topic": "egst-x",
-    "action_group": "ag-x",
 }
 MINIMAL = {
     "resource_group_name": "rg-x",
@@ -72,9 +72,12 @@ MAX = {
 APP = "azure-native:web:WebApp"
 ROLE = "azure-native:authorization:RoleAssignment"
 SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
+QUEUE = "azure-native:storage:Queue"
 ROLE_IDS = {
     "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+    "Storage Queue Data Message Processor": "8a0f0c08-91a1-4084-bc3d-661d67233fed",
+    "Storage Queue Data Message Sender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
     "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
@@ -107,8 +110,12 @@ def test_defaults_counts_and_settings():
         "mlops:retraining:RetrainingLoop": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 1,
         "azure-native:storage:StorageAccount": 3,
-        "azure-native:storage:BlobContainer": 2,
-        ROLE: 6,
+        # state, releases, dead letters
+        "azure-native:storage:BlobContainer": 3,
+        # two event queues and their poison queues
+        QUEUE: 4,
+        # seven for the app's identity, its send grant on each poison queue
+        ROLE: 9,
         "azure-native:web:AppServicePlan": 1,
         APP: 1,
         "azure-native:web:WebAppFtpAllowed": 1,
@@ -126,6 +133,9 @@ def test_defaults_counts_and_settings():
         "AzureWebJobsStorage__credential": "managedidentity",
         "AzureWebJobsStorage__clientId": client_id,
         "AZURE_CLIENT_ID": client_id,
+        "RetrainEvents__queueServiceUri": "https://stfnx.queue.core.windows.net/",
+        "RetrainEvents__credential": "managedidentity",
+        "RetrainEvents__clientId": client_id,
         "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=abc;IngestionEndpoint=https://x/",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": f"ClientId={client_id};Authorization=AAD",
         "WEBSITE_RUN_FROM_PACKAGE": "https://stpkgx.blob.core.windows.net/function-releases/retrain.zip",
@@ -154,6 +164,22 @@ def test_defaults_counts_and_settings():
         )
     plan = t.resource("azure-native:web:AppServicePlan", "retraining-plan")["inputs"]
     assert (plan["zoneRedundant"], plan["sku"]) == (False, {"name": "EP1", "tier": "ElasticPremium"})
+    site = t.resource(APP, "retraining-app")["inputs"]
+    assert (site["publicNetworkAccess"], site["siteConfig"]["ipSecurityRestrictions"]) == ("Disabled", [])
+    assert site["siteConfig"]["healthCheckPath"] == "/api/health"
+    assert site["siteConfig"]["functionsRuntimeScaleMonitoringEnabled"] is True
+    assert sorted(q["inputs"]["queueName"] for q in t.find_resources(QUEUE)) == [
+        "retrain-drift-event",
+        "retrain-drift-event-poison",
+        "retrain-new-data",
+        "retrain-new-data-poison",
+    ]
+    assert {q["inputs"]["accountName"] for q in t.find_resources(QUEUE)} == {"stfnx"}
+
+
+def test_health_check_can_be_turned_off():
+    site = build("min", health_check=False).resource(APP, "retraining-app")["inputs"]
+    assert "healthCheckPath" not in site["siteConfig"]
 
 
 def test_the_app_cannot_rewrite_its_own_package():
@@ -195,13 +221,17 @@ def test_roles_name_each_scope():
     principal = t.resource("azure-native:managedidentity:UserAssignedIdentity", "retraining-identity")[
         "outputs"
     ]["principalId"]
+    queue = {q["inputs"]["queueName"]: q["id"] for q in t.find_resources(QUEUE)}
     got = {
         (r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["scope"])
         for r in t.find_resources(ROLE)
     }
     assert got == {
         (ROLE_IDS["Storage Blob Data Owner"], host),
-        (ROLE_IDS["Storage Queue Data Contributor"], host),
+        (ROLE_IDS["Storage Queue Data Reader"], host),
+        (ROLE_IDS["Storage Queue Data Message Processor"], host),
+        (ROLE_IDS["Storage Queue Data Message Sender"], queue["retrain-new-data-poison"]),
+        (ROLE_IDS["Storage Queue Data Message Sender"], queue["retrain-drift-event-poison"]),
         (ROLE_IDS["Storage Table Data Contributor"], host),
         (ROLE_IDS["Storage Blob Data Contributor"], state),
         (ROLE_IDS["Storage Blob Data Reader"], releases),
@@ -226,7 +256,7 @@ def test_waf_aligned_app_and_storage():
             "kind": "functionapp,linux",
             "httpsOnly": True,
             "clientCertEnabled": False,
-            "publicNetworkAccess": "Enabled",
+            "publicNetworkAccess": "Disabled",
             "virtualNetworkSubnetId": SUBNET,
             "outboundVnetRouting": {"allTraffic": True},
             "identity": {"type": "UserAssigned"},
@@ -243,28 +273,8 @@ def test_waf_aligned_app_and_storage():
                 "scmIpSecurityRestrictionsUseMain": False,
                 "functionAppScaleLimit": 5,
                 "minimumElasticInstanceCount": 1,
-                "ipSecurityRestrictions": [
-                    Match.exact(
-                        {
-                            "name": "event-grid",
-                            "action": "Allow",
-                            "tag": "ServiceTag",
-                            "ipAddress": "AzureEventGrid",
-                            "priority": 100,
-                            "description": "Event Grid delivers BlobCreated to retrain_new_data",
-                        }
-                    ),
-                    Match.exact(
-                        {
-                            "name": "action-groups",
-                            "action": "Allow",
-                            "tag": "ServiceTag",
-                            "ipAddress": "ActionGroup",
-                            "priority": 110,
-                            "description": "Azure Monitor action groups call retrain_drift_alert",
-                        }
-                    ),
-                ],
+                "ipSecurityRestrictions": Match.exact([]),
+                "healthCheckPath": "/api/health",
                 "scmIpSecurityRestrictions": [
                     {"name": "agents", "action": "Allow", "vnetSubnetResourceId": AGENTS}
                 ],
@@ -287,13 +297,22 @@ def test_waf_aligned_app_and_storage():
             "allowBlobPublicAccess": False,
             "enableHttpsTrafficOnly": True,
             "minimumTlsVersion": "TLS1_2",
-            "publicNetworkAccess": "Disabled",
             "defaultToOAuthAuthentication": True,
             "networkRuleSet": {"defaultAction": "Deny", "virtualNetworkRules": []},
             "encryption": {"requireInfrastructureEncryption": True},
             "sku": {"name": "Standard_ZRS"},
         },
     )
+    access = {
+        a["name"]: (a["inputs"]["publicNetworkAccess"], a["inputs"]["networkRuleSet"]["bypass"])
+        for a in t.find_resources("azure-native:storage:StorageAccount")
+    }
+    # Event Grid reaches the host account's queues only through the trusted-services exception.
+    assert access == {
+        "retraining-host-storage": ("Enabled", "AzureServices"),
+        "retraining-landing-storage": ("Disabled", "AzureServices"),
+        "retraining-package-storage": ("Disabled", "AzureServices"),
+    }
     t.has_resource("azure-native:storage:StorageAccount", {"protect": True, "retainOnDelete": True})
     ftp = t.resource("azure-native:web:WebAppFtpAllowed", "retraining-ftp-disabled")
     scm = t.resource("azure-native:web:WebAppScmAllowed", "retraining-scm-basic-auth-disabled")
@@ -303,51 +322,93 @@ def test_waf_aligned_app_and_storage():
 def test_max_private_endpoints_and_triggers():
     t = build("max")
     counts = t.count_by_type()
-    assert counts["azure-native:network:PrivateEndpoint"] == 5
-    assert counts["azure-native:network:PrivateDnsZoneGroup"] == 5
+    assert counts["mlops:private_endpoint:PrivateEndpoint"] == 6
+    assert counts["azure-native:network:PrivateEndpoint"] == 6
+    assert counts["azure-native:network:PrivateDnsZoneGroup"] == 6
     groups = sorted(
         pe["inputs"]["privateLinkServiceConnections"][0]["groupIds"][0] + "@" + pe["name"].split("-")[1]
         for pe in t.find_resources("azure-native:network:PrivateEndpoint")
     )
-    assert groups == ["blob@host", "blob@landing", "blob@package", "queue@host", "table@host"]
-    assert counts["azure-native:storage:BlobContainer"] == 4  # state, releases, two landing containers
-    assert counts[SUBSCRIPTION] == 2 and counts["azure-native:eventgrid:SystemTopic"] == 1
+    assert groups == ["blob@host", "blob@landing", "blob@package", "queue@host", "sites@app", "table@host"]
     app_id = t.resource(APP, "retraining-app")["id"]
-    landing = t.resource("azure-native:storage:StorageAccount", "retraining-landing-storage")["id"]
-    t.has_resource_properties(
-        "azure-native:eventgrid:SystemTopic",
-        {
-            "source": landing,
-            "topicType": "Microsoft.Storage.StorageAccounts",
-            "identity": {"type": "SystemAssigned"},
-        },
+    sites = t.resource("azure-native:network:PrivateEndpoint", "retraining-app-sites-pe")["inputs"]
+    assert (
+        sites["privateLinkServiceConnections"][0]["privateLinkServiceId"],
+        sites["customNetworkInterfaceName"],
+    ) == (
+        app_id,
+        "pe-func-x-nic",
     )
+    # state, releases, dead letters, two landing containers
+    assert counts["azure-native:storage:BlobContainer"] == 5
+    assert counts[SUBSCRIPTION] == 2 and counts["azure-native:eventgrid:SystemTopic"] == 1
+    assert "azure-native:monitor:ActionGroup" not in counts
+    host = t.resource("azure-native:storage:StorageAccount", "retraining-host-storage")["id"]
+    landing = t.resource("azure-native:storage:StorageAccount", "retraining-landing-storage")["id"]
+    topic = t.resource("azure-native:eventgrid:SystemTopic", "retraining-landing-events")
+    assert topic["inputs"]["source"] == landing and topic["inputs"]["identity"] == {"type": "SystemAssigned"}
     churn = t.resource(SUBSCRIPTION, "retraining-new-data-churn_byom")["inputs"]
-    assert churn["destination"] == {
-        "endpointType": "AzureFunction",
-        "resourceId": f"{app_id}/functions/retrain_new_data",
-        "maxEventsPerBatch": 1,
-        "preferredBatchSizeInKilobytes": 64,
+    assert "destination" not in churn and "deadLetterDestination" not in churn
+    assert churn["deliveryWithResourceIdentity"] == {
+        "identity": {"type": "SystemAssigned"},
+        "destination": {
+            "endpointType": "StorageQueue",
+            "resourceId": host,
+            "queueName": "retrain-new-data",
+            "queueMessageTimeToLiveInSeconds": 604800,
+        },
+    }
+    assert churn["deadLetterWithResourceIdentity"] == {
+        "identity": {"type": "SystemAssigned"},
+        "deadLetterDestination": {
+            "endpointType": "StorageBlob",
+            "resourceId": host,
+            "blobContainerName": "retrain-deadletter",
+        },
     }
     assert churn["filter"] == {
         "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
         "subjectBeginsWith": "/blobServices/default/containers/landing-churn-byom/blobs/incoming/",
+        "isSubjectCaseSensitive": False,  # the SDK's default, stated by the typed filter
     }
-    group = t.resource("azure-native:monitor:ActionGroup", "retraining-drift-action-group")["inputs"]
-    assert group["azureFunctionReceivers"] == [
-        {
-            "name": "retrain-drift",
-            "functionAppResourceId": app_id,
-            "functionName": "retrain_drift_alert",
-            "httpTriggerUrl": "https://func-x.azurewebsites.net/api/retrain/drift-alert",
-            "useCommonAlertSchema": True,
-        }
-    ]
+    assert (churn["eventDeliverySchema"], churn["retryPolicy"]["maxDeliveryAttempts"]) == (
+        "EventGridSchema",
+        30,
+    )
+    # The topic's identity may add messages to its queue and write dead letters, nothing more.
+    queue = t.resource(QUEUE, "retraining-queue-retrain-new-data")["id"]
+    dead = t.resource("azure-native:storage:BlobContainer", "retraining-dead-letter")["id"]
+    principal = topic["outputs"]["identity"]["principalId"]
+    grants = sorted(
+        (r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["scope"])
+        for r in t.find_resources(ROLE)
+        if r["inputs"]["principalId"] == principal
+    )
+    assert grants == sorted(
+        [
+            (ROLE_IDS["Storage Queue Data Message Sender"], queue),
+            (ROLE_IDS["Storage Blob Data Contributor"], dead),
+        ]
+    )
     # app, plan, three storage accounts and their blob services, system topic
     assert counts["azure-native:monitor:DiagnosticSetting"] == 9
 
 
-def test_no_drift_no_action_group_no_new_data_no_topic():
+def test_storage_endpoints_moved_into_private_endpoint_keep_their_resources():
+    t = build("max")
+    loop = t.resource("mlops:retraining:RetrainingLoop", "retraining")["urn"]
+    for kind in ("azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup"):
+        for resource in t.find_resources(kind):
+            moved = resource["name"].startswith(
+                ("retraining-host-", "retraining-landing-", "retraining-package-")
+            )
+            assert (f"name=|type=|parent={loop}" in resource["aliases"]) is moved, resource["name"]
+    host_blob = t.resource("azure-native:network:PrivateEndpoint", "retraining-host-blob-pe")["inputs"]
+    assert "customNetworkInterfaceName" not in host_blob  # Azure's NIC name: renaming would replace
+    assert host_blob["privateEndpointName"] == "pe-stfnx-blob"
+
+
+def test_no_new_data_no_topic():
     counts = build("min").count_by_type()
     assert "azure-native:monitor:ActionGroup" not in counts
     assert "azure-native:eventgrid:SystemTopic" not in counts and SUBSCRIPTION not in counts

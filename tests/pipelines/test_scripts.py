@@ -525,7 +525,9 @@ def test_stack_commit_authenticates_only_fetch_and_push_with_the_signed_in_ident
         f"account get-access-token --resource {AZURE_DEVOPS_RESOURCE} --query accessToken --output tsv"
     ] * 2
     calls = (tmp_path / "git.log").read_text().splitlines()
-    with_header = [c.split(" :: ", 1)[1] for c in calls if c.startswith(f"AUTHORIZATION: bearer {FAKE_TOKEN} :: ")]
+    with_header = [
+        c.split(" :: ", 1)[1] for c in calls if c.startswith(f"AUTHORIZATION: bearer {FAKE_TOKEN} :: ")
+    ]
     assert with_header == ["fetch --quiet origin main", "push --quiet origin HEAD:refs/heads/main"]
     assert all(c.startswith("no-header :: ") for c in calls if FAKE_TOKEN not in c.split(" :: ")[0])
     # Never persisted and never on a command line.

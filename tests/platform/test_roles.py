@@ -13,7 +13,7 @@ GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 def test_every_role_has_a_guid_and_a_reason():
-    assert len(roles.ALL_ROLES) == 17
+    assert len(roles.ALL_ROLES) == 19
     assert len({r.guid for r in roles.ALL_ROLES}) == len(roles.ALL_ROLES)
     for role in roles.ALL_ROLES:
         assert GUID.match(role.guid), role.name

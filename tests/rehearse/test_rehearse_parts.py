@@ -3,6 +3,7 @@ the drift stand-in, the release start and the step report."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -92,21 +93,35 @@ def test_the_function_queues_one_run_then_honours_the_cooldown() -> None:
     host = FunctionHost(loop.retrain_app_settings(loop.prod_settings()), PROJECT / "pipelines" / "train.yml")
     from retrain import contract
 
-    alert = edges.drift_alert("diabetes", "diabetes-data-drift", 0.3, 0.1)
-    first = host.post_alert(contract.FUNCTION_DRIFT_ALERT, contract.DRIFT_ALERT_ROUTE, alert)
-    assert first.status == 200 and first.body["decision"]["action"] == "submitted"
+    assert host.queue_function(contract.QUEUE_DRIFT_EVENT) == (
+        "retrain_drift_event",
+        "retrain-drift-event-poison",
+    )
+    assert host.queue_function(contract.QUEUE_NEW_DATA) == ("retrain_new_data", "retrain-new-data-poison")
+    first = host.deliver_to_queue(contract.QUEUE_DRIFT_EVENT, edges.monitor_breach_event("diabetes", "drift"))
+    assert first.error is None
     assert [run["templateParameters"]["model"] for run in host.devops.runs] == ["diabetes"]
     assert host.devops.runs[0]["templateParameters"]["stack"] == "dev"  # retraining runs where training runs
     event = edges.blob_created_event("stland", "landing-diabetes", "batch.csv", 10)
-    assert host.deliver_event(contract.FUNCTION_NEW_DATA, event).error is None
-    again = host.post_alert(
-        contract.FUNCTION_DRIFT_ALERT,
-        contract.DRIFT_ALERT_ROUTE,
-        edges.drift_alert("diabetes", "r", 0.3, 0.1),
-    )
-    assert again.body["decision"]["action"] == "cooldown"
-    assert len(host.devops.runs) == 1
+    assert host.deliver_to_queue(contract.QUEUE_NEW_DATA, event).error is None
+    again = host.deliver_to_queue(contract.QUEUE_DRIFT_EVENT, edges.monitor_breach_event("diabetes", "drift"))
+    assert again.error is None and len(host.devops.runs) == 1  # inside the cooldown
     assert contract.AZURE_DEVOPS_SCOPE in host.credential.scopes
+    assert host.poisoned == {}
+
+
+def test_a_message_that_is_no_event_lands_in_the_poison_queue() -> None:
+    host = FunctionHost(loop.retrain_app_settings(loop.prod_settings()), PROJECT / "pipelines" / "train.yml")
+    from retrain import contract
+
+    answer = host.deliver_to_queue(contract.QUEUE_NEW_DATA, {"hello": "queue"})
+    assert answer.error == "rejected: moved to retrain-new-data-poison"
+    # The message is kept as Event Grid wrote it (base64 of the JSON), for inspection and replay.
+    [kept] = host.poisoned["retrain-new-data-poison"]
+    assert base64.b64decode(kept) == b'{"hello": "queue"}' and list(host.poisoned) == [
+        "retrain-new-data-poison"
+    ]
+    assert host.devops.runs == []
 
 
 def test_devops_edge_refuses_parameters_the_train_pipeline_does_not_declare(tmp_path: Path) -> None:
@@ -211,7 +226,7 @@ def test_cli_rehearses_the_batch_sample_and_writes_json(tmp_path: Path, capsys) 
     statuses = {step["step"]: step["status"] for step in data["steps"]}
     assert statuses["pipeline run 1"] == "PASS" and statuses["deploy + smoke test"] == "PASS"
     assert statuses["drift (stand-in for the monitor)"] == "PASS"
-    assert statuses["drift alert -> Function"] == "SKIP"  # prod retrains only diabetes
+    assert statuses["drift breach -> queue -> Function"] == "SKIP"  # prod retrains only diabetes
     assert data["summary"].startswith("6 passed, 0 failed, 3 skipped")
     assert LocalRegistry(tmp_path / "work" / "registry").versions("churn_byom") == ["1", "2"]
     assert "[rehearse] 6 passed, 0 failed, 3 skipped" in capsys.readouterr().out

@@ -1,8 +1,9 @@
-"""The Functions entry points: bindings as the host indexes them, and each function driven with
-the ``azure.functions`` objects the Python worker builds from the host's payloads."""
+"""The Functions entry points: bindings as the host indexes them, host.json's queue settings, and
+each function driven with the ``azure.functions`` objects the Python worker builds."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import logging
@@ -13,11 +14,11 @@ from typing import Any
 import azure.functions as func
 import pytest
 from azure.functions import meta
-from azure.functions.eventgrid import EventGridEventInConverter
+from azure.functions.queue import QueueMessageInConverter
 from azure.functions.timer import TimerRequestConverter
 from retrain.errors import SettingsError
 from retrain.runtime import RetryLater
-from retrain_fakes import APP_ROOT, capture_decisions, decision_lines, make_runtime, payload, transient
+from retrain_fakes import APP_ROOT, make_runtime, payload, transient
 
 
 def load_app(monkeypatch, environ: dict[str, str]) -> ModuleType:
@@ -46,21 +47,29 @@ def functions(module: ModuleType) -> dict[str, Any]:
     return {f.get_function_name(): f for f in module.app.get_functions()}
 
 
-def grid_event(body: dict) -> func.EventGridEvent:
-    return EventGridEventInConverter.decode(meta.Datum(json.dumps(body), "json"), trigger_metadata={})
-
-
 def test_bindings_as_the_host_indexes_them(app_module) -> None:
     fns = functions(app_module)
-    assert sorted(fns) == [
-        "retrain_drift_alert",
-        "retrain_drift_event",
-        "retrain_new_data",
-        "retrain_schedule",
-    ]
-    assert [json.loads(b) for b in fns["retrain_drift_event"].get_raw_bindings()] == [
-        {"direction": "IN", "type": "eventGridTrigger", "name": "event"}
-    ]
+    assert sorted(fns) == ["retrain_drift_event", "retrain_health", "retrain_new_data", "retrain_schedule"]
+    for name, queue in (
+        ("retrain_new_data", "retrain-new-data"),
+        ("retrain_drift_event", "retrain-drift-event"),
+    ):
+        assert [json.loads(b) for b in fns[name].get_raw_bindings()] == [
+            {
+                "direction": "OUT",
+                "type": "queue",
+                "name": "poison",
+                "queueName": f"{queue}-poison",
+                "connection": "RetrainEvents",
+            },
+            {
+                "direction": "IN",
+                "type": "queueTrigger",
+                "name": "message",
+                "queueName": queue,
+                "connection": "RetrainEvents",
+            },
+        ]
     assert [json.loads(b) for b in fns["retrain_schedule"].get_raw_bindings()] == [
         {
             "direction": "IN",
@@ -71,20 +80,31 @@ def test_bindings_as_the_host_indexes_them(app_module) -> None:
             "useMonitor": True,
         }
     ]
-    assert [json.loads(b) for b in fns["retrain_new_data"].get_raw_bindings()] == [
-        {"direction": "IN", "type": "eventGridTrigger", "name": "event"}
-    ]
-    assert [json.loads(b) for b in fns["retrain_drift_alert"].get_raw_bindings()] == [
+    assert [json.loads(b) for b in fns["retrain_health"].get_raw_bindings()] == [
         {
             "direction": "IN",
             "type": "httpTrigger",
             "name": "req",
-            "methods": ["POST"],
-            "authLevel": "FUNCTION",
-            "route": "retrain/drift-alert",
+            "methods": ["GET"],
+            "authLevel": "ANONYMOUS",
+            "route": "health",
         },
         {"direction": "OUT", "type": "http", "name": "$return"},
     ]
+
+
+def test_host_json_matches_the_contract() -> None:
+    """Queue messages as Event Grid writes them (plain or base64: the app decodes), and a retry
+    window longer than a retrain claim's lease, so a crashed claim is retried, not poisoned."""
+    from retrain import contract
+    from retrain.decision import CLAIM_LEASE
+
+    queues = json.loads((APP_ROOT / "host.json").read_text())["extensions"]["queues"]
+    assert queues["messageEncoding"] == "none"
+    assert queues["maxDequeueCount"] == contract.MAX_DEQUEUE_COUNT
+    minutes = contract.VISIBILITY_TIMEOUT_MINUTES
+    assert queues["visibilityTimeout"] == f"00:{minutes:02d}:00"
+    assert (contract.MAX_DEQUEUE_COUNT - 1) * minutes > CLAIM_LEASE.total_seconds() / 60
 
 
 def test_default_runtime_uses_the_managed_identity_and_the_state_account(monkeypatch, environ) -> None:
@@ -111,52 +131,54 @@ def test_bad_settings_stop_the_app_at_startup_naming_the_setting(monkeypatch, en
     )
 
 
-def test_http_trigger_with_a_fired_metric_alert(app_module, queue, caplog) -> None:
-    capture_decisions(caplog)
-    request = func.HttpRequest(
-        method="POST",
-        url="https://func-mlops-dev-retrain.azurewebsites.net/api/retrain/drift-alert",
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "IcMBroadcaster/1.0"},
-        params={"code": "function-key-from-the-action-group"},
-        body=json.dumps(payload("alert_metric_fired.json")).encode(),
-    )
-    response = functions(app_module)["retrain_drift_alert"].get_user_function()(request)
-    assert (response.status_code, response.mimetype) == (200, "application/json")
-    body = json.loads(response.get_body())
-    assert (body["decision"]["model"], body["decision"]["action"], body["decision"]["runId"]) == (
-        "churn",
-        "submitted",
-        "101",
-    )
-    assert queue.calls[0][0] == "churn"
-    assert [line["action"] for line in decision_lines(caplog)] == ["submitted"]
+class Out:
+    """The worker's ``func.Out`` for the poison-queue output binding."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def set(self, value: str) -> None:
+        self.value = value
+
+    def get(self) -> str | None:
+        return self.value
 
 
-def test_http_trigger_rejects_a_malformed_payload(app_module, queue) -> None:
-    request = func.HttpRequest(
-        method="POST", url="https://x/api/retrain/drift-alert", body=b'{"schemaId": "x"}'
-    )
-    response = functions(app_module)["retrain_drift_alert"].get_user_function()(request)
-    assert response.status_code == 400
-    assert json.loads(response.get_body())["error"].startswith(
-        "schemaId is 'x'; enable the common alert schema"
-    )
-    assert queue.calls == []
+def queue_message(body: bytes) -> func.QueueMessage:
+    """The message as the worker binds it from the host's payload."""
+    return QueueMessageInConverter.decode(meta.Datum(body, "bytes"), trigger_metadata={})
 
 
 @pytest.mark.parametrize("name", ["blob_created.json", "blob_created_cloudevent.json"])
-def test_event_grid_trigger_with_blob_created(app_module, queue, name: str) -> None:
-    event = grid_event(payload(name))
-    assert functions(app_module)["retrain_new_data"].get_user_function()(event) is None
-    assert [c[0] for c in queue.calls] == ["churn"]
+@pytest.mark.parametrize("encode", [lambda b: b, base64.b64encode], ids=["plain", "base64"])
+def test_queue_trigger_with_blob_created(app_module, queue, name: str, encode) -> None:
+    poison = Out()
+    message = queue_message(encode(json.dumps(payload(name)).encode()))
+    assert functions(app_module)["retrain_new_data"].get_user_function()(message, poison) is None
+    assert [c[0] for c in queue.calls] == ["churn"] and poison.value is None
 
 
-def test_event_grid_trigger_fails_the_invocation_for_a_transient_submit_failure(app_module, queue) -> None:
+def test_queue_trigger_moves_a_malformed_message_to_the_poison_queue(app_module, queue, caplog) -> None:
+    poison = Out()
+    functions(app_module)["retrain_new_data"].get_user_function()(queue_message(b"not an event"), poison)
+    assert poison.value == "not an event" and queue.calls == []
+    assert "rejected queue message (12 bytes): queue message is neither JSON nor base64 JSON" in caplog.text
+
+
+def test_queue_trigger_fails_the_invocation_for_a_transient_submit_failure(app_module, queue) -> None:
     queue.outcomes = [transient()]
+    poison = Out()
     with pytest.raises(RetryLater):
         functions(app_module)["retrain_new_data"].get_user_function()(
-            grid_event(payload("blob_created.json"))
+            queue_message(json.dumps(payload("blob_created.json")).encode()), poison
         )
+    assert poison.value is None  # the host retries, then moves it to the poison queue itself
+
+
+def test_health_answers_200(app_module) -> None:
+    request = func.HttpRequest(method="GET", url="https://func-x.azurewebsites.net/api/health", body=b"")
+    response = functions(app_module)["retrain_health"].get_user_function()(request)
+    assert (response.status_code, json.loads(response.get_body())) == (200, {"status": "ok"})
 
 
 def test_timer_trigger_uses_the_hosts_last_run_for_a_late_first_tick(app_module, queue, clock) -> None:
@@ -183,14 +205,18 @@ def test_timer_trigger_uses_the_hosts_last_run_for_a_late_first_tick(app_module,
     assert queue.calls == [("churn", "schedule: schedule '0 0 2 * * *' due at 2026-11-22T02:00:00Z")]
 
 
-def test_drift_event_trigger_queues_a_retrain_for_a_threshold_breach(app_module, queue) -> None:
-    event = grid_event(payload("monitor_threshold_breached.json"))
-    assert functions(app_module)["retrain_drift_event"].get_user_function()(event) is None
-    assert [c[0] for c in queue.calls] == ["churn"]
+def test_drift_queue_trigger_queues_a_retrain_for_a_threshold_breach(app_module, queue) -> None:
+    poison = Out()
+    message = queue_message(base64.b64encode(json.dumps(payload("monitor_threshold_breached.json")).encode()))
+    assert functions(app_module)["retrain_drift_event"].get_user_function()(message, poison) is None
+    assert [c[0] for c in queue.calls] == ["churn"] and poison.value is None
 
 
 def test_a_monitor_run_that_failed_without_a_breach_is_not_drift(app_module, queue) -> None:
     body = payload("monitor_threshold_breached.json")
     body["data"]["RunTags"] = {}
-    assert functions(app_module)["retrain_drift_event"].get_user_function()(grid_event(body)) is None
-    assert queue.calls == []
+    poison = Out()
+    functions(app_module)["retrain_drift_event"].get_user_function()(
+        queue_message(json.dumps(body).encode()), poison
+    )
+    assert queue.calls == [] and poison.value is None

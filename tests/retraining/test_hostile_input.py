@@ -1,8 +1,10 @@
-"""Malformed and hostile payloads: a clean 4xx (never a crash), capped error bodies and log lines,
-and a retrain claim that survives a crash between claiming and submitting."""
+"""Malformed and hostile payloads: rejected cleanly (never a crash; the function moves the message
+to the poison queue), capped reasons and log lines, and a retrain claim that survives a crash
+between claiming and submitting."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Callable
@@ -20,110 +22,72 @@ from retrain_fakes import capture_decisions, decision_lines, payload
 MAX_LOG_LINE = 2048  # every log line the app writes for one of these payloads stays under this
 
 
-def _alert(edit: Callable[[dict[str, Any]], Any]) -> bytes:
-    body = payload("alert_metric_fired.json")
+def _message(edit: Callable[[dict[str, Any]], Any]) -> bytes:
+    """A queue message holding ``blob_created.json`` after ``edit`` (which may return the raw body)."""
+    body = payload("blob_created.json")
     result = edit(body)
     if isinstance(result, bytes):
         return result
     return (result if isinstance(result, str) else json.dumps(body)).encode()
 
 
-def _condition(body: dict[str, Any]) -> dict[str, Any]:
-    body["data"].pop("customProperties", None)
-    return body["data"]["alertContext"]["condition"]
-
-
-def _set_all_of(value: Any) -> Callable[[dict[str, Any]], None]:
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(body: dict[str, Any]) -> None:
-        _condition(body)["allOf"] = value
+        body[key] = value
 
     return edit
 
 
-def _set_dimensions(value: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(body: dict[str, Any]) -> None:
-        _condition(body)["allOf"][0]["dimensions"] = value
-
-    return edit
-
-
-def _custom_model(value: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(body: dict[str, Any]) -> None:
-        body["data"]["customProperties"] = {"model": value}
-
-    return edit
-
-
-HOSTILE_ALERTS: list[tuple[str, Callable[[dict[str, Any]], Any], int, str]] = [
-    ("allOf is a string", _set_all_of("x" * 100_000), 400, "allOf must be a list"),
-    ("allOf is an object", _set_all_of({"dimensions": []}), 400, "allOf must be a list"),
-    ("allOf is a number", _set_all_of(7), 400, "allOf must be a list"),
-    ("allOf holds a string", _set_all_of(["criterion"]), 400, "allOf[0] must be an object"),
-    ("allOf holds null", _set_all_of([None]), 400, "allOf[0] must be an object"),
-    ("dimensions is a string", _set_dimensions("model=churn"), 400, "dimensions must be a list"),
-    (
-        "dimension value is a list",
-        _set_dimensions([{"name": "model", "value": ["churn"]}]),
-        400,
-        "model name",
-    ),
-    (
-        "400-digit model",
-        lambda b: json.dumps(b).replace(
-            '"customProperties": null', '"customProperties": {"model": ' + "9" * 400 + "}"
-        ),
-        400,
-        "model name",
-    ),
-    ("200 KB model name", _custom_model("m" * 200_000), 400, "model name"),
-    ("model is an object", _custom_model({"name": "churn"}), 400, "model name"),
-    ("deeply nested", lambda b: "[" * 100_000 + "]" * 100_000, 400, "too deeply"),
-    ("4 MB body", lambda b: json.dumps({**b, "padding": "p" * 4_000_000}), 413, "at most"),
-    ("not UTF-8", lambda b: b"\xff\xfe\x00{", 400, "not JSON"),
-    ("a JSON list", lambda b: "[1, 2]", 400, "must be a JSON object"),
-    ("200 KB schemaId", lambda b: json.dumps({**b, "schemaId": "s" * 200_000}), 400, "schemaId"),
-    (
-        "200 KB monitorCondition",
-        lambda b: json.dumps(b).replace('"Fired"', '"' + "F" * 200_000 + '"'),
-        400,
-        "monitorCondition",
-    ),
-    (
-        "200 KB firedDateTime",
-        lambda b: json.dumps(b).replace('"firedDateTime": "', '"firedDateTime": "' + "9" * 200_000),
-        400,
-        "firedDateTime",
-    ),
+HOSTILE_MESSAGES: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
+    ("not JSON, not base64", lambda b: "hello, queue", "neither JSON nor base64 JSON"),
+    ("base64 of not JSON", lambda b: base64.b64encode(b"hello").decode(), "not valid JSON"),
+    ("truncated JSON", lambda b: json.dumps(b)[:200], "not valid JSON"),
+    ("not UTF-8", lambda b: b"{\xff\xfe\x00", "not valid JSON"),
+    ("deeply nested", lambda b: "[" * 30_000 + "]" * 30_000, "too deeply"),
+    ("65 KB message", lambda b: json.dumps({**b, "padding": "p" * 65_000}), "over 65536"),
+    ("a JSON list of two", lambda b: json.dumps([b, b]), "not one Event Grid event"),
+    ("a number", lambda b: "[7]", "not one Event Grid event"),
+    ("no eventType", lambda b: b.pop("eventType") and None, "no eventType string"),
+    ("eventType is a list", _set("eventType", ["x"]), "no eventType string"),
+    ("id is a number", _set("id", 9**400), "no id string"),
+    ("subject is an object", _set("subject", {"a": 1}), "subject is not a string"),
+    ("eventTime is a number", _set("eventTime", 1), "event time is not a string"),
+    ("eventTime is not a time", _set("eventTime", "yesterday"), "eventTime"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "edit", "status", "message"), HOSTILE_ALERTS, ids=[h[0] for h in HOSTILE_ALERTS]
-)
-def test_hostile_alerts_get_a_capped_4xx_and_capped_logs(
-    runtime, queue, caplog, name, edit, status, message
+@pytest.mark.parametrize(("name", "edit", "message"), HOSTILE_MESSAGES, ids=[h[0] for h in HOSTILE_MESSAGES])
+def test_hostile_queue_messages_are_rejected_cleanly_with_capped_logs(
+    runtime, queue, caplog, name, edit, message
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    answer = runtime.on_alert(_alert(edit))
-    assert answer.status == status, name
-    assert message in answer.body["error"]
-    assert len(answer.body["error"]) <= MAX_ERROR_CHARS
+    outcome = runtime.on_queue_message(_message(edit))
+    assert outcome.decisions == [] and outcome.rejected is not None, name
+    assert message in outcome.rejected
+    assert len(outcome.rejected) <= MAX_ERROR_CHARS
     assert queue.calls == []
     assert all(len(record.getMessage()) <= MAX_LOG_LINE for record in caplog.records)
 
 
-def test_a_huge_but_valid_alert_rule_is_acted_on_with_everything_cut(runtime, queue, caplog) -> None:
+@pytest.mark.parametrize("encode", [lambda b: b, base64.b64encode], ids=["plain JSON", "base64"])
+def test_event_grid_messages_are_read_plain_or_base64(runtime, queue, encode) -> None:
+    outcome = runtime.on_queue_message(encode(json.dumps(payload("blob_created.json")).encode()))
+    assert outcome.rejected is None
+    assert [(d.model, d.action) for d in outcome.decisions] == [("churn", Action.SUBMITTED)]
+
+
+def test_a_huge_but_valid_event_is_acted_on_with_everything_cut(runtime, queue, caplog) -> None:
     capture_decisions(caplog)
-    body = payload("alert_metric_fired.json")
-    body["data"]["essentials"]["alertRule"] = "r" * 600_000
-    body["data"]["essentials"]["alertId"] = "/alerts/" + "i" * 300_000
-    answer = runtime.on_alert(json.dumps(body).encode())
-    assert answer.status == 200 and answer.body["decision"]["action"] == "submitted"
+    body = payload("blob_created.json")
+    body["id"] = "i" * 40_000
+    body["subject"] += "/" + "n" * 20_000
+    outcome = runtime.on_queue_message(json.dumps(body).encode())
+    assert [d.action for d in outcome.decisions] == [Action.SUBMITTED]
     [(model, reason)] = queue.calls
     assert model == "churn" and len(reason) < 2 * MAX_ECHO_CHARS
     [line] = decision_lines(caplog)
     assert all(len(v) <= MAX_FIELD_CHARS for v in line.values() if isinstance(v, str))
-    assert line["sourceId"].startswith("alert:sha256:")
+    assert line["sourceId"].startswith("eventgrid:sha256:")
     state, _ = runtime.engine.store.load("churn")
     assert len(state.to_json()) < 2048
 
@@ -185,10 +149,10 @@ def test_a_crash_after_claiming_never_loses_the_retrain(runtime, queue, clock) -
     state, _ = runtime.engine.store.load("churn")
     assert state.pending is not None and state.last_run_id is None
 
-    redelivered = runtime.engine.handle(event)  # Event Grid redelivers the failed invocation
+    redelivered = runtime.engine.handle(event)  # the queue redelivers the failed invocation
     assert (redelivered.action, redelivered.retryable) == (Action.PENDING, True)
     other = runtime.engine.handle(
-        TriggerEvent(model="churn", kind="drift", source_id="alert:a9", at=clock.now(), detail="drift")
+        TriggerEvent(model="churn", kind="drift", source_id="eventgrid:a9", at=clock.now(), detail="drift")
     )
     assert other.action == Action.COOLDOWN  # the claim holds the window while it may still submit
 
@@ -200,7 +164,7 @@ def test_a_crash_after_claiming_never_loses_the_retrain(runtime, queue, clock) -
     assert "never confirmed" in state.last_failure.message
 
 
-def test_a_pending_redelivery_asks_event_grid_to_retry(runtime, queue, clock) -> None:
+def test_a_pending_redelivery_asks_the_queue_to_retry(runtime, queue, clock) -> None:
     event = TriggerEvent(
         model="churn", kind="newData", source_id="eventgrid:e2", at=clock.now(), detail="new blob"
     )
@@ -216,3 +180,19 @@ def test_a_pending_redelivery_asks_event_grid_to_retry(runtime, queue, clock) ->
     )
     with pytest.raises(RetryLater):
         runtime.on_grid_event(grid)
+
+
+def test_a_pending_claim_fails_the_queue_invocation_so_the_host_retries(runtime, queue, clock) -> None:
+    """Through the queue: RetryLater fails the invocation; the host makes the message visible again
+    after the visibility timeout and, after the last attempt, moves it to the poison queue."""
+    body = payload("blob_created.json")
+    event = TriggerEvent(
+        model="churn", kind="newData", source_id=f"eventgrid:{body['id']}", at=clock.now(), detail="new blob"
+    )
+    _crash_between_claim_and_submit(runtime, queue, event)
+    queue.on_queue = None
+    with pytest.raises(RetryLater):
+        runtime.on_queue_message(json.dumps(body).encode())
+    clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)  # a later attempt, after the lease lapsed
+    outcome = runtime.on_queue_message(json.dumps(body).encode())
+    assert [(d.action, d.run_id) for d in outcome.decisions] == [(Action.SUBMITTED, "101")]

@@ -1,14 +1,21 @@
 """The retraining Function App (Azure Functions Python v2 programming model).
 
-Three triggers, each turned on per model in ``RETRAIN_MODELS``, all ending in at most one
-queued run of the model's Azure DevOps train pipeline per cooldown window:
+Triggers, each turned on per model in ``RETRAIN_MODELS``, all ending in at most one queued run
+of the model's Azure DevOps train pipeline per cooldown window:
 
 * ``retrain_schedule`` - a timer every 5 minutes evaluates each model's NCRONTAB schedule;
-* ``retrain_new_data`` - Event Grid ``Microsoft.Storage.BlobCreated`` on a landing container;
-* ``retrain_drift_event`` - Event Grid ``RunStatusChanged`` of a model monitor run that
-  breached its thresholds (run tag ``azureml_modelmonitor_threshold_breached``): drift;
-* ``retrain_drift_alert`` - an Azure Monitor alert, delivered by an action group's Azure
-  Function receiver (common alert schema, function key auth).
+* ``retrain_new_data`` - the Storage queue ``retrain-new-data``, to which Event Grid delivers
+  ``Microsoft.Storage.BlobCreated`` of the landing containers;
+* ``retrain_drift_event`` - the Storage queue ``retrain-drift-event``, to which Event Grid
+  delivers ``RunStatusChanged`` of a model monitor run that breached its thresholds (run tag
+  ``azureml_modelmonitor_threshold_breached``): drift.
+
+Both queues are read through an identity-based connection (``RetrainEvents__queueServiceUri``),
+so the app needs no inbound network path at all: the only HTTP function is the health check
+App Service calls from inside the platform. A message that is not an Event Grid event is copied
+to the queue's poison queue at once (logged, never retried for nothing, never lost); a
+transient failure fails the invocation, so the host retries it and, after the last attempt,
+moves it to the poison queue itself.
 
 This file only adapts the Functions bindings; the logic lives in the ``retrain`` package.
 App settings are validated at import, so a bad setting stops the app with its name.
@@ -16,13 +23,11 @@ App settings are validated at import, so a bad setting stops the app with its na
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
 import azure.functions as func
 from retrain import contract as c
-from retrain import eventgrid
 from retrain.errors import SettingsError
 from retrain.runtime import Runtime, build_runtime, last_run_from_status
 
@@ -37,6 +42,14 @@ except SettingsError as error:
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 
+def _consume(message: func.QueueMessage, poison: func.Out[str]) -> None:
+    """Hand one queue message to the runtime; a rejected one goes to the poison queue as is."""
+    body = message.get_body()
+    outcome = RUNTIME.on_queue_message(body)
+    if outcome.rejected is not None:
+        poison.set(body.decode("utf-8", "replace"))
+
+
 @app.function_name(c.FUNCTION_SCHEDULE)
 @app.timer_trigger(
     arg_name="timer", schedule=c.SCHEDULE_TICK_NCRONTAB, run_on_startup=False, use_monitor=True
@@ -47,24 +60,27 @@ def retrain_schedule(timer: func.TimerRequest) -> None:
 
 
 @app.function_name(c.FUNCTION_NEW_DATA)
-@app.event_grid_trigger(arg_name="event")
-def retrain_new_data(event: func.EventGridEvent) -> None:
+@app.queue_trigger(arg_name="message", queue_name=c.QUEUE_NEW_DATA, connection=c.QUEUE_CONNECTION)
+@app.queue_output(
+    arg_name="poison", queue_name=c.poison_queue(c.QUEUE_NEW_DATA), connection=c.QUEUE_CONNECTION
+)
+def retrain_new_data(message: func.QueueMessage, poison: func.Out[str]) -> None:
     """Submit a retrain for each model whose landing container received a new blob."""
-    RUNTIME.on_grid_event(eventgrid.from_function_event(event))
+    _consume(message, poison)
 
 
 @app.function_name(c.FUNCTION_DRIFT_EVENT)
-@app.event_grid_trigger(arg_name="event")
-def retrain_drift_event(event: func.EventGridEvent) -> None:
+@app.queue_trigger(arg_name="message", queue_name=c.QUEUE_DRIFT_EVENT, connection=c.QUEUE_CONNECTION)
+@app.queue_output(
+    arg_name="poison", queue_name=c.poison_queue(c.QUEUE_DRIFT_EVENT), connection=c.QUEUE_CONNECTION
+)
+def retrain_drift_event(message: func.QueueMessage, poison: func.Out[str]) -> None:
     """Submit a retrain for the model whose monitor breached its drift thresholds."""
-    RUNTIME.on_grid_event(eventgrid.from_function_event(event))
+    _consume(message, poison)
 
 
-@app.function_name(c.FUNCTION_DRIFT_ALERT)
-@app.route(route=c.DRIFT_ALERT_ROUTE, methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-def retrain_drift_alert(req: func.HttpRequest) -> func.HttpResponse:
-    """Submit a retrain for the model named by a fired drift alert (common alert schema)."""
-    answer = RUNTIME.on_alert(req.get_body())
-    return func.HttpResponse(
-        json.dumps(answer.body, sort_keys=True), status_code=answer.status, mimetype="application/json"
-    )
+@app.function_name(c.FUNCTION_HEALTH)
+@app.route(route=c.HEALTH_ROUTE, methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def retrain_health(req: func.HttpRequest) -> func.HttpResponse:
+    """App Service's health check: the app imported and its settings are valid."""
+    return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")

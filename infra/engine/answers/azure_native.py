@@ -107,6 +107,11 @@ _ARM: dict[str, tuple[str, str, str]] = {
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
         "containerName",
     ),
+    "azure-native:storage:Queue": (
+        "rg",
+        "Microsoft.Storage/storageAccounts/{accountName}/queueServices/default/queues/{queueName}",
+        "queueName",
+    ),
     "azure-native:containerregistry:Registry": (
         "rg",
         "Microsoft.ContainerRegistry/registries/{registryName}",

@@ -35,7 +35,7 @@ def cut(text: str, limit: int = MAX_ECHO_CHARS) -> str:
 
 
 class PayloadError(ValueError):
-    """A trigger payload that does not have the shape Azure sends (HTTP ``status``, 400 or 413)."""
+    """A trigger payload that does not have the shape Azure sends (``status``: 400-class, 413 when too large)."""
 
     def __init__(self, message: str, *, status: int = 400):
         super().__init__(message)

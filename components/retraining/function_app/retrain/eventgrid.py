@@ -1,6 +1,7 @@
-"""Event Grid triggers: ``Microsoft.Storage.BlobCreated`` (new data) -> per-model trigger events;
-``Microsoft.MachineLearningServices.RunStatusChanged`` of a model monitor's threshold breach
-(drift) is handed to :mod:`retrain.monitor_events`.
+"""Event Grid triggers, read from the Storage queue messages Event Grid writes (one event per
+message, its JSON plain or base64-encoded): ``Microsoft.Storage.BlobCreated`` (new data) ->
+per-model trigger events; ``Microsoft.MachineLearningServices.RunStatusChanged`` of a model
+monitor's threshold breach (drift) is handed to :mod:`retrain.monitor_events`.
 
 The blob's container and name come from the event subject
 (``/blobServices/default/containers/<container>/blobs/<name>``) and are matched against every
@@ -11,15 +12,18 @@ and malformed subjects are ignored with a logged reason.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from . import monitor_events
-from .errors import cut, show
+from .errors import PayloadError, cut, show
 from .events import Action, Decision, TriggerEvent
 from .settings import ModelConfig
 from .timeutil import parse_utc
@@ -27,6 +31,7 @@ from .timeutil import parse_utc
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 KIND = "newData"
 MAX_ID_CHARS = 256  # a longer event id is kept as its SHA-256 (state records stay small)
+MAX_MESSAGE_BYTES = 64 * 1024  # a Storage queue message is at most 64 KiB
 _SUBJECT = re.compile(r"^/blobServices/default/containers/(?P<container>[^/]+)/blobs/(?P<name>.+)$")
 
 
@@ -41,24 +46,6 @@ class GridEvent:
     data: Mapping[str, Any]
 
 
-def from_function_event(event: Any) -> GridEvent:
-    """Read an ``azure.functions.EventGridEvent`` (Event Grid schema) or ``CloudEvent``."""
-    if hasattr(event, "event_type"):
-        event_type, when = event.event_type, event.event_time
-    else:
-        event_type, when = event.type, event.time
-    data = event.get_json() if hasattr(event, "get_json") else event.data
-    if isinstance(when, datetime) and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return GridEvent(
-        id=str(event.id or ""),
-        event_type=str(event_type or ""),
-        subject=str(event.subject or ""),
-        event_time=when.astimezone(UTC) if isinstance(when, datetime) else None,
-        data=data if isinstance(data, Mapping) else {},
-    )
-
-
 def from_json(body: Mapping[str, Any]) -> GridEvent:
     """Read one event as Event Grid sends it on the wire (Event Grid or CloudEvents schema)."""
     cloud = "specversion" in body
@@ -71,6 +58,42 @@ def from_json(body: Mapping[str, Any]) -> GridEvent:
         event_time=parse_utc(when, "eventTime") if when else None,
         data=data if isinstance(data, Mapping) else {},
     )
+
+
+def from_queue_message(body: bytes | str) -> GridEvent:
+    """Read one event from a Storage queue message as Event Grid writes it: the event's JSON
+    (Event Grid schema), base64-encoded or as plain text. Anything else is a
+    :class:`PayloadError` whose message quotes at most ``errors.MAX_ECHO_CHARS`` of the input."""
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else bytes(body)
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise PayloadError(f"queue message of {len(raw)} bytes is over {MAX_MESSAGE_BYTES}", status=413)
+    text = raw.strip()
+    if text[:1] not in (b"{", b"["):  # not JSON: Event Grid's base64 encoding of the JSON
+        try:
+            text = base64.b64decode(text, validate=True).strip()
+        except (binascii.Error, ValueError):
+            raise PayloadError(f"queue message is neither JSON nor base64 JSON: {show(raw[:80])}") from None
+    try:
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise PayloadError(f"queue message is not valid JSON: {show(text[:80])}") from None
+    except RecursionError:
+        raise PayloadError("queue message JSON is nested too deeply") from None
+    if isinstance(document, list) and len(document) == 1:
+        document = document[0]
+    if not isinstance(document, dict):
+        raise PayloadError(f"queue message is not one Event Grid event (a JSON object): {show(document)}")
+    kind = document.get("eventType", document.get("type"))
+    if not isinstance(kind, str) or not kind:
+        raise PayloadError(f"event has no eventType string: {show(kind)}")
+    if not isinstance(document.get("id"), str) or not document["id"]:
+        raise PayloadError(f"event has no id string: {show(document.get('id'))}")
+    if not isinstance(document.get("subject", ""), str):
+        raise PayloadError(f"event subject is not a string: {show(document.get('subject'))}")
+    when = document.get("time" if "specversion" in document else "eventTime")
+    if when is not None and not isinstance(when, str):
+        raise PayloadError(f"event time is not a string: {show(when)}")
+    return from_json(document)
 
 
 def route(

@@ -53,7 +53,7 @@ class Decision:
     retryable: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        """The decision as the JSON object logged and returned by the HTTP trigger."""
+        """The decision as the JSON object the decision log writes."""
         return {
             "model": self.model,
             "trigger": self.kind,

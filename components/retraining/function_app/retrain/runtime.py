@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import alerts, eventgrid, schedule
 from . import contract as c
+from . import eventgrid, schedule
 from .ado import AdoPipelineQueue, PipelineQueue
 from .clock import Clock, SystemClock
 from .engine import RetrainEngine
@@ -30,15 +30,19 @@ MAX_ERROR_CHARS = 1000
 
 
 class RetryLater(Exception):
-    """Raised to make the trigger's source redeliver (Event Grid retries a failed invocation)."""
+    """Raised to fail the invocation so the message is delivered again (the queue makes it
+    visible after the visibility timeout; after the last attempt it lands in the poison queue)."""
 
 
 @dataclass(frozen=True)
-class HttpAnswer:
-    """What the HTTP trigger answers: status and JSON body."""
+class QueueOutcome:
+    """What one queue message led to: the decisions, or why the message was rejected.
 
-    status: int
-    body: Mapping[str, Any]
+    A rejected message is not retried: the function copies it to the queue's poison queue at
+    once, so malformed input is neither retried for nothing nor lost."""
+
+    decisions: list[Decision]
+    rejected: str | None = None
 
 
 class Runtime:
@@ -90,34 +94,19 @@ class Runtime:
             )
         return decisions
 
-    def on_alert(self, body: bytes) -> HttpAnswer:
-        """Handle one action-group webhook call (common alert schema).
+    def on_queue_message(self, body: bytes | str) -> QueueOutcome:
+        """Handle one Storage queue message holding an Event Grid event.
 
-        400 for a payload that is not a usable common-schema alert (413 when too large); 503 when
-        the decision or the submit failed transiently (action groups retry 503); 200 with the
-        decision otherwise. Error bodies and log lines quote the payload cut to
-        ``errors.MAX_ECHO_CHARS`` per value and are at most :data:`MAX_ERROR_CHARS` long.
+        A message that is not an Event Grid event is rejected with a logged reason (cut to
+        :data:`MAX_ERROR_CHARS`); :class:`RetryLater` propagates so the host retries.
         """
         try:
-            alert = alerts.parse_alert(body)
+            event = eventgrid.from_queue_message(body)
         except PayloadError as exc:
-            message = str(exc)[:MAX_ERROR_CHARS]
-            _log.warning("rejected alert payload (%d bytes): %s", len(body), message)
-            return HttpAnswer(exc.status, {"error": message})
-        routed = alerts.to_event(alert)
-        if isinstance(routed, Decision):
-            return HttpAnswer(200, {"decision": self.engine.log(routed).as_dict()})
-        try:
-            decision = self.engine.handle(routed)
-        except Exception as exc:  # e.g. state storage unreachable: 503 makes the action group retry
-            _log.exception("could not decide on alert %s for model %r", alert.alert_id[:300], alert.model)
-            return HttpAnswer(
-                503,
-                {
-                    "error": f"could not decide on the alert now ({exc.__class__.__name__}: {str(exc)[:MAX_ERROR_CHARS]})"
-                },
-            )
-        return HttpAnswer(503 if decision.retryable else 200, {"decision": decision.as_dict()})
+            reason = str(exc)[:MAX_ERROR_CHARS]
+            _log.warning("rejected queue message (%d bytes): %s", len(body), reason)
+            return QueueOutcome([], reason)
+        return QueueOutcome(self.on_grid_event(event))
 
 
 def last_run_from_status(status: Mapping[str, Any]) -> datetime | None:

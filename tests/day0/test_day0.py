@@ -175,7 +175,7 @@ def test_day0_sequence(project: Path) -> None:
         ]
     )
     counts.update({s: len(p["resources"]) for s, p in plans.items()})
-    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 113, "qa": 224, "prod": 296}
+    assert counts == {"shared": 56, "dev, empty registry": 109, "dev": 121, "qa": 234, "prod": 309}
     # One pass, no code deployed yet: every Event Grid subscription delivers to a queue the same
     # plan declares (an AzureFunction destination would need the Function's code to exist).
     subscriptions = [

@@ -218,9 +218,9 @@ def test_resource_without_provider_fails_when_default_providers_are_disabled(tmp
 # (stack) -> (all registrations incl. the stack, Azure/DevOps/Databricks resources, components, providers)
 EXACT_COUNTS = {
     "shared": (56, 47, 6, 3),
-    "dev": (113, 99, 10, 3),
-    "qa": (224, 199, 20, 4),
-    "prod": (300, 265, 30, 4),
+    "dev": (121, 107, 10, 3),
+    "qa": (234, 208, 21, 4),
+    "prod": (317, 281, 31, 4),
 }
 
 

@@ -26,13 +26,14 @@ def run_cost(
     from infra import engine
     from infra.cost import cost_delta, estimate_cost, load_assumptions
     from infra.cost.render import render_cost, render_delta
+    from infra.engine.urns import align
 
     assumptions = load_assumptions(assumptions_file)  # validated before anything is built
     with progress(f"previewing {stack}…"):
         plan = engine.preview(stack, policy=False)
     if against:
         with progress(f"previewing {stack} at {against}…"):
-            old = engine.preview_ref(stack, against)
+            old = align(engine.preview_ref(stack, against), plan)
         report = cost_delta(old, plan, assumptions=assumptions)
         report["against"] = against
         show = render_delta

@@ -24,6 +24,7 @@ def run_timeline(stack: str, *, json_path: Path | None, against: str | None, par
     """Build the plan(s) with the offline engine, estimate and print."""
     from infra import engine
     from infra.engine.diff import changes
+    from infra.engine.urns import align
     from infra.timeline import estimate_create, estimate_update
     from infra.timeline.render import render
 
@@ -33,7 +34,7 @@ def run_timeline(stack: str, *, json_path: Path | None, against: str | None, par
         plan = engine.preview(stack, policy=False)
     if against:
         with progress(f"previewing {stack} at {against}…"):
-            old = engine.preview_ref(stack, against)
+            old = align(engine.preview_ref(stack, against), plan)
         report = estimate_update(plan, changes(old, plan), old_plan=old, parallel=parallel)
         report["against"] = against
     else:

@@ -27,6 +27,7 @@ from infra.engine.monitor import EngineError
 from infra.engine.plan import SCHEMA, build_plan, dumps, secret_output_names
 from infra.engine.project import Project, load_project, load_stack_config
 from infra.engine.runner import Launch, ProgramConfigError, ProgramFailedError, run_function, run_program
+from infra.engine.urns import align
 from infra.errors import ConfigError
 from infra.settings import EnvironmentStackSettings, load_settings
 from infra.settings.loader import LoadedStack
@@ -391,7 +392,8 @@ def preview_ref(stack: str, ref: str, *, project_dir: Path | None = None) -> dic
                 f"preview of '{stack}' at '{ref}' failed: {message[-1] if message else proc.returncode}",
                 key="--against",
             )
-        return json.loads(out.read_text())
+        # URNs in the engine's form, whichever engine version wrote the old plan.
+        return align(json.loads(out.read_text()), {})
 
 
 def _clean_env() -> dict[str, str]:

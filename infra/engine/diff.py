@@ -1,6 +1,8 @@
 """Offline diff: what a change does to a stack, resource by resource and property by property.
 
-Compares two plans by URN. A resource only in the new plan is a ``create``, only in the old
+Compares two plans by URN, as the engine forms it, following aliases
+(:func:`infra.engine.urns.align`: a resource that moved under another parent with an alias is
+the same resource). A resource only in the new plan is a ``create``, only in the old
 one a ``delete``; one whose inputs or resource options differ is an ``update`` — or a
 ``replace`` when a changed input cannot be changed in place. Which inputs those are comes
 from :mod:`infra.engine.replace`: for Azure types the vendor's own ``x-ms-mutability``
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.engine.replace import create_only_paths, replace_paths
+from infra.engine.urns import align
 
 OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace")
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
@@ -91,6 +94,7 @@ def _name(resource: Mapping[str, Any]) -> str:
 def changes(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every resource that changes: ``{"urn", "type", "name", "action", "keys", "paths", "diffs",
     "replaceBecause", "protect"}`` (``keys``: the changed top-level inputs)."""
+    old_plan = align(old_plan, new_plan)  # the engine's URN form; aliased resources matched
     old = {r["urn"]: r for r in old_plan["resources"]}
     new = {r["urn"]: r for r in new_plan["resources"]}
     result: list[dict[str, Any]] = []

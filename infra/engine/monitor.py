@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
@@ -23,6 +24,7 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.engine.answers import INVOKES, ResourceContext, lookup
 from infra.engine.answers.common import guid
 from infra.engine.dynamic import DYNAMIC_TYPE, DynamicProviders
+from infra.engine.urns import new_urn
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -146,13 +148,12 @@ class RecordingMonitor(MockMonitor):
 
     # -- helpers ---------------------------------------------------------------------------
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """The engine's URN form; project and stack are this run's (the program runs in another
-        process, so the SDK settings of this one do not name them)."""
-        if self._project is None or self._stack is None:
-            return str(super().make_urn(parent, type_, name))
-        if parent:
-            type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
-        return f"urn:pulumi:{self._stack}::{self._project}::{type_}::{name}"
+        """The URN the Pulumi engine forms (:func:`infra.engine.urns.new_urn`: the parent's whole
+        type chain, never the root stack's type). Project and stack are this run's (the program
+        runs in another process, so the SDK settings of this one do not name them)."""
+        project = self._project if self._project is not None else pulumi.get_project()
+        stack = self._stack if self._stack is not None else pulumi.get_stack()
+        return new_urn(stack, project, parent or None, type_, name)
 
     def _provider_context(self, provider_ref: str | None) -> tuple[str, str, str]:
         if provider_ref:

@@ -83,8 +83,28 @@ def test_azure_resources_have_arm_ids_and_explicit_providers(plans):
             if resource["type"].startswith("azure-native:"):
                 assert ARM_ID.match(resource["id"]), resource["id"]
                 assert resource["provider"] and resource["provider"].startswith(
-                    f"urn:pulumi:{plan['stack']}::mlops-estate::pulumi:pulumi:Stack$pulumi:providers:azure-native::"
+                    f"urn:pulumi:{plan['stack']}::mlops-estate::pulumi:providers:azure-native::"
                 ), resource["urn"]
+
+
+def test_urns_carry_the_whole_parent_type_chain_without_the_root_stack(plans):
+    """The engine's URN form: a top-level resource names its own type only; a nested one the
+    qualified type of its parent, all the way up (three levels for a private endpoint inside a
+    PrivateEndpoint component inside the Databricks workspace)."""
+    resources = {r["urn"]: r for r in plans["qa"]["resources"]}
+    for urn, resource in resources.items():
+        chain = urn.split("::")[2]
+        parent = resource["parent"]
+        if resource["type"] == "pulumi:pulumi:Stack":
+            assert parent is None and chain == "pulumi:pulumi:Stack"
+        elif resources[parent]["type"] == "pulumi:pulumi:Stack":
+            assert chain == resource["type"], urn
+        else:
+            assert chain == parent.split("::")[2] + "$" + resource["type"], urn
+    assert (
+        "urn:pulumi:qa::mlops-estate::mlops:databricks:DatabricksWorkspace$mlops:private_endpoint:"
+        "PrivateEndpoint$azure-native:network:PrivateEndpoint::databricks-ui-api-pe"
+    ) in resources
 
 
 def test_ids_use_the_stack_subscription(plans):

@@ -133,7 +133,8 @@ def test_preview_json_cli_writes_the_schema(tmp_path, capsys):
     assert out.read_text() == dumps(plan)
 
 
-def test_tree_output_reads_like_pulumi(capsys):
+def test_tree_output_reads_like_pulumi(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # wide enough for whole type names, whatever runs the tests
     assert main(["preview", "dev", "--no-policy"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Previewing update (dev) [offline]:")

@@ -77,7 +77,7 @@ def validate_args(args: DevOpsProjectArgs) -> tuple[dict[str, str], list[str], i
             raise arg_error(
                 COMPONENT, f"pipelines.{pipeline}", f"'{path}' is not a repository-relative YAML path"
             )
-    policy = dict(args.get("branch_policy", {}))
+    policy: BranchPolicyArgs = args.get("branch_policy", {})
     min_reviewers = policy.get("min_reviewers", 2)
     if not 1 <= min_reviewers <= 10:
         raise arg_error(COMPONENT, "branch_policy.min_reviewers", f"{min_reviewers} must be 1-10")
@@ -214,14 +214,9 @@ class DevOpsProject(pulumi.ComponentResource):
 
         name = self._name
         ado = self._ado
-        policy = dict(self._args.get("branch_policy", {}))
-        scope = [
-            {
-                "repository_id": repository.id,
-                "repository_ref": repository.default_branch,
-                "match_type": "Exact",
-            }
-        ]
+        policy: BranchPolicyArgs = self._args.get("branch_policy", {})
+        repository_id = repository.id
+        ref = repository.default_branch
         azuredevops.BranchPolicyMinReviewers(
             f"{name}-policy-reviewers",
             project_id=project_id,
@@ -233,7 +228,11 @@ class DevOpsProject(pulumi.ComponentResource):
                 last_pusher_cannot_approve=True,
                 allow_completion_with_rejects_or_waits=False,
                 on_push_reset_approved_votes=True,
-                scopes=scope,
+                scopes=[
+                    azuredevops.BranchPolicyMinReviewersSettingsScopeArgs(
+                        repository_id=repository_id, repository_ref=ref, match_type="Exact"
+                    )
+                ],
             ),
             opts=ado,
         )
@@ -250,7 +249,11 @@ class DevOpsProject(pulumi.ComponentResource):
                     valid_duration=expiry,
                     manual_queue_only=False,
                     queue_on_source_update_only=False,
-                    scopes=scope,
+                    scopes=[
+                        azuredevops.BranchPolicyBuildValidationSettingsScopeArgs(
+                            repository_id=repository_id, repository_ref=ref, match_type="Exact"
+                        )
+                    ],
                 ),
                 opts=ado,
             )
@@ -260,7 +263,13 @@ class DevOpsProject(pulumi.ComponentResource):
                 project_id=project_id,
                 enabled=True,
                 blocking=True,
-                settings=azuredevops.BranchPolicyCommentResolutionSettingsArgs(scopes=scope),
+                settings=azuredevops.BranchPolicyCommentResolutionSettingsArgs(
+                    scopes=[
+                        azuredevops.BranchPolicyCommentResolutionSettingsScopeArgs(
+                            repository_id=repository_id, repository_ref=ref, match_type="Exact"
+                        )
+                    ]
+                ),
                 opts=ado,
             )
         if policy.get("require_linked_work_items", False):
@@ -269,6 +278,12 @@ class DevOpsProject(pulumi.ComponentResource):
                 project_id=project_id,
                 enabled=True,
                 blocking=True,
-                settings=azuredevops.BranchPolicyWorkItemLinkingSettingsArgs(scopes=scope),
+                settings=azuredevops.BranchPolicyWorkItemLinkingSettingsArgs(
+                    scopes=[
+                        azuredevops.BranchPolicyWorkItemLinkingSettingsScopeArgs(
+                            repository_id=repository_id, repository_ref=ref, match_type="Exact"
+                        )
+                    ]
+                ),
                 opts=ado,
             )

@@ -68,8 +68,14 @@ def cmk_rotation_policy() -> keyvault.RotationPolicyArgsDict:
     return {
         "attributes": {"expiry_time": CMK_EXPIRES_AFTER},
         "lifetime_actions": [
-            {"action": {"type": "rotate"}, "trigger": {"time_after_create": CMK_ROTATE_AFTER}},
-            {"action": {"type": "notify"}, "trigger": {"time_before_expiry": CMK_NOTIFY_BEFORE}},
+            {
+                "action": {"type": keyvault.KeyRotationPolicyActionType.ROTATE},
+                "trigger": {"time_after_create": CMK_ROTATE_AFTER},
+            },
+            {
+                "action": {"type": keyvault.KeyRotationPolicyActionType.NOTIFY},
+                "trigger": {"time_before_expiry": CMK_NOTIFY_BEFORE},
+            },
         ],
     }
 
@@ -294,9 +300,9 @@ class MlWorkspace(pulumi.ComponentResource):
         account = self._storage(vault, cmk)
         registry = self._container_registry(cmk)
         workspace = self._workspace(vault, account, registry, cmk)
-        workspace_principal = workspace.identity.apply(lambda i: i.principal_id if i else None)
+        workspace_principal = workspace.identity.apply(_principal_id)
         compute = self._training_cluster(workspace)
-        compute_principal = compute.identity.apply(lambda i: i.principal_id if i else None)
+        compute_principal = compute.identity.apply(_principal_id)
         self._role_assignments(
             workspace_grants(
                 account_id=account.id,
@@ -364,29 +370,33 @@ class MlWorkspace(pulumi.ComponentResource):
 
     def _key_vault(self) -> keyvault.Vault:
         args = self._args
+        properties: keyvault.VaultPropertiesArgsDict = {
+            "tenant_id": args["tenant_id"],
+            "sku": {
+                "family": "A",
+                "name": keyvault.SkuName(args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)),
+            },
+            "enable_rbac_authorization": True,
+            "enable_purge_protection": True,
+            "enable_soft_delete": True,
+            "soft_delete_retention_in_days": 90,
+            "enabled_for_deployment": False,
+            "enabled_for_disk_encryption": False,
+            "enabled_for_template_deployment": False,
+            "public_network_access": self._access,
+            "network_acls": {
+                "default_action": "Deny",
+                "bypass": "AzureServices",
+                "ip_rules": [],
+                "virtual_network_rules": [],
+            },
+        }
         vault = keyvault.Vault(
             f"{self._name}-kv",
             vault_name=args["key_vault_name"],
             resource_group_name=args["resource_group_name"],
             location=args["location"],
-            properties={
-                "tenant_id": args["tenant_id"],
-                "sku": {"family": "A", "name": args.get("key_vault_sku", vocabulary.DEFAULT_KEY_VAULT_SKU)},
-                "enable_rbac_authorization": True,
-                "enable_purge_protection": True,
-                "enable_soft_delete": True,
-                "soft_delete_retention_in_days": 90,
-                "enabled_for_deployment": False,
-                "enabled_for_disk_encryption": False,
-                "enabled_for_template_deployment": False,
-                "public_network_access": self._access,
-                "network_acls": {
-                    "default_action": "Deny",
-                    "bypass": "AzureServices",
-                    "ip_rules": [],
-                    "virtual_network_rules": [],
-                },
-            },
+            properties=properties,
             tags=self._tags,
             opts=self._stateful(),
         )
@@ -471,7 +481,7 @@ class MlWorkspace(pulumi.ComponentResource):
         for service in STORAGE_SERVICES:
             self._diagnostics(
                 f"st-{service.removesuffix('Services')}",
-                account.id.apply(lambda i, s=service: f"{i}/{s}/default"),
+                pulumi.Output.concat(account.id, f"/{service}/default"),
             )
         return account
 
@@ -551,7 +561,7 @@ class MlWorkspace(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"],
             location=args["location"],
             kind="Default",
-            sku={"name": "Basic", "tier": "Basic"},
+            sku={"name": "Basic", "tier": machinelearningservices.SkuTier.BASIC},
             identity=identity,
             encryption=encryption,
             key_vault=vault.id,
@@ -679,6 +689,11 @@ class MlWorkspace(pulumi.ComponentResource):
             )
 
 
+def _principal_id(identity: machinelearningservices.outputs.ManagedServiceIdentityResponse | None) -> str:
+    """The object id of a resource's system-assigned identity ("" when the resource has none)."""
+    return identity.principal_id if identity else ""
+
+
 @dataclass(frozen=True)
 class Grant:
     """One role assignment of the workspace estate: ``<component>-<suffix>``."""
@@ -723,6 +738,13 @@ def workspace_grants(
     return grants
 
 
+OutboundRule = (
+    machinelearningservices.FqdnOutboundRuleArgsDict
+    | machinelearningservices.PrivateEndpointOutboundRuleArgsDict
+)
+"""A managed-network outbound rule of the workspace."""
+
+
 def managed_network(
     *,
     isolation_mode: str,
@@ -731,10 +753,10 @@ def managed_network(
     container_registry_id: pulumi.Input[str],
     model_registry_id: pulumi.Input[str] | None,
     outbound_fqdns: list[str],
-) -> dict[str, object]:
+) -> machinelearningservices.ManagedNetworkSettingsArgsDict:
     """The workspace's managed network: private-endpoint rules to its own resources and the model
     registry, user FQDN rules, and the Basic firewall those need."""
-    outbound: dict[str, dict[str, object]] = {
+    outbound: dict[str, OutboundRule] = {
         "storage-blob": _pe_rule(storage_id, "blob"),
         "storage-file": _pe_rule(storage_id, "file"),
         "key-vault": _pe_rule(vault_id, "vault"),
@@ -744,13 +766,18 @@ def managed_network(
         outbound["model-registry"] = _pe_rule(model_registry_id, "amlregistry")
     for index, fqdn in enumerate(outbound_fqdns):
         outbound[f"fqdn-{index + 1}"] = {"type": "FQDN", "category": "UserDefined", "destination": fqdn}
-    network: dict[str, object] = {"isolation_mode": isolation_mode, "outbound_rules": outbound}
+    network: machinelearningservices.ManagedNetworkSettingsArgsDict = {
+        "isolation_mode": isolation_mode,
+        "outbound_rules": outbound,
+    }
     if outbound_fqdns:
         network["firewall_sku"] = "Basic"
     return network
 
 
-def _pe_rule(target: pulumi.Input[str], subresource: str) -> dict[str, object]:
+def _pe_rule(
+    target: pulumi.Input[str], subresource: str
+) -> machinelearningservices.PrivateEndpointOutboundRuleArgsDict:
     """A managed-network private-endpoint outbound rule to ``target``'s ``subresource``."""
     return {
         "type": "PrivateEndpoint",

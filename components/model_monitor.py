@@ -24,7 +24,7 @@ to the retraining Function's ``retrain-drift-event`` Storage queue (read by
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import eventgrid, monitor
@@ -37,6 +37,14 @@ COMPONENT = "ModelMonitor"
 MONITOR_SUFFIX = "-monitor"
 RUN_STATUS_CHANGED = "Microsoft.MachineLearningServices.RunStatusChanged"
 BREACH_TAG = "azureml_modelmonitor_threshold_breached"
+
+
+MonitorSignal = (
+    ml.DataDriftMonitoringSignalArgs
+    | ml.PredictionDriftMonitoringSignalArgs
+    | ml.DataQualityMonitoringSignalArgs
+)
+"""The signal kinds a :class:`ModelMonitor` computes."""
 
 
 def monitor_name(model: str) -> str:
@@ -87,6 +95,86 @@ class ModelMonitorArgs(TypedDict):
     """Optional. @default {}"""
 
 
+def _rolling(endpoint: pulumi.Output[str], slot: str, collection: str, days: int) -> ml.RollingInputDataArgs:
+    """The deployment's collected production data (``<endpoint>-<slot>-<collection>``), last days."""
+    return ml.RollingInputDataArgs(
+        input_data_type="Rolling",
+        job_input_type="uri_folder",
+        uri=endpoint.apply(lambda name: f"azureml:{name}-{slot}-{collection}:1"),
+        window_size=f"P{days}D",
+        window_offset="P0D",
+    )
+
+
+def monitor_signals(
+    endpoint: pulumi.Output[str],
+    slot: str,
+    days: int,
+    reference_data_uri: pulumi.Input[str],
+    thresholds: dict[str, float],
+) -> dict[str, MonitorSignal]:
+    """Data drift, prediction drift and data quality of the deployment against the reference data
+    (typed Args: the SDK writes their wire names, camelCase, also inside the ``signals`` map)."""
+    reference = ml.FixedInputDataArgs(
+        input_data_type="Fixed", job_input_type="mltable", uri=reference_data_uri
+    )
+    drift = thresholds["drift_threshold"]
+    prediction = thresholds["prediction_drift_threshold"]
+    quality = ml.MonitoringThresholdArgs(value=thresholds["data_quality_threshold"])
+    return {
+        "data-drift": ml.DataDriftMonitoringSignalArgs(
+            signal_type="DataDrift",
+            production_data=_rolling(endpoint, slot, "model_inputs", days),
+            reference_data=reference,
+            notification_types=["AmlNotification"],
+            metric_thresholds=[
+                ml.NumericalDataDriftMetricThresholdArgs(
+                    data_type="Numerical",
+                    metric="NormalizedWassersteinDistance",
+                    threshold=ml.MonitoringThresholdArgs(value=drift),
+                ),
+                ml.CategoricalDataDriftMetricThresholdArgs(
+                    data_type="Categorical",
+                    metric="JensenShannonDistance",
+                    threshold=ml.MonitoringThresholdArgs(value=drift),
+                ),
+            ],
+        ),
+        "prediction-drift": ml.PredictionDriftMonitoringSignalArgs(
+            signal_type="PredictionDrift",
+            production_data=_rolling(endpoint, slot, "model_outputs", days),
+            reference_data=reference,
+            notification_types=["AmlNotification"],
+            metric_thresholds=[
+                ml.NumericalPredictionDriftMetricThresholdArgs(
+                    data_type="Numerical",
+                    metric="NormalizedWassersteinDistance",
+                    threshold=ml.MonitoringThresholdArgs(value=prediction),
+                ),
+                ml.CategoricalPredictionDriftMetricThresholdArgs(
+                    data_type="Categorical",
+                    metric="JensenShannonDistance",
+                    threshold=ml.MonitoringThresholdArgs(value=prediction),
+                ),
+            ],
+        ),
+        "data-quality": ml.DataQualityMonitoringSignalArgs(
+            signal_type="DataQuality",
+            production_data=_rolling(endpoint, slot, "model_inputs", days),
+            reference_data=reference,
+            notification_types=["AmlNotification"],
+            metric_thresholds=[
+                ml.NumericalDataQualityMetricThresholdArgs(
+                    data_type="Numerical", metric="NullValueRate", threshold=quality
+                ),
+                ml.CategoricalDataQualityMetricThresholdArgs(
+                    data_type="Categorical", metric="NullValueRate", threshold=quality
+                ),
+            ],
+        ),
+    }
+
+
 class ModelMonitor(pulumi.ComponentResource):
     """One model's monitor schedule and its drift alert."""
 
@@ -116,16 +204,14 @@ class ModelMonitor(pulumi.ComponentResource):
         )
         if not args.get("action_group_ids"):
             raise arg_error(COMPONENT, "action_group_ids", "needs at least one action group")
-        thresholds = {}
-        for key, default in (
-            ("drift_threshold", 0.1),
-            ("prediction_drift_threshold", 0.1),
-            ("data_quality_threshold", 0.05),
-        ):
-            value = args.get(key, default)
+        thresholds: dict[str, float] = {
+            "drift_threshold": args.get("drift_threshold", 0.1),
+            "prediction_drift_threshold": args.get("prediction_drift_threshold", 0.1),
+            "data_quality_threshold": args.get("data_quality_threshold", 0.05),
+        }
+        for key, value in thresholds.items():
             if not 0 < value <= 1:
                 raise arg_error(COMPONENT, key, f"{value} is not in (0, 1]")
-            thresholds[key] = value
         hour = args.get("hour_utc", 3)
         if not 0 <= hour <= 23:
             raise arg_error(COMPONENT, "hour_utc", f"{hour} is not an hour 0-23")
@@ -139,65 +225,13 @@ class ModelMonitor(pulumi.ComponentResource):
         tags = dict(args.get("tags", {}))
         self.schedule_name = monitor_name(model)
 
-        def production(collection: str) -> pulumi.Output[dict[str, Any]]:
-            return pulumi.Output.from_input(args["endpoint_name"]).apply(
-                lambda endpoint: {
-                    "inputDataType": "Rolling",
-                    "jobInputType": "uri_folder",
-                    "uri": f"azureml:{endpoint}-{slot}-{collection}:1",
-                    "windowSize": f"P{days}D",
-                    "windowOffset": "P0D",
-                }
-            )
-
-        reference = {"inputDataType": "Fixed", "jobInputType": "mltable", "uri": args["reference_data_uri"]}
-
-        def drift_thresholds(value: float) -> list[dict[str, Any]]:
-            return [
-                {
-                    "dataType": "Numerical",
-                    "metric": "NormalizedWassersteinDistance",
-                    "threshold": {"value": value},
-                },
-                {"dataType": "Categorical", "metric": "JensenShannonDistance", "threshold": {"value": value}},
-            ]
-
-        # ``signals`` is a map keyed by signal name: the SDK does not rename keys inside map values,
-        # so the signal bodies are written in the wire (camelCase) spelling.
-        signals = {
-            "data-drift": {
-                "signalType": "DataDrift",
-                "productionData": production("model_inputs"),
-                "referenceData": reference,
-                "notificationTypes": ["AmlNotification"],
-                "metricThresholds": drift_thresholds(thresholds["drift_threshold"]),
-            },
-            "prediction-drift": {
-                "signalType": "PredictionDrift",
-                "productionData": production("model_outputs"),
-                "referenceData": reference,
-                "notificationTypes": ["AmlNotification"],
-                "metricThresholds": drift_thresholds(thresholds["prediction_drift_threshold"]),
-            },
-            "data-quality": {
-                "signalType": "DataQuality",
-                "productionData": production("model_inputs"),
-                "referenceData": reference,
-                "notificationTypes": ["AmlNotification"],
-                "metricThresholds": [
-                    {
-                        "dataType": "Numerical",
-                        "metric": "NullValueRate",
-                        "threshold": {"value": thresholds["data_quality_threshold"]},
-                    },
-                    {
-                        "dataType": "Categorical",
-                        "metric": "NullValueRate",
-                        "threshold": {"value": thresholds["data_quality_threshold"]},
-                    },
-                ],
-            },
-        }
+        signals = monitor_signals(
+            pulumi.Output.from_input(args["endpoint_name"]),
+            slot,
+            days,
+            args["reference_data_uri"],
+            thresholds,
+        )
         emails = list(args.get("alert_emails", []))
         # ``action``, ``trigger`` and ``compute_configuration`` are union types: typed Args make
         # the SDK emit the wire (camelCase) names.

@@ -19,6 +19,18 @@ def _copy(tmp_path: Path, name: str = "online") -> Path:
     return tmp_path
 
 
+def _code(root: Path) -> specs.CodeSpec:
+    code = specs.load_serving_spec("online", "online", root=root).code
+    assert code is not None
+    return code
+
+
+def _environment(root: Path) -> specs.EnvironmentSpec:
+    environment = specs.load_serving_spec("online", "online", root=root).environment
+    assert environment is not None
+    return environment
+
+
 def _overrides(**kwargs) -> DeploymentOverrides:
     return DeploymentOverrides(model="M", code_id="C", environment_id="E", **kwargs)
 
@@ -40,18 +52,18 @@ def test_online_spec_loads_with_content_versions() -> None:
 
 def test_code_version_follows_content(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    before = specs.load_serving_spec("online", "online", root=root).code.version
+    before = _code(root).version
     (root / "online" / "src" / "score.py").write_text("def run(raw):\n    return raw.upper()\n")
-    after = specs.load_serving_spec("online", "online", root=root).code.version
+    after = _code(root).version
     assert before != after
 
 
 def test_environment_version_follows_the_conda_file(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    before = specs.load_serving_spec("online", "online", root=root).environment.version
+    before = _environment(root).version
     conda = root / "online" / "environment" / "conda.yml"
     conda.write_text(conda.read_text().replace("pandas==3.1.1", "pandas==3.1.2"))
-    after = specs.load_serving_spec("online", "online", root=root).environment
+    after = _environment(root)
     assert after.version != before and "pandas==3.1.2" in after.conda_file
 
 
@@ -205,7 +217,7 @@ def test_batch_conversion() -> None:
 def test_sample_diabetes_spec_loads() -> None:
     spec = specs.load_serving_spec("diabetes", "online")
     assert spec.deployment_file == specs.MODEL_ASSETS / "diabetes" / "azureml" / "deployment.yml"
-    assert "score.py" in spec.code.files
+    assert spec.code is not None and "score.py" in spec.code.files
 
 
 def test_substitute_replaces_placeholders_everywhere() -> None:

@@ -100,6 +100,7 @@ def test_create_puts_the_split_on_the_endpoint(monkeypatch) -> None:
     endpoint = Endpoint(fake)
     result = EndpointTrafficProvider(credential=StaticToken()).create(_props(mirrorTraffic={"green": 5}))
     assert result.id == f"{ONLINE}/traffic"
+    assert result.outs is not None
     assert result.outs["traffic"] == {"blue": 90, "green": 10}
     assert [p["traffic"] for p in endpoint.puts] == [{"blue": 90, "green": 10}]
     assert endpoint.puts[0]["mirrorTraffic"] == {"green": 5}
@@ -243,7 +244,7 @@ def test_serving_code_uploads_the_folder_and_registers_the_version(monkeypatch, 
     workspace = Workspace(fake)
     result = ServingCodeProvider(credential=StaticToken()).create(_code_props())
     assert result.id == f"{WS}/codes/diabetes-scoring/versions/abc"
-    assert result.outs["assetId"] == result.id
+    assert result.outs is not None and result.outs["assetId"] == result.id
     folder = code_folder("model_assets/diabetes/src")
     expected = sorted(p.name for p in folder.rglob("*") if p.is_file())
     uploaded = sorted(path.rsplit("/", 1)[1] for path in workspace.blobs)
@@ -259,7 +260,7 @@ def test_serving_code_diff_and_delete_keep_immutable_versions(monkeypatch) -> No
     assert provider.diff("id", props, dict(props)).changes is False
     bumped = provider.diff("id", props, {**props, "version": "def"})
     assert bumped.changes is True and bumped.replaces == ["version"]
-    assert provider.delete("id", props) is None
+    provider.delete("id", props)
     assert fake.calls == []  # code versions stay: older deployments and rollbacks use them
 
 

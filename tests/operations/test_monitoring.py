@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from components.model_monitor import ModelMonitor
-from components.monitoring import Monitoring
+from components.model_monitor import ModelMonitor, ModelMonitorArgs
+from components.monitoring import EndpointArgs, Monitoring, MonitoringArgs
 from infra.errors import ConfigError
 from tests.support.template import ABSENT, Template
 
@@ -20,7 +21,7 @@ LOG = "azure-native:monitor:ScheduledQueryRule"
 GROUP = "azure-native:monitor:ActionGroup"
 
 
-def endpoint(model: str, *slots: str) -> dict:
+def endpoint(model: str, *slots: str) -> EndpointArgs:
     base = f"{WS}/onlineEndpoints/{model}-prod"
     return {
         "endpoint_id": base,
@@ -29,7 +30,7 @@ def endpoint(model: str, *slots: str) -> dict:
     }
 
 
-MINIMAL = {
+MINIMAL: MonitoringArgs = {
     "resource_group_name": "rg-x",
     "location": "westeurope",
     "name_prefix": "mlops-prod",
@@ -40,7 +41,10 @@ MINIMAL = {
 
 
 def build(**extra) -> Template:
-    return Template.from_function(lambda: Monitoring("monitoring", {**MINIMAL, **extra}))
+    # ``extra`` carries deliberately bad arguments too: the component validates them at runtime.
+    return Template.from_function(
+        lambda: Monitoring("monitoring", cast(MonitoringArgs, {**MINIMAL, **extra}))
+    )
 
 
 def test_defaults_failed_runs_only():
@@ -170,7 +174,7 @@ def test_bad_monitoring_arguments(change, needle):
     assert needle in str(caught.value)
 
 
-MONITOR = {
+MONITOR: ModelMonitorArgs = {
     "resource_group_name": "rg-x",
     "location": "westeurope",
     "workspace_name": "mlw-x",

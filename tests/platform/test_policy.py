@@ -3,15 +3,16 @@ a deliberately weakened one fails with the rule's message."""
 
 from __future__ import annotations
 
-from components.aks import AksCluster
-from components.ml_workspace import MlWorkspace
+from components.aks import AksCluster, AksClusterArgs
+from components.common import LifecycleArgs
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
 from components.registry import MlRegistry
 from infra.engine.policy_runner import evaluate
 from tests.platform.platform_inputs import AI_ID, LA_ID, REGISTRY_ID, SUB, SUBNET_ID, TENANT, zone_ids
 from tests.support.template import Template
 
-LIFECYCLE = {"protect": True, "retain_on_delete": True}
-TAGS = {
+LIFECYCLE: LifecycleArgs = {"protect": True, "retain_on_delete": True}
+TAGS: dict[str, str] = {
     "environment": "prod",
     "workload": "mlops",
     "owner": "platform@contoso.com",
@@ -21,7 +22,7 @@ TAGS = {
 READER = (
     "/subscriptions/5c1f8a2e-6b3d-4f70-9e21-a8d4c0b7e513/providers/Microsoft.Authorization/roleDefinitions/r1"
 )
-WORKSPACE = {
+WORKSPACE: MlWorkspaceArgs = {
     "resource_group_name": "rg-x",
     "location": "westeurope",
     "subscription_id": SUB,
@@ -48,7 +49,7 @@ WORKSPACE = {
     "tags": TAGS,
     "lifecycle": LIFECYCLE,
 }
-AKS = {
+AKS: AksClusterArgs = {
     "resource_group_name": "rg-x",
     "location": "westeurope",
     "subscription_id": SUB,

@@ -86,12 +86,16 @@ def test_rendered_specs_load_with_azure_ai_ml(rendered: Path, kind: str, serving
         load_online_deployment,
         load_online_endpoint,
     )
+    from azure.ai.ml.entities import Deployment, Endpoint, PipelineJob
 
     name = f"new_{kind.replace('-', '_')}_{serving}"
     azureml = rendered / "model_assets" / name / "azureml"
     job = load_job(azureml / "pipeline.yml")
+    assert isinstance(job, PipelineJob)
     assert job._validate().passed
-    assert job.inputs.model_name._data == name
+    assert job.inputs["model_name"]._data == name
+    endpoint: Endpoint
+    deployment: Deployment
     if serving == "online":
         endpoint, deployment = (
             load_online_endpoint(azureml / "endpoint.yml"),
@@ -183,7 +187,9 @@ def test_rendered_models_own_tests_pass(rendered: Path) -> None:
         ),
     ],
 )
-def test_bad_options_write_nothing(tmp_path: Path, args: tuple, key: str, message: str) -> None:
+def test_bad_options_write_nothing(
+    tmp_path: Path, args: tuple[str, str, str], key: str, message: str
+) -> None:
     make_project(tmp_path)
     before = snapshot(tmp_path)
     with pytest.raises(ConfigError) as info:

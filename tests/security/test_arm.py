@@ -41,9 +41,11 @@ def test_a_bad_id_is_refused() -> None:
 
 
 def test_api_version_is_the_sdks() -> None:
-    source = Path(__import__("pulumi_azure_native.storage", fromlist=["x"]).__file__).with_name(
-        "storage_account.py"
-    )
+    import pulumi_azure_native.storage as azure_storage
+
+    module_file = azure_storage.__file__
+    assert module_file is not None
+    source = Path(module_file).with_name("storage_account.py")
     assert (
         f"Uses Azure REST API version {api_version('azure-native:storage:StorageAccount')}."
         in source.read_text()

@@ -178,11 +178,14 @@ def test_a_collection_destination_is_the_data_asset_registered_first() -> None:
 
 
 def test_custom_container_keeps_inference_config_in_the_environment() -> None:
+    from azure.ai.ml.entities import OnlineDeployment
+
     from components.serving.spec_loader import YamlLines, load_entity
     from components.serving.specs import environment_spec
 
     raw = YamlLines(FIXTURES / "custom-container-deployment.yml", "d.yml")
     entity = load_entity(raw, "online-deployment")
+    assert isinstance(entity, OnlineDeployment)
     env = environment_spec(entity.environment, raw, where="environment", name="m-serving", issues=[])
     assert env is not None and env.version != "None" and len(env.version) == 32
     assert env.properties["inferenceConfig"]["scoringRoute"] == {

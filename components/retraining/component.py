@@ -58,9 +58,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, eventgrid, managedidentity, storage, web
@@ -80,6 +81,9 @@ from components.roles import BY_NAME, RETRAINING_NAMESPACE, assignment_name
 from components.storage import secure_storage_account
 from infra.errors import ConfigError
 from infra.vocabulary import DEFAULT_STORAGE_SKU, RETRAIN_COOLDOWN_MINUTES
+
+if TYPE_CHECKING:  # the app's own error type, as mypy sees the app folder (its deployed root)
+    from retrain.errors import SettingsError
 
 COMPONENT = "RetrainingLoop"
 APP_DIR = Path(__file__).resolve().parent / "function_app"
@@ -106,7 +110,7 @@ ROLES: dict[str, str] = {
 PRIVATE_DNS_ZONES = {group: GROUP_ZONES[group][0] for group in ("blob", "queue", "table", "sites")}
 
 
-def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
+def app_contract() -> tuple[ModuleType, ModuleType, type[SettingsError]]:
     """The Function App's ``contract`` and ``settings`` modules and its ``SettingsError``.
 
     Loaded by path under a private package name, so the app's ``retrain`` package never
@@ -125,7 +129,17 @@ def app_contract() -> tuple[ModuleType, ModuleType, type[Exception]]:
     contract = importlib.import_module(f"{_APP_PACKAGE}.contract")
     settings = importlib.import_module(f"{_APP_PACKAGE}.settings")
     errors = importlib.import_module(f"{_APP_PACKAGE}.errors")
-    return contract, settings, errors.SettingsError
+    settings_error: type[SettingsError] = errors.SettingsError
+    return contract, settings, settings_error
+
+
+def role_definition_id(scope: pulumi.Input[str], role: str) -> pulumi.Output[str]:
+    """The id of the built-in ``role`` in the subscription of ``scope``."""
+    return pulumi.Output.from_input(scope).apply(
+        lambda s: (
+            "/".join(s.split("/")[:3]) + f"/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
+        )
+    )
 
 
 def landing_container(model: str) -> str:
@@ -407,7 +421,7 @@ class RetrainingLoop(pulumi.ComponentResource):
             container_name=container,
             account_name=account.name,
             resource_group_name=self._args["resource_group_name"],
-            public_access="None",
+            public_access=storage.PublicAccess.NONE,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -438,12 +452,7 @@ class RetrainingLoop(pulumi.ComponentResource):
                 scope=scope,
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
-                role_definition_id=pulumi.Output.from_input(scope).apply(
-                    lambda s, role=role: (
-                        "/".join(s.split("/")[:3])
-                        + f"/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
-                    )
-                ),
+                role_definition_id=role_definition_id(scope, role),
                 description=f"{role} for the retraining Function App",
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -497,7 +506,7 @@ class RetrainingLoop(pulumi.ComponentResource):
         """Elastic Premium EP1, Linux; zone-redundant (three instances kept) when asked."""
         args = self._args
         zone_redundant = bool(args.get("zone_redundant", False))
-        sku: dict[str, Any] = {"name": "EP1", "tier": "ElasticPremium"}
+        sku: web.SkuDescriptionArgsDict = {"name": "EP1", "tier": "ElasticPremium"}
         if zone_redundant:
             sku["capacity"] = ZONE_REDUNDANT_INSTANCES
         return web.AppServicePlan(
@@ -534,7 +543,7 @@ class RetrainingLoop(pulumi.ComponentResource):
         queue_endpoint = host.primary_endpoints.apply(lambda e: e.queue)
         connection = contract.QUEUE_CONNECTION
         package_endpoint = package.primary_endpoints.apply(lambda e: e.blob)
-        app_settings_list: list[dict[str, pulumi.Input[str]]] = [
+        app_settings_list: list[web.NameValuePairArgsDict] = [
             {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
             {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
             {"name": "AzureWebJobsStorage__accountName", "value": host.name},
@@ -577,7 +586,7 @@ class RetrainingLoop(pulumi.ComponentResource):
             },
             {"name": contract.SETTING_ENVIRONMENT, "value": environment},
         ]
-        scm = []
+        scm: list[web.IpSecurityRestrictionArgsDict] = []
         if args.get("scm_subnet_id"):
             scm.append(
                 {
@@ -602,7 +611,10 @@ class RetrainingLoop(pulumi.ComponentResource):
             public_network_access="Disabled",
             virtual_network_subnet_id=args["functions_subnet_id"],
             outbound_vnet_routing={"all_traffic": True},
-            identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
+            identity={
+                "type": web.ManagedServiceIdentityType.USER_ASSIGNED,
+                "user_assigned_identities": [identity.id],
+            },
             key_vault_reference_identity=identity.id,
             site_config={
                 "linux_fx_version": f"Python|{PYTHON_VERSION}",
@@ -726,11 +738,11 @@ class RetrainingLoop(pulumi.ComponentResource):
             )
 
     @staticmethod
-    def _retrain_models(models: dict[str, RetrainModelArgs], cooldown: int) -> str:
+    def _retrain_models(models: Mapping[str, RetrainModelArgs], cooldown: int) -> str:
         """``RETRAIN_MODELS``: the app's JSON, one entry per model with at least one trigger."""
         if not isinstance(models, dict) or not models:
             raise arg_error(COMPONENT, "models", "must name at least one model with a trigger")
-        body: dict[str, Any] = {}
+        body: dict[str, dict[str, object]] = {}
         for model in sorted(models):
             triggers = models[model]
             check_unknown_args(COMPONENT, triggers, RetrainModelArgs)

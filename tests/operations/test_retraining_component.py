@@ -440,14 +440,19 @@ def test_no_new_data_no_topic():
 )
 def test_bad_arguments(change, needle):
     with pytest.raises(ConfigError) as caught:
-        Template.from_function(lambda: RetrainingLoop("retraining", {**MINIMAL, **change}))
+        Template.from_function(
+            lambda: RetrainingLoop("retraining", cast("RetrainingLoopArgs", {**MINIMAL, **change}))
+        )
     assert needle in str(caught.value)
 
 
 def test_bad_schedule_is_the_apps_own_error():
     with pytest.raises(ConfigError) as caught:
         Template.from_function(
-            lambda: RetrainingLoop("retraining", {**MINIMAL, "models": {"m": {"schedule": "0 0 25 * * *"}}})
+            lambda: RetrainingLoop(
+                "retraining",
+                cast("RetrainingLoopArgs", {**MINIMAL, "models": {"m": {"schedule": "0 0 25 * * *"}}}),
+            )
         )
     assert caught.value.key == "RETRAIN_MODELS.m.triggers.schedule"
     assert "is not a valid NCRONTAB expression" in caught.value.detail

@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 APP_ROOT = Path(__file__).resolve().parents[2] / "components" / "retraining" / "function_app"
-HERE = Path(__file__).resolve().parent
-for path in (APP_ROOT, HERE):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(APP_ROOT) not in sys.path:
+    sys.path.insert(0, str(APP_ROOT))
 
-from retrain_fakes import (  # noqa: E402
+from tests.retraining.retrain_fakes import (  # noqa: E402
     MODELS_JSON,
     FakeQueue,
     FixedClock,

@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from retrain.ado import AdoPipelineQueue, HttpResponse, UrllibTransport
 from retrain.errors import SubmitFailed
-from retrain_fakes import FakeCredential, FakeTransport
+
+from tests.retraining.retrain_fakes import FakeCredential, FakeTransport
 
 RUN = json.dumps(
     {

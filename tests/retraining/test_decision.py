@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from retrain.decision import DEDUP_MAX_ENTRIES, decide, prune, record_run, release_claim
+from retrain.decision import DEDUP_MAX_ENTRIES, Verdict, decide, prune, record_run, release_claim
 from retrain.events import Action, TriggerEvent
-from retrain.record import Failure, ModelState
+from retrain.record import Claim, Failure, ModelState
 from retrain.settings import parse_models
-from retrain_fakes import MODELS_JSON
+
+from tests.retraining.retrain_fakes import MODELS_JSON
 
 MODELS = parse_models(MODELS_JSON)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -18,6 +19,18 @@ def event(
     model: str = "churn", kind: str = "drift", source_id: str = "alert:a1", at: datetime = NOW
 ) -> TriggerEvent:
     return TriggerEvent(model=model, kind=kind, source_id=source_id, at=at, detail="test")
+
+
+def written(v: Verdict) -> ModelState:
+    """The record ``v`` writes (fails the test when it writes none)."""
+    assert v.state is not None
+    return v.state
+
+
+def claimed(v: Verdict) -> tuple[ModelState, Claim]:
+    """The record and the claim of a submitted verdict (fails the test when either is missing)."""
+    assert v.state is not None and v.claim is not None
+    return v.state, v.claim
 
 
 def test_unknown_model_lists_the_configured_ones() -> None:
@@ -38,10 +51,11 @@ def test_first_event_claims_the_window() -> None:
     v = decide(MODELS, None, event(), NOW)
     assert v.action is Action.SUBMITTED
     assert v.reason == "drift: test"
-    assert v.state.last_submitted_at == NOW and v.state.last_kind == "drift" and v.state.last_run_id is None
-    assert v.state.seen == {"alert:a1": NOW}
-    assert v.claim.source_id == "alert:a1" and v.claim.previous_submitted_at is None
-    assert v.state.pending == v.claim
+    state, claim = claimed(v)
+    assert state.last_submitted_at == NOW and state.last_kind == "drift" and state.last_run_id is None
+    assert state.seen == {"alert:a1": NOW}
+    assert claim.source_id == "alert:a1" and claim.previous_submitted_at is None
+    assert state.pending == claim
 
 
 def test_cooldown_inside_window_and_submit_at_its_end() -> None:
@@ -53,8 +67,8 @@ def test_cooldown_inside_window_and_submit_at_its_end() -> None:
         "cooldown of 1440 min ends at 2026-11-23T10:00:00Z"
     )
     # The event is remembered (a redelivery is a duplicate), the cooldown itself is unchanged.
-    assert inside.state.seen == {"eventgrid:e2": NOW + timedelta(hours=23, minutes=59)}
-    assert inside.state.last_submitted_at == NOW and inside.claim is None
+    assert written(inside).seen == {"eventgrid:e2": NOW + timedelta(hours=23, minutes=59)}
+    assert written(inside).last_submitted_at == NOW and inside.claim is None
     at_end = decide(MODELS, state, event(source_id="eventgrid:e3"), NOW + timedelta(days=1))
     assert at_end.action is Action.SUBMITTED
 
@@ -79,7 +93,7 @@ def test_schedule_events_move_the_watermark_even_in_cooldown() -> None:
         MODELS, state, event(kind="schedule", source_id="schedule:2026-11-22T02:00:00Z", at=occurrence), NOW
     )
     assert v.action is Action.COOLDOWN
-    assert v.state.schedule_watermark == occurrence
+    assert written(v).schedule_watermark == occurrence
 
 
 def test_release_claim_gives_back_cooldown_and_event_id() -> None:
@@ -93,7 +107,8 @@ def test_release_claim_gives_back_cooldown_and_event_id() -> None:
     occurrence = NOW - timedelta(minutes=1)
     v = decide(MODELS, before, event(kind="schedule", source_id="schedule:x", at=occurrence), NOW)
     failure = Failure(at=NOW, source_id="schedule:x", kind="schedule", message="boom")
-    final = release_claim(v.state, v.claim, failure, retry_schedule=False)
+    state, claim = claimed(v)
+    final = release_claim(state, claim, failure, retry_schedule=False)
     assert (final.last_submitted_at, final.last_run_id, final.last_kind) == (
         before.last_submitted_at,
         "99",
@@ -101,16 +116,16 @@ def test_release_claim_gives_back_cooldown_and_event_id() -> None:
     )
     assert final.pending is None and final.seen == {} and final.last_failure == failure
     assert final.schedule_watermark == occurrence  # a final failure is not retried every tick
-    retried = release_claim(v.state, v.claim, failure, retry_schedule=True)
+    retried = release_claim(state, claim, failure, retry_schedule=True)
     assert retried.schedule_watermark == before.schedule_watermark
 
 
 def test_record_run_clears_the_claim() -> None:
     v = decide(MODELS, None, event(), NOW)
-    done = record_run(v.state, v.claim, "123")
+    done = record_run(*claimed(v), "123")
     assert done.pending is None and done.last_run_id == "123" and done.last_submitted_at == NOW
     other = decide(MODELS, None, event(source_id="alert:other"), NOW)
-    assert record_run(done, other.claim, "124") == done
+    assert record_run(done, claimed(other)[1], "124") == done
 
 
 def test_prune_keeps_the_newest_thousand() -> None:
@@ -123,6 +138,7 @@ def test_prune_keeps_the_newest_thousand() -> None:
 
 def test_state_record_round_trips_through_json() -> None:
     v = decide(MODELS, ModelState(model="churn", last_submitted_at=NOW - timedelta(days=5)), event(), NOW)
-    failed = release_claim(v.state, v.claim, Failure(NOW, "alert:a1", "drift", "no"), retry_schedule=True)
-    for state in (v.state, failed):
-        assert ModelState.from_json(state.to_json()) == state
+    state, claim = claimed(v)
+    failed = release_claim(state, claim, Failure(NOW, "alert:a1", "drift", "no"), retry_schedule=True)
+    for record in (state, failed):
+        assert ModelState.from_json(record.to_json()) == record

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from retrain.events import Action, TriggerEvent
-from retrain_fakes import capture_decisions, decision_lines, final, transient
+
+from tests.retraining.retrain_fakes import capture_decisions, decision_lines, final, transient
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

@@ -18,7 +18,8 @@ from azure.functions.queue import QueueMessageInConverter
 from azure.functions.timer import TimerRequestConverter
 from retrain.errors import SettingsError
 from retrain.runtime import RetryLater
-from retrain_fakes import APP_ROOT, make_runtime, payload, transient
+
+from tests.retraining.retrain_fakes import APP_ROOT, make_runtime, payload, transient
 
 
 def load_app(monkeypatch, environ: dict[str, str]) -> ModuleType:
@@ -30,6 +31,7 @@ def load_app(monkeypatch, environ: dict[str, str]) -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "retrain_function_app_under_test", APP_ROOT / "function_app.py"
     )
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -39,7 +41,7 @@ def load_app(monkeypatch, environ: dict[str, str]) -> ModuleType:
 def app_module(monkeypatch, environ, store, queue, clock) -> ModuleType:
     module = load_app(monkeypatch, environ)
     # The module built its runtime on the managed identity; swap in the fakes.
-    module.RUNTIME = make_runtime(environ, store=store, queue=queue, clock=clock)
+    monkeypatch.setattr(module, "RUNTIME", make_runtime(environ, store=store, queue=queue, clock=clock))
     return module
 
 

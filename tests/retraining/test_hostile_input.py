@@ -17,7 +17,8 @@ from retrain.errors import MAX_ECHO_CHARS
 from retrain.events import Action, TriggerEvent
 from retrain.logs import MAX_FIELD_CHARS
 from retrain.runtime import MAX_ERROR_CHARS, RetryLater
-from retrain_fakes import capture_decisions, decision_lines, payload
+
+from tests.retraining.retrain_fakes import capture_decisions, decision_lines, payload
 
 MAX_LOG_LINE = 2048  # every log line the app writes for one of these payloads stays under this
 

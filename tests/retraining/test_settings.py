@@ -25,6 +25,7 @@ def test_valid_settings_are_normalized(environ: dict[str, str]) -> None:
     assert sorted(s.models) == ["churn", "demand", "fraud", "returns"]
     churn = s.models["churn"]
     assert churn.schedule is not None and churn.schedule.expression == "0 0 2 * * *"
+    assert churn.new_data is not None
     assert (churn.new_data.container, churn.new_data.prefix) == ("landing-churn", "daily/")
     assert churn.drift is True and churn.cooldown == timedelta(days=1)
     fraud = s.models["fraud"]

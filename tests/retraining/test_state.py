@@ -11,7 +11,8 @@ from retrain.errors import StateConflict
 from retrain.events import Action, TriggerEvent
 from retrain.record import ModelState
 from retrain.state import BlobStateStore
-from retrain_fakes import FakeContainerClient, FakeQueue, InMemoryStateStore, make_runtime
+
+from tests.retraining.retrain_fakes import FakeContainerClient, FakeQueue, InMemoryStateStore, make_runtime
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -81,6 +82,7 @@ def test_instance_that_loses_the_etag_race_does_not_submit(environ, clock, exist
     assert a_decision.action is Action.COOLDOWN  # A's conditional write failed, it re-read and re-decided
     assert queue.calls == [("churn", "newData: race")]
     state, _ = BlobStateStore(container).load("churn")
+    assert state is not None
     assert state.last_run_id == "101" and set(state.seen) == {"eventgrid:e1", "alert:a1"}
 
 

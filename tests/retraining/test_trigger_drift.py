@@ -8,7 +8,8 @@ import json
 import pytest
 from retrain.events import Action
 from retrain.runtime import RetryLater
-from retrain_fakes import capture_decisions, decision_lines, payload, transient
+
+from tests.retraining.retrain_fakes import capture_decisions, decision_lines, payload, transient
 
 
 def deliver(runtime, body: dict, *, encode: bool = True):

@@ -8,7 +8,8 @@ import pytest
 from retrain import eventgrid
 from retrain.events import Action
 from retrain.runtime import RetryLater
-from retrain_fakes import capture_decisions, decision_lines, payload, transient
+
+from tests.retraining.retrain_fakes import capture_decisions, decision_lines, payload, transient
 
 
 def test_blob_created_in_a_landing_container_submits_that_model(runtime, queue) -> None:

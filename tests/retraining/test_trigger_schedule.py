@@ -11,7 +11,8 @@ from retrain.ncrontab import CronSchedule
 from retrain.record import ModelState
 from retrain.runtime import last_run_from_status
 from retrain.state import BlobStateStore
-from retrain_fakes import FakeContainerClient, FakeQueue, final, make_runtime, transient
+
+from tests.retraining.retrain_fakes import FakeContainerClient, FakeQueue, final, make_runtime, transient
 
 TICK = timedelta(minutes=5)
 DAILY_2AM = CronSchedule.parse("0 0 2 * * *")

@@ -27,6 +27,7 @@ import logging
 import os
 
 import azure.functions as func
+from azure.functions.timer import TimerRequest
 from retrain import contract as c
 from retrain.errors import SettingsError
 from retrain.runtime import Runtime, build_runtime, last_run_from_status
@@ -54,7 +55,7 @@ def _consume(message: func.QueueMessage, poison: func.Out[str]) -> None:
 @app.timer_trigger(
     arg_name="timer", schedule=c.SCHEDULE_TICK_NCRONTAB, run_on_startup=False, use_monitor=True
 )
-def retrain_schedule(timer: func.TimerRequest) -> None:
+def retrain_schedule(timer: TimerRequest) -> None:
     """Submit retrains for models whose schedule came due since it was last evaluated."""
     RUNTIME.on_timer(past_due=timer.past_due, last_run=last_run_from_status(timer.schedule_status))
 

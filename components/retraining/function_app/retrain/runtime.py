@@ -11,11 +11,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from . import contract as c
 from . import eventgrid, schedule
-from .ado import AdoPipelineQueue, PipelineQueue
+from .ado import AdoPipelineQueue, PipelineQueue, TokenCredential
 from .clock import Clock, SystemClock
 from .engine import RetrainEngine
 from .errors import PayloadError
@@ -109,7 +108,7 @@ class Runtime:
         return QueueOutcome(self.on_grid_event(event))
 
 
-def last_run_from_status(status: Mapping[str, Any]) -> datetime | None:
+def last_run_from_status(status: Mapping[str, object]) -> datetime | None:
     """The ``Last`` time of a timer's schedule status, or ``None`` if absent or unreadable."""
     try:
         return parse_utc(status.get("Last"), "ScheduleStatus.Last")
@@ -120,7 +119,7 @@ def last_run_from_status(status: Mapping[str, Any]) -> datetime | None:
 def build_runtime(
     environ: Mapping[str, str],
     *,
-    credential: Any | None = None,
+    credential: TokenCredential | None = None,
     store: StateStore | None = None,
     queue: PipelineQueue | None = None,
     clock: Clock | None = None,
@@ -128,20 +127,23 @@ def build_runtime(
 ) -> Runtime:
     """Validate the app settings and assemble the runtime (raises ``SettingsError``)."""
     settings = load_settings(environ)
-    if credential is None and (store is None or queue is None):
-        from azure.identity import DefaultAzureCredential
+    if store is None or queue is None:
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
 
-        credential = DefaultAzureCredential()
-    if store is None:
-        store = BlobStateStore.from_account(settings.state_account_url, settings.state_container, credential)
-    if queue is None:
-        queue = AdoPipelineQueue(
-            organization_url=settings.ado_organization_url,
-            project=settings.ado_project,
-            pipeline_id=settings.ado_pipeline_id,
-            stack=settings.environment,
-            credential=credential,
-        )
+            credential = DefaultAzureCredential()
+        if store is None:
+            store = BlobStateStore.from_account(
+                settings.state_account_url, settings.state_container, credential
+            )
+        if queue is None:
+            queue = AdoPipelineQueue(
+                organization_url=settings.ado_organization_url,
+                project=settings.ado_project,
+                pipeline_id=settings.ado_pipeline_id,
+                stack=settings.environment,
+                credential=credential,
+            )
     clock = clock or SystemClock()
     engine = RetrainEngine(
         models=settings.models,

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from . import contract as c
@@ -103,12 +102,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     )
 
 
-def parse_models(value: str | Mapping[str, Any]) -> dict[str, ModelConfig]:
+def parse_models(text: str | Mapping[str, object]) -> dict[str, ModelConfig]:
     """Validate ``RETRAIN_MODELS`` (JSON text or an already-decoded mapping)."""
     key = c.SETTING_MODELS
-    if isinstance(value, str):
+    value: object = text
+    if isinstance(text, str):
         try:
-            value = json.loads(value)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SettingsError(f"is not valid JSON ({exc.msg} at character {exc.pos})", key=key) from None
     if not isinstance(value, Mapping) or not value:
@@ -127,7 +127,7 @@ def parse_models(value: str | Mapping[str, Any]) -> dict[str, ModelConfig]:
     return models
 
 
-def _model(name: str, body: Any) -> ModelConfig:
+def _model(name: str, body: object) -> ModelConfig:
     key = f"{c.SETTING_MODELS}.{name}"
     if not isinstance(body, Mapping):
         raise SettingsError(
@@ -164,7 +164,7 @@ def _model(name: str, body: Any) -> ModelConfig:
     )
 
 
-def _schedule(value: Any, key: str) -> CronSchedule | None:
+def _schedule(value: object, key: str) -> CronSchedule | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -175,7 +175,7 @@ def _schedule(value: Any, key: str) -> CronSchedule | None:
         raise SettingsError(f"{value!r} is not a valid NCRONTAB expression: {exc}", key=key) from None
 
 
-def _new_data(value: Any, key: str) -> NewDataTrigger | None:
+def _new_data(value: object, key: str) -> NewDataTrigger | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -259,13 +259,13 @@ def _reject_storage_keys(environ: Mapping[str, str]) -> None:
             )
 
 
-def _no_unknown_keys(body: Mapping[str, Any], allowed: tuple[str, ...], key: str) -> None:
+def _no_unknown_keys(body: Mapping[object, object], allowed: tuple[str, ...], key: str) -> None:
     unknown = sorted(str(k) for k in body if k not in allowed)
     if unknown:
         raise SettingsError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}", key=key)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     """A short JSON rendering of a bad value for messages."""
     text = json.dumps(value, default=str)
     return text if len(text) <= 80 else text[:77] + "..."

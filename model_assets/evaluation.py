@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,8 @@ class Decision:
         return self.candidate[self.metric] - self.champion[self.metric]
 
 
-def _check_metrics(values: dict[str, float], config: GateConfig, who: str) -> None:
+def _check_metrics(values: Mapping[str, object], config: GateConfig, who: str) -> None:
+    """Values come from JSON reports too, so each one is checked to be a finite number."""
     if config.metric not in values:
         raise ConfigError(
             f"{who} metrics have no {config.metric!r}; they have {sorted(values)}", key=f"{who}.metrics"
@@ -163,23 +165,24 @@ def decide(
     metric = config.metric
     direction = "higher" if config.higher_is_better else "lower"
     cand = candidate[metric]
-    common = dict(
-        metric=metric,
-        higher_is_better=config.higher_is_better,
-        margin=config.margin,
-        candidate=dict(candidate),
-        champion=dict(champion) if champion is not None else None,
-        champion_version=champion_version,
-        threshold_failures=failures,
-    )
-    if failures:
-        return Decision(register=False, reason="candidate fails thresholds: " + "; ".join(failures), **common)
-    if champion is None:
+
+    def decision(register: bool, reason: str) -> Decision:
         return Decision(
-            register=True,
-            reason=f"no champion is serving; candidate {metric}={cand:.6g} meets every threshold",
-            **common,
+            register=register,
+            reason=reason,
+            metric=metric,
+            higher_is_better=config.higher_is_better,
+            margin=config.margin,
+            candidate=dict(candidate),
+            champion=dict(champion) if champion is not None else None,
+            champion_version=champion_version,
+            threshold_failures=failures,
         )
+
+    if failures:
+        return decision(False, "candidate fails thresholds: " + "; ".join(failures))
+    if champion is None:
+        return decision(True, f"no champion is serving; candidate {metric}={cand:.6g} meets every threshold")
 
     champ = champion[metric]
     gain = cand - champ if config.higher_is_better else champ - cand
@@ -195,7 +198,7 @@ def decide(
             f"candidate {metric}={cand:.6g} beats {label} {metric}={champ:.6g} "
             f"by {gain:.6g} > margin {config.margin:g} ({direction} is better)"
         )
-        return Decision(register=True, reason=reason, **common)
+        return decision(True, reason)
     if gain == 0:
         why = "equal is not better"
     elif gain < 0:
@@ -205,7 +208,7 @@ def decide(
         if gain == config.margin:
             why = f"gain {gain:.6g} equals the margin {config.margin:g} and does not exceed it"
     reason = f"candidate {metric}={cand:.6g} vs {label} {metric}={champ:.6g}: {why} ({direction} is better)"
-    return Decision(register=False, reason=reason, **common)
+    return decision(False, reason)
 
 
 def report(decision: Decision, *, model_name: str, context: dict[str, str] | None = None) -> dict[str, Any]:

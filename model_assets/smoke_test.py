@@ -33,7 +33,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -306,12 +306,12 @@ def run_smoke(
     return checks
 
 
-def auth_headers(variable: str | None, environ: dict[str, str] | None = None) -> dict[str, str]:
+def auth_headers(variable: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The Authorization header from an environment variable (a bare token becomes ``Bearer <token>``)."""
     if not variable:
         return {}
-    environ = os.environ if environ is None else environ
-    value = environ.get(variable, "").strip()
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get(variable, "").strip()
     if not value:
         raise ConfigError(f"environment variable {variable!r} is empty or not set", key="--auth-header-env")
     if " " not in value:

@@ -29,13 +29,16 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.errors import EXIT_CONFIG, ConfigError
 from model_assets import champion
+
+if TYPE_CHECKING:  # azure-ai-ml is imported where it is used: it is slow to import
+    from azure.ai.ml.entities import PipelineJob
 
 MODELS_DIR = Path(__file__).resolve().parent
 TERMINAL_OK = {"Completed"}
@@ -66,11 +69,11 @@ def default_client(subscription: str, resource_group: str, workspace: str) -> An
     )
 
 
-def git_commit(environ: dict[str, str] | None = None, project_dir: Path = MODELS_DIR.parent) -> str:
+def git_commit(environ: Mapping[str, str] | None = None, project_dir: Path = MODELS_DIR.parent) -> str:
     """The commit being built: ``BUILD_SOURCEVERSION``, else ``git rev-parse HEAD``, else ``unknown``."""
-    environ = os.environ if environ is None else environ
-    if environ.get("BUILD_SOURCEVERSION"):
-        return environ["BUILD_SOURCEVERSION"]
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if env.get("BUILD_SOURCEVERSION"):
+        return env["BUILD_SOURCEVERSION"]
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -139,15 +142,18 @@ def prepare_job(
     models_dir: Path = MODELS_DIR,
     champion_stack: str = champion.PRODUCTION_STACK,
     extra_inputs: dict[str, str] | None = None,
-) -> tuple[Any, Submission]:
+) -> tuple[PipelineJob, Submission]:
     """Load the pipeline and set its inputs; returns the job and what was set (no network)."""
     path = pipeline_file(model, models_dir)
     champion.require_training_stack(stack, project_dir)
     entry = champion.model_entry(stack, model, project_dir)
     version = champion.champion_version(champion_stack, model, project_dir)
     from azure.ai.ml import Input, load_job
+    from azure.ai.ml.entities import PipelineJob
 
     job = load_job(path)
+    if not isinstance(job, PipelineJob):
+        raise ConfigError(f"{path} is a {job.type} job, not a pipeline job", key="--model")
     inputs: dict[str, str] = {}
     for name, value in (
         ("git_commit", commit),

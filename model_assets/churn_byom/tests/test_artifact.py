@@ -18,6 +18,7 @@ def builder():
     spec = importlib.util.spec_from_file_location(
         "_churn_byom_build_artifact", MODEL_DIR / "build_artifact.py"
     )
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -85,15 +85,17 @@ def test_broken_inputs_are_named(validate, tmp_path: Path) -> None:
 
 def test_batch_endpoint_deployment_and_pipeline_load() -> None:
     from azure.ai.ml import load_batch_deployment, load_batch_endpoint, load_job
+    from azure.ai.ml.entities import PipelineJob
 
     assert load_batch_endpoint(AZUREML / "endpoint.yml").auth_mode == "aad_token"
     deployment = load_batch_deployment(AZUREML / "batch-deployment.yml")
     assert deployment.model is None
     assert (deployment.output_action, deployment.output_file_name) == ("append_row", "predictions.csv")
-    assert (
-        AZUREML / deployment.code_configuration.code / deployment.code_configuration.scoring_script
-    ).is_file()
+    code = deployment.code_configuration
+    assert code is not None and isinstance(code.code, str) and code.scoring_script is not None
+    assert (AZUREML / code.code / code.scoring_script).is_file()
     job = load_job(AZUREML / "pipeline.yml")
+    assert isinstance(job, PipelineJob)
     assert list(job.jobs) == ["validate"] and job._validate().passed
     assert job.jobs["validate"].component.additional_includes == ["../../../evaluation.py"]
-    assert (AZUREML / job.inputs.holdout._data["path"]).is_file()
+    assert (AZUREML / job.inputs["holdout"]._data["path"]).is_file()

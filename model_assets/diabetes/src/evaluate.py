@@ -14,15 +14,19 @@ import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-try:  # in the repository
+if TYPE_CHECKING:  # mypy reads the model folder from the repository root
     from model_assets import evaluation as gate
-except ModuleNotFoundError:  # pragma: no cover - in the Azure ML snapshot (additional_includes)
-    import evaluation as gate  # type: ignore[no-redef]
+else:  # the gate: from the repository, or from the Azure ML job snapshot
+    try:  # in the repository
+        from model_assets import evaluation as gate
+    except ModuleNotFoundError:  # pragma: no cover - in the Azure ML snapshot (additional_includes)
+        import evaluation as gate
 
 MODEL_FILE = "model.joblib"
 REPORT_FILE = "evaluation_report.json"

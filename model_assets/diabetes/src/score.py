@@ -71,8 +71,8 @@ def error_response(status: int, code: str, message: str, details: list[str] | No
         for d in (details or [])[:MAX_DETAILS]
     ]
     body = {"error": {"code": code, "message": message[: MAX_DETAIL_CHARS * 2], "details": kept}}
-    while len(json.dumps(body).encode("utf-8")) > MAX_ERROR_BYTES and body["error"]["details"]:
-        body["error"]["details"].pop()
+    while len(json.dumps(body).encode("utf-8")) > MAX_ERROR_BYTES and kept:
+        kept.pop()
     logger.info("rejected request: %s %s", status, code)
     if AMLResponse is not None:
         return AMLResponse(json.dumps(body), status, {"Content-Type": "application/json"}, json_str=False)

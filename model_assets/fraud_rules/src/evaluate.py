@@ -13,13 +13,18 @@ import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import rules_engine
-
-try:  # in the repository
+if TYPE_CHECKING:  # mypy reads the model folder from the repository root
     from model_assets import evaluation as gate
-except ModuleNotFoundError:  # pragma: no cover - in the Azure ML snapshot (additional_includes)
-    import evaluation as gate  # type: ignore[no-redef]
+    from model_assets.fraud_rules.src import rules_engine
+else:  # run from src/ (Azure ML job): the sibling module, the gate from the repository or snapshot
+    import rules_engine
+
+    try:  # in the repository
+        from model_assets import evaluation as gate
+    except ModuleNotFoundError:  # pragma: no cover - in the Azure ML snapshot (additional_includes)
+        import evaluation as gate
 
 REPORT_FILE = "evaluation_report.json"
 RULES_FILE = "rules.yaml"

@@ -15,9 +15,12 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import rules_engine
+if TYPE_CHECKING:  # mypy reads the model folder from the repository root
+    from model_assets.fraud_rules.src import rules_engine
+else:  # run from src/ (Azure ML job, inference server): the sibling module
+    import rules_engine
 
 try:
     from azureml.contrib.services.aml_response import AMLResponse
@@ -69,8 +72,8 @@ def error_response(status: int, code: str, message: str, details: list[str] | No
         for d in (details or [])[:MAX_DETAILS]
     ]
     body = {"error": {"code": code, "message": message[: MAX_DETAIL_CHARS * 2], "details": kept}}
-    while len(json.dumps(body).encode("utf-8")) > MAX_ERROR_BYTES and body["error"]["details"]:
-        body["error"]["details"].pop()
+    while len(json.dumps(body).encode("utf-8")) > MAX_ERROR_BYTES and kept:
+        kept.pop()
     logger.info("rejected request: %s %s", status, code)
     if AMLResponse is not None:
         return AMLResponse(json.dumps(body), status, {"Content-Type": "application/json"}, json_str=False)

@@ -27,6 +27,7 @@ def test_sample_is_reproduced_by_its_script(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "_fraud_rules_make_sample", MODEL_DIR / "data" / "make_sample.py"
     )
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

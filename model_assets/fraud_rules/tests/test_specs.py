@@ -14,13 +14,15 @@ AZUREML = MODEL_DIR / "azureml"
 
 def test_pipeline_has_no_training_step() -> None:
     from azure.ai.ml import load_job
+    from azure.ai.ml.entities import PipelineJob
 
     job = load_job(AZUREML / "pipeline.yml")
+    assert isinstance(job, PipelineJob)
     assert list(job.jobs) == ["evaluate", "register"]
     assert job._validate().passed
-    assert job.inputs.register_rules._data is False
-    assert (AZUREML / job.inputs.rules._data["path"] / "rules.yaml").is_file()
-    assert (AZUREML / job.inputs.sample._data["path"]).is_file()
+    assert job.inputs["register_rules"]._data is False
+    assert (AZUREML / job.inputs["rules"]._data["path"] / "rules.yaml").is_file()
+    assert (AZUREML / job.inputs["sample"]._data["path"]).is_file()
 
 
 def test_endpoint_and_deployment() -> None:
@@ -31,4 +33,6 @@ def test_endpoint_and_deployment() -> None:
     assert deployment.model is None
     assert deployment.app_insights_enabled is True
     assert set(deployment.data_collector.collections) == {"model_inputs", "model_outputs"}
+    assert deployment.code_configuration is not None
+    assert isinstance(deployment.code_configuration.code, str)
     assert (AZUREML / deployment.code_configuration.code / "score.py").is_file()

@@ -315,4 +315,4 @@ def test_training_submission_with_an_automl_step_binds_the_champion_elsewhere(tm
         models_dir=tmp_path / "models",
     )  # an AutoML step has no component: no AttributeError
     assert submission.champion_version is None  # no step takes champion_model: nothing bound
-    assert job.tags["champion_version"] == "none"
+    assert job.tags is not None and job.tags["champion_version"] == "none"

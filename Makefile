@@ -4,6 +4,9 @@ PY     := $(VENV)/bin/python
 ESTATE := $(VENV)/bin/estate
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
+## pytest-xdist workers for the suites (auto: one per CPU core); WORKERS=0 runs in one process.
+WORKERS ?= auto
+XDIST  := -n $(WORKERS) --dist loadfile
 
 .PHONY: policy-venv setup preview preview-all test test-slow smoke rehearse bench scan spec-examples \
         lint format format-check typecheck ci ci-lint ci-test ci-preview ci-heavy clean
@@ -27,11 +30,11 @@ preview-all: setup
 
 ## The test suite: everything but the slow checks (under 5 minutes on 2 cores).
 test: setup
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" $(XDIST)
 
 ## The slow checks: whole-stack previews per area, rendered-model test runs (CI runs them too).
 test-slow: setup
-	$(PY) -m pytest -m slow
+	$(PY) -m pytest -m slow $(XDIST)
 
 ## Serves a sample model with the real Azure ML inference server and smoke-tests it.
 smoke: setup
@@ -87,10 +90,10 @@ ci-lint: lint format-check typecheck
 
 ci-test: setup
 	mkdir -p out
-	$(PY) -m pytest tests components -m "not slow" --junitxml=out/junit-unit.xml -o junit_suite_name=unit \
+	$(PY) -m pytest tests components -m "not slow" $(XDIST) --junitxml=out/junit-unit.xml -o junit_suite_name=unit \
 	  --cov=infra --cov=stacks --cov=components --cov=policy --cov=model_assets \
 	  --cov-report=xml:out/coverage.xml --cov-report=term
-	$(PY) -m pytest model_assets -m "not slow" --junitxml=out/junit-data.xml -o junit_suite_name=data \
+	$(PY) -m pytest model_assets -m "not slow" $(XDIST) --junitxml=out/junit-data.xml -o junit_suite_name=data \
 	  --cov=infra --cov=stacks --cov=components --cov=policy --cov=model_assets --cov-append \
 	  --cov-report=xml:out/coverage.xml --cov-report=term
 

@@ -11,6 +11,7 @@ import pulumi_azuredevops as ado
 import pytest
 
 from tests.policy.estate_fixtures import Providers
+from tests.policy.harness import Program
 
 if TYPE_CHECKING:
     from pulumi_databricks import JobGitSourceArgsDict
@@ -19,7 +20,7 @@ SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = f"{SUB}/resourceGroups/rg-estate"
 
 
-def endpoint(access: str | None, kind: str = "Managed") -> Any:
+def endpoint(access: str | None, kind: str = "Managed") -> Program:
     def program(providers: Providers, env: str) -> None:
         properties: azure.machinelearningservices.OnlineEndpointPropertiesArgsDict = {"auth_mode": "AADToken"}
         if access is not None:
@@ -39,7 +40,7 @@ def endpoint(access: str | None, kind: str = "Managed") -> Any:
     return program
 
 
-def pool(recycle: bool) -> Any:
+def pool(recycle: bool) -> Program:
     def program(providers: Providers, env: str) -> None:
         ado.ElasticPool(
             "pool",
@@ -56,7 +57,7 @@ def pool(recycle: bool) -> Any:
     return program
 
 
-def job(source: JobGitSourceArgsDict) -> Any:
+def job(source: JobGitSourceArgsDict) -> Program:
     def program(providers: Providers, env: str) -> None:
         import pulumi_databricks as dbx
 

@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor, Mocks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import alias_pb2, resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.engine.answers import INVOKES, ResourceContext, lookup
@@ -85,10 +85,14 @@ class MonitorState:
 class NoMocks(Mocks):
     """Placeholder ``Mocks``: this monitor answers everything itself."""
 
-    def new_resource(self, args):  # pragma: no cover - never called
+    def new_resource(  # pragma: no cover - never called
+        self, args: MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         raise EngineError("unexpected call to Mocks.new_resource")
 
-    def call(self, args):  # pragma: no cover - never called
+    def call(  # pragma: no cover - never called
+        self, args: MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         raise EngineError("unexpected call to Mocks.call")
 
 
@@ -104,7 +108,7 @@ def _serialize(state: dict[str, Any]) -> Any:
     return _sync_await(rpc.serialize_properties(state, {}))
 
 
-def _alias_text(alias) -> str:
+def _alias_text(alias: alias_pb2.Alias) -> str:
     """An alias as a URN, or ``name=..|type=..|parent=..`` for a spec alias."""
     if alias.WhichOneof("alias") == "urn" or alias.urn:
         return alias.urn
@@ -176,7 +180,9 @@ class RecordingMonitor(MockMonitor):
             )
 
     # -- RPCs ------------------------------------------------------------------------------
-    def RegisterResource(self, request):
+    def RegisterResource(
+        self, request: resource_pb2.RegisterResourceRequest
+    ) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
             with self._lock:
@@ -231,7 +237,7 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj)
 
     def _answer(
-        self, request, urn: str, inputs: dict[str, Any], custom: bool
+        self, request: resource_pb2.RegisterResourceRequest, urn: str, inputs: dict[str, Any], custom: bool
     ) -> tuple[str | None, dict[str, Any]]:
         type_ = request.type
         if not custom:
@@ -259,14 +265,16 @@ class RecordingMonitor(MockMonitor):
         outputs = answer.outputs(ctx) if answer.outputs else {}
         return resource_id, outputs
 
-    def RegisterResourceOutputs(self, request):
+    def RegisterResourceOutputs(
+        self, request: resource_pb2.RegisterResourceOutputsRequest
+    ) -> empty_pb2.Empty:
         if request.urn and request.urn == self.state.stack_urn:
             outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
             with self._lock:
                 self.state.stack_outputs = outputs
         return empty_pb2.Empty()
 
-    def Invoke(self, request):
+    def Invoke(self, request: resource_pb2.ResourceInvokeRequest) -> resource_pb2.ResourceInvokeResponse:
         args = rpc.deserialize_properties(request.args)
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
@@ -292,7 +300,7 @@ class RecordingMonitor(MockMonitor):
         ret = _serialize(result)
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
 
-    def ReadResource(self, request):
+    def ReadResource(self, request: resource_pb2.ReadResourceRequest) -> resource_pb2.ReadResourceResponse:
         """Reads: only ``StackReference`` (answered from the referenced stack's offline preview)."""
         if request.type != STACK_REFERENCE_TYPE:
             raise EngineError(

@@ -31,7 +31,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from google.protobuf import empty_pb2
 from pulumi.runtime import settings as runtime_settings
@@ -49,13 +49,18 @@ from infra.errors import ConfigError
 LOG = logging.getLogger("mlops-estate.engine")
 DEFAULT_EXEC = Path(__file__).resolve().parent / "bin" / "program_exec.py"
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 
 class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
     """Runs submitted RPCs immediately, in order (asyncio insists on a ThreadPoolExecutor type;
     no thread is ever started)."""
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(
+        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as exc:

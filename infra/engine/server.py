@@ -15,11 +15,18 @@ import threading
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import NoReturn, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
+from pulumi.runtime.proto import (
+    callback_pb2,
+    engine_pb2,
+    engine_pb2_grpc,
+    provider_pb2,
+    resource_pb2,
+    resource_pb2_grpc,
+)
 
 from infra.catalog import VersionNotFoundError
 from infra.engine.monitor import RecordingMonitor
@@ -66,7 +73,9 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
             context.abort(grpc.StatusCode.UNKNOWN, str(exc))
             raise  # unreachable: abort raises
 
-    def SupportsFeature(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def SupportsFeature(
+        self, request: resource_pb2.SupportsFeatureRequest, context: grpc.ServicerContext
+    ) -> resource_pb2.SupportsFeatureResponse:
         supported = set(self._monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
         names = {
             "secrets": resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
@@ -79,46 +88,70 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         }
         return resource_pb2.SupportsFeatureResponse(hasSupport=names.get(request.id, -1) in supported)
 
-    def GetDeploymentInfo(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def GetDeploymentInfo(
+        self, request: empty_pb2.Empty, context: grpc.ServicerContext
+    ) -> resource_pb2.DeploymentInfo:
         return self._monitor.GetDeploymentInfo(request)
 
-    def RegisterResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterResource(
+        self, request: resource_pb2.RegisterResourceRequest, context: grpc.ServicerContext
+    ) -> resource_pb2.RegisterResourceResponse:
         return self._call(context, lambda: self._monitor.RegisterResource(request))
 
-    def RegisterResourceOutputs(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterResourceOutputs(
+        self, request: resource_pb2.RegisterResourceOutputsRequest, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return self._call(context, lambda: self._monitor.RegisterResourceOutputs(request))
 
-    def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Invoke(
+        self, request: resource_pb2.ResourceInvokeRequest, context: grpc.ServicerContext
+    ) -> resource_pb2.ResourceInvokeResponse:
         return self._call(context, lambda: self._monitor.Invoke(request))
 
-    def ReadResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def ReadResource(
+        self, request: resource_pb2.ReadResourceRequest, context: grpc.ServicerContext
+    ) -> resource_pb2.ReadResourceResponse:
         return self._call(context, lambda: self._monitor.ReadResource(request))
 
-    def Call(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Call(
+        self, request: resource_pb2.ResourceCallRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.CallResponse:
         return self._call(context, lambda: self._refuse(f"method call '{request.tok}'"))
 
-    def RegisterStackTransform(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterStackTransform(
+        self, request: callback_pb2.Callback, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return self._call(
             context, lambda: self._refuse("a stack transform (transforms= / register_resource_transform)")
         )
 
-    def RegisterStackInvokeTransform(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterStackInvokeTransform(
+        self, request: callback_pb2.Callback, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return self._call(context, lambda: self._refuse("an invoke transform"))
 
-    def RegisterPackage(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterPackage(
+        self, request: resource_pb2.RegisterPackageRequest, context: grpc.ServicerContext
+    ) -> resource_pb2.RegisterPackageResponse:
         return self._monitor.RegisterPackage(request)
 
-    def RegisterResourceHook(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterResourceHook(
+        self, request: resource_pb2.RegisterResourceHookRequest, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return empty_pb2.Empty()
 
-    def RegisterErrorHook(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RegisterErrorHook(
+        self, request: resource_pb2.RegisterErrorHookRequest, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return empty_pb2.Empty()
 
-    def SignalAndWaitForShutdown(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def SignalAndWaitForShutdown(
+        self, request: empty_pb2.Empty, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
         return empty_pb2.Empty()
 
     @staticmethod
-    def _refuse(what: str) -> Any:
+    def _refuse(what: str) -> NoReturn:
         from infra.engine.monitor import EngineError
 
         raise EngineError(f"the program uses {what}, which the offline engine does not run")
@@ -131,7 +164,7 @@ class _Engine(engine_pb2_grpc.EngineServicer):
         self._server = server
         self._root = ""
 
-    def Log(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
         self._server.record_log(
             LogEntry(
                 severity=_SEVERITY.get(request.severity, "info"), message=request.message, urn=request.urn
@@ -139,14 +172,20 @@ class _Engine(engine_pb2_grpc.EngineServicer):
         )
         return empty_pb2.Empty()
 
-    def GetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def GetRootResource(
+        self, request: engine_pb2.GetRootResourceRequest, context: grpc.ServicerContext
+    ) -> engine_pb2.GetRootResourceResponse:
         return engine_pb2.GetRootResourceResponse(urn=self._root)
 
-    def SetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def SetRootResource(
+        self, request: engine_pb2.SetRootResourceRequest, context: grpc.ServicerContext
+    ) -> engine_pb2.SetRootResourceResponse:
         self._root = request.urn
         return engine_pb2.SetRootResourceResponse()
 
-    def RequirePulumiVersion(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def RequirePulumiVersion(
+        self, request: engine_pb2.RequirePulumiVersionRequest, context: grpc.ServicerContext
+    ) -> engine_pb2.RequirePulumiVersionResponse:
         return engine_pb2.RequirePulumiVersionResponse()
 
 

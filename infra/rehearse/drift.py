@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +60,8 @@ def jensen_shannon(reference: Sequence[str], production: Sequence[str]) -> float
 
 
 def drift(
-    reference: dict[str, list[object]],
-    production: dict[str, list[object]],
+    reference: Mapping[str, Sequence[object]],
+    production: Mapping[str, Sequence[object]],
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[FeatureDrift]:
     """Drift per feature present in both samples (numbers: Wasserstein, others: Jensen-Shannon)."""

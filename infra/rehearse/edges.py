@@ -70,7 +70,10 @@ class BlobService(BaseAdapter):
         path = urlsplit(request.url or "").path
         headers = CaseInsensitiveDict(request.headers)
         self.calls.append(f"{request.method} {path}")
-        if not headers.get("Authorization", "").startswith("Bearer "):
+        auth = headers.get("Authorization", "")
+        if isinstance(auth, bytes):
+            auth = auth.decode("latin-1")
+        if not auth.startswith("Bearer "):
             return self._error(request, 401, "NoAuthenticationInformation")
         with self._lock:
             blob = self.blobs.get(path)

@@ -24,17 +24,20 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from azure.core.pipeline.transport import RequestsTransport
 
 from infra.rehearse.edges import BlobService, DevOps, FakeCredential
+
+if TYPE_CHECKING:  # the app's own package, importable once its root is on sys.path
+    from retrain.runtime import Runtime
 
 APP_ROOT = Path(__file__).resolve().parents[2] / "components" / "retraining" / "function_app"
 MODULE_NAME = "function_app"
@@ -76,7 +79,7 @@ class FunctionHost:
         self.devops = DevOps(train_pipeline)
         with _environment(self.settings):
             self.module = self._import()
-        self.module.RUNTIME = self._runtime()
+        vars(self.module)["RUNTIME"] = self._runtime()  # what the app's module-level RUNTIME is rebound to
         self.functions = {fn.get_function_name(): fn for fn in self.module.app.get_functions()}
         self.poisoned: dict[str, list[str]] = {}
 
@@ -89,7 +92,7 @@ class FunctionHost:
         spec.loader.exec_module(module)
         return module
 
-    def _runtime(self) -> Any:
+    def _runtime(self) -> Runtime:
         from azure.storage.blob import ContainerClient
         from retrain.ado import AdoPipelineQueue
         from retrain.runtime import build_runtime
@@ -118,7 +121,7 @@ class FunctionHost:
             self.settings, credential=self.credential, store=BlobStateStore(container), queue=queue
         )
 
-    def _function(self, name: str) -> Any:
+    def _function(self, name: str) -> Callable[..., object]:
         if name not in self.functions:
             raise KeyError(f"the app indexes no function {name!r} (it has {sorted(self.functions)})")
         return self.functions[name].get_user_function()

@@ -59,7 +59,12 @@ def prod_settings(project_dir: Path = PROJECT_DIR) -> EnvironmentStackSettings:
 def prod_pin(settings: EnvironmentStackSettings, model: str) -> str:
     """The version production serves for ``model`` (its champion slot's version)."""
     entry = settings.models[model]
-    return entry.deployments[entry.champion_slot].version
+    version = entry.deployments[entry.champion_slot].version
+    if version is None:
+        raise RuntimeError(
+            f"prod's champion slot {entry.champion_slot!r} of {model} pins no registered version"
+        )
+    return version
 
 
 def retrain_app_settings(settings: EnvironmentStackSettings) -> dict[str, str]:

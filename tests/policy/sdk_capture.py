@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
 
 ARM_PREFIX = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-estate"
 
@@ -44,9 +45,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         arm_type = _ARM_TYPES.get(args.typ, "Microsoft.Mock/" + args.typ.rsplit(":", 1)[-1].lower())
         return f"{ARM_PREFIX}/providers/{arm_type}/{args.name}", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         """No invokes are needed by the fixtures."""
-        return {}
+        return {}, None
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -54,15 +55,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        self.recording = mocks
         self.entries: list[dict[str, Any]] = []
 
-    def RegisterResource(self, request: Any) -> Any:
+    def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
         """Register through the stock mock monitor, then record a plan entry."""
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
         # Registrations run on several threads: look the inputs up by (type, name), never "the last one".
-        inputs = self.mocks.registrations[(request.type, request.name)].inputs
+        inputs = self.recording.registrations[(request.type, request.name)].inputs
         self.entries.append(
             {
                 "urn": response.urn,

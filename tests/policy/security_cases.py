@@ -3,7 +3,7 @@ built with the real SDKs; tests/policy/test_rules.py runs them with the other ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_azure_native as azure
@@ -11,16 +11,20 @@ import pulumi_azuredevops as ado
 import pytest
 
 from tests.policy.estate_fixtures import Providers
+from tests.policy.harness import Program
+
+if TYPE_CHECKING:
+    from pulumi_databricks import JobGitSourceArgsDict
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = f"{SUB}/resourceGroups/rg-estate"
 
 
-def endpoint(access: str | None, kind: str = "Managed") -> Any:
+def endpoint(access: str | None, kind: str = "Managed") -> Program:
     def program(providers: Providers, env: str) -> None:
-        properties: dict[str, Any] = {"authMode": "AADToken"}
+        properties: azure.machinelearningservices.OnlineEndpointPropertiesArgsDict = {"auth_mode": "AADToken"}
         if access is not None:
-            properties["publicNetworkAccess"] = access
+            properties["public_network_access"] = access
         azure.machinelearningservices.OnlineEndpoint(
             "endpoint",
             endpoint_name="ep",
@@ -36,7 +40,7 @@ def endpoint(access: str | None, kind: str = "Managed") -> Any:
     return program
 
 
-def pool(recycle: bool) -> Any:
+def pool(recycle: bool) -> Program:
     def program(providers: Providers, env: str) -> None:
         ado.ElasticPool(
             "pool",
@@ -53,7 +57,7 @@ def pool(recycle: bool) -> Any:
     return program
 
 
-def job(source: dict[str, str]) -> Any:
+def job(source: JobGitSourceArgsDict) -> Program:
     def program(providers: Providers, env: str) -> None:
         import pulumi_databricks as dbx
 

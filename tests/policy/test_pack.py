@@ -212,9 +212,11 @@ def test_the_real_analyzer_server_runs_the_rules_with_stack_config() -> None:
         env=env,
     )
     try:
-        ready, _, _ = select.select([server.stdout], [], [], 60)
+        stdout = server.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], 60)
         assert ready, "the pack did not print its port"
-        port = int(server.stdout.readline().decode().strip())
+        port = int(stdout.readline().decode().strip())
         with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.enable_http_proxy", 0)]) as channel:
             stub = analyzer_pb2_grpc.AnalyzerStub(channel)
             info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)

@@ -85,7 +85,9 @@ def _diagnostics(storage_setting: dict[str, Any] | None, *, la_setting: bool = T
         opts = pulumi.ResourceOptions(provider=providers.azure())
         workspace = build(providers, "log_analytics", env)
         storage = build(providers, "storage", env)
-        all_logs = [{"category_group": "allLogs", "enabled": True}]
+        all_logs: list[azure.monitor.DiagnosticsLogSettingsArgsDict] = [
+            {"category_group": "allLogs", "enabled": True}
+        ]
         if la_setting:
             azure.monitor.DiagnosticSetting(
                 "diag-log",

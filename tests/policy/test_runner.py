@@ -29,12 +29,16 @@ from tests.policy.harness import POLICIES_BY_NAME, plan_of
 def _small_estate(providers: Providers, env: str) -> None:
     """Log Analytics, a storage account with shared keys on, an AKS cluster off the upgrade channels."""
     opts = pulumi.ResourceOptions(provider=providers.azure())
-    logs = [{"category_group": "allLogs", "enabled": True}]
+    logs: list[azure.monitor.DiagnosticsLogSettingsArgsDict] = [
+        {"category_group": "allLogs", "enabled": True}
+    ]
     workspace = build(providers, "log_analytics", env)
     storage = build(providers, "storage", env, {"allow_shared_key_access": True})
     cluster = build(providers, "aks", env, {"auto_upgrade_profile": {"upgrade_channel": "none"}})
     for name, target in (("diag-log", workspace), ("diag-storage", storage), ("diag-aks", cluster)):
-        metrics = [{"category": "Transaction", "enabled": True}] if target is storage else None
+        metrics: list[azure.monitor.DiagnosticsMetricSettingsArgsDict] | None = (
+            [{"category": "Transaction", "enabled": True}] if target is storage else None
+        )
         azure.monitor.DiagnosticSetting(
             name,
             name="to-log",
@@ -117,7 +121,7 @@ def test_violation_is_frozen_and_serialises() -> None:
 )
 def test_bad_arguments_are_config_errors(kwargs: dict[str, str], expected: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        evaluate([], **kwargs)
+        evaluate([], environment=kwargs["environment"], enforcement=kwargs["enforcement"])
     assert str(raised.value) == expected
 
 
@@ -252,8 +256,14 @@ def test_retain_rule_is_not_applicable_without_the_option() -> None:
     args = ResourceValidationArgs(
         "azure-native:keyvault:Vault", {}, "urn:x", "kv", options, None, {"environment": "prod"}
     )
+    policy = POLICIES_BY_NAME["retain-stateful-resources"]
+    assert isinstance(policy, ResourceValidationPolicy)
+
+    def report(message: str, urn: str | None = None) -> None:
+        return None
+
     with pytest.raises(_NotApplicableError):
-        POLICIES_BY_NAME["retain-stateful-resources"].validate(args, lambda message, urn=None: None)
+        policy.validate(args, report)
 
 
 def test_every_policy_runs_offline_on_an_empty_plan() -> None:

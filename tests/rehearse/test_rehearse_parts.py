@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -137,9 +138,10 @@ def test_devops_edge_refuses_parameters_the_train_pipeline_does_not_declare(tmp_
 
 
 def test_drift_stand_in_separates_noise_from_a_shift() -> None:
-    reference = {"x": [float(i % 50) for i in range(400)], "c": ["a", "b"] * 200}
-    same = {"x": [float((i * 7) % 50) for i in range(200)], "c": ["b", "a"] * 100}
-    shifted = {"x": [v + 10 for v in same["x"]], "c": ["z"] * 200}
+    reference: dict[str, Sequence[object]] = {"x": [float(i % 50) for i in range(400)], "c": ["a", "b"] * 200}
+    same_x = [float((i * 7) % 50) for i in range(200)]
+    same: dict[str, Sequence[object]] = {"x": same_x, "c": ["b", "a"] * 100}
+    shifted: dict[str, Sequence[object]] = {"x": [v + 10 for v in same_x], "c": ["z"] * 200}
     assert not any(d.breached for d in drift.drift(reference, same))
     moved = {d.feature: d for d in drift.drift(reference, shifted)}
     assert moved["x"].metric == "normalized_wasserstein_distance" and moved["x"].value == pytest.approx(
@@ -182,7 +184,8 @@ def test_retraining_settings_are_valid_for_the_app() -> None:
 
     parsed = load_settings(loop.retrain_app_settings(loop.prod_settings()))
     assert sorted(parsed.models) == ["diabetes", "fraud_rules"]
-    assert parsed.models["diabetes"].new_data.container == "landing-diabetes"
+    new_data = parsed.models["diabetes"].new_data
+    assert new_data is not None and new_data.container == "landing-diabetes"
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from infra.engine import PROJECT_ROOT
+from tests.architecture.parsed import parse
 
 TYPE_TOKENS: dict[str, str] = {
     "AksCluster": "mlops:aks:AksCluster",
@@ -66,7 +67,7 @@ def _sources(*folders: str) -> list[Path]:
 def _components() -> list[tuple[str, ast.ClassDef]]:
     found = []
     for path in _sources("components", "model_assets"):
-        tree = ast.parse(path.read_text(), filename=str(path))
+        tree = parse(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and any(
                 (isinstance(b, ast.Attribute) and b.attr == "ComponentResource")
@@ -129,7 +130,7 @@ PROGRAM_FOLDERS = ("components", "stacks")
 
 def _calls(path: Path) -> list[tuple[int, str]]:
     """Dotted names of every call in ``path`` (``storage.StorageAccount``...)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse(path)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -145,7 +146,7 @@ def _calls(path: Path) -> list[tuple[int, str]]:
 
 
 def _string_literals(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse(path)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from infra.engine import PROJECT_ROOT
+from tests.architecture.parsed import parse
 
 TOKEN_PREFIX = "mlops:"
 
@@ -25,7 +26,7 @@ def _component_classes() -> list[tuple[Path, ast.ClassDef]]:
         for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
             if "function_app" in path.parts or "tests" in path.parts or "templates" in path.parts:
                 continue
-            tree = ast.parse(path.read_text(), filename=str(path))
+            tree = parse(path)
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and any(
                     (isinstance(b, ast.Attribute) and b.attr == "ComponentResource")
@@ -106,8 +107,7 @@ def _python_files(folder: str) -> list[Path]:
 
 @pytest.mark.parametrize("path", _python_files("components"), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
 def test_components_never_read_config(path):
-    source = path.read_text()
-    tree = ast.parse(source)
+    tree = parse(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in ("Config", "get_config"):
             pytest.fail(f"{path.name} reads config ({node.attr}) — components take typed args")
@@ -124,7 +124,7 @@ def test_components_never_read_config(path):
     ids=lambda p: str(p.relative_to(PROJECT_ROOT)),
 )
 def test_no_resources_created_inside_apply(path):
-    tree = ast.parse(path.read_text())
+    tree = parse(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "apply":
             for arg in node.args:

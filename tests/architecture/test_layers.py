@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from infra.engine import PROJECT_ROOT
+from tests.architecture.parsed import parse
 
 GROUND_MODULES: tuple[str, ...] = (
     "infra.settings",
@@ -115,7 +116,7 @@ def _is_module(dotted: str) -> bool:
 
 def imports_of(path: Path, module: str | None = None) -> list[tuple[int, str]]:
     """Every project module ``path`` imports (line, dotted name), relative imports resolved."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse(path)
     package = module if module is not None else module_name(path)
     if path.name != "__init__.py":
         package = package.rpartition(".")[0]

@@ -27,10 +27,15 @@ def plans() -> dict[str, dict]:
 
 
 def mine(plan: dict) -> Template:
-    """The platform's part of a plan: everything under its components (and the components)."""
+    """The platform's part of a plan: its top-level components and everything under them (the
+    first type of a URN's type chain is the top-level ancestor's)."""
     return Template(
-        {**plan, "resources": [r for r in plan["resources"] if any(token in r["urn"] for token in MINE)]}
+        {**plan, "resources": [r for r in plan["resources"] if _top_level_type(r["urn"]) in MINE]}
     )
+
+
+def _top_level_type(urn: str) -> str:
+    return urn.split("::")[2].split("$")[0]
 
 
 NETWORK_QA = {

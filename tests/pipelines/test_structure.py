@@ -103,8 +103,12 @@ def test_ci_publishes_the_results_the_tests_write() -> None:
     makefile = (PIPELINES.parent / "Makefile").read_text()
     recipe = makefile.split("\nci-test:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
     unit, data = [line.strip() for line in recipe.splitlines() if "-m pytest" in line]
-    assert unit.startswith('$(PY) -m pytest tests components -m "not slow" $(XDIST) --junitxml=out/junit-unit.xml')
-    assert data.startswith('$(PY) -m pytest model_assets -m "not slow" $(XDIST) --junitxml=out/junit-data.xml')
+    assert unit.startswith(
+        '$(PY) -m pytest tests components -m "not slow" $(XDIST) --junitxml=out/junit-unit.xml'
+    )
+    assert data.startswith(
+        '$(PY) -m pytest model_assets -m "not slow" $(XDIST) --junitxml=out/junit-data.xml'
+    )
     for command in (unit, data):
         assert "--cov-report=xml:out/coverage.xml" in command
         assert all(f"--cov={package}" in command for package in ("infra", "stacks", "components", "policy"))

@@ -148,8 +148,9 @@ def register_scan(app: typer.Typer) -> None:
             typer.Option("--json", metavar="PATH", help="Write the report as JSON (- for stdout)."),
         ] = None,
     ) -> None:
-        """Checkov's Azure ARM checks on each stack's rendering; exit 1 on a finding the
-        suppressions file does not list, 3 on a suppression that no longer matches."""
+        """Checkov's Azure ARM checks on each stack's rendering.
+
+        Exit 1 on an unlisted finding, 3 on a suppression that no longer matches anything."""
         report = run_scan(stacks, checkov, out_dir, suppressions)
         if json_path is not None:
             write_text(json_path, json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -19,7 +19,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("onboard")
     def onboard(
-        name: Annotated[str, typer.Argument(help="Model name: a lower-case letter, then 1-30 of [a-z0-9_].")],
+        name: Annotated[
+            str,
+            typer.Argument(
+                help="Model name: a lower-case letter, then 1-30 lower-case letters, digits or underscores."
+            ),
+        ],
         model_file: Annotated[
             Path, typer.Option("--model-file", help="The trained model file (.pkl, .joblib, ...).")
         ],

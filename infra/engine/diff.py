@@ -13,8 +13,8 @@ Every change carries ``diffs``: one entry per changed property path (``propertie
 the plan masks them), ``replaceBecause``: the paths that force the replace, and
 ``createOnlyUpdates``: changed paths the specs mark create-only inside a sub-object, which
 azure-native updates in place and Azure may reject. Stack outputs
-are compared the same way (:func:`output_changes`). Output order follows the plans, so the
-same two commits always give the same list.
+are compared the same way (:func:`output_changes`). Resources follow the new plan's order and
+property paths their sorted keys, so the same two commits always give the same list.
 """
 
 from __future__ import annotations

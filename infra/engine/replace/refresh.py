@@ -59,7 +59,11 @@ def sdk_api_version(type_token: str) -> str | None:
     cls = getattr(package, name, None)
     if cls is None:
         return None
-    match = _VERSION.search(inspect.getdoc(cls.__init__) or "") or _VERSION.search(inspect.getsource(cls))
+    # The class's module text, not ``inspect.getsource(cls)``: that parses the module into an AST,
+    # which CPython 3.11 cannot do safely while another thread formats a traceback.
+    source = inspect.getsourcefile(cls)
+    text = Path(source).read_text(encoding="utf-8") if source else ""
+    match = _VERSION.search(inspect.getdoc(cls.__init__) or "") or _VERSION.search(text)
     return match.group(1) if match else None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.catalog import load_catalog, record_version
+from infra.engine.answers.common import ResourceContext
 from infra.errors import ConfigError
 
 
@@ -87,17 +88,23 @@ def test_record_version_refuses_an_unknown_type(tmp_path: Path) -> None:
 def test_the_offline_lookup_reports_the_recorded_type(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.engine.answers.common import ResourceContext  # noqa: F401  (the answers' registry)
     from infra.engine.answers.serving import _registry_model_version
 
     path = _catalog(tmp_path, 'models:\n  m: ["1", {version: "2", type: mlflow_model}]\n')
     monkeypatch.setenv("ESTATE_REGISTRY_CATALOG", str(path))
 
-    class _Ctx:
-        subscription_id = "sub"
-
+    token = "azure-native:machinelearningservices:RegistryModelVersion"
+    ctx = ResourceContext(
+        token=token,
+        logical_name="m",
+        urn=f"urn:pulumi:dev::p::{token}::m",
+        inputs={},
+        subscription_id="sub",
+        tenant_id="tenant",
+        location="westeurope",
+    )
     args = {"modelName": "m", "registryName": "r", "resourceGroupName": "rg"}
-    typed = _registry_model_version({**args, "version": "2"}, _Ctx())  # type: ignore[arg-type]
-    untyped = _registry_model_version({**args, "version": "1"}, _Ctx())  # type: ignore[arg-type]
+    typed = _registry_model_version({**args, "version": "2"}, ctx)
+    untyped = _registry_model_version({**args, "version": "1"}, ctx)
     assert typed["properties"]["modelType"] == "mlflow_model"
     assert "modelType" not in untyped["properties"]

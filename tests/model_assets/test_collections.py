@@ -8,13 +8,13 @@ import copy
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 
 from components.serving import specs
-from components.serving.model_assets import ModelAssets
+from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from infra.errors import ConfigError
 from tests.support.template import Template
 
@@ -34,7 +34,7 @@ def _fixture_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESTATE_REGISTRY_CATALOG", str(FIXTURES / "registry-catalog.yaml"))
 
 
-def _args(model: str, deployments: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _args(model: str, deployments: dict[str, Any], **extra: Any) -> ModelAssetsArgs:
     args: dict[str, Any] = {
         "model": model,
         "serving": "online",
@@ -49,14 +49,12 @@ def _args(model: str, deployments: dict[str, Any], **extra: Any) -> dict[str, An
         "spec_root": str(FIXTURES),
         "tags": {"environment": "dev"},
     }
-    args.update(extra)
-    return args
+    args.update(extra)  # tests pass bad extras on purpose; the component validates them
+    return cast(ModelAssetsArgs, args)
 
 
 def _template(model: str, deployments: dict[str, Any], **extra: Any) -> Template:
-    return Template.from_function(
-        lambda: ModelAssets(f"model-{model}", _args(model, deployments, **extra))  # type: ignore[arg-type]
-    )
+    return Template.from_function(lambda: ModelAssets(f"model-{model}", _args(model, deployments, **extra)))
 
 
 def _version_properties(uri: str, collection: str) -> dict[str, Any]:
@@ -165,7 +163,10 @@ def _az_ml_registration(deployment: Any, endpoint: str) -> tuple[Any, list[Any]]
     )
     sent = copy.deepcopy(deployment)
     sent.endpoint_name = endpoint
-    OnlineDeploymentOperations._register_collection_data_assets(operations, sent)  # type: ignore[arg-type]
+    # The SDK's own registration step on a stand-in for its operations object (HTTP edge).
+    OnlineDeploymentOperations._register_collection_data_assets(
+        cast(OnlineDeploymentOperations, operations), sent
+    )
     return sent, recorder.created
 
 

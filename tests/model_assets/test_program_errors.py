@@ -5,12 +5,12 @@ raised as the program-config error (a ``pulumi.RunError``) where it is only know
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 
-from components.serving.model_assets import ModelAssets
+from components.serving.model_assets import ModelAssets, ModelAssetsArgs
 from infra.cli import main
 from infra.errors import ConfigError
 from tests.support.project import copy_project
@@ -29,8 +29,8 @@ def _fixture_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESTATE_REGISTRY_CATALOG", str(FIXTURES / "registry-catalog.yaml"))
 
 
-def _scorer(**extra: Any) -> dict[str, Any]:
-    return {
+def _scorer(**extra: Any) -> ModelAssetsArgs:
+    args: dict[str, Any] = {
         "model": "scorer",
         "serving": "batch",
         "endpoint_name": "scorer-dev-ab12",
@@ -45,6 +45,7 @@ def _scorer(**extra: Any) -> dict[str, Any]:
         "spec_root": str(FIXTURES),
         **extra,
     }
+    return cast(ModelAssetsArgs, args)  # extras may be wrong on purpose: the component checks them
 
 
 def test_a_known_cluster_name_refuses_the_spec_before_any_child() -> None:
@@ -52,7 +53,7 @@ def test_a_known_cluster_name_refuses_the_spec_before_any_child() -> None:
 
     def program() -> None:
         try:
-            ModelAssets("model-scorer", _scorer(batch_compute_name="cpu-training"))  # type: ignore[arg-type]
+            ModelAssets("model-scorer", _scorer(batch_compute_name="cpu-training"))
         except ConfigError as exc:
             registered.append(str(exc))
 
@@ -65,7 +66,7 @@ def test_a_known_cluster_name_refuses_the_spec_before_any_child() -> None:
 
 def test_only_known_by_id_it_is_raised_in_the_apply_as_a_run_error() -> None:
     with pytest.raises(ConfigError) as err:
-        Template.from_function(lambda: ModelAssets("model-scorer", _scorer()))  # type: ignore[arg-type]
+        Template.from_function(lambda: ModelAssets("model-scorer", _scorer()))
     assert isinstance(err.value, pulumi.RunError)
     assert str(err.value) == MESSAGE
 
